@@ -1,0 +1,283 @@
+//! Settings: every knob of the application, read once from the environment
+//! (and `.env`, through dotenvy) and validated before anything starts.
+//! No other module reads environment variables.
+
+use std::{collections::HashMap, fmt, net::IpAddr, path::PathBuf, time::Duration};
+
+use base64::{engine::general_purpose::STANDARD, Engine};
+
+/// Whether the app runs for a developer or for real users.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum AppEnv {
+    Development,
+    Production,
+}
+
+#[derive(Clone)]
+pub struct Settings {
+    pub app_env: AppEnv,
+    /// `host:port` to listen on; port 0 picks a free port (tests).
+    pub bind_addr: String,
+    /// `sqlite://path?mode=rwc` or `postgres://...`.
+    pub database_url: String,
+    /// 64 bytes that encrypt and authenticate the session cookie.
+    pub session_secret: SessionSecret,
+    /// `Secure` cookie with the `__Host-` name prefix, plus HSTS.
+    pub cookie_secure: bool,
+    pub session_idle_timeout: Duration,
+    pub session_absolute_timeout: Duration,
+    pub session_remember_me_timeout: Duration,
+    /// tracing filter, e.g. `info` or `cookie_jar=debug,info`.
+    pub log: String,
+    /// Address of a reverse proxy whose `X-Forwarded-For` we believe.
+    pub trusted_proxy: Option<IpAddr>,
+    /// Failed logins per email within `login_failure_window` before 429.
+    pub login_max_failures: u32,
+    pub login_failure_window: Duration,
+    /// POSTs to /login and /register per client IP within a minute before 429.
+    pub client_auth_posts_per_minute: u32,
+}
+
+/// The cookie key. Its `Debug` never prints the bytes.
+#[derive(Clone)]
+pub struct SessionSecret(pub [u8; 64]);
+
+impl fmt::Debug for SessionSecret {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("SessionSecret(..)")
+    }
+}
+
+impl fmt::Debug for Settings {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Settings")
+            .field("app_env", &self.app_env)
+            .field("bind_addr", &self.bind_addr)
+            .field("database_url", &self.database_url)
+            .field("cookie_secure", &self.cookie_secure)
+            .field("session_idle_timeout", &self.session_idle_timeout)
+            .field("session_absolute_timeout", &self.session_absolute_timeout)
+            .finish_non_exhaustive()
+    }
+}
+
+/// A start-up error that names the variable and what it expects.
+#[derive(Debug, PartialEq, Eq)]
+pub struct ConfigError(pub String);
+
+impl fmt::Display for ConfigError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+impl std::error::Error for ConfigError {}
+
+/// Where the development key is kept so a restart logs nobody out.
+pub const DEV_KEY_FILE: &str = "data/session.key";
+pub const DEFAULT_DATABASE_URL: &str = "sqlite://data/cookie_jar.db?mode=rwc";
+
+impl Settings {
+    /// Reads `.env` (if present) and the process environment.
+    pub fn from_env() -> Result<Self, ConfigError> {
+        let _ = dotenvy::dotenv();
+        Self::from_vars(&std::env::vars().collect())
+    }
+
+    /// Builds settings from a map of variables; tests call this directly.
+    pub fn from_vars(vars: &HashMap<String, String>) -> Result<Self, ConfigError> {
+        let get = |name: &str| vars.get(name).map(|v| v.trim()).filter(|v| !v.is_empty());
+
+        let app_env = match get("APP_ENV").unwrap_or("development") {
+            "development" => AppEnv::Development,
+            "production" => AppEnv::Production,
+            other => {
+                return Err(ConfigError(format!(
+                    "APP_ENV must be `development` or `production`, got `{other}`"
+                )))
+            }
+        };
+        let production = app_env == AppEnv::Production;
+
+        let session_secret = match get("SESSION_SECRET") {
+            Some(value) => parse_secret(value)?,
+            None if production => {
+                return Err(ConfigError(
+                    "SESSION_SECRET is required when APP_ENV=production: 64 random bytes in \
+                     base64 (generate one with `openssl rand -base64 64`)"
+                        .into(),
+                ))
+            }
+            None => dev_secret(&PathBuf::from(DEV_KEY_FILE))?,
+        };
+
+        let idle = seconds(get, "SESSION_IDLE_TIMEOUT", 30 * 60)?;
+        let absolute = seconds(get, "SESSION_ABSOLUTE_TIMEOUT", 12 * 60 * 60)?;
+        let remember = seconds(get, "SESSION_REMEMBER_ME_TIMEOUT", 30 * 24 * 60 * 60)?;
+        if remember < absolute {
+            return Err(ConfigError(
+                "SESSION_REMEMBER_ME_TIMEOUT must be at least SESSION_ABSOLUTE_TIMEOUT".into(),
+            ));
+        }
+
+        Ok(Settings {
+            app_env,
+            bind_addr: get("BIND_ADDR").unwrap_or("127.0.0.1:8080").to_string(),
+            database_url: get("DATABASE_URL")
+                .unwrap_or(DEFAULT_DATABASE_URL)
+                .to_string(),
+            session_secret,
+            cookie_secure: boolean(get, "COOKIE_SECURE", production)?,
+            session_idle_timeout: idle,
+            session_absolute_timeout: absolute,
+            session_remember_me_timeout: remember,
+            log: get("LOG").unwrap_or("info").to_string(),
+            trusted_proxy: match get("TRUSTED_PROXY") {
+                None => None,
+                Some(v) => Some(v.parse().map_err(|_| {
+                    ConfigError(format!("TRUSTED_PROXY must be an IP address, got `{v}`"))
+                })?),
+            },
+            login_max_failures: number(get, "LOGIN_MAX_FAILURES", 5)?,
+            login_failure_window: seconds(get, "LOGIN_FAILURE_WINDOW", 15 * 60)?,
+            client_auth_posts_per_minute: number(get, "CLIENT_AUTH_POSTS_PER_MINUTE", 30)?,
+        })
+    }
+
+    pub fn is_production(&self) -> bool {
+        self.app_env == AppEnv::Production
+    }
+
+    /// The cookie name: `__Host-` requires `Secure`, `Path=/` and no `Domain`.
+    pub fn cookie_name(&self) -> &'static str {
+        if self.cookie_secure {
+            "__Host-session"
+        } else {
+            "session"
+        }
+    }
+}
+
+fn parse_secret(value: &str) -> Result<SessionSecret, ConfigError> {
+    let bytes = STANDARD
+        .decode(value)
+        .map_err(|_| ConfigError("SESSION_SECRET must be base64 (of 64 random bytes)".into()))?;
+    let key: [u8; 64] = bytes.try_into().map_err(|b: Vec<u8>| {
+        ConfigError(format!(
+            "SESSION_SECRET must decode to exactly 64 bytes, got {}",
+            b.len()
+        ))
+    })?;
+    Ok(SessionSecret(key))
+}
+
+/// Development only: a key generated once and kept on disk.
+fn dev_secret(path: &PathBuf) -> Result<SessionSecret, ConfigError> {
+    if let Ok(text) = std::fs::read_to_string(path) {
+        return parse_secret(text.trim())
+            .map_err(|e| ConfigError(format!("{} ({})", e, path.display())));
+    }
+    let key = SessionSecret(crate::ids::random_bytes());
+    let write = || -> std::io::Result<()> {
+        if let Some(dir) = path.parent() {
+            std::fs::create_dir_all(dir)?;
+        }
+        std::fs::write(path, STANDARD.encode(key.0))
+    };
+    write().map_err(|e| {
+        ConfigError(format!(
+            "SESSION_SECRET is unset and {} could not be written: {e}",
+            path.display()
+        ))
+    })?;
+    Ok(key)
+}
+
+fn seconds<'a>(
+    get: impl Fn(&str) -> Option<&'a str>,
+    name: &str,
+    default: u64,
+) -> Result<Duration, ConfigError> {
+    let secs: u64 = number(get, name, default)?;
+    if secs == 0 {
+        return Err(ConfigError(format!(
+            "{name} must be a positive number of seconds"
+        )));
+    }
+    Ok(Duration::from_secs(secs))
+}
+
+fn number<'a, T: std::str::FromStr>(
+    get: impl Fn(&str) -> Option<&'a str>,
+    name: &str,
+    default: T,
+) -> Result<T, ConfigError> {
+    match get(name) {
+        None => Ok(default),
+        Some(v) => v
+            .parse()
+            .map_err(|_| ConfigError(format!("{name} must be a whole number, got `{v}`"))),
+    }
+}
+
+fn boolean<'a>(
+    get: impl Fn(&str) -> Option<&'a str>,
+    name: &str,
+    default: bool,
+) -> Result<bool, ConfigError> {
+    match get(name) {
+        None => Ok(default),
+        Some("true" | "1" | "yes") => Ok(true),
+        Some("false" | "0" | "no") => Ok(false),
+        Some(v) => Err(ConfigError(format!(
+            "{name} must be `true` or `false`, got `{v}`"
+        ))),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn vars(pairs: &[(&str, &str)]) -> HashMap<String, String> {
+        pairs
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect()
+    }
+
+    #[test]
+    fn production_without_a_secret_is_refused() {
+        let err = Settings::from_vars(&vars(&[("APP_ENV", "production")])).unwrap_err();
+        assert!(err.0.contains("SESSION_SECRET is required"), "{err}");
+    }
+
+    #[test]
+    fn a_short_secret_is_refused() {
+        let err = Settings::from_vars(&vars(&[("SESSION_SECRET", "c2hvcnQ=")])).unwrap_err();
+        assert!(err.0.contains("exactly 64 bytes"), "{err}");
+    }
+
+    #[test]
+    fn a_bad_number_names_the_variable() {
+        let key = STANDARD.encode([7u8; 64]);
+        let err = Settings::from_vars(&vars(&[
+            ("SESSION_SECRET", &key),
+            ("SESSION_IDLE_TIMEOUT", "soon"),
+        ]))
+        .unwrap_err();
+        assert!(err.0.starts_with("SESSION_IDLE_TIMEOUT"), "{err}");
+    }
+
+    #[test]
+    fn production_defaults_to_secure_cookies() {
+        let key = STANDARD.encode([7u8; 64]);
+        let s = Settings::from_vars(&vars(&[
+            ("APP_ENV", "production"),
+            ("SESSION_SECRET", &key),
+        ]))
+        .unwrap();
+        assert!(s.cookie_secure);
+        assert_eq!(s.cookie_name(), "__Host-session");
+    }
+}

@@ -1,0 +1,168 @@
+//! How a page is made: the layout context every template gets (so no page
+//! forgets the CSRF token, the theme or the cart count), rendering helpers,
+//! and the template filters.
+
+use actix_web::{http::StatusCode, HttpResponse};
+use askama::Template;
+
+use crate::{errors::Result, session::Flash};
+
+/// What `templates/base.html` needs on every page.
+#[derive(Clone, Debug)]
+pub struct Layout {
+    /// Display name of the logged-in user, if any.
+    pub user_name: Option<String>,
+    /// `light`, `dark` or `system`; lands on `<html data-theme>`.
+    pub theme: String,
+    pub cart_count: i64,
+    pub flash: Option<Flash>,
+    /// The session's synchronizer token, for every form on the page.
+    pub csrf_token: String,
+    /// The current path, so small forms (theme toggle) can come back here.
+    pub path: String,
+}
+
+impl Layout {
+    /// For error pages, which may be rendered without a session.
+    pub fn bare() -> Self {
+        Layout {
+            user_name: None,
+            theme: "system".into(),
+            cart_count: 0,
+            flash: None,
+            csrf_token: String::new(),
+            path: "/".into(),
+        }
+    }
+
+    /// The theme the nav toggle switches to.
+    pub fn next_theme(&self) -> &'static str {
+        match self.theme.as_str() {
+            "dark" => "light",
+            "light" => "dark",
+            _ => "dark",
+        }
+    }
+}
+
+/// 200 with the rendered page.
+pub fn render(page: impl Template) -> Result<HttpResponse> {
+    render_status(StatusCode::OK, page)
+}
+
+/// A page with another status: 422 for a form with mistakes.
+pub fn render_status(status: StatusCode, page: impl Template) -> Result<HttpResponse> {
+    Ok(HttpResponse::build(status)
+        .content_type("text/html; charset=utf-8")
+        .body(page.render()?))
+}
+
+/// 303 See Other: the answer to every successful POST.
+pub fn see_other(location: &str) -> HttpResponse {
+    HttpResponse::SeeOther()
+        .insert_header(("Location", location))
+        .finish()
+}
+
+/// Tells the browser to drop this site's cookies and storage (logout,
+/// account deletion).
+pub fn clear_site_data(mut response: HttpResponse) -> HttpResponse {
+    response.headers_mut().insert(
+        actix_web::http::header::HeaderName::from_static("clear-site-data"),
+        actix_web::http::header::HeaderValue::from_static("\"cookies\", \"storage\""),
+    );
+    response
+}
+
+/// Percent-encodes a query value.
+pub fn url_encode(value: &str) -> String {
+    let mut out = String::with_capacity(value.len());
+    for b in value.bytes() {
+        match b {
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' | b'/' => {
+                out.push(b as char)
+            }
+            _ => out.push_str(&format!("%{b:02X}")),
+        }
+    }
+    out
+}
+
+/// "3 minutes", "1 minute", "45 seconds".
+pub fn minutes_phrase(seconds: i64) -> String {
+    match seconds {
+        s if s < 60 => format!("{s} second{}", if s == 1 { "" } else { "s" }),
+        s => {
+            let m = (s + 59) / 60;
+            format!("{m} minute{}", if m == 1 { "" } else { "s" })
+        }
+    }
+}
+
+/// Template filters: `{{ price|money }}`, `{{ at|datetime }}`.
+/// Templates import them with `use crate::page::filters;` in their module.
+pub mod filters {
+    use time::{macros::format_description, OffsetDateTime};
+
+    /// An integer however many references deep askama hands it over.
+    pub trait Int {
+        fn int(&self) -> i64;
+    }
+
+    impl Int for i64 {
+        fn int(&self) -> i64 {
+            *self
+        }
+    }
+
+    impl<T: Int + ?Sized> Int for &T {
+        fn int(&self) -> i64 {
+            (**self).int()
+        }
+    }
+
+    /// 1234 cents -> "€12.34".
+    pub fn money(cents: impl Int) -> askama::Result<String> {
+        let cents = cents.int();
+        let sign = if cents < 0 { "-" } else { "" };
+        let cents = cents.abs();
+        Ok(format!("{sign}€{}.{:02}", cents / 100, cents % 100))
+    }
+
+    /// Unix seconds -> "2026-11-26 18:31 UTC".
+    pub fn datetime(at: impl Int) -> askama::Result<String> {
+        let format = format_description!("[year]-[month]-[day] [hour]:[minute] UTC");
+        Ok(OffsetDateTime::from_unix_timestamp(at.int())
+            .ok()
+            .and_then(|t| t.format(format).ok())
+            .unwrap_or_else(|| "-".into()))
+    }
+
+    /// A duration in seconds -> "29 min", "11 h 58 min", "2 d 3 h".
+    pub fn duration(seconds: impl Int) -> askama::Result<String> {
+        let s = seconds.int().max(0);
+        let (d, h, m) = (s / 86_400, s % 86_400 / 3600, s % 3600 / 60);
+        Ok(match (d, h, m) {
+            (0, 0, 0) => format!("{s} s"),
+            (0, 0, m) => format!("{m} min"),
+            (0, h, m) => format!("{h} h {m} min"),
+            (d, h, _) => format!("{d} d {h} h"),
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn money_formats_cents() {
+        assert_eq!(filters::money(1234).unwrap(), "€12.34");
+        assert_eq!(filters::money(5).unwrap(), "€0.05");
+    }
+
+    #[test]
+    fn url_encode_keeps_paths_readable() {
+        assert_eq!(url_encode("/cart?x=1&y"), "/cart%3Fx%3D1%26y");
+    }
+}

@@ -1,0 +1,111 @@
+//! Logged-in users' carts: one row per (user, product), changed only by
+//! single atomic statements so that parallel requests never lose an update.
+
+use sqlx::{Any, Executor};
+
+use crate::db::Pool;
+
+/// Quantity limits of one cart line.
+pub const MAX_QUANTITY: i64 = 99;
+/// Lines a cart may hold (the guest cart must fit in a cookie).
+pub const MAX_LINES: usize = 50;
+
+/// (product id, quantity) for each line, oldest first.
+pub async fn lines(pool: &Pool, user_id: i64) -> sqlx::Result<Vec<(i64, i64)>> {
+    sqlx::query_as(
+        "SELECT product_id, quantity FROM cart_items WHERE user_id = $1 ORDER BY added_at, product_id",
+    )
+    .bind(user_id)
+    .fetch_all(pool)
+    .await
+}
+
+/// The line's quantity, 0 when absent. Takes the pool or a transaction.
+pub async fn quantity<'e>(
+    db: impl Executor<'e, Database = Any>,
+    user_id: i64,
+    product_id: i64,
+) -> sqlx::Result<i64> {
+    let q: Option<i64> = sqlx::query_scalar(
+        "SELECT quantity FROM cart_items WHERE user_id = $1 AND product_id = $2",
+    )
+    .bind(user_id)
+    .bind(product_id)
+    .fetch_optional(db)
+    .await?;
+    Ok(q.unwrap_or(0))
+}
+
+pub async fn line_count(pool: &Pool, user_id: i64) -> sqlx::Result<i64> {
+    sqlx::query_scalar("SELECT COUNT(*) FROM cart_items WHERE user_id = $1")
+        .bind(user_id)
+        .fetch_one(pool)
+        .await
+}
+
+/// Adds `quantity` in one statement. Returns false (and changes nothing)
+/// when the line would go above `limit`.
+pub async fn add(
+    pool: &Pool,
+    user_id: i64,
+    product_id: i64,
+    quantity: i64,
+    limit: i64,
+    now: i64,
+) -> sqlx::Result<bool> {
+    let done = sqlx::query(
+        "INSERT INTO cart_items (user_id, product_id, quantity, added_at)
+         SELECT $1, $2, $3, $4 WHERE $3 <= $5
+         ON CONFLICT (user_id, product_id)
+         DO UPDATE SET quantity = cart_items.quantity + excluded.quantity
+         WHERE cart_items.quantity + excluded.quantity <= $5",
+    )
+    .bind(user_id)
+    .bind(product_id)
+    .bind(quantity)
+    .bind(now)
+    .bind(limit)
+    .execute(pool)
+    .await?;
+    Ok(done.rows_affected() == 1)
+}
+
+/// Sets a line's quantity (1..=99), creating it if needed. Takes the pool
+/// or a transaction (the merge at login).
+pub async fn set<'e>(
+    db: impl Executor<'e, Database = Any>,
+    user_id: i64,
+    product_id: i64,
+    quantity: i64,
+    now: i64,
+) -> sqlx::Result<()> {
+    sqlx::query(
+        "INSERT INTO cart_items (user_id, product_id, quantity, added_at) VALUES ($1, $2, $3, $4)
+         ON CONFLICT (user_id, product_id) DO UPDATE SET quantity = excluded.quantity",
+    )
+    .bind(user_id)
+    .bind(product_id)
+    .bind(quantity)
+    .bind(now)
+    .execute(db)
+    .await?;
+    Ok(())
+}
+
+pub async fn remove(pool: &Pool, user_id: i64, product_id: i64) -> sqlx::Result<()> {
+    sqlx::query("DELETE FROM cart_items WHERE user_id = $1 AND product_id = $2")
+        .bind(user_id)
+        .bind(product_id)
+        .execute(pool)
+        .await?;
+    Ok(())
+}
+
+/// Empties the cart. Takes the pool or a transaction (checkout).
+pub async fn clear<'e>(db: impl Executor<'e, Database = Any>, user_id: i64) -> sqlx::Result<()> {
+    sqlx::query("DELETE FROM cart_items WHERE user_id = $1")
+        .bind(user_id)
+        .execute(db)
+        .await?;
+    Ok(())
+}

@@ -1,0 +1,54 @@
+//! `POST /account/delete`: the account and everything attached to it goes.
+//! Orders are kept for the shop's books but lose their link to the person
+//! (`orders.user_id` becomes NULL).
+
+use actix_web::{web, HttpResponse};
+use askama::Template;
+use serde::Deserialize;
+
+use crate::{
+    auth::{throttle, CurrentUser},
+    csrf::Form,
+    errors::{AppError, Result},
+    page::{clear_site_data, render, see_other, Layout},
+    repo::users,
+    startup::AppState,
+};
+
+#[derive(Deserialize)]
+pub struct DeleteForm {
+    #[serde(default)]
+    password: String,
+}
+
+#[derive(Template)]
+#[template(path = "goodbye.html")]
+struct GoodbyePage {
+    layout: Layout,
+}
+
+pub async fn delete(
+    app: web::Data<AppState>,
+    user: CurrentUser,
+    form: Form<DeleteForm>,
+) -> Result<HttpResponse> {
+    let me = &user.me.user;
+    throttle::check_email(&app, &me.email).await?;
+    let stored = users::password_hash(&app.pool, me.id).await?;
+    if !app.hasher.verify(form.password.clone(), stored).await? {
+        throttle::record_failure(&app, &me.email).await?;
+        return Err(AppError::Unprocessable(
+            "The account was not deleted: that is not your password.".into(),
+        ));
+    }
+    users::delete(&app.pool, me.id).await?;
+    user.visitor.session.purge();
+    Ok(clear_site_data(see_other("/goodbye")))
+}
+
+/// Where a deleted account lands.
+pub async fn goodbye() -> Result<HttpResponse> {
+    render(GoodbyePage {
+        layout: Layout::bare(),
+    })
+}

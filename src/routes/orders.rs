@@ -1,0 +1,94 @@
+//! `POST /checkout`, `/orders`, `/orders/{id}`.
+
+use actix_web::{web, HttpResponse};
+use askama::Template;
+
+use crate::{
+    auth::{CurrentUser, Visitor},
+    csrf::{Form, NoFields},
+    errors::{AppError, Result},
+    page::{filters, render, see_other, Layout},
+    repo::orders::{self, CheckoutError, OrderItem, OrderSummary},
+    startup::AppState,
+};
+
+pub async fn checkout(
+    app: web::Data<AppState>,
+    visitor: Visitor,
+    _form: Form<NoFields>,
+) -> Result<HttpResponse> {
+    let Some(me) = &visitor.user else {
+        visitor.session.flash(
+            "info",
+            "Please sign in to check out. Your cart will be waiting.",
+        );
+        return Ok(see_other("/login?next=/cart"));
+    };
+    match orders::checkout(&app.pool, me.user.id, app.clock.now()).await {
+        Ok(order_id) => {
+            visitor
+                .session
+                .flash("success", "Thank you! Your order is placed.");
+            Ok(see_other(&format!("/orders/{order_id}")))
+        }
+        Err(CheckoutError::EmptyCart) => {
+            visitor.session.flash("error", "Your cart is empty.");
+            Ok(see_other("/cart"))
+        }
+        Err(CheckoutError::Shortfalls(lines)) => {
+            let why: Vec<String> = lines
+                .iter()
+                .map(|s| match s.available {
+                    0 => format!("{} is no longer available.", s.product_name),
+                    n => format!(
+                        "{}: you asked for {}, only {n} left.",
+                        s.product_name, s.wanted
+                    ),
+                })
+                .collect();
+            visitor
+                .session
+                .flash("error", format!("Nothing was ordered. {}", why.join(" ")));
+            Ok(see_other("/cart"))
+        }
+        Err(CheckoutError::Database(e)) => Err(e.into()),
+    }
+}
+
+#[derive(Template)]
+#[template(path = "orders.html")]
+struct OrdersPage {
+    layout: Layout,
+    orders: Vec<OrderSummary>,
+}
+
+pub async fn index(app: web::Data<AppState>, user: CurrentUser) -> Result<HttpResponse> {
+    let orders = orders::list(&app.pool, user.id()).await?;
+    render(OrdersPage {
+        layout: user.visitor.layout(),
+        orders,
+    })
+}
+
+#[derive(Template)]
+#[template(path = "order.html")]
+struct OrderPage {
+    layout: Layout,
+    order: OrderSummary,
+    items: Vec<OrderItem>,
+}
+
+pub async fn show(
+    app: web::Data<AppState>,
+    user: CurrentUser,
+    order_id: web::Path<i64>,
+) -> Result<HttpResponse> {
+    let (order, items) = orders::find(&app.pool, user.id(), *order_id)
+        .await?
+        .ok_or(AppError::NotFound)?;
+    render(OrderPage {
+        layout: user.visitor.layout(),
+        order,
+        items,
+    })
+}

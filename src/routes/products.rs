@@ -1,0 +1,92 @@
+//! `/products` and `/products/{slug}`.
+
+use actix_web::{web, HttpResponse};
+use askama::Template;
+use serde::Deserialize;
+
+use crate::{
+    auth::Visitor,
+    errors::{AppError, Result},
+    page::{filters, render, Layout},
+    repo::products::{self, Product, Sort},
+    startup::AppState,
+};
+
+#[derive(Deserialize)]
+pub struct CatalogQuery {
+    page: Option<i64>,
+    sort: Option<String>,
+}
+
+#[derive(Template)]
+#[template(path = "products.html")]
+struct CatalogPage {
+    layout: Layout,
+    products: Vec<Product>,
+    sort: &'static str,
+    page: i64,
+    pages: i64,
+    page_size: i64,
+    total: i64,
+}
+
+impl CatalogPage {
+    fn link(&self, page: i64) -> String {
+        format!("/products?page={page}&sort={}", self.sort)
+    }
+
+    fn previous_link(&self) -> String {
+        self.link(self.page - 1)
+    }
+
+    fn next_link(&self) -> String {
+        self.link(self.page + 1)
+    }
+}
+
+pub async fn index(
+    app: web::Data<AppState>,
+    visitor: Visitor,
+    query: web::Query<CatalogQuery>,
+) -> Result<HttpResponse> {
+    let sort = Sort::parse(query.sort.as_deref())
+        .ok_or_else(|| AppError::BadRequest("Sort by `name` or `price`.".into()))?;
+    let page_size = visitor.preferences().page_size;
+    let total = products::count_active(&app.pool).await?;
+    let pages = ((total + page_size - 1) / page_size).max(1);
+    let page = query.page.unwrap_or(1);
+    if !(1..=pages).contains(&page) {
+        return Err(AppError::NotFound);
+    }
+    let products = products::page(&app.pool, sort, page_size, (page - 1) * page_size).await?;
+    render(CatalogPage {
+        layout: visitor.layout(),
+        products,
+        sort: sort.as_str(),
+        page,
+        pages,
+        page_size,
+        total,
+    })
+}
+
+#[derive(Template)]
+#[template(path = "product.html")]
+struct ProductPage {
+    layout: Layout,
+    product: Product,
+}
+
+pub async fn show(
+    app: web::Data<AppState>,
+    visitor: Visitor,
+    slug: web::Path<String>,
+) -> Result<HttpResponse> {
+    let product = products::by_slug(&app.pool, &slug)
+        .await?
+        .ok_or(AppError::NotFound)?;
+    render(ProductPage {
+        layout: visitor.layout(),
+        product,
+    })
+}

@@ -1,0 +1,195 @@
+//! The typed session: the only module that knows what the session cookie
+//! holds and under which key.
+//!
+//! actix-session keeps the whole state in the cookie itself
+//! (`CookieSessionStore`), encrypted and authenticated with the app's key
+//! (`CookieContentSecurity::Private`). A cookie that fails to decrypt is an
+//! empty session, and an empty session becomes a fresh anonymous one here.
+//!
+//! What the cookie alone cannot do is be revoked: a copy stays decryptable
+//! forever. So a logged-in state also names a row of the `sessions` table,
+//! and `auth::Visitor` checks that row on every request.
+
+use actix_session::{Session, SessionExt};
+use actix_web::{dev::Payload, FromRequest, HttpRequest};
+use serde::{Deserialize, Serialize};
+use std::future::{ready, Ready};
+
+use crate::{clock::Clock, errors::AppError, ids};
+
+/// The single key under which the state is stored.
+const STATE_KEY: &str = "state";
+
+/// One cart line of a guest: a product id and a quantity, nothing else.
+/// Names and prices always come from the database.
+pub type GuestCartLine = (i64, u32);
+
+/// Theme and page size chosen by a guest in this session.
+#[derive(Clone, Debug, Serialize, Deserialize, PartialEq, Eq)]
+pub struct Preferences {
+    pub theme: String,
+    pub page_size: i64,
+}
+
+impl Default for Preferences {
+    fn default() -> Self {
+        Preferences {
+            theme: "system".into(),
+            page_size: 12,
+        }
+    }
+}
+
+#[derive(Clone, Debug, Serialize, Deserialize)]
+pub struct Flash {
+    /// `success`, `info` or `error`: picks the banner's colour.
+    pub level: String,
+    pub text: String,
+}
+
+/// Everything the cookie carries.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+pub struct SessionState {
+    /// 128 random bits; new at every login. Names the `sessions` row.
+    pub id: String,
+    pub created_at: i64,
+    pub last_seen_at: i64,
+    /// Synchronizer token for every form; new at every login.
+    pub csrf_token: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub user_id: Option<i64>,
+    /// Preferences a guest changed; users keep theirs in the database.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub prefs: Option<Preferences>,
+    /// A guest's cart; a user's cart lives in the database.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub cart: Vec<GuestCartLine>,
+    /// One message for the next page, shown once.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub flash: Option<Flash>,
+}
+
+impl SessionState {
+    fn fresh(now: i64) -> Self {
+        SessionState {
+            id: ids::token128(),
+            created_at: now,
+            last_seen_at: now,
+            csrf_token: ids::token256(),
+            user_id: None,
+            prefs: None,
+            cart: Vec::new(),
+            flash: None,
+        }
+    }
+}
+
+/// The session of the current request, typed.
+#[derive(Clone)]
+pub struct AppSession {
+    inner: Session,
+    clock: Clock,
+}
+
+impl AppSession {
+    pub fn new(inner: Session, clock: Clock) -> Self {
+        AppSession { inner, clock }
+    }
+
+    /// The current state; a missing or unreadable state starts a new
+    /// anonymous session.
+    pub fn state(&self) -> SessionState {
+        match self.inner.get::<SessionState>(STATE_KEY) {
+            Ok(Some(state)) => state,
+            _ => {
+                let state = SessionState::fresh(self.clock.now());
+                self.save(&state);
+                state
+            }
+        }
+    }
+
+    /// Reads, changes and writes back the state; returns what `change` returns.
+    pub fn update<R>(&self, change: impl FnOnce(&mut SessionState) -> R) -> R {
+        let mut state = self.state();
+        let result = change(&mut state);
+        self.save(&state);
+        result
+    }
+
+    fn save(&self, state: &SessionState) {
+        // Serializing this struct cannot fail (strings, numbers, vectors).
+        let _ = self.inner.insert(STATE_KEY, state);
+    }
+
+    pub fn csrf_token(&self) -> String {
+        self.state().csrf_token
+    }
+
+    /// Logs `user_id` in: a new cookie, a new session id and a new CSRF
+    /// token, so whatever was known about the old session is useless.
+    /// Returns the new session id (the `sessions` row to write).
+    pub fn start_login(&self, user_id: i64) -> String {
+        let now = self.clock.now();
+        let mut state = SessionState::fresh(now);
+        state.user_id = Some(user_id);
+        self.inner.renew();
+        self.save(&state);
+        state.id
+    }
+
+    /// Replaces a logged-in state whose server row is gone or expired with a
+    /// fresh anonymous one.
+    pub fn reset_to_guest(&self, flash: Option<Flash>) {
+        let mut state = SessionState::fresh(self.clock.now());
+        state.flash = flash;
+        self.inner.renew();
+        self.save(&state);
+    }
+
+    /// Logout: the cookie is removed from the browser.
+    pub fn purge(&self) {
+        self.inner.purge();
+    }
+
+    /// Notes activity at most once a minute, so most requests do not
+    /// re-issue the cookie. Returns true when it wrote.
+    pub fn touch(&self) -> bool {
+        let now = self.clock.now();
+        let state = self.state();
+        if now - state.last_seen_at < 60 {
+            return false;
+        }
+        self.update(|s| s.last_seen_at = now);
+        true
+    }
+
+    pub fn flash(&self, level: &str, text: impl Into<String>) {
+        let text = text.into();
+        self.update(|s| {
+            s.flash = Some(Flash {
+                level: level.into(),
+                text,
+            })
+        });
+    }
+
+    pub fn take_flash(&self) -> Option<Flash> {
+        // Only write the cookie when there was something to take.
+        self.state().flash.as_ref()?;
+        self.update(|s| s.flash.take())
+    }
+}
+
+impl FromRequest for AppSession {
+    type Error = AppError;
+    type Future = Ready<Result<Self, AppError>>;
+
+    fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
+        let clock = req
+            .app_data::<actix_web::web::Data<crate::startup::AppState>>()
+            .map(|state| state.clock.clone())
+            .unwrap_or_default();
+        ready(Ok(AppSession::new(req.get_session(), clock)))
+    }
+}

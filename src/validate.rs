@@ -1,0 +1,120 @@
+//! Rules for what users type: email, display name, password. Each check
+//! returns the message shown next to the field.
+
+use std::collections::BTreeMap;
+
+/// Field name -> message, for re-rendering a form with 422.
+pub type FieldErrors = BTreeMap<&'static str, String>;
+
+pub const PASSWORD_MIN: usize = 8;
+pub const PASSWORD_MAX: usize = 128;
+pub const DISPLAY_NAME_MAX: usize = 50;
+
+/// Trimmed and lower-cased: emails are unique regardless of case.
+pub fn normalize_email(raw: &str) -> String {
+    raw.trim().to_lowercase()
+}
+
+/// A plausible address: one `@`, something before, a dotted domain after,
+/// no spaces. The real proof would be a confirmation email.
+pub fn email(email: &str) -> Result<(), String> {
+    let shape_ok = email.len() <= 254
+        && !email.chars().any(char::is_whitespace)
+        && match email.split_once('@') {
+            Some((local, domain)) => {
+                !local.is_empty()
+                    && !domain.contains('@')
+                    && domain.contains('.')
+                    && !domain.starts_with('.')
+                    && !domain.ends_with('.')
+            }
+            None => false,
+        };
+    if shape_ok {
+        Ok(())
+    } else {
+        Err("Enter an email address like name@example.com.".into())
+    }
+}
+
+/// 1..=50 characters after trimming; returns the trimmed name.
+pub fn display_name(raw: &str) -> Result<String, String> {
+    let name = raw.trim();
+    let chars = name.chars().count();
+    if chars == 0 {
+        Err("Enter a display name.".into())
+    } else if chars > DISPLAY_NAME_MAX {
+        Err(format!(
+            "Keep the display name to {DISPLAY_NAME_MAX} characters (this one has {chars})."
+        ))
+    } else if name.chars().any(char::is_control) {
+        Err("The display name cannot contain control characters.".into())
+    } else {
+        Ok(name.to_string())
+    }
+}
+
+/// 8..=128 characters, any characters, checked exactly as typed (no
+/// trimming), refused when it is common or easily guessed (zxcvbn's
+/// dictionaries and patterns, including the user's own email and name).
+pub fn password(password: &str, user_inputs: &[&str]) -> Result<(), String> {
+    let chars = password.chars().count();
+    if chars < PASSWORD_MIN {
+        return Err(format!("Use at least {PASSWORD_MIN} characters."));
+    }
+    if chars > PASSWORD_MAX {
+        return Err(format!("Use at most {PASSWORD_MAX} characters."));
+    }
+    if zxcvbn::zxcvbn(password, user_inputs).score() < zxcvbn::Score::Two {
+        return Err(
+            "This password is too common or too easy to guess. A few unrelated words make a good one."
+                .into(),
+        );
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn emails() {
+        assert!(email("ann@example.com").is_ok());
+        for bad in [
+            "",
+            "ann",
+            "ann@",
+            "@example.com",
+            "ann@example",
+            "a n@example.com",
+            "a@b@c.com",
+        ] {
+            assert!(email(bad).is_err(), "{bad}");
+        }
+    }
+
+    #[test]
+    fn display_names_are_trimmed_and_bounded() {
+        assert_eq!(display_name("  Ann  ").unwrap(), "Ann");
+        assert!(display_name("   ").is_err());
+        assert!(display_name(&"x".repeat(51)).is_err());
+        assert!(display_name(&"é".repeat(50)).is_ok());
+    }
+
+    #[test]
+    fn common_passwords_are_refused() {
+        for common in [
+            "password",
+            "password1",
+            "12345678",
+            "qwertyuiop",
+            "iloveyou1",
+        ] {
+            assert!(password(common, &[]).is_err(), "{common}");
+        }
+        assert!(password("correct horse battery staple", &[]).is_ok());
+        assert!(password("short", &[]).is_err());
+        assert!(password(&"a".repeat(129), &[]).is_err());
+    }
+}

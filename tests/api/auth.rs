@@ -1,0 +1,246 @@
+//! Registration, login, logout.
+
+use reqwest::StatusCode;
+
+use crate::helpers::{hidden_value, location, TestApp, PASSWORD};
+
+#[tokio::test]
+async fn a_visitor_registers_logs_out_and_logs_in_again() {
+    let app = TestApp::spawn().await;
+    let browser = app.browser();
+
+    let res = browser.register("ann@example.com", "Ann", PASSWORD).await;
+    assert_eq!(res.status(), StatusCode::SEE_OTHER);
+    assert_eq!(location(&res), "/");
+    let home = browser.page("/", StatusCode::OK).await;
+    assert!(home.contains("Welcome to Cookie Jar, Ann!"));
+    assert!(home.contains(">Ann</a>"), "the nav names the user");
+
+    let res = browser.logout().await;
+    assert_eq!(res.status(), StatusCode::SEE_OTHER);
+    assert!(!browser.is_logged_in().await);
+
+    let res = browser.login("ANN@example.com", PASSWORD).await;
+    assert_eq!(
+        res.status(),
+        StatusCode::SEE_OTHER,
+        "emails are case-insensitive"
+    );
+    assert!(browser.is_logged_in().await);
+    let profile = browser.page("/profile", StatusCode::OK).await;
+    assert!(profile.contains("ann@example.com"));
+}
+
+#[tokio::test]
+async fn registration_mistakes_come_back_as_422_with_what_was_typed() {
+    let app = TestApp::spawn().await;
+    let browser = app.browser();
+    let cases: &[(&str, &str, &str, &str, &str)] = &[
+        (
+            "not-an-email",
+            "Ann",
+            PASSWORD,
+            PASSWORD,
+            "Enter an email address",
+        ),
+        (
+            "ann@example.com",
+            "   ",
+            PASSWORD,
+            PASSWORD,
+            "Enter a display name",
+        ),
+        (
+            "ann@example.com",
+            &"n".repeat(51),
+            PASSWORD,
+            PASSWORD,
+            "50 characters",
+        ),
+        (
+            "ann@example.com",
+            "Ann",
+            "short",
+            "short",
+            "at least 8 characters",
+        ),
+        (
+            "ann@example.com",
+            "Ann",
+            "password123",
+            "password123",
+            "too common",
+        ),
+        (
+            "ann@example.com",
+            "Ann",
+            PASSWORD,
+            "something else",
+            "do not match",
+        ),
+    ];
+    for (email, name, password, confirm, message) in cases {
+        let res = browser
+            .post(
+                "/register",
+                &[
+                    ("email", email),
+                    ("display_name", name),
+                    ("password", password),
+                    ("password_confirm", confirm),
+                ],
+            )
+            .await;
+        assert_eq!(res.status(), StatusCode::UNPROCESSABLE_ENTITY, "{message}");
+        let html = res.text().await.unwrap();
+        assert!(html.contains(message), "expected `{message}`");
+        assert!(html.contains(&format!("value=\"{email}\"")), "email kept");
+        assert!(!html.contains(PASSWORD), "passwords are never echoed");
+    }
+    assert_eq!(app.scalar("SELECT COUNT(*) FROM users").await, 0);
+}
+
+#[tokio::test]
+async fn an_email_can_only_register_once_whatever_its_case() {
+    let app = TestApp::spawn().await;
+    app.user("bob@example.com").await;
+    let res = app
+        .browser()
+        .register("  BOB@Example.com ", "Other Bob", PASSWORD)
+        .await;
+    assert_eq!(res.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    let html = res.text().await.unwrap();
+    assert!(html.contains("already exists"));
+    assert!(html.contains("value=\"Other Bob\""));
+    assert_eq!(app.scalar("SELECT COUNT(*) FROM users").await, 1);
+}
+
+#[tokio::test]
+async fn a_wrong_password_and_an_unknown_email_get_the_same_answer() {
+    let app = TestApp::spawn().await;
+    app.user("cy@example.com").await;
+    let browser = app.browser();
+
+    let wrong = browser
+        .login("cy@example.com", "not the password at all")
+        .await;
+    let wrong_status = wrong.status();
+    let wrong_html = wrong.text().await.unwrap();
+    let unknown = browser
+        .login("nobody@example.com", "not the password at all")
+        .await;
+    assert_eq!(wrong_status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(unknown.status(), wrong_status);
+    let unknown_html = unknown.text().await.unwrap();
+    let message = "The email or the password is not right.";
+    assert!(wrong_html.contains(message) && unknown_html.contains(message));
+    assert!(
+        wrong_html.contains("value=\"cy@example.com\""),
+        "email kept"
+    );
+    assert!(!browser.is_logged_in().await);
+}
+
+#[tokio::test]
+async fn repeated_failures_are_throttled_even_for_the_right_password_until_the_window_passes() {
+    let app = TestApp::spawn().await;
+    app.user("dee@example.com").await;
+    let browser = app.browser();
+    for _ in 0..5 {
+        let res = browser.login("dee@example.com", "wrong wrong wrong").await;
+        assert_eq!(res.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    }
+    let res = browser.login("dee@example.com", PASSWORD).await;
+    assert_eq!(res.status(), StatusCode::TOO_MANY_REQUESTS);
+    assert!(res.headers().contains_key("retry-after"));
+    assert!(res.text().await.unwrap().contains("Too many attempts"));
+
+    // The same answer for an email that has no account.
+    for _ in 0..5 {
+        browser
+            .login("ghost@example.com", "wrong wrong wrong")
+            .await;
+    }
+    let ghost = browser.login("ghost@example.com", PASSWORD).await;
+    assert_eq!(ghost.status(), StatusCode::TOO_MANY_REQUESTS);
+
+    app.clock.advance(15 * 60 + 1);
+    let res = browser.login("dee@example.com", PASSWORD).await;
+    assert_eq!(res.status(), StatusCode::SEE_OTHER, "the window has passed");
+}
+
+#[tokio::test]
+async fn one_client_cannot_hammer_the_login_form() {
+    let app = TestApp::spawn_with(&[("CLIENT_AUTH_POSTS_PER_MINUTE", "3")]).await;
+    let browser = app.browser();
+    for i in 0..3 {
+        let email = format!("user{i}@example.com");
+        let res = browser.login(&email, "whatever it is").await;
+        assert_eq!(res.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    }
+    let res = browser.login("user9@example.com", "whatever it is").await;
+    assert_eq!(res.status(), StatusCode::TOO_MANY_REQUESTS);
+    let res = browser.register("new@example.com", "New", PASSWORD).await;
+    assert_eq!(res.status(), StatusCode::TOO_MANY_REQUESTS);
+    app.clock.advance(61);
+    let res = browser.register("new@example.com", "New", PASSWORD).await;
+    assert_eq!(res.status(), StatusCode::SEE_OTHER);
+}
+
+#[tokio::test]
+async fn login_follows_next_only_to_local_pages() {
+    let app = TestApp::spawn().await;
+    app.user("eve@example.com").await;
+
+    let res = app.browser().get("/profile").await;
+    assert_eq!(res.status(), StatusCode::SEE_OTHER);
+    assert_eq!(location(&res), "/login?next=/profile");
+
+    let browser = app.browser();
+    let form = browser.page("/login?next=/orders", StatusCode::OK).await;
+    assert_eq!(hidden_value(&form, "next").as_deref(), Some("/orders"));
+    let res = browser
+        .post(
+            "/login",
+            &[
+                ("email", "eve@example.com"),
+                ("password", PASSWORD),
+                ("next", "/orders"),
+            ],
+        )
+        .await;
+    assert_eq!(location(&res), "/orders");
+
+    for evil in [
+        "//evil.example/x",
+        "https://evil.example",
+        "/\\evil.example",
+    ] {
+        let browser = app.browser();
+        let res = browser
+            .post(
+                "/login",
+                &[
+                    ("email", "eve@example.com"),
+                    ("password", PASSWORD),
+                    ("next", evil),
+                ],
+            )
+            .await;
+        assert_eq!(res.status(), StatusCode::SEE_OTHER);
+        assert_eq!(location(&res), "/", "next={evil} must not be followed");
+    }
+}
+
+#[tokio::test]
+async fn a_display_name_with_html_is_shown_as_text() {
+    let app = TestApp::spawn().await;
+    let browser = app.browser();
+    let res = browser
+        .register("xss@example.com", "<script>alert(1)</script>", PASSWORD)
+        .await;
+    assert_eq!(res.status(), StatusCode::SEE_OTHER);
+    let html = browser.page("/profile", StatusCode::OK).await;
+    assert!(!html.contains("<script>alert(1)</script>"));
+    assert!(html.contains("&lt;script&gt;alert(1)&lt;/script&gt;"));
+}

@@ -1,0 +1,303 @@
+//! Catalog, guest and user carts, the merge at login.
+
+use reqwest::StatusCode;
+
+use crate::helpers::{location, TestApp, PASSWORD};
+
+/// Product names on a catalog page, in order.
+fn names(html: &str) -> Vec<String> {
+    html.split("<h3><a href=\"/products/")
+        .skip(1)
+        .map(|s| {
+            s.split('>')
+                .nth(1)
+                .unwrap()
+                .split('<')
+                .next()
+                .unwrap()
+                .to_string()
+        })
+        .collect()
+}
+
+#[tokio::test]
+async fn the_catalog_pages_and_sorts() {
+    let app = TestApp::spawn().await;
+    let browser = app.browser();
+    let page1 = browser.page("/products", StatusCode::OK).await;
+    assert_eq!(names(&page1).len(), 12, "12 per page by default");
+    assert!(page1.contains("Page 1 of 2"));
+    let page2 = browser.page("/products?page=2", StatusCode::OK).await;
+    assert_eq!(names(&page2).len(), 12);
+    let all: Vec<String> = names(&page1).into_iter().chain(names(&page2)).collect();
+    let mut sorted = all.clone();
+    sorted.sort();
+    assert_eq!(all, sorted, "sorted by name");
+    browser
+        .page("/products?page=3", StatusCode::NOT_FOUND)
+        .await;
+
+    let by_price = browser.page("/products?sort=price", StatusCode::OK).await;
+    let first = names(&by_price);
+    assert_eq!(first[0], "Digestive Biscuits", "the cheapest comes first");
+    assert_ne!(first, names(&page1));
+
+    let res = browser
+        .post("/preferences", &[("theme", "system"), ("page_size", "6")])
+        .await;
+    assert_eq!(res.status(), StatusCode::SEE_OTHER);
+    let small = browser.page("/products", StatusCode::OK).await;
+    assert_eq!(names(&small).len(), 6);
+    assert!(small.contains("Page 1 of 4"));
+
+    let product = browser
+        .page("/products/glass-cookie-jar", StatusCode::OK)
+        .await;
+    assert!(product.contains("name=\"product_id\" value=\"5\""));
+    let sold_out = browser
+        .page("/products/butter-shortbread-tin", StatusCode::OK)
+        .await;
+    assert!(sold_out.contains("Sold out") && !sold_out.contains("Add to cart"));
+}
+
+#[tokio::test]
+async fn a_guest_adds_updates_removes_and_clears() {
+    let app = TestApp::spawn().await;
+    let browser = app.browser();
+    let res = browser
+        .post("/cart/items", &[("product_id", "1"), ("quantity", "2")])
+        .await;
+    assert_eq!(location(&res), "/cart");
+    browser
+        .post("/cart/items", &[("product_id", "1"), ("quantity", "3")])
+        .await;
+    browser
+        .post("/cart/items", &[("product_id", "4"), ("quantity", "1")])
+        .await;
+    let cart = browser.page("/cart", StatusCode::OK).await;
+    assert!(cart.contains("Classic Chocolate Chip") && cart.contains("Snickerdoodle"));
+    // 5 x 3.50 + 1 x 2.75
+    assert!(cart.contains("data-testid=\"cart-total\">€20.25"), "{cart}");
+    assert_eq!(browser.cart_count().await, 6);
+
+    browser.post("/cart/items/1", &[("quantity", "1")]).await;
+    assert_eq!(browser.cart_count().await, 2);
+    browser.post("/cart/items/4", &[("quantity", "0")]).await;
+    assert_eq!(browser.cart_count().await, 1);
+    browser.post("/cart/clear", &[]).await;
+    assert_eq!(browser.cart_count().await, 0);
+    assert!(browser
+        .page("/cart", StatusCode::OK)
+        .await
+        .contains("Your cart is empty"));
+}
+
+#[tokio::test]
+async fn bad_cart_input_is_refused_and_changes_nothing() {
+    let app = TestApp::spawn().await;
+    for browser in [app.browser(), app.user("pat@example.com").await] {
+        browser
+            .post("/cart/items", &[("product_id", "1"), ("quantity", "2")])
+            .await;
+        let bad: &[(&str, &[(&str, &str)])] = &[
+            ("/cart/items", &[("product_id", "1"), ("quantity", "0")]),
+            ("/cart/items", &[("product_id", "1"), ("quantity", "100")]),
+            ("/cart/items", &[("product_id", "1"), ("quantity", "two")]),
+            ("/cart/items", &[("product_id", "1"), ("quantity", "-1")]),
+            ("/cart/items", &[("product_id", "999"), ("quantity", "1")]),
+            ("/cart/items", &[("product_id", "abc"), ("quantity", "1")]),
+            ("/cart/items", &[("quantity", "1")]),
+            ("/cart/items/1", &[("quantity", "100")]),
+            ("/cart/items/1", &[("quantity", "x")]),
+        ];
+        for (path, fields) in bad {
+            let res = browser.post(path, fields).await;
+            assert_eq!(
+                res.status(),
+                StatusCode::UNPROCESSABLE_ENTITY,
+                "{path} {fields:?}"
+            );
+            assert!(res.text().await.unwrap().contains("<html"));
+        }
+        let res = browser.post("/cart/items/999", &[("quantity", "1")]).await;
+        assert_eq!(res.status(), StatusCode::NOT_FOUND, "not in the cart");
+        // Sold out (id 7) and beyond stock (id 12 has 1) are refused with a message.
+        browser
+            .post("/cart/items", &[("product_id", "7"), ("quantity", "1")])
+            .await;
+        assert!(browser
+            .page("/cart", StatusCode::OK)
+            .await
+            .contains("sold out"));
+        browser
+            .post("/cart/items", &[("product_id", "12"), ("quantity", "2")])
+            .await;
+        assert!(browser
+            .page("/cart", StatusCode::OK)
+            .await
+            .contains("only 1 in stock"));
+        assert_eq!(browser.cart_count().await, 2, "the cart is as it was");
+    }
+}
+
+#[tokio::test]
+async fn a_line_holds_at_most_99_and_a_cart_at_most_50_lines_within_a_small_cookie() {
+    let app = TestApp::spawn().await;
+    let browser = app.browser();
+    browser
+        .post("/cart/items", &[("product_id", "1"), ("quantity", "99")])
+        .await;
+    let res = browser
+        .post("/cart/items", &[("product_id", "1"), ("quantity", "1")])
+        .await;
+    assert_eq!(res.status(), StatusCode::SEE_OTHER);
+    assert!(browser
+        .page("/cart", StatusCode::OK)
+        .await
+        .contains("at most 99"));
+    assert_eq!(browser.cart_count().await, 99);
+
+    browser.post("/cart/clear", &[]).await;
+
+    // 50 lines of 99 with long ids: the largest guest cart there can be.
+    for id in 1_000_000..1_000_051 {
+        app.sql(&format!(
+            "INSERT INTO products (id, slug, name, description, price_cents, stock, image)
+             VALUES ({id}, 'extra-{id}', 'Extra {id}', 'x', 100, 500, '/static/img/logo.svg')"
+        ))
+        .await;
+    }
+    for id in 1_000_000..1_000_050 {
+        let res = browser
+            .post(
+                "/cart/items",
+                &[("product_id", &id.to_string()), ("quantity", "99")],
+            )
+            .await;
+        assert_eq!(res.status(), StatusCode::SEE_OTHER);
+    }
+    assert_eq!(browser.cart_count().await, 50 * 99);
+    let cookie = browser.cookie().unwrap();
+    assert!(cookie.len() < 2500, "the cookie is {} bytes", cookie.len());
+
+    browser
+        .post(
+            "/cart/items",
+            &[("product_id", "1000050"), ("quantity", "1")],
+        )
+        .await;
+    let cart = browser.page("/cart", StatusCode::OK).await;
+    assert!(cart.contains("the most it can hold"));
+    assert_eq!(browser.cart_count().await, 50 * 99);
+}
+
+#[tokio::test]
+async fn the_guest_cart_merges_into_the_account_once_with_capping() {
+    let app = TestApp::spawn().await;
+    let account = app.user("quin@example.com").await;
+    account
+        .post("/cart/items", &[("product_id", "1"), ("quantity", "60")])
+        .await;
+    account
+        .post("/cart/items", &[("product_id", "20"), ("quantity", "2")])
+        .await;
+    account.logout().await;
+
+    let browser = app.browser();
+    browser
+        .post("/cart/items", &[("product_id", "1"), ("quantity", "50")])
+        .await;
+    browser
+        .post("/cart/items", &[("product_id", "20"), ("quantity", "3")])
+        .await;
+    browser
+        .post("/cart/items", &[("product_id", "2"), ("quantity", "4")])
+        .await;
+    browser.login("quin@example.com", PASSWORD).await;
+    let home = browser.page("/", StatusCode::OK).await;
+    assert!(
+        home.contains("Classic Chocolate Chip: 99 in your cart (capped from 110)"),
+        "{home}"
+    );
+    assert!(home.contains("Silicone Baking Mat: 3 in your cart (capped from 5)"));
+    assert_eq!(browser.cart_count().await, 99 + 3 + 4);
+
+    // Logging in again (the guest lines left the session) merges nothing.
+    browser.logout().await;
+    browser.login("quin@example.com", PASSWORD).await;
+    assert_eq!(browser.cart_count().await, 106);
+
+    // Registration keeps the guest cart too.
+    let newcomer = app.browser();
+    newcomer
+        .post("/cart/items", &[("product_id", "3"), ("quantity", "2")])
+        .await;
+    newcomer.register("rae@example.com", "Rae", PASSWORD).await;
+    assert_eq!(newcomer.cart_count().await, 2);
+    assert_eq!(
+        app.scalar("SELECT quantity FROM cart_items WHERE product_id = 3")
+            .await,
+        2
+    );
+}
+
+#[tokio::test]
+async fn the_cart_survives_logout_another_browser_and_a_restart() {
+    let app = TestApp::spawn().await;
+    let browser = app.user("sam@example.com").await;
+    browser
+        .post("/cart/items", &[("product_id", "9"), ("quantity", "2")])
+        .await;
+    browser.logout().await;
+    assert_eq!(
+        browser.cart_count().await,
+        0,
+        "a logged-out browser shows a guest cart"
+    );
+
+    let other = app.browser();
+    other.login("sam@example.com", PASSWORD).await;
+    assert_eq!(other.cart_count().await, 2);
+
+    let app = app.restart().await;
+    let fresh = app.browser();
+    fresh.login("sam@example.com", PASSWORD).await;
+    assert!(fresh
+        .page("/cart", StatusCode::OK)
+        .await
+        .contains("Macaron Gift Box"));
+    assert_eq!(fresh.cart_count().await, 2);
+}
+
+#[tokio::test]
+async fn twenty_parallel_adds_lose_no_update() {
+    let app = TestApp::spawn().await;
+    let browser = app.user("tia@example.com").await;
+    let token = browser.csrf_token().await;
+    let form = [
+        ("product_id", "4"),
+        ("quantity", "1"),
+        ("csrf_token", token.as_str()),
+    ];
+    let adds = (0..20).map(|_| browser.post_raw("/cart/items", &form));
+    for res in futures_util::future::join_all(adds).await {
+        assert_eq!(res.status(), StatusCode::SEE_OTHER);
+    }
+    assert_eq!(
+        app.scalar("SELECT quantity FROM cart_items WHERE product_id = 4")
+            .await,
+        20
+    );
+}
+
+#[tokio::test]
+async fn withdrawn_products_stay_in_the_cart_marked_unavailable() {
+    let app = TestApp::spawn().await;
+    let browser = app.user("uma@example.com").await;
+    browser
+        .post("/cart/items", &[("product_id", "3"), ("quantity", "1")])
+        .await;
+    app.sql("UPDATE products SET active = 0 WHERE id = 3").await;
+    let cart = browser.page("/cart", StatusCode::OK).await;
+    assert!(cart.contains("Oatmeal Raisin Cookie") && cart.contains("no longer sold"));
+}

@@ -1,0 +1,163 @@
+//! Checkout and orders.
+
+use reqwest::StatusCode;
+
+use crate::helpers::{location, TestApp, PASSWORD};
+
+#[tokio::test]
+async fn checkout_creates_an_order_with_snapshot_prices_and_empties_the_cart() {
+    let app = TestApp::spawn().await;
+    let browser = app.user("val@example.com").await;
+    browser
+        .post("/cart/items", &[("product_id", "5"), ("quantity", "2")])
+        .await;
+    browser
+        .post("/cart/items", &[("product_id", "10"), ("quantity", "3")])
+        .await;
+
+    let res = browser.post("/checkout", &[]).await;
+    assert_eq!(res.status(), StatusCode::SEE_OTHER);
+    let order_path = location(&res);
+    assert!(order_path.starts_with("/orders/"));
+    assert_eq!(browser.cart_count().await, 0);
+    assert_eq!(
+        app.scalar("SELECT stock FROM products WHERE id = 5").await,
+        16
+    );
+    assert_eq!(
+        app.scalar("SELECT stock FROM products WHERE id = 10").await,
+        197
+    );
+
+    app.sql("UPDATE products SET price_cents = 9999, name = 'Renamed Jar' WHERE id = 5")
+        .await;
+    let order = browser.page(&order_path, StatusCode::OK).await;
+    assert!(order.contains("Glass Cookie Jar") && order.contains("€24.50"));
+    assert!(order.contains("€54.55"), "2 x 24.50 + 3 x 1.85");
+    assert!(!order.contains("Renamed Jar") && !order.contains("€99.99"));
+    assert!(order.contains("no payment is taken"));
+    let orders = browser.page("/orders", StatusCode::OK).await;
+    assert!(orders.contains(&format!("href=\"{order_path}\"")));
+}
+
+#[tokio::test]
+async fn a_guest_is_sent_to_log_in_and_comes_back_to_the_cart() {
+    let app = TestApp::spawn().await;
+    app.user("wes@example.com").await.logout().await;
+    let browser = app.browser();
+    browser
+        .post("/cart/items", &[("product_id", "1"), ("quantity", "1")])
+        .await;
+    let res = browser.post("/checkout", &[]).await;
+    assert_eq!(location(&res), "/login?next=/cart");
+    assert_eq!(app.scalar("SELECT COUNT(*) FROM orders").await, 0);
+    let res = browser
+        .post(
+            "/login",
+            &[
+                ("email", "wes@example.com"),
+                ("password", PASSWORD),
+                ("next", "/cart"),
+            ],
+        )
+        .await;
+    assert_eq!(location(&res), "/cart");
+    assert_eq!(browser.cart_count().await, 1);
+}
+
+#[tokio::test]
+async fn two_buyers_race_for_the_last_unit_and_exactly_one_wins() {
+    let app = TestApp::spawn().await;
+    let ann = app.user("race1@example.com").await;
+    let bob = app.user("race2@example.com").await;
+    // Product 12 has one unit left.
+    ann.post("/cart/items", &[("product_id", "12"), ("quantity", "1")])
+        .await;
+    bob.post("/cart/items", &[("product_id", "12"), ("quantity", "1")])
+        .await;
+    let (ta, tb) = (ann.csrf_token().await, bob.csrf_token().await);
+
+    let (fa, fb) = ([("csrf_token", ta.as_str())], [("csrf_token", tb.as_str())]);
+    let (ra, rb) = tokio::join!(
+        ann.post_raw("/checkout", &fa),
+        bob.post_raw("/checkout", &fb),
+    );
+    let wins = [location(&ra), location(&rb)]
+        .iter()
+        .filter(|l| l.starts_with("/orders/"))
+        .count();
+    assert_eq!(wins, 1, "exactly one order");
+    assert_eq!(app.scalar("SELECT COUNT(*) FROM orders").await, 1);
+    assert_eq!(
+        app.scalar("SELECT stock FROM products WHERE id = 12").await,
+        0
+    );
+
+    let loser = if location(&ra).starts_with("/orders/") {
+        &bob
+    } else {
+        &ann
+    };
+    let cart = loser.page("/cart", StatusCode::OK).await;
+    assert!(cart.contains("Nothing was ordered") && cart.contains("Maple Rolling Pin"));
+    assert_eq!(loser.cart_count().await, 1, "the loser's cart is untouched");
+}
+
+#[tokio::test]
+async fn a_failed_checkout_changes_nothing_and_says_which_line() {
+    let app = TestApp::spawn().await;
+    let browser = app.user("xia@example.com").await;
+    browser
+        .post("/cart/items", &[("product_id", "1"), ("quantity", "2")])
+        .await;
+    browser
+        .post("/cart/items", &[("product_id", "20"), ("quantity", "3")])
+        .await;
+    app.sql("UPDATE products SET stock = 1 WHERE id = 20").await;
+
+    let res = browser.post("/checkout", &[]).await;
+    assert_eq!(location(&res), "/cart");
+    let cart = browser.page("/cart", StatusCode::OK).await;
+    assert!(
+        cart.contains("Silicone Baking Mat: you asked for 3, only 1 left."),
+        "{cart}"
+    );
+    assert_eq!(
+        app.scalar("SELECT stock FROM products WHERE id = 1").await,
+        120
+    );
+    assert_eq!(app.scalar("SELECT COUNT(*) FROM orders").await, 0);
+    assert_eq!(browser.cart_count().await, 5);
+}
+
+#[tokio::test]
+async fn other_peoples_orders_are_not_found() {
+    let app = TestApp::spawn().await;
+    let owner = app.user("yan@example.com").await;
+    owner
+        .post("/cart/items", &[("product_id", "1"), ("quantity", "1")])
+        .await;
+    let order_path = location(&owner.post("/checkout", &[]).await);
+    let other = app.user("zed@example.com").await;
+    other.page(&order_path, StatusCode::NOT_FOUND).await;
+    other.page("/orders/123", StatusCode::NOT_FOUND).await;
+    let res = app.browser().get(&order_path).await;
+    assert_eq!(
+        res.status(),
+        StatusCode::SEE_OTHER,
+        "guests are asked to log in"
+    );
+}
+
+#[tokio::test]
+async fn an_empty_cart_cannot_be_checked_out() {
+    let app = TestApp::spawn().await;
+    let browser = app.user("amy@example.com").await;
+    let res = browser.post("/checkout", &[]).await;
+    assert_eq!(location(&res), "/cart");
+    assert!(browser
+        .page("/cart", StatusCode::OK)
+        .await
+        .contains("Your cart is empty"));
+    assert_eq!(app.scalar("SELECT COUNT(*) FROM orders").await, 0);
+}

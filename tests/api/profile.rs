@@ -1,0 +1,366 @@
+//! Preferences, profile, password change, sessions list, account deletion.
+
+use reqwest::StatusCode;
+
+use crate::helpers::{location, TestApp, PASSWORD};
+
+const NEW_PASSWORD: &str = "purple elephant dancing quietly";
+
+#[tokio::test]
+async fn a_guests_preferences_apply_at_once_and_move_into_the_account_at_login() {
+    let app = TestApp::spawn().await;
+    app.user("bea@example.com").await.logout().await;
+    let browser = app.browser();
+    let res = browser
+        .post("/preferences", &[("theme", "dark"), ("page_size", "24")])
+        .await;
+    assert_eq!(res.status(), StatusCode::SEE_OTHER);
+    let html = browser.page("/products", StatusCode::OK).await;
+    assert!(html.contains("data-theme=\"dark\""));
+    assert!(html.contains("24 per page"));
+
+    browser.login("bea@example.com", PASSWORD).await;
+    assert!(browser
+        .page("/", StatusCode::OK)
+        .await
+        .contains("data-theme=\"dark\""));
+
+    // A new browser gets the account's preferences at login.
+    let elsewhere = app.browser();
+    assert!(elsewhere
+        .page("/", StatusCode::OK)
+        .await
+        .contains("data-theme=\"system\""));
+    elsewhere.login("bea@example.com", PASSWORD).await;
+    let html = elsewhere.page("/products", StatusCode::OK).await;
+    assert!(html.contains("data-theme=\"dark\"") && html.contains("24 per page"));
+}
+
+#[tokio::test]
+async fn the_theme_toggle_returns_to_its_page() {
+    let app = TestApp::spawn().await;
+    let browser = app.browser();
+    let res = browser
+        .post(
+            "/preferences",
+            &[("theme", "dark"), ("back", "/products?page=2")],
+        )
+        .await;
+    assert_eq!(location(&res), "/products?page=2");
+    let res = browser
+        .post(
+            "/preferences",
+            &[("theme", "light"), ("back", "//evil.example")],
+        )
+        .await;
+    assert_eq!(location(&res), "/preferences");
+}
+
+#[tokio::test]
+async fn invalid_preferences_are_refused_with_422_and_nothing_changes() {
+    let app = TestApp::spawn().await;
+    let browser = app.user("cal@example.com").await;
+    for fields in [
+        [("theme", "neon"), ("page_size", "12")],
+        [("theme", "dark"), ("page_size", "7")],
+        [("theme", "dark"), ("page_size", "lots")],
+    ] {
+        let res = browser.post("/preferences", &fields).await;
+        assert_eq!(res.status(), StatusCode::UNPROCESSABLE_ENTITY);
+        assert!(res.text().await.unwrap().contains("Choose"));
+    }
+    let html = browser.page("/products", StatusCode::OK).await;
+    assert!(html.contains("data-theme=\"system\"") && html.contains("12 per page"));
+}
+
+#[tokio::test]
+async fn the_profile_shows_the_account_and_changes_the_display_name() {
+    let app = TestApp::spawn().await;
+    let browser = app.user("dan@example.com").await;
+    let html = browser.page("/profile", StatusCode::OK).await;
+    assert!(html.contains("dan@example.com") && html.contains("Member since"));
+    assert!(html.contains("0 orders"));
+    assert!(html.contains("href=\"/profile/sessions\"") && html.contains("href=\"/preferences\""));
+
+    let res = browser
+        .post("/profile", &[("display_name", "  Daniel  ")])
+        .await;
+    assert_eq!(res.status(), StatusCode::SEE_OTHER);
+    assert!(browser
+        .page("/profile", StatusCode::OK)
+        .await
+        .contains("value=\"Daniel\""));
+
+    let long = "d".repeat(51);
+    let res = browser.post("/profile", &[("display_name", &long)]).await;
+    assert_eq!(res.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    let html = res.text().await.unwrap();
+    assert!(html.contains("50 characters") && html.contains(&format!("value=\"{long}\"")));
+    let res = browser.post("/profile", &[("display_name", "   ")]).await;
+    assert_eq!(res.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(browser
+        .page("/", StatusCode::OK)
+        .await
+        .contains(">Daniel</a>"));
+}
+
+#[tokio::test]
+async fn changing_the_password_renews_this_session_and_ends_the_others() {
+    let app = TestApp::spawn().await;
+    let browser = app.user("eli@example.com").await;
+    let other = app.browser();
+    other.login("eli@example.com", PASSWORD).await;
+    let before = browser.cookie().unwrap();
+
+    let res = browser
+        .post(
+            "/profile/password",
+            &[
+                ("current_password", "not my password"),
+                ("new_password", NEW_PASSWORD),
+                ("new_password_confirm", NEW_PASSWORD),
+            ],
+        )
+        .await;
+    assert_eq!(res.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(res
+        .text()
+        .await
+        .unwrap()
+        .contains("not your current password"));
+    for (new, confirm, message) in [
+        ("short", "short", "at least 8"),
+        (PASSWORD, PASSWORD, "different from the current"),
+        (NEW_PASSWORD, "typo", "do not match"),
+    ] {
+        let res = browser
+            .post(
+                "/profile/password",
+                &[
+                    ("current_password", PASSWORD),
+                    ("new_password", new),
+                    ("new_password_confirm", confirm),
+                ],
+            )
+            .await;
+        assert_eq!(res.status(), StatusCode::UNPROCESSABLE_ENTITY);
+        assert!(res.text().await.unwrap().contains(message), "{message}");
+    }
+    assert!(other.is_logged_in().await, "nothing changed yet");
+
+    let res = browser
+        .post(
+            "/profile/password",
+            &[
+                ("current_password", PASSWORD),
+                ("new_password", NEW_PASSWORD),
+                ("new_password_confirm", NEW_PASSWORD),
+            ],
+        )
+        .await;
+    assert_eq!(res.status(), StatusCode::SEE_OTHER);
+    assert_ne!(browser.cookie().unwrap(), before, "a new cookie");
+    let profile = browser.page("/profile", StatusCode::OK).await;
+    assert!(profile.contains("1 other session was signed out"));
+    assert!(!other.is_logged_in().await);
+
+    let thief = app.browser();
+    thief.set_cookie(&before);
+    assert!(!thief.is_logged_in().await, "the pre-change cookie is dead");
+
+    let fresh = app.browser();
+    assert_eq!(
+        fresh.login("eli@example.com", PASSWORD).await.status(),
+        StatusCode::UNPROCESSABLE_ENTITY
+    );
+    assert_eq!(
+        fresh.login("eli@example.com", NEW_PASSWORD).await.status(),
+        StatusCode::SEE_OTHER
+    );
+}
+
+#[tokio::test]
+async fn wrong_current_passwords_count_towards_throttling() {
+    let app = TestApp::spawn().await;
+    let browser = app.user("fox@example.com").await;
+    for _ in 0..5 {
+        browser
+            .post(
+                "/profile/password",
+                &[
+                    ("current_password", "guess guess"),
+                    ("new_password", NEW_PASSWORD),
+                    ("new_password_confirm", NEW_PASSWORD),
+                ],
+            )
+            .await;
+    }
+    let res = app.browser().login("fox@example.com", PASSWORD).await;
+    assert_eq!(res.status(), StatusCode::TOO_MANY_REQUESTS);
+}
+
+#[tokio::test]
+async fn the_sessions_list_shows_each_browser_and_revoking_one_logs_it_out() {
+    let app = TestApp::spawn().await;
+    let laptop = app.user("gus@example.com").await;
+    let phone = app.browser();
+    phone.login("gus@example.com", PASSWORD).await;
+
+    let html = laptop.page("/profile/sessions", StatusCode::OK).await;
+    assert_eq!(html.matches("Firefox on Linux").count(), 2);
+    assert!(html.contains("this browser"));
+    assert!(html.contains("127.0.0.1"));
+    let handle = html
+        .split("action=\"/profile/sessions/")
+        .nth(1)
+        .unwrap()
+        .split('/')
+        .next()
+        .unwrap()
+        .to_string();
+    assert_ne!(handle, "revoke-others");
+    let secret_ids: Vec<String> = sqlx::query_scalar("SELECT id FROM sessions")
+        .fetch_all(&app.pool)
+        .await
+        .unwrap();
+    assert!(
+        secret_ids.iter().all(|id| !html.contains(id.as_str())),
+        "secret ids stay secret"
+    );
+
+    let res = laptop
+        .post(&format!("/profile/sessions/{handle}/revoke"), &[])
+        .await;
+    assert_eq!(res.status(), StatusCode::SEE_OTHER);
+    assert!(!phone.is_logged_in().await);
+    assert!(laptop.is_logged_in().await);
+    let html = laptop.page("/profile/sessions", StatusCode::OK).await;
+    assert_eq!(html.matches("Firefox on Linux").count(), 1);
+}
+
+#[tokio::test]
+async fn revoke_others_keeps_only_this_browser() {
+    let app = TestApp::spawn().await;
+    let main = app.user("hew@example.com").await;
+    let (b, c) = (app.browser(), app.browser());
+    b.login("hew@example.com", PASSWORD).await;
+    c.login("hew@example.com", PASSWORD).await;
+    let res = main.post("/profile/sessions/revoke-others", &[]).await;
+    assert_eq!(res.status(), StatusCode::SEE_OTHER);
+    assert!(main
+        .page("/profile/sessions", StatusCode::OK)
+        .await
+        .contains("Signed out of 2 other sessions"));
+    assert!(!b.is_logged_in().await && !c.is_logged_in().await && main.is_logged_in().await);
+}
+
+#[tokio::test]
+async fn someone_elses_session_cannot_be_revoked() {
+    let app = TestApp::spawn().await;
+    let victim = app.user("ivy@example.com").await;
+    let html = victim.page("/profile/sessions", StatusCode::OK).await;
+    let _ = html;
+    let victim_handle: String = sqlx::query_scalar("SELECT handle FROM sessions")
+        .fetch_one(&app.pool)
+        .await
+        .unwrap();
+    let attacker = app.user("jay@example.com").await;
+    let res = attacker
+        .post(&format!("/profile/sessions/{victim_handle}/revoke"), &[])
+        .await;
+    assert_eq!(res.status(), StatusCode::NOT_FOUND);
+    let res = attacker.post("/profile/sessions/made-up/revoke", &[]).await;
+    assert_eq!(res.status(), StatusCode::NOT_FOUND);
+    assert!(victim.is_logged_in().await);
+}
+
+#[tokio::test]
+async fn deleting_the_account_removes_its_data_and_kills_the_cookie() {
+    let app = TestApp::spawn().await;
+    let browser = app.user("kai@example.com").await;
+    browser
+        .post("/cart/items", &[("product_id", "1"), ("quantity", "1")])
+        .await;
+    browser.post("/checkout", &[]).await;
+    browser
+        .post("/cart/items", &[("product_id", "2"), ("quantity", "1")])
+        .await;
+    let cookie = browser.cookie().unwrap();
+
+    let res = browser
+        .post("/account/delete", &[("password", "wrong password")])
+        .await;
+    assert_eq!(res.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(app.scalar("SELECT COUNT(*) FROM users").await, 1);
+
+    let res = browser
+        .post("/account/delete", &[("password", PASSWORD)])
+        .await;
+    assert_eq!(res.status(), StatusCode::SEE_OTHER);
+    assert_eq!(location(&res), "/goodbye");
+    assert!(res.headers().contains_key("clear-site-data"));
+    assert!(browser
+        .page("/goodbye", StatusCode::OK)
+        .await
+        .contains("Your account is deleted"));
+    for table in ["users", "sessions", "cart_items", "security_events"] {
+        assert_eq!(
+            app.scalar(&format!("SELECT COUNT(*) FROM {table}")).await,
+            0,
+            "{table}"
+        );
+    }
+    assert_eq!(
+        app.scalar("SELECT COUNT(*) FROM orders WHERE user_id IS NULL")
+            .await,
+        1
+    );
+
+    let thief = app.browser();
+    thief.set_cookie(&cookie);
+    assert!(!thief.is_logged_in().await);
+    assert_eq!(
+        app.browser()
+            .login("kai@example.com", PASSWORD)
+            .await
+            .status(),
+        StatusCode::UNPROCESSABLE_ENTITY
+    );
+}
+
+#[tokio::test]
+async fn the_security_log_records_each_event() {
+    let app = TestApp::spawn().await;
+    let browser = app.user("lee@example.com").await;
+    app.browser()
+        .login("lee@example.com", "wrong password here")
+        .await;
+    browser.logout().await;
+    browser.login("lee@example.com", PASSWORD).await;
+    let other = app.browser();
+    other.login("lee@example.com", PASSWORD).await;
+    browser.post("/profile/sessions/revoke-others", &[]).await;
+    browser
+        .post(
+            "/profile/password",
+            &[
+                ("current_password", PASSWORD),
+                ("new_password", NEW_PASSWORD),
+                ("new_password_confirm", NEW_PASSWORD),
+            ],
+        )
+        .await;
+    let html = browser.page("/profile", StatusCode::OK).await;
+    let log = html.split("Security events").nth(1).unwrap();
+    for kind in [
+        "registered",
+        "login",
+        "failed login",
+        "logout",
+        "session revoked",
+        "password changed",
+    ] {
+        assert!(log.contains(&format!("<td>{kind}</td>")), "{kind}");
+    }
+    assert!(log.contains("127.0.0.1") && log.contains("Firefox on Linux"));
+}

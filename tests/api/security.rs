@@ -1,0 +1,236 @@
+//! CSRF, origin checks, headers, body limits, error pages, configuration.
+
+use reqwest::StatusCode;
+
+use crate::helpers::{TestApp, PASSWORD};
+
+#[tokio::test]
+async fn a_post_without_or_with_a_wrong_csrf_token_is_refused_and_changes_nothing() {
+    let app = TestApp::spawn().await;
+    let browser = app.user("max@example.com").await;
+
+    let res = browser.post_raw("/preferences", &[("theme", "dark")]).await;
+    assert_eq!(res.status(), StatusCode::FORBIDDEN);
+    assert!(res
+        .text()
+        .await
+        .unwrap()
+        .contains("did not come from this site"));
+    let res = browser
+        .post_raw(
+            "/preferences",
+            &[("theme", "dark"), ("csrf_token", "forged")],
+        )
+        .await;
+    assert_eq!(res.status(), StatusCode::FORBIDDEN);
+    let html = browser.page("/", StatusCode::OK).await;
+    assert!(html.contains("data-theme=\"system\""), "theme unchanged");
+
+    // Logout and login forms are protected too.
+    assert_eq!(
+        browser.post_raw("/logout", &[]).await.status(),
+        StatusCode::FORBIDDEN
+    );
+    assert!(browser.is_logged_in().await);
+    let guest = app.browser();
+    let res = guest
+        .post_raw(
+            "/login",
+            &[("email", "max@example.com"), ("password", PASSWORD)],
+        )
+        .await;
+    assert_eq!(res.status(), StatusCode::FORBIDDEN);
+    assert!(!guest.is_logged_in().await);
+
+    // A token from another session does not work either.
+    let other = app.browser().csrf_token().await;
+    let res = browser
+        .post_raw("/preferences", &[("theme", "dark"), ("csrf_token", &other)])
+        .await;
+    assert_eq!(res.status(), StatusCode::FORBIDDEN);
+}
+
+#[tokio::test]
+async fn a_cross_site_request_is_refused_even_with_a_valid_token() {
+    let app = TestApp::spawn().await;
+    let browser = app.user("ned@example.com").await;
+    let token = browser.csrf_token().await;
+    let form = [("theme", "dark"), ("csrf_token", token.as_str())];
+
+    let res = browser
+        .client
+        .post(browser.url("/preferences"))
+        .header("Origin", "https://evil.example")
+        .form(&form)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), StatusCode::FORBIDDEN);
+    let res = browser
+        .client
+        .post(browser.url("/preferences"))
+        .header("Sec-Fetch-Site", "cross-site")
+        .form(&form)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), StatusCode::FORBIDDEN);
+    let res = browser
+        .client
+        .post(browser.url("/preferences"))
+        .header("Referer", "https://evil.example/page")
+        .form(&form)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), StatusCode::FORBIDDEN);
+    assert!(browser
+        .page("/", StatusCode::OK)
+        .await
+        .contains("data-theme=\"system\""));
+
+    // Our own origin is fine.
+    let res = browser
+        .client
+        .post(browser.url("/preferences"))
+        .header("Origin", app.address.as_str())
+        .header("Sec-Fetch-Site", "same-origin")
+        .form(&form)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), StatusCode::SEE_OTHER);
+    assert!(browser
+        .page("/", StatusCode::OK)
+        .await
+        .contains("data-theme=\"dark\""));
+}
+
+#[tokio::test]
+async fn a_huge_body_gets_413() {
+    let app = TestApp::spawn().await;
+    let browser = app.browser();
+    let token = browser.csrf_token().await;
+    let huge = "x".repeat(100 * 1024);
+    let res = browser
+        .post_raw(
+            "/register",
+            &[("email", huge.as_str()), ("csrf_token", &token)],
+        )
+        .await;
+    assert_eq!(res.status(), StatusCode::PAYLOAD_TOO_LARGE);
+    assert!(res.text().await.unwrap().contains("too large"));
+}
+
+#[tokio::test]
+async fn every_page_carries_the_security_headers() {
+    let app = TestApp::spawn().await;
+    let browser = app.user("ola@example.com").await;
+    for path in [
+        "/",
+        "/products",
+        "/cart",
+        "/profile",
+        "/session",
+        "/does-not-exist",
+    ] {
+        let res = browser.get(path).await;
+        let h = res.headers();
+        let csp = h.get("content-security-policy").unwrap().to_str().unwrap();
+        assert!(csp.contains("default-src 'self'") && csp.contains("frame-ancestors 'none'"));
+        assert!(!csp.contains("unsafe-inline"));
+        assert_eq!(h.get("x-content-type-options").unwrap(), "nosniff");
+        assert_eq!(
+            h.get("referrer-policy").unwrap(),
+            "strict-origin-when-cross-origin"
+        );
+        assert_eq!(h.get("cross-origin-opener-policy").unwrap(), "same-origin");
+        assert_eq!(h.get("cache-control").unwrap(), "no-store", "{path}");
+        assert!(h.get("server").is_none());
+    }
+    let css = browser.get("/static/css/app.css").await;
+    assert_eq!(css.status(), StatusCode::OK);
+    assert!(css
+        .headers()
+        .get("cache-control")
+        .unwrap()
+        .to_str()
+        .unwrap()
+        .contains("max-age"));
+}
+
+#[tokio::test]
+async fn the_session_cookie_has_safe_attributes() {
+    let app = TestApp::spawn().await;
+    let res = app.browser().get("/").await;
+    let cookie = res
+        .headers()
+        .get("set-cookie")
+        .unwrap()
+        .to_str()
+        .unwrap()
+        .to_string();
+    assert!(cookie.starts_with("session="));
+    assert!(cookie.contains("HttpOnly"));
+    assert!(cookie.contains("SameSite=Lax"));
+    assert!(cookie.contains("Path=/"));
+    assert!(!cookie.contains("Domain"));
+
+    let secure = TestApp::spawn_with(&[("COOKIE_SECURE", "true")]).await;
+    let res = secure.browser().get("/").await;
+    let cookie = res.headers().get("set-cookie").unwrap().to_str().unwrap();
+    assert!(cookie.starts_with("__Host-session=") && cookie.contains("Secure"));
+    assert!(res.headers().contains_key("strict-transport-security"));
+}
+
+#[tokio::test]
+async fn unknown_pages_and_bad_queries_get_clear_error_pages() {
+    let app = TestApp::spawn().await;
+    let browser = app.browser();
+    let html = browser.page("/nope", StatusCode::NOT_FOUND).await;
+    assert!(html.contains("Page not found") && html.contains("<html"));
+    browser
+        .page("/products/no-such-thing", StatusCode::NOT_FOUND)
+        .await;
+    browser
+        .page("/orders/not-a-number", StatusCode::SEE_OTHER)
+        .await;
+    browser
+        .page("/products?page=abc", StatusCode::BAD_REQUEST)
+        .await;
+    browser
+        .page("/products?sort=evil", StatusCode::BAD_REQUEST)
+        .await;
+    let res = browser
+        .client
+        .get(browser.url("/healthz"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), StatusCode::OK);
+    let json: serde_json::Value = serde_json::from_str(&res.text().await.unwrap()).unwrap();
+    assert_eq!(json, serde_json::json!({"status": "ok", "database": "ok"}));
+}
+
+#[tokio::test]
+async fn a_malformed_form_is_a_422_page() {
+    let app = TestApp::spawn().await;
+    let browser = app.browser();
+    let res = browser.post("/cart/items", &[("product_id", "1")]).await;
+    assert_eq!(res.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(res.text().await.unwrap().contains("quantity"));
+}
+
+#[test]
+fn production_without_a_session_secret_refuses_to_start() {
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_cookie-jar"))
+        .env("APP_ENV", "production")
+        .env_remove("SESSION_SECRET")
+        .env("DATABASE_URL", "sqlite://should-not-be-created.db?mode=rwc")
+        .current_dir(std::env::temp_dir())
+        .output()
+        .expect("the binary runs");
+    assert!(!out.status.success());
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(stderr.contains("SESSION_SECRET is required"), "{stderr}");
+}

@@ -1,0 +1,185 @@
+//! The session itself: renewal at login, revocation at logout, timeouts,
+//! tampering, and the inspector.
+
+use reqwest::StatusCode;
+
+use crate::helpers::{TestApp, PASSWORD};
+
+#[tokio::test]
+async fn login_issues_a_new_cookie_and_the_old_one_stays_a_guest() {
+    let app = TestApp::spawn().await;
+    app.user("fay@example.com").await.logout().await;
+
+    let browser = app.browser();
+    browser.page("/", StatusCode::OK).await;
+    let guest_cookie = browser.cookie().expect("a guest gets a session cookie");
+    let guest_inspector = browser.page("/session", StatusCode::OK).await;
+
+    browser.login("fay@example.com", PASSWORD).await;
+    let user_cookie = browser.cookie().unwrap();
+    assert_ne!(guest_cookie, user_cookie);
+    let user_inspector = browser.page("/session", StatusCode::OK).await;
+    assert_ne!(
+        session_id(&guest_inspector),
+        session_id(&user_inspector),
+        "new session id"
+    );
+
+    // Someone who copied the pre-login cookie is not logged in.
+    let thief = app.browser();
+    thief.set_cookie(&guest_cookie);
+    assert!(!thief.is_logged_in().await);
+}
+
+fn session_id(inspector_html: &str) -> String {
+    let start = inspector_html.find("Session id</dt><dd><code>").unwrap();
+    inspector_html[start..]
+        .split("</code>")
+        .next()
+        .unwrap()
+        .to_string()
+}
+
+#[tokio::test]
+async fn after_logout_a_copied_cookie_is_worthless() {
+    let app = TestApp::spawn().await;
+    let browser = app.user("gil@example.com").await;
+    let stolen = browser.cookie().unwrap();
+
+    let thief = app.browser();
+    thief.set_cookie(&stolen);
+    assert!(thief.is_logged_in().await, "before logout the copy works");
+
+    let res = browser.logout().await;
+    assert_eq!(res.status(), StatusCode::SEE_OTHER);
+    let clear = res
+        .headers()
+        .get("clear-site-data")
+        .unwrap()
+        .to_str()
+        .unwrap();
+    assert_eq!(clear, "\"cookies\", \"storage\"");
+    let set_cookie = res.headers().get("set-cookie").unwrap().to_str().unwrap();
+    assert!(set_cookie.contains("Max-Age=0") || set_cookie.contains("expires=Thu, 01 Jan 1970"));
+
+    let thief = app.browser();
+    thief.set_cookie(&stolen);
+    assert!(!thief.is_logged_in().await);
+    let res = thief.get("/profile").await;
+    assert_eq!(res.status(), StatusCode::SEE_OTHER);
+}
+
+#[tokio::test]
+async fn an_idle_session_expires_and_activity_keeps_it_alive() {
+    let app = TestApp::spawn_with(&[("SESSION_IDLE_TIMEOUT", "300")]).await;
+    let browser = app.user("hal@example.com").await;
+
+    for _ in 0..4 {
+        app.clock.advance(200);
+        assert!(
+            browser.is_logged_in().await,
+            "activity every 200 s keeps it alive"
+        );
+    }
+    app.clock.advance(300 + 61);
+    let home = browser.page("/", StatusCode::OK).await;
+    assert!(!home.contains("action=\"/logout\""));
+    assert!(home.contains("inactivity"), "the user is told why");
+    assert_eq!(
+        browser.get("/profile").await.status(),
+        StatusCode::SEE_OTHER
+    );
+}
+
+#[tokio::test]
+async fn a_session_ends_at_its_absolute_timeout_whatever_the_activity() {
+    let app = TestApp::spawn_with(&[
+        ("SESSION_IDLE_TIMEOUT", "600"),
+        ("SESSION_ABSOLUTE_TIMEOUT", "1800"),
+    ])
+    .await;
+    let browser = app.user("ida@example.com").await;
+    for _ in 0..3 {
+        app.clock.advance(500);
+        assert!(browser.is_logged_in().await);
+    }
+    app.clock.advance(301);
+    let home = browser.page("/", StatusCode::OK).await;
+    assert!(!home.contains("action=\"/logout\""));
+    assert!(home.contains("maximum age"));
+}
+
+#[tokio::test]
+async fn remember_me_extends_the_absolute_timeout() {
+    let app = TestApp::spawn_with(&[
+        ("SESSION_IDLE_TIMEOUT", "600"),
+        ("SESSION_ABSOLUTE_TIMEOUT", "1800"),
+        ("SESSION_REMEMBER_ME_TIMEOUT", "86400"),
+    ])
+    .await;
+    app.user("jo@example.com").await.logout().await;
+    let browser = app.browser();
+    let res = browser
+        .post(
+            "/login",
+            &[
+                ("email", "jo@example.com"),
+                ("password", PASSWORD),
+                ("remember_me", "on"),
+            ],
+        )
+        .await;
+    assert_eq!(res.status(), StatusCode::SEE_OTHER);
+    for _ in 0..8 {
+        app.clock.advance(500);
+        assert!(
+            browser.is_logged_in().await,
+            "past 1800 s thanks to remember-me"
+        );
+    }
+    app.clock.advance(86400);
+    assert!(!browser.is_logged_in().await);
+}
+
+#[tokio::test]
+async fn a_tampered_cookie_means_a_fresh_guest_session_not_an_error() {
+    let app = TestApp::spawn().await;
+    let browser = app.user("kim@example.com").await;
+    let mut cookie = browser.cookie().unwrap();
+    let flipped = if cookie.ends_with('A') { 'B' } else { 'A' };
+    cookie.pop();
+    cookie.push(flipped);
+
+    let forger = app.browser();
+    forger.set_cookie(&cookie);
+    let res = forger.get("/").await;
+    assert_eq!(res.status(), StatusCode::OK);
+    assert!(!res.text().await.unwrap().contains("action=\"/logout\""));
+    let fresh = forger.cookie().unwrap();
+    assert_ne!(
+        fresh, cookie,
+        "a new anonymous cookie replaces the forged one"
+    );
+
+    forger.set_cookie("not-even-base64!!");
+    assert_eq!(forger.get("/cart").await.status(), StatusCode::OK);
+}
+
+#[tokio::test]
+async fn the_inspector_shows_the_state_but_not_the_csrf_token() {
+    let app = TestApp::spawn().await;
+    let browser = app.user("lou@example.com").await;
+    let token = browser.csrf_token().await;
+    browser.page("/session", StatusCode::OK).await;
+    let html = browser.page("/session", StatusCode::OK).await;
+    assert!(html.contains("yes, as lou@example.com"));
+    assert!(html.contains("HttpOnly; SameSite=Lax; Path=/"));
+    assert!(html.contains("of 4096 bytes"));
+    assert!(html.contains("Idle timeout"));
+    assert!(html.contains("&quot;user_id&quot;") || html.contains("\"user_id\""));
+    let state = html.split("class=\"state\">").nth(1).unwrap();
+    assert!(
+        !state.contains(&token),
+        "the token is not shown in the state dump"
+    );
+}
