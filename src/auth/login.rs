@@ -29,6 +29,10 @@ pub async fn log_in(
 ) -> Result<Vec<String>> {
     let guest = session.state();
     let now = app.clock.now();
+    if guest.user_id.is_some() {
+        // Logging in over an existing login: that session ends here.
+        sessions::revoke(&app.pool, &guest.id, now).await?;
+    }
     let lifetime = if remember_me {
         app.settings.session_remember_me_timeout
     } else {

@@ -40,7 +40,10 @@ pub async fn check_email(app: &AppState, email: &str) -> Result<(), AppError> {
 }
 
 pub async fn record_failure(app: &AppState, email: &str) -> Result<(), AppError> {
-    rate_limit::record(&app.pool, &email_bucket(email), app.clock.now()).await?;
+    let (bucket, now) = (email_bucket(email), app.clock.now());
+    let window = app.settings.login_failure_window.as_secs() as i64;
+    rate_limit::forget(&app.pool, &bucket, now - window).await?;
+    rate_limit::record(&app.pool, &bucket, now).await?;
     Ok(())
 }
 

@@ -1,12 +1,15 @@
-//! TestApp: the real application on a free port with a fresh SQLite file,
-//! and Browser: a reqwest client with its own cookie jar that speaks to it
-//! like a browser does (forms, cookies, no automatic redirects).
+//! TestApp: the real application on a free port with a fresh database (a
+//! SQLite file in a temporary folder; or, when `TEST_POSTGRES_URL` names a
+//! PostgreSQL server, a new database there), and Browser: a reqwest client
+//! with its own cookie jar that speaks to it like a browser does (forms,
+//! cookies, no automatic redirects).
 
-use std::{collections::HashMap, path::PathBuf, sync::Arc};
+use std::{collections::HashMap, sync::Arc};
 
 use base64::{engine::general_purpose::STANDARD, Engine};
 use cookie_jar::{clock::Clock, config::Settings, db::Pool, startup::Application};
 use reqwest::{cookie::CookieStore, cookie::Jar, redirect::Policy, StatusCode, Url};
+use sqlx::Connection;
 
 pub const PASSWORD: &str = "correct horse battery staple";
 
@@ -14,20 +17,35 @@ pub struct TestApp {
     pub address: String,
     pub clock: Clock,
     pub pool: Pool,
-    pub db_path: PathBuf,
+    pub database_url: String,
     handle: actix_web::dev::ServerHandle,
     _dir: Arc<tempfile::TempDir>,
 }
 
+/// A fresh, empty database for one test.
+async fn fresh_database(dir: &std::path::Path) -> String {
+    match std::env::var("TEST_POSTGRES_URL") {
+        Ok(server) if !server.is_empty() => {
+            let name = format!("cookie_jar_test_{}", cookie_jar::ids::row_id());
+            let mut admin = sqlx::postgres::PgConnection::connect(&format!("{server}/postgres"))
+                .await
+                .expect("TEST_POSTGRES_URL reaches a PostgreSQL server");
+            sqlx::query(&format!("CREATE DATABASE {name}"))
+                .execute(&mut admin)
+                .await
+                .expect("CREATE DATABASE");
+            format!("{server}/{name}")
+        }
+        _ => format!("sqlite://{}?mode=rwc", dir.join("shop.db").display()),
+    }
+}
+
 /// The variables every test app starts from; `extra` overrides them.
-fn test_settings(db_path: &std::path::Path, extra: &[(&str, &str)]) -> Settings {
+fn test_settings(database_url: &str, extra: &[(&str, &str)]) -> Settings {
     let mut vars: HashMap<String, String> = [
         ("APP_ENV", "development".to_string()),
         ("BIND_ADDR", "127.0.0.1:0".into()),
-        (
-            "DATABASE_URL",
-            format!("sqlite://{}?mode=rwc", db_path.display()),
-        ),
+        ("DATABASE_URL", database_url.to_string()),
         ("SESSION_SECRET", STANDARD.encode([42u8; 64])),
         ("LOG", "warn".into()),
         // Tests register many accounts from 127.0.0.1; the per-client
@@ -51,22 +69,22 @@ impl TestApp {
     /// With some settings changed, e.g. `[("SESSION_IDLE_TIMEOUT", "120")]`.
     pub async fn spawn_with(extra: &[(&str, &str)]) -> TestApp {
         let dir = Arc::new(tempfile::tempdir().expect("temp dir"));
-        let db_path = dir.path().join("shop.db");
-        Self::start(dir, db_path, extra).await
+        let database_url = fresh_database(dir.path()).await;
+        Self::start(dir, database_url, extra).await
     }
 
     /// A second server on the same database file (a restart).
     pub async fn restart(&self) -> TestApp {
         self.handle.stop(true).await;
-        Self::start(self._dir.clone(), self.db_path.clone(), &[]).await
+        Self::start(self._dir.clone(), self.database_url.clone(), &[]).await
     }
 
     async fn start(
         dir: Arc<tempfile::TempDir>,
-        db_path: PathBuf,
+        database_url: String,
         extra: &[(&str, &str)],
     ) -> TestApp {
-        let settings = test_settings(&db_path, extra);
+        let settings = test_settings(&database_url, extra);
         let clock = Clock::default();
         let app = Application::build_with_clock(settings, clock.clone())
             .await
@@ -79,7 +97,7 @@ impl TestApp {
             address,
             clock,
             pool,
-            db_path,
+            database_url,
             handle,
             _dir: dir,
         }
