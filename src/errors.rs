@@ -159,12 +159,14 @@ fn error_page(status: StatusCode, message: String, request_id: Option<String>) -
 pub fn render_framework_error<B>(
     res: ServiceResponse<B>,
 ) -> actix_web::Result<ErrorHandlerResponse<B>> {
-    let is_html = res
+    // Our pages (HTML) and deliberate JSON answers (/healthz) stay as they
+    // are; bodiless or plain-text errors become pages.
+    let has_own_body = res
         .headers()
         .get(header::CONTENT_TYPE)
         .and_then(|v| v.to_str().ok())
-        .is_some_and(|v| v.starts_with("text/html"));
-    if is_html || res.status() == StatusCode::SEE_OTHER {
+        .is_some_and(|v| !v.starts_with("text/plain"));
+    if has_own_body || res.status() == StatusCode::SEE_OTHER {
         return Ok(ErrorHandlerResponse::Response(res.map_into_left_body()));
     }
     let status = res.status();

@@ -2,9 +2,23 @@
 
 use reqwest::StatusCode;
 
-use crate::helpers::{location, TestApp, PASSWORD};
+use crate::helpers::{location, Browser, TestApp, PASSWORD};
 
 const NEW_PASSWORD: &str = "purple elephant dancing quietly";
+
+async fn change_password(
+    browser: &Browser,
+    current: &str,
+    new: &str,
+    confirm: &str,
+) -> reqwest::Response {
+    let fields = [
+        ("current_password", current),
+        ("new_password", new),
+        ("new_password_confirm", confirm),
+    ];
+    browser.post("/profile/password", &fields).await
+}
 
 #[tokio::test]
 async fn a_guests_preferences_apply_at_once_and_move_into_the_account_at_login() {
@@ -112,16 +126,7 @@ async fn changing_the_password_renews_this_session_and_ends_the_others() {
     other.login("eli@example.com", PASSWORD).await;
     let before = browser.cookie().unwrap();
 
-    let res = browser
-        .post(
-            "/profile/password",
-            &[
-                ("current_password", "not my password"),
-                ("new_password", NEW_PASSWORD),
-                ("new_password_confirm", NEW_PASSWORD),
-            ],
-        )
-        .await;
+    let res = change_password(&browser, "not my password", NEW_PASSWORD, NEW_PASSWORD).await;
     assert_eq!(res.status(), StatusCode::UNPROCESSABLE_ENTITY);
     assert!(res
         .text()
@@ -133,31 +138,13 @@ async fn changing_the_password_renews_this_session_and_ends_the_others() {
         (PASSWORD, PASSWORD, "different from the current"),
         (NEW_PASSWORD, "typo", "do not match"),
     ] {
-        let res = browser
-            .post(
-                "/profile/password",
-                &[
-                    ("current_password", PASSWORD),
-                    ("new_password", new),
-                    ("new_password_confirm", confirm),
-                ],
-            )
-            .await;
+        let res = change_password(&browser, PASSWORD, new, confirm).await;
         assert_eq!(res.status(), StatusCode::UNPROCESSABLE_ENTITY);
         assert!(res.text().await.unwrap().contains(message), "{message}");
     }
     assert!(other.is_logged_in().await, "nothing changed yet");
 
-    let res = browser
-        .post(
-            "/profile/password",
-            &[
-                ("current_password", PASSWORD),
-                ("new_password", NEW_PASSWORD),
-                ("new_password_confirm", NEW_PASSWORD),
-            ],
-        )
-        .await;
+    let res = change_password(&browser, PASSWORD, NEW_PASSWORD, NEW_PASSWORD).await;
     assert_eq!(res.status(), StatusCode::SEE_OTHER);
     assert_ne!(browser.cookie().unwrap(), before, "a new cookie");
     let profile = browser.page("/profile", StatusCode::OK).await;
@@ -184,16 +171,7 @@ async fn wrong_current_passwords_count_towards_throttling() {
     let app = TestApp::spawn().await;
     let browser = app.user("fox@example.com").await;
     for _ in 0..5 {
-        browser
-            .post(
-                "/profile/password",
-                &[
-                    ("current_password", "guess guess"),
-                    ("new_password", NEW_PASSWORD),
-                    ("new_password_confirm", NEW_PASSWORD),
-                ],
-            )
-            .await;
+        change_password(&browser, "guess guess", NEW_PASSWORD, NEW_PASSWORD).await;
     }
     let res = app.browser().login("fox@example.com", PASSWORD).await;
     assert_eq!(res.status(), StatusCode::TOO_MANY_REQUESTS);
@@ -340,16 +318,7 @@ async fn the_security_log_records_each_event() {
     let other = app.browser();
     other.login("lee@example.com", PASSWORD).await;
     browser.post("/profile/sessions/revoke-others", &[]).await;
-    browser
-        .post(
-            "/profile/password",
-            &[
-                ("current_password", PASSWORD),
-                ("new_password", NEW_PASSWORD),
-                ("new_password_confirm", NEW_PASSWORD),
-            ],
-        )
-        .await;
+    change_password(&browser, PASSWORD, NEW_PASSWORD, NEW_PASSWORD).await;
     let html = browser.page("/profile", StatusCode::OK).await;
     let log = html.split("Security events").nth(1).unwrap();
     for kind in [

@@ -57,49 +57,41 @@ async fn a_cross_site_request_is_refused_even_with_a_valid_token() {
     let token = browser.csrf_token().await;
     let form = [("theme", "dark"), ("csrf_token", token.as_str())];
 
-    let res = browser
-        .client
-        .post(browser.url("/preferences"))
-        .header("Origin", "https://evil.example")
-        .form(&form)
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(res.status(), StatusCode::FORBIDDEN);
-    let res = browser
-        .client
-        .post(browser.url("/preferences"))
-        .header("Sec-Fetch-Site", "cross-site")
-        .form(&form)
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(res.status(), StatusCode::FORBIDDEN);
-    let res = browser
-        .client
-        .post(browser.url("/preferences"))
-        .header("Referer", "https://evil.example/page")
-        .form(&form)
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(res.status(), StatusCode::FORBIDDEN);
+    let post_from = |headers: &'static [(&'static str, &'static str)]| {
+        let mut request = browser.client.post(browser.url("/preferences")).form(&form);
+        for (name, value) in headers {
+            request = request.header(*name, *value);
+        }
+        request.send()
+    };
+    for headers in [
+        &[("Origin", "https://evil.example")][..],
+        &[("Origin", "null")],
+        &[("Sec-Fetch-Site", "cross-site")],
+        &[("Sec-Fetch-Site", "same-site")],
+        &[("Referer", "https://evil.example/page")],
+    ] {
+        let res = post_from(headers).await.unwrap();
+        assert_eq!(res.status(), StatusCode::FORBIDDEN, "{headers:?}");
+    }
     assert!(browser
         .page("/", StatusCode::OK)
         .await
         .contains("data-theme=\"system\""));
 
     // Our own origin is fine.
-    let res = browser
-        .client
-        .post(browser.url("/preferences"))
-        .header("Origin", app.address.as_str())
-        .header("Sec-Fetch-Site", "same-origin")
-        .form(&form)
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(res.status(), StatusCode::SEE_OTHER);
+    let own_origin = [
+        ("Origin", app.address.as_str()),
+        ("Sec-Fetch-Site", "same-origin"),
+    ];
+    let mut request = browser.client.post(browser.url("/preferences")).form(&form);
+    for (name, value) in own_origin {
+        request = request.header(name, value);
+    }
+    assert_eq!(
+        request.send().await.unwrap().status(),
+        StatusCode::SEE_OTHER
+    );
     assert!(browser
         .page("/", StatusCode::OK)
         .await
@@ -233,4 +225,36 @@ fn production_without_a_session_secret_refuses_to_start() {
     assert!(!out.status.success());
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert!(stderr.contains("SESSION_SECRET is required"), "{stderr}");
+}
+
+#[tokio::test]
+async fn a_server_error_is_a_page_with_a_request_id_and_no_internals() {
+    let app = TestApp::spawn().await;
+    let browser = app.browser();
+    app.sql("DROP TABLE order_items").await;
+    app.sql("DROP TABLE products").await;
+    let res = browser.get("/products").await;
+    assert_eq!(res.status(), StatusCode::INTERNAL_SERVER_ERROR);
+    assert!(res.headers().contains_key("content-security-policy"));
+    let html = res.text().await.unwrap();
+    assert!(html.contains("Something went wrong on our side"));
+    assert!(html.contains("request id <code>"), "{html}");
+    for internal in [
+        "no such table",
+        "sqlx",
+        "SELECT",
+        "error returned from database",
+    ] {
+        assert!(!html.contains(internal), "`{internal}` must not leak");
+    }
+}
+
+#[tokio::test]
+async fn the_health_check_reports_a_database_that_is_down() {
+    let app = TestApp::spawn().await;
+    app.pool.close().await;
+    let res = app.browser().get("/healthz").await;
+    assert_eq!(res.status(), StatusCode::SERVICE_UNAVAILABLE);
+    let json: serde_json::Value = serde_json::from_str(&res.text().await.unwrap()).unwrap();
+    assert_eq!(json["database"], "unavailable");
 }

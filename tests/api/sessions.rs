@@ -11,7 +11,7 @@ async fn login_issues_a_new_cookie_and_the_old_one_stays_a_guest() {
     app.user("fay@example.com").await.logout().await;
 
     let browser = app.browser();
-    browser.page("/", StatusCode::OK).await;
+    let guest_token = browser.csrf_token().await;
     let guest_cookie = browser.cookie().expect("a guest gets a session cookie");
     let guest_inspector = browser.page("/session", StatusCode::OK).await;
 
@@ -29,6 +29,22 @@ async fn login_issues_a_new_cookie_and_the_old_one_stays_a_guest() {
     let thief = app.browser();
     thief.set_cookie(&guest_cookie);
     assert!(!thief.is_logged_in().await);
+}
+
+#[tokio::test]
+async fn logging_in_over_a_login_ends_the_first_session() {
+    let app = TestApp::spawn().await;
+    app.user("nia@example.com").await;
+    let browser = app.user("oz@example.com").await;
+    let first = browser.cookie().unwrap();
+    browser.login("nia@example.com", PASSWORD).await;
+    let thief = app.browser();
+    thief.set_cookie(&first);
+    assert!(!thief.is_logged_in().await);
+    let live = app
+        .scalar("SELECT COUNT(*) FROM sessions WHERE revoked_at IS NULL")
+        .await;
+    assert_eq!(live, 2, "one per account, not three");
 }
 
 fn session_id(inspector_html: &str) -> String {
