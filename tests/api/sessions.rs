@@ -24,6 +24,7 @@ async fn login_issues_a_new_cookie_and_the_old_one_stays_a_guest() {
         session_id(&user_inspector),
         "new session id"
     );
+    assert_ne!(browser.csrf_token().await, guest_token, "new CSRF token");
 
     // Someone who copied the pre-login cookie is not logged in.
     let thief = app.browser();
