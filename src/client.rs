@@ -97,7 +97,25 @@ pub fn describe_user_agent(ua: &str) -> String {
 
 #[cfg(test)]
 mod tests {
-    use super::describe_user_agent;
+    use super::{client_ip, describe_user_agent};
+
+    #[test]
+    fn forwarded_for_is_believed_only_from_the_trusted_proxy() {
+        let req = actix_web::test::TestRequest::default()
+            .peer_addr("10.0.0.1:4000".parse().unwrap())
+            .insert_header(("x-forwarded-for", "203.0.113.9, 198.51.100.7"))
+            .to_http_request();
+        assert_eq!(client_ip(&req, None), "10.0.0.1");
+        assert_eq!(
+            client_ip(&req, Some("10.0.0.2".parse().unwrap())),
+            "10.0.0.1"
+        );
+        assert_eq!(
+            client_ip(&req, Some("10.0.0.1".parse().unwrap())),
+            "198.51.100.7",
+            "the address the proxy itself appended"
+        );
+    }
 
     #[test]
     fn names_common_browsers() {

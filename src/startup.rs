@@ -47,9 +47,11 @@ impl Application {
         let listener = TcpListener::bind(&settings.bind_addr)
             .map_err(|e| anyhow::anyhow!("cannot listen on {}: {e}", settings.bind_addr))?;
         let port = listener.local_addr()?.port();
+        let hasher = Hasher::new();
+        hasher.warm_up().await?;
         let state = web::Data::new(AppState {
             pool,
-            hasher: Hasher::new(),
+            hasher,
             settings,
             clock,
         });

@@ -71,6 +71,15 @@ impl Hasher {
         Ok(tokio::task::spawn_blocking(work).await?)
     }
 
+    /// Computes the dummy hash now, so the first login for an unknown email
+    /// takes no longer than any other.
+    pub async fn warm_up(&self) -> anyhow::Result<()> {
+        self.run(|| {
+            dummy_hash();
+        })
+        .await
+    }
+
     pub async fn hash(&self, password: String) -> anyhow::Result<String> {
         self.run(move || hash_blocking(&password)).await
     }
