@@ -197,8 +197,32 @@ fn too_many_lines() -> Refusal {
 }
 
 /// Sets a line's quantity; 0 removes it. Only lines already in the cart.
-pub async fn set(app: &AppState, visitor: &Visitor, product_id: i64, quantity: i64) -> Result<()> {
-    match &visitor.user {
+/// A quantity above the stock, or for a product no longer sold, is a
+/// `Refusal` (removing the line is always allowed).
+pub async fn set(
+    app: &AppState,
+    visitor: &Visitor,
+    product_id: i64,
+    quantity: i64,
+) -> Result<std::result::Result<(), Refusal>> {
+    if quantity > 0 {
+        match products::by_id(&app.pool, product_id).await? {
+            Some(p) if !p.available() => {
+                return Ok(Err(Refusal(format!(
+                    "{} cannot be bought right now; you can only remove it.",
+                    p.name
+                ))))
+            }
+            Some(p) if quantity > p.stock => {
+                return Ok(Err(Refusal(format!(
+                    "Only {} of {} in stock.",
+                    p.stock, p.name
+                ))))
+            }
+            _ => {}
+        }
+    }
+    let changed = match &visitor.user {
         Some(me) => {
             let user_id = me.user.id;
             if cart::quantity(&app.pool, user_id, product_id).await? == 0 {
@@ -222,7 +246,8 @@ pub async fn set(app: &AppState, visitor: &Visitor, product_id: i64, quantity: i
             }
             Ok(())
         }),
-    }
+    };
+    changed.map(Ok)
 }
 
 pub async fn clear(app: &AppState, visitor: &Visitor) -> Result<()> {

@@ -67,15 +67,11 @@ pub async fn set(
     form: Form<SetForm>,
 ) -> Result<HttpResponse> {
     let quantity = cart::parse_quantity(&form.quantity, 0)?;
-    cart::set(&app, &visitor, *product_id, quantity).await?;
-    visitor.session.flash(
-        "success",
-        if quantity == 0 {
-            "Removed from your cart."
-        } else {
-            "Cart updated."
-        },
-    );
+    match cart::set(&app, &visitor, *product_id, quantity).await? {
+        Ok(()) if quantity == 0 => visitor.session.flash("success", "Removed from your cart."),
+        Ok(()) => visitor.session.flash("success", "Cart updated."),
+        Err(refusal) => visitor.session.flash("error", refusal.0),
+    }
     Ok(see_other("/cart"))
 }
 

@@ -302,3 +302,20 @@ async fn withdrawn_products_stay_in_the_cart_marked_unavailable() {
     let cart = browser.page("/cart", StatusCode::OK).await;
     assert!(cart.contains("Oatmeal Raisin Cookie") && cart.contains("no longer sold"));
 }
+
+#[tokio::test]
+async fn a_quantity_cannot_be_set_above_the_stock() {
+    let app = TestApp::spawn().await;
+    for browser in [app.browser(), app.user("ula@example.com").await] {
+        browser
+            .post("/cart/items", &[("product_id", "20"), ("quantity", "1")])
+            .await;
+        let res = browser.post("/cart/items/20", &[("quantity", "5")]).await;
+        assert_eq!(location(&res), "/cart");
+        let cart = browser.page("/cart", StatusCode::OK).await;
+        assert!(cart.contains("Only 3 of Silicone Baking Mat in stock."));
+        assert_eq!(browser.cart_count().await, 1, "unchanged");
+        browser.post("/cart/items/20", &[("quantity", "3")]).await;
+        assert_eq!(browser.cart_count().await, 3);
+    }
+}
