@@ -29,14 +29,18 @@ CREATE TABLE sessions (
     revoked_at   BIGINT
 );
 CREATE INDEX sessions_user_idx ON sessions (user_id);
+CREATE INDEX sessions_expires_idx ON sessions (expires_at);
 
--- Login throttling: one row per counted attempt, keyed by a bucket such as
--- 'email:ann@example.com' or 'client:127.0.0.1'. Shared by every instance.
-CREATE TABLE rate_limit_hits (
-    bucket TEXT NOT NULL,
-    at     BIGINT NOT NULL
+-- Login throttling: one counter per bucket ('email:ann@example.com',
+-- 'client:127.0.0.1') over a fixed window that starts at its first attempt.
+-- Shared by every instance; incremented atomically before a password is
+-- checked, so parallel attempts cannot slip past the limit.
+CREATE TABLE rate_limits (
+    bucket       TEXT PRIMARY KEY,
+    window_start BIGINT NOT NULL,
+    attempts     BIGINT NOT NULL
 );
-CREATE INDEX rate_limit_hits_bucket_idx ON rate_limit_hits (bucket, at);
+CREATE INDEX rate_limits_window_idx ON rate_limits (window_start);
 
 CREATE TABLE products (
     id          BIGINT PRIMARY KEY,

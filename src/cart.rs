@@ -260,14 +260,16 @@ pub async fn clear(app: &AppState, visitor: &Visitor) -> Result<()> {
 
 /// At login: adds the guest's lines to the account's cart in one
 /// transaction. Quantities of one product add up, capped at 99 and at the
-/// stock. Returns a sentence per line for the user.
+/// stock; products that cannot be bought, or that do not fit in the
+/// 50-line limit, are left out. Returns one short sentence for the user
+/// (it travels in the cookie as a flash message, so it stays short).
 pub async fn merge_guest_cart(
     app: &AppState,
     user_id: i64,
     guest: &[GuestCartLine],
-) -> Result<Vec<String>> {
+) -> Result<Option<String>> {
     if guest.is_empty() {
-        return Ok(Vec::new());
+        return Ok(None);
     }
     let ids: Vec<i64> = guest.iter().map(|(id, _)| *id).collect();
     let found: HashMap<i64, Product> = products::by_ids(&app.pool, &ids)
@@ -276,28 +278,64 @@ pub async fn merge_guest_cart(
         .map(|p| (p.id, p))
         .collect();
     let now = app.clock.now();
-    let mut notes = Vec::new();
+    let (mut moved, mut capped, mut left_out) = (0, Vec::new(), 0);
     let mut tx = db::begin_write(&app.pool).await?;
+    let mut lines = cart::line_count(&mut *tx, user_id).await?;
     for (product_id, quantity) in guest {
         let Some(product) = found.get(product_id).filter(|p| p.available()) else {
-            notes.push("A product from your cart is no longer available and was left out.".into());
+            left_out += 1;
             continue;
         };
         let have = cart::quantity(&mut *tx, user_id, *product_id).await?;
-        let wanted = have + i64::from(*quantity);
-        let merged = wanted.min(MAX_QUANTITY).min(product.stock.max(have));
-        if merged > have {
-            cart::set(&mut *tx, user_id, *product_id, merged, now).await?;
+        if have == 0 && lines >= MAX_LINES as i64 {
+            left_out += 1;
+            continue;
         }
-        notes.push(if merged < wanted {
-            format!(
-                "{}: {} in your cart (capped from {wanted}).",
-                product.name, merged
-            )
-        } else {
-            format!("{}: {} in your cart.", product.name, merged)
-        });
+        let cap = MAX_QUANTITY.min(product.stock);
+        cart::add_capped(
+            &mut tx,
+            user_id,
+            *product_id,
+            i64::from(*quantity),
+            cap,
+            now,
+        )
+        .await?;
+        if have == 0 {
+            lines += 1;
+        }
+        if have + i64::from(*quantity) > cap.max(have) {
+            capped.push(product.name.as_str());
+        }
+        moved += 1;
     }
     tx.commit().await?;
-    Ok(notes)
+    Ok(Some(merge_summary(moved, &capped, left_out)))
+}
+
+/// "We moved 3 products from your cart into your account; Maple Rolling
+/// Pin was capped at the stock or at 99. 1 could not be moved."
+fn merge_summary(moved: usize, capped: &[&str], left_out: usize) -> String {
+    let mut text = format!(
+        "We moved {moved} product{} from your cart into your account.",
+        if moved == 1 { "" } else { "s" }
+    );
+    if !capped.is_empty() {
+        let mut names = capped
+            .iter()
+            .take(3)
+            .copied()
+            .collect::<Vec<_>>()
+            .join(", ");
+        if capped.len() > 3 {
+            names.push_str(&format!(" and {} more", capped.len() - 3));
+        }
+        text.push_str(&format!(" Capped at 99 or at the stock: {names}."));
+    }
+    if left_out > 0 {
+        text.push_str(&format!(
+            " {left_out} could not be moved (sold out, withdrawn, or no room for more than {MAX_LINES} products)."
+        ));
+    }
+    text
 }

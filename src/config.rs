@@ -114,6 +114,13 @@ impl Settings {
         let idle = seconds(get, "SESSION_IDLE_TIMEOUT", 30 * 60)?;
         let absolute = seconds(get, "SESSION_ABSOLUTE_TIMEOUT", 12 * 60 * 60)?;
         let remember = seconds(get, "SESSION_REMEMBER_ME_TIMEOUT", 30 * 24 * 60 * 60)?;
+        if idle < Duration::from_secs(120) {
+            // "Last seen" is written at most once a minute (session.rs), so
+            // a shorter idle timeout would end sessions that are in use.
+            return Err(ConfigError(
+                "SESSION_IDLE_TIMEOUT must be at least 120 seconds".into(),
+            ));
+        }
         if remember < absolute {
             return Err(ConfigError(
                 "SESSION_REMEMBER_ME_TIMEOUT must be at least SESSION_ABSOLUTE_TIMEOUT".into(),
@@ -182,7 +189,7 @@ fn dev_secret(path: &PathBuf) -> Result<SessionSecret, ConfigError> {
         if let Some(dir) = path.parent() {
             std::fs::create_dir_all(dir)?;
         }
-        std::fs::write(path, STANDARD.encode(key.0))
+        write_private(path, STANDARD.encode(key.0).as_bytes())
     };
     write().map_err(|e| {
         ConfigError(format!(
@@ -191,6 +198,16 @@ fn dev_secret(path: &PathBuf) -> Result<SessionSecret, ConfigError> {
         ))
     })?;
     Ok(key)
+}
+
+/// Writes a file only its owner can read (the key must not be world-readable).
+fn write_private(path: &PathBuf, contents: &[u8]) -> std::io::Result<()> {
+    use std::io::Write;
+    let mut options = std::fs::OpenOptions::new();
+    options.write(true).create_new(true);
+    #[cfg(unix)]
+    std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
+    options.open(path)?.write_all(contents)
 }
 
 fn seconds<'a>(
@@ -267,6 +284,17 @@ mod tests {
         ]))
         .unwrap_err();
         assert!(err.0.starts_with("SESSION_IDLE_TIMEOUT"), "{err}");
+    }
+
+    #[test]
+    fn an_idle_timeout_shorter_than_the_last_seen_granularity_is_refused() {
+        let key = STANDARD.encode([7u8; 64]);
+        let err = Settings::from_vars(&vars(&[
+            ("SESSION_SECRET", &key),
+            ("SESSION_IDLE_TIMEOUT", "60"),
+        ]))
+        .unwrap_err();
+        assert!(err.0.contains("at least 120 seconds"), "{err}");
     }
 
     #[test]

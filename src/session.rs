@@ -40,6 +40,31 @@ impl Default for Preferences {
     }
 }
 
+/// What a guest chose in this session, field by field: a field the guest
+/// never touched stays `None`, so at login it does not overwrite the
+/// account's own choice.
+#[derive(Clone, Debug, Default, Serialize, Deserialize, PartialEq, Eq)]
+pub struct ChosenPreferences {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub theme: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub page_size: Option<i64>,
+}
+
+impl ChosenPreferences {
+    pub fn is_empty(&self) -> bool {
+        self.theme.is_none() && self.page_size.is_none()
+    }
+
+    /// `base` with the chosen fields put over it.
+    pub fn over(&self, base: Preferences) -> Preferences {
+        Preferences {
+            theme: self.theme.clone().unwrap_or(base.theme),
+            page_size: self.page_size.unwrap_or(base.page_size),
+        }
+    }
+}
+
 #[derive(Clone, Debug, Serialize, Deserialize)]
 pub struct Flash {
     /// `success`, `info` or `error`: picks the banner's colour.
@@ -59,8 +84,8 @@ pub struct SessionState {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub user_id: Option<i64>,
     /// Preferences a guest changed; users keep theirs in the database.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub prefs: Option<Preferences>,
+    #[serde(default, skip_serializing_if = "ChosenPreferences::is_empty")]
+    pub prefs: ChosenPreferences,
     /// A guest's cart; a user's cart lives in the database.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub cart: Vec<GuestCartLine>,
@@ -77,7 +102,7 @@ impl SessionState {
             last_seen_at: now,
             csrf_token: ids::token256(),
             user_id: None,
-            prefs: None,
+            prefs: ChosenPreferences::default(),
             cart: Vec::new(),
             flash: None,
         }

@@ -19,7 +19,7 @@ pub fn normalize_email(raw: &str) -> String {
 /// no spaces. The real proof would be a confirmation email.
 pub fn email(email: &str) -> Result<(), String> {
     let shape_ok = email.len() <= 254
-        && !email.chars().any(char::is_whitespace)
+        && !email.chars().any(|c| c.is_whitespace() || c.is_control())
         && match email.split_once('@') {
             Some((local, domain)) => {
                 !local.is_empty()
@@ -89,6 +89,7 @@ mod tests {
             "ann@example",
             "a n@example.com",
             "a@b@c.com",
+            "a\0@example.com",
         ] {
             assert!(email(bad).is_err(), "{bad}");
         }

@@ -19,14 +19,14 @@ use crate::{
 /// The cookie is renewed (new session id, new CSRF token) and a `sessions`
 /// row records it. What the guest had in the old session is carried over:
 /// preferences they changed become the account's, and their cart is merged
-/// into the account's cart. Returns notes about the merge for the user.
+/// into the account's cart. Returns a note about the merge for the user.
 pub async fn log_in(
     app: &AppState,
     session: &AppSession,
     client: &ClientInfo,
     user_id: i64,
     remember_me: bool,
-) -> Result<Vec<String>> {
+) -> Result<Option<String>> {
     let guest = session.state();
     let now = app.clock.now();
     if guest.user_id.is_some() {
@@ -40,12 +40,13 @@ pub async fn log_in(
     };
     let expires_at = now + lifetime.as_secs() as i64;
     open_session(app, session, client, user_id, expires_at, remember_me).await?;
-    if let Some(prefs) = &guest.prefs {
-        users::set_preferences(&app.pool, user_id, prefs).await?;
+    if !guest.prefs.is_empty() {
+        let account = users::preferences(&app.pool, user_id).await?;
+        users::set_preferences(&app.pool, user_id, &guest.prefs.over(account)).await?;
     }
-    let notes = cart::merge_guest_cart(app, user_id, &guest.cart).await?;
+    let note = cart::merge_guest_cart(app, user_id, &guest.cart).await?;
     events::record(&app.pool, user_id, EventKind::LoggedIn, client, now).await?;
-    Ok(notes)
+    Ok(note)
 }
 
 /// Gives this browser a new session id and cookie, keeping the login's

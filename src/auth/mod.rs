@@ -48,7 +48,7 @@ impl Visitor {
     pub fn preferences(&self) -> Preferences {
         match &self.user {
             Some(me) => me.user.preferences(),
-            None => self.session.state().prefs.unwrap_or_default(),
+            None => self.session.state().prefs.over(Preferences::default()),
         }
     }
 
@@ -95,10 +95,7 @@ impl FromRequest for Visitor {
                 .clone();
             let session = AppSession::new(req.get_session(), app.clock.clone());
             let user = verify_login(&app, &session).await?;
-            let path = match req.query_string() {
-                "" => req.path().to_string(),
-                q => format!("{}?{q}", req.path()),
-            };
+            let path = page_path(&req);
             let visitor = Visitor {
                 session,
                 user,
@@ -108,6 +105,24 @@ impl FromRequest for Visitor {
             Ok(visitor)
         })
     }
+}
+
+/// The page the visitor is looking at: the URL of a GET; for a form that
+/// is re-rendered after a POST, the page the form was on (from `Referer`),
+/// since the POST's own URL may have no page to come back to.
+fn page_path(req: &HttpRequest) -> String {
+    if req.method() == actix_web::http::Method::GET {
+        return match req.query_string() {
+            "" => req.path().to_string(),
+            q => format!("{}?{q}", req.path()),
+        };
+    }
+    req.headers()
+        .get(actix_web::http::header::REFERER)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|url| url.split_once("://"))
+        .and_then(|(_, rest)| rest.find('/').map(|i| rest[i..].to_string()))
+        .unwrap_or_else(|| "/".into())
 }
 
 /// Checks the session's login against its server-side row.

@@ -67,8 +67,15 @@ impl Hasher {
         &self,
         work: impl FnOnce() -> R + Send + 'static,
     ) -> anyhow::Result<R> {
-        let _permit = self.permits.acquire().await?;
-        Ok(tokio::task::spawn_blocking(work).await?)
+        // The permit travels with the work: it is released when the hash is
+        // done, even if the request that asked for it has gone away.
+        let permit = self.permits.clone().acquire_owned().await?;
+        Ok(tokio::task::spawn_blocking(move || {
+            let result = work();
+            drop(permit);
+            result
+        })
+        .await?)
     }
 
     /// Computes the dummy hash now, so the first login for an unknown email

@@ -3,7 +3,7 @@
 
 use sqlx::{Any, Executor};
 
-use crate::db::Pool;
+use crate::db::{Pool, Tx};
 
 /// Quantity limits of one cart line.
 pub const MAX_QUANTITY: i64 = 99;
@@ -36,11 +36,45 @@ pub async fn quantity<'e>(
     Ok(q.unwrap_or(0))
 }
 
-pub async fn line_count(pool: &Pool, user_id: i64) -> sqlx::Result<i64> {
+/// How many lines the cart has. Takes the pool or a transaction.
+pub async fn line_count<'e>(
+    db: impl Executor<'e, Database = Any>,
+    user_id: i64,
+) -> sqlx::Result<i64> {
     sqlx::query_scalar("SELECT COUNT(*) FROM cart_items WHERE user_id = $1")
         .bind(user_id)
-        .fetch_one(pool)
+        .fetch_one(db)
         .await
+}
+
+/// Adds `quantity` to a line, never going above `cap` (but never lowering a
+/// line that is already above it), in one statement inside the caller's
+/// transaction: an add racing with it is not lost. Used by the login merge.
+pub async fn add_capped(
+    tx: &mut Tx,
+    user_id: i64,
+    product_id: i64,
+    quantity: i64,
+    cap: i64,
+    now: i64,
+) -> sqlx::Result<()> {
+    sqlx::query(
+        "INSERT INTO cart_items (user_id, product_id, quantity, added_at)
+         VALUES ($1, $2, CASE WHEN $3 > $4 THEN $4 ELSE $3 END, $5)
+         ON CONFLICT (user_id, product_id) DO UPDATE SET quantity =
+           CASE WHEN cart_items.quantity + excluded.quantity <= $4
+                  THEN cart_items.quantity + excluded.quantity
+                WHEN cart_items.quantity > $4 THEN cart_items.quantity
+                ELSE $4 END",
+    )
+    .bind(user_id)
+    .bind(product_id)
+    .bind(quantity)
+    .bind(cap)
+    .bind(now)
+    .execute(&mut **tx)
+    .await?;
+    Ok(())
 }
 
 /// Adds `quantity` in one statement. Returns false (and changes nothing)

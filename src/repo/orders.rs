@@ -2,7 +2,7 @@
 
 use sqlx::FromRow;
 
-use crate::{db, db::Pool, ids, repo::cart};
+use crate::{db, db::Pool, ids};
 
 #[derive(Clone, Debug, FromRow)]
 pub struct OrderSummary {
@@ -31,8 +31,10 @@ impl OrderItem {
 pub struct Shortfall {
     pub product_name: String,
     pub wanted: i64,
-    /// 0 for sold out or withdrawn products.
+    /// What is left (0 when sold out or withdrawn).
     pub available: i64,
+    /// The product is no longer sold at all.
+    pub withdrawn: bool,
 }
 
 #[derive(Debug)]
@@ -49,53 +51,62 @@ impl From<sqlx::Error> for CheckoutError {
     }
 }
 
-#[derive(FromRow)]
-struct CheckoutLine {
-    product_id: i64,
-    quantity: i64,
-    name: String,
-    price_cents: i64,
-    stock: i64,
-    active: i64,
-}
-
 /// Turns the user's cart into an order, all or nothing, in one transaction:
-/// stock is taken with `stock = stock - q WHERE stock >= q`, so two buyers of
-/// the last unit cannot both succeed; names and prices are copied into the
-/// order; the cart is emptied.
+///
+/// 1. the cart is claimed (`DELETE ... RETURNING`), so a second checkout of
+///    the same cart, or a line added meanwhile, cannot be ordered twice or
+///    lost: the other request waits for this one and finds what is left;
+/// 2. stock is taken with `stock = stock - q WHERE stock >= q`, so two
+///    buyers of the last unit cannot both succeed;
+/// 3. names and prices are copied into the order as they are now.
+///
+/// If any line cannot be served, the rollback puts the cart back.
 pub async fn checkout(pool: &Pool, user_id: i64, now: i64) -> Result<i64, CheckoutError> {
     let mut tx = db::begin_write(pool).await?;
-    let lines: Vec<CheckoutLine> = sqlx::query_as(
-        "SELECT c.product_id, c.quantity, p.name, p.price_cents, p.stock, p.active
-           FROM cart_items c JOIN products p ON p.id = c.product_id
-          WHERE c.user_id = $1 ORDER BY c.product_id",
-    )
-    .bind(user_id)
-    .fetch_all(&mut *tx)
-    .await?;
+    let mut lines: Vec<(i64, i64)> =
+        sqlx::query_as("DELETE FROM cart_items WHERE user_id = $1 RETURNING product_id, quantity")
+            .bind(user_id)
+            .fetch_all(&mut *tx)
+            .await?;
     if lines.is_empty() {
         return Err(CheckoutError::EmptyCart);
     }
+    // Lock products in one global order, so two checkouts cannot deadlock.
+    lines.sort_unstable();
 
+    let mut items = Vec::with_capacity(lines.len());
     let mut shortfalls = Vec::new();
-    for line in &lines {
-        let taken = sqlx::query(
-            "UPDATE products SET stock = stock - $1 WHERE id = $2 AND active = 1 AND stock >= $1",
+    for (product_id, quantity) in lines {
+        let taken: Option<(String, i64)> = sqlx::query_as(
+            "UPDATE products SET stock = stock - $1
+              WHERE id = $2 AND active = 1 AND stock >= $1
+              RETURNING name, price_cents",
         )
-        .bind(line.quantity)
-        .bind(line.product_id)
-        .execute(&mut *tx)
+        .bind(quantity)
+        .bind(product_id)
+        .fetch_optional(&mut *tx)
         .await?;
-        if taken.rows_affected() == 0 {
-            shortfalls.push(Shortfall {
-                product_name: line.name.clone(),
-                wanted: line.quantity,
-                available: if line.active == 1 {
-                    line.stock.min(line.quantity)
-                } else {
-                    0
-                },
-            });
+        match taken {
+            Some((product_name, unit_price_cents)) => items.push(OrderItem {
+                product_id,
+                product_name,
+                unit_price_cents,
+                quantity,
+            }),
+            None => {
+                // Read what is there now (after any competing commit).
+                let (product_name, stock, active): (String, i64, i64) =
+                    sqlx::query_as("SELECT name, stock, active FROM products WHERE id = $1")
+                        .bind(product_id)
+                        .fetch_one(&mut *tx)
+                        .await?;
+                shortfalls.push(Shortfall {
+                    product_name,
+                    wanted: quantity,
+                    available: if active == 1 { stock } else { 0 },
+                    withdrawn: active != 1,
+                });
+            }
         }
     }
     if !shortfalls.is_empty() {
@@ -104,7 +115,7 @@ pub async fn checkout(pool: &Pool, user_id: i64, now: i64) -> Result<i64, Checko
     }
 
     let order_id = ids::row_id();
-    let total: i64 = lines.iter().map(|l| l.price_cents * l.quantity).sum();
+    let total: i64 = items.iter().map(OrderItem::line_total_cents).sum();
     sqlx::query(
         "INSERT INTO orders (id, user_id, total_cents, created_at) VALUES ($1, $2, $3, $4)",
     )
@@ -114,20 +125,19 @@ pub async fn checkout(pool: &Pool, user_id: i64, now: i64) -> Result<i64, Checko
     .bind(now)
     .execute(&mut *tx)
     .await?;
-    for line in &lines {
+    for item in &items {
         sqlx::query(
             "INSERT INTO order_items (order_id, product_id, product_name, unit_price_cents, quantity)
              VALUES ($1, $2, $3, $4, $5)",
         )
         .bind(order_id)
-        .bind(line.product_id)
-        .bind(&line.name)
-        .bind(line.price_cents)
-        .bind(line.quantity)
+        .bind(item.product_id)
+        .bind(&item.product_name)
+        .bind(item.unit_price_cents)
+        .bind(item.quantity)
         .execute(&mut *tx)
         .await?;
     }
-    cart::clear(&mut *tx, user_id).await?;
     tx.commit().await?;
     Ok(order_id)
 }

@@ -1,34 +1,42 @@
-//! Hits counted for login throttling, in the database so that every
-//! instance behind a load balancer sees the same counts.
+//! Throttling counters, in the database so that every instance behind a
+//! load balancer sees the same counts.
 
 use crate::db::Pool;
 
-pub async fn record(pool: &Pool, bucket: &str, at: i64) -> sqlx::Result<()> {
-    sqlx::query("INSERT INTO rate_limit_hits (bucket, at) VALUES ($1, $2)")
+/// Counts one attempt in `bucket` and returns (attempts in the current
+/// window including this one, when that window started). A window older
+/// than `window` seconds starts afresh. One atomic statement: parallel
+/// requests each get their own, distinct count.
+pub async fn hit(pool: &Pool, bucket: &str, now: i64, window: i64) -> sqlx::Result<(i64, i64)> {
+    sqlx::query_as(
+        "INSERT INTO rate_limits (bucket, window_start, attempts) VALUES ($1, $2, 1)
+         ON CONFLICT (bucket) DO UPDATE SET
+           attempts = CASE WHEN rate_limits.window_start <= $3 THEN 1
+                           ELSE rate_limits.attempts + 1 END,
+           window_start = CASE WHEN rate_limits.window_start <= $3 THEN $2
+                               ELSE rate_limits.window_start END
+         RETURNING attempts, window_start",
+    )
+    .bind(bucket)
+    .bind(now)
+    .bind(now - window)
+    .fetch_one(pool)
+    .await
+}
+
+/// Forgets a bucket (a successful login starts the count again).
+pub async fn forget(pool: &Pool, bucket: &str) -> sqlx::Result<()> {
+    sqlx::query("DELETE FROM rate_limits WHERE bucket = $1")
         .bind(bucket)
-        .bind(at)
         .execute(pool)
         .await?;
     Ok(())
 }
 
-/// How many hits the bucket has since `since`, and when the oldest was.
-pub async fn count_since(
-    pool: &Pool,
-    bucket: &str,
-    since: i64,
-) -> sqlx::Result<(i64, Option<i64>)> {
-    sqlx::query_as("SELECT COUNT(*), MIN(at) FROM rate_limit_hits WHERE bucket = $1 AND at >= $2")
-        .bind(bucket)
-        .bind(since)
-        .fetch_one(pool)
-        .await
-}
-
-/// Forgets a bucket's hits before `before` (all of them with `i64::MAX`).
-pub async fn forget(pool: &Pool, bucket: &str, before: i64) -> sqlx::Result<()> {
-    sqlx::query("DELETE FROM rate_limit_hits WHERE bucket = $1 AND at < $2")
-        .bind(bucket)
+/// Drops counters whose window started before `before`, so the table holds
+/// only recent buckets however many emails an attacker sprays.
+pub async fn prune(pool: &Pool, before: i64) -> sqlx::Result<()> {
+    sqlx::query("DELETE FROM rate_limits WHERE window_start < $1")
         .bind(before)
         .execute(pool)
         .await?;

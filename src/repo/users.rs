@@ -83,6 +83,14 @@ pub async fn set_password_hash(pool: &Pool, user_id: i64, hash: &str) -> sqlx::R
     Ok(())
 }
 
+pub async fn preferences(pool: &Pool, user_id: i64) -> sqlx::Result<Preferences> {
+    let (theme, page_size) = sqlx::query_as("SELECT theme, page_size FROM users WHERE id = $1")
+        .bind(user_id)
+        .fetch_one(pool)
+        .await?;
+    Ok(Preferences { theme, page_size })
+}
+
 pub async fn set_preferences(pool: &Pool, user_id: i64, prefs: &Preferences) -> sqlx::Result<()> {
     sqlx::query("UPDATE users SET theme = $1, page_size = $2 WHERE id = $3")
         .bind(&prefs.theme)

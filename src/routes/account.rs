@@ -2,17 +2,19 @@
 //! Orders are kept for the shop's books but lose their link to the person
 //! (`orders.user_id` becomes NULL).
 
-use actix_web::{web, HttpResponse};
+use actix_web::{http::StatusCode, web, HttpResponse};
 use askama::Template;
 use serde::Deserialize;
 
 use crate::{
     auth::{throttle, CurrentUser},
     csrf::Form,
-    errors::{AppError, Result},
+    errors::Result,
     page::{clear_site_data, render, see_other, Layout},
     repo::users,
+    routes::profile::profile_page,
     startup::AppState,
+    validate::FieldErrors,
 };
 
 #[derive(Deserialize)]
@@ -33,14 +35,18 @@ pub async fn delete(
     form: Form<DeleteForm>,
 ) -> Result<HttpResponse> {
     let me = &user.me.user;
-    throttle::check_email(&app, &me.email).await?;
+    // A password guess like any other: same throttle.
+    throttle::attempt(&app, &me.email).await?;
     let stored = users::password_hash(&app.pool, me.id).await?;
     if !app.hasher.verify(form.password.clone(), stored).await? {
-        throttle::record_failure(&app, &me.email).await?;
-        return Err(AppError::Unprocessable(
-            "The account was not deleted: that is not your password.".into(),
-        ));
+        let errors = FieldErrors::from([(
+            "delete_password",
+            "That is not your password; the account was not deleted.".to_string(),
+        )]);
+        let name = me.display_name.clone();
+        return profile_page(&app, &user, StatusCode::UNPROCESSABLE_ENTITY, name, errors).await;
     }
+    throttle::succeeded(&app, &me.email).await?;
     users::delete(&app.pool, me.id).await?;
     user.visitor.session.purge();
     Ok(clear_site_data(see_other("/goodbye")))

@@ -102,10 +102,10 @@ pub async fn register(
                     app.clock.now(),
                 )
                 .await?;
-                let notes = login::log_in(&app, &visitor.session, &client, user_id, false).await?;
+                let note = login::log_in(&app, &visitor.session, &client, user_id, false).await?;
                 visitor.session.flash(
                     "success",
-                    welcome(&format!("Welcome to Cookie Jar, {display_name}!"), &notes),
+                    welcome(&format!("Welcome to Cookie Jar, {display_name}!"), note),
                 );
                 return Ok(see_other("/"));
             }
@@ -130,14 +130,10 @@ pub async fn register(
 }
 
 /// The greeting plus what happened to the guest cart.
-fn welcome(greeting: &str, merge_notes: &[String]) -> String {
-    if merge_notes.is_empty() {
-        greeting.to_string()
-    } else {
-        format!(
-            "{greeting} We moved your cart into your account: {}",
-            merge_notes.join(" ")
-        )
+fn welcome(greeting: &str, merge_note: Option<String>) -> String {
+    match merge_note {
+        Some(note) => format!("{greeting} {note}"),
+        None => greeting.to_string(),
     }
 }
 
@@ -191,26 +187,29 @@ pub async fn login(
 ) -> Result<HttpResponse> {
     throttle::check_client(&app, &client.ip).await?;
     let email = validate::normalize_email(&form.email);
-    throttle::check_email(&app, &email).await?;
+    throttle::attempt(&app, &email).await?;
 
-    let account = users::credentials(&app.pool, &email).await?;
+    // Something that is not an email cannot have an account (and is never
+    // sent to the database); it still costs a dummy hash below.
+    let account = match validate::email(&email) {
+        Ok(()) => users::credentials(&app.pool, &email).await?,
+        Err(_) => None,
+    };
     let (user_id, hash) = account.map_or((None, None), |(id, hash)| (Some(id), Some(hash)));
     // Unknown emails are checked against a dummy hash: same time, same answer.
     let password_ok = app.hasher.verify(form.password.clone(), hash).await?;
 
     match user_id.filter(|_| password_ok) {
         Some(user_id) => {
-            throttle::clear_failures(&app, &email).await?;
+            throttle::succeeded(&app, &email).await?;
             let remember_me = form.remember_me.is_some();
-            let notes =
-                login::log_in(&app, &visitor.session, &client, user_id, remember_me).await?;
+            let note = login::log_in(&app, &visitor.session, &client, user_id, remember_me).await?;
             visitor
                 .session
-                .flash("success", welcome("You are signed in.", &notes));
+                .flash("success", welcome("You are signed in.", note));
             Ok(see_other(safe_next(&form.next).unwrap_or("/")))
         }
         None => {
-            throttle::record_failure(&app, &email).await?;
             if let Some(user_id) = user_id {
                 events::record(
                     &app.pool,

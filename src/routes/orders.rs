@@ -38,9 +38,10 @@ pub async fn checkout(
         Err(CheckoutError::Shortfalls(lines)) => {
             let why: Vec<String> = lines
                 .iter()
-                .map(|s| match s.available {
-                    0 => format!("{} is no longer available.", s.product_name),
-                    n => format!(
+                .map(|s| match (s.withdrawn, s.available) {
+                    (true, _) => format!("{} is no longer sold.", s.product_name),
+                    (false, 0) => format!("{} is sold out.", s.product_name),
+                    (false, n) => format!(
                         "{}: you asked for {}, only {n} left.",
                         s.product_name, s.wanted
                     ),

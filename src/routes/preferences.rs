@@ -98,10 +98,21 @@ pub async fn update(
         );
     }
 
-    let prefs = Preferences { theme, page_size };
     match &visitor.user {
-        Some(me) => users::set_preferences(&app.pool, me.user.id, &prefs).await?,
-        None => visitor.session.update(|s| s.prefs = Some(prefs)),
+        Some(me) => {
+            let prefs = Preferences { theme, page_size };
+            users::set_preferences(&app.pool, me.user.id, &prefs).await?
+        }
+        // Remember only what the guest actually sent (the toggle sends
+        // just the theme), so login carries over only real choices.
+        None => visitor.session.update(|s| {
+            if form.theme.is_some() {
+                s.prefs.theme = Some(theme);
+            }
+            if form.page_size.is_some() {
+                s.prefs.page_size = Some(page_size);
+            }
+        }),
     }
     let back = form.back.as_deref().and_then(safe_next);
     if back.is_none() {

@@ -82,6 +82,14 @@ pub async fn show(
     visitor: Visitor,
     slug: web::Path<String>,
 ) -> Result<HttpResponse> {
+    // Slugs are lower-case words and hyphens; anything else cannot exist
+    // and is not worth a query (PostgreSQL would even refuse a NUL byte).
+    if !slug
+        .chars()
+        .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-')
+    {
+        return Err(AppError::NotFound);
+    }
     let product = products::by_slug(&app.pool, &slug)
         .await?
         .ok_or(AppError::NotFound)?;

@@ -39,7 +39,7 @@ impl ProfilePage {
 
 /// The profile page, with the display-name field showing `display_name`
 /// (the typed value when it is rejected) and any `errors`.
-async fn profile_page(
+pub(super) async fn profile_page(
     app: &AppState,
     user: &CurrentUser,
     status: StatusCode,
@@ -109,15 +109,17 @@ pub async fn change_password(
 ) -> Result<HttpResponse> {
     let me = &user.me.user;
     // A wrong current password is a failed login: same throttle.
-    throttle::check_email(&app, &me.email).await?;
+    throttle::attempt(&app, &me.email).await?;
     let mut errors = FieldErrors::new();
     let stored = users::password_hash(&app.pool, me.id).await?;
-    if !app
+    let current_ok = app
         .hasher
         .verify(form.current_password.clone(), stored)
-        .await?
-    {
-        throttle::record_failure(&app, &me.email).await?;
+        .await?;
+    if current_ok {
+        throttle::succeeded(&app, &me.email).await?;
+    }
+    if !current_ok {
         events::record(
             &app.pool,
             me.id,

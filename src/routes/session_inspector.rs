@@ -58,10 +58,12 @@ pub async fn show(
 
     let mut shown = serde_json::to_value(&state)?;
     shown["csrf_token"] = "(hidden: it protects your forms)".into();
+    let short_id = format!("{}…", state.id.chars().take(8).collect::<String>());
+    shown["id"] = format!("{short_id} (shortened: the whole id is a secret)").into();
 
     render(InspectorPage {
         layout,
-        short_id: format!("{}…", state.id.chars().take(8).collect::<String>()),
+        short_id,
         logged_in_as: visitor.user.as_ref().map(|me| me.user.email.clone()),
         now: app.clock.now(),
         created_at: state.created_at,

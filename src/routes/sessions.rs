@@ -52,7 +52,11 @@ pub async fn revoke(
     _form: Form<NoFields>,
 ) -> Result<HttpResponse> {
     let now = app.clock.now();
-    if !sessions::revoke_by_handle(&app.pool, user.id(), &handle, now).await? {
+    // Handles are base64url; anything else is not one of them.
+    let well_formed = handle
+        .chars()
+        .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_');
+    if !well_formed || !sessions::revoke_by_handle(&app.pool, user.id(), &handle, now).await? {
         return Err(AppError::NotFound);
     }
     events::record(

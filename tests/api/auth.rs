@@ -244,3 +244,41 @@ async fn a_display_name_with_html_is_shown_as_text() {
     assert!(!html.contains("<script>alert(1)</script>"));
     assert!(html.contains("&lt;script&gt;alert(1)&lt;/script&gt;"));
 }
+
+#[tokio::test]
+async fn a_burst_of_parallel_guesses_cannot_slip_past_the_limit() {
+    let app = TestApp::spawn().await;
+    app.user("kit@example.com").await;
+    let browser = app.browser();
+    let token = browser.csrf_token().await;
+    let form = [
+        ("email", "kit@example.com"),
+        ("password", "a wrong guess here"),
+        ("csrf_token", token.as_str()),
+    ];
+    let guesses = (0..20).map(|_| browser.post_raw("/login", &form));
+    let results = futures_util::future::join_all(guesses).await;
+    let checked = results
+        .iter()
+        .filter(|r| r.status() == StatusCode::UNPROCESSABLE_ENTITY)
+        .count();
+    let refused = results
+        .iter()
+        .filter(|r| r.status() == StatusCode::TOO_MANY_REQUESTS)
+        .count();
+    assert_eq!((checked, refused), (5, 15));
+    let res = browser.login("kit@example.com", PASSWORD).await;
+    assert_eq!(res.status(), StatusCode::TOO_MANY_REQUESTS);
+}
+
+#[tokio::test]
+async fn control_characters_are_refused_not_stored() {
+    let app = TestApp::spawn().await;
+    let browser = app.browser();
+    let res = browser.register("a\0b@example.com", "Nul", PASSWORD).await;
+    assert_eq!(res.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    let res = browser.login("a\0b@example.com", PASSWORD).await;
+    assert_eq!(res.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    browser.page("/products/a%00b", StatusCode::NOT_FOUND).await;
+    assert_eq!(app.scalar("SELECT COUNT(*) FROM users").await, 0);
+}

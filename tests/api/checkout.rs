@@ -161,3 +161,26 @@ async fn an_empty_cart_cannot_be_checked_out() {
         .contains("Your cart is empty"));
     assert_eq!(app.scalar("SELECT COUNT(*) FROM orders").await, 0);
 }
+
+#[tokio::test]
+async fn a_double_submitted_checkout_orders_once() {
+    let app = TestApp::spawn().await;
+    let browser = app.user("bo@example.com").await;
+    browser
+        .post("/cart/items", &[("product_id", "5"), ("quantity", "2")])
+        .await;
+    let token = browser.csrf_token().await;
+    let form = [("csrf_token", token.as_str())];
+    let submits = (0..4).map(|_| browser.post_raw("/checkout", &form));
+    let results = futures_util::future::join_all(submits).await;
+    let orders = results
+        .iter()
+        .filter(|r| location(r).starts_with("/orders/"))
+        .count();
+    assert_eq!(orders, 1);
+    assert_eq!(app.scalar("SELECT COUNT(*) FROM orders").await, 1);
+    assert_eq!(
+        app.scalar("SELECT stock FROM products WHERE id = 5").await,
+        16
+    );
+}

@@ -269,6 +269,8 @@ async fn deleting_the_account_removes_its_data_and_kills_the_cookie() {
         .post("/account/delete", &[("password", "wrong password")])
         .await;
     assert_eq!(res.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    let html = res.text().await.unwrap();
+    assert!(html.contains("the account was not deleted") && html.contains("Delete my account"));
     assert_eq!(app.scalar("SELECT COUNT(*) FROM users").await, 1);
 
     let res = browser
@@ -332,4 +334,23 @@ async fn the_security_log_records_each_event() {
         assert!(log.contains(&format!("<td>{kind}</td>")), "{kind}");
     }
     assert!(log.contains("127.0.0.1") && log.contains("Firefox on Linux"));
+}
+
+#[tokio::test]
+async fn a_guest_theme_toggle_does_not_reset_the_accounts_page_size() {
+    let app = TestApp::spawn().await;
+    let account = app.user("wyn@example.com").await;
+    account
+        .post("/preferences", &[("theme", "light"), ("page_size", "24")])
+        .await;
+    account.logout().await;
+
+    let browser = app.browser();
+    browser
+        .post("/preferences", &[("theme", "dark"), ("back", "/")])
+        .await;
+    browser.login("wyn@example.com", PASSWORD).await;
+    let html = browser.page("/products", StatusCode::OK).await;
+    assert!(html.contains("data-theme=\"dark\""), "the guest's choice");
+    assert!(html.contains("24 per page"), "the account's own page size");
 }
