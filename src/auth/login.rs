@@ -33,6 +33,8 @@ pub async fn log_in(
         // Logging in over an existing login: that session ends here.
         sessions::revoke(&app.pool, &guest.id, now).await?;
     }
+    // Housekeeping: rows of sessions that ended a day ago are of no use.
+    sessions::prune(&app.pool, now - 86_400).await?;
     let lifetime = if remember_me {
         app.settings.session_remember_me_timeout
     } else {

@@ -68,6 +68,19 @@ pub async fn with_user(
     .await
 }
 
+/// Deletes rows of sessions that ended (expired or revoked) before
+/// `before`: they can no longer be shown or used.
+pub async fn prune(pool: &Pool, before: i64) -> sqlx::Result<()> {
+    sqlx::query(
+        "DELETE FROM sessions
+          WHERE expires_at < $1 OR (revoked_at IS NOT NULL AND revoked_at < $1)",
+    )
+    .bind(before)
+    .execute(pool)
+    .await?;
+    Ok(())
+}
+
 pub async fn touch(pool: &Pool, id: &str, now: i64) -> sqlx::Result<()> {
     sqlx::query("UPDATE sessions SET last_seen_at = $1 WHERE id = $2")
         .bind(now)

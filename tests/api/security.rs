@@ -79,19 +79,24 @@ async fn a_cross_site_request_is_refused_even_with_a_valid_token() {
         .await
         .contains("data-theme=\"system\""));
 
-    // Our own origin is fine.
-    let own_origin = [
-        ("Origin", app.address.as_str()),
-        ("Sec-Fetch-Site", "same-origin"),
+    // Our own origin is fine, whichever header says so.
+    let referer = format!("{}/preferences", app.address);
+    let own: [&[(&str, &str)]; 3] = [
+        &[
+            ("Origin", app.address.as_str()),
+            ("Sec-Fetch-Site", "same-origin"),
+        ],
+        &[("Origin", app.address.as_str())],
+        &[("Referer", referer.as_str())],
     ];
-    let mut request = browser.client.post(browser.url("/preferences")).form(&form);
-    for (name, value) in own_origin {
-        request = request.header(name, value);
+    for headers in own {
+        let mut request = browser.client.post(browser.url("/preferences")).form(&form);
+        for (name, value) in headers {
+            request = request.header(*name, *value);
+        }
+        let status = request.send().await.unwrap().status();
+        assert_eq!(status, StatusCode::SEE_OTHER, "{headers:?}");
     }
-    assert_eq!(
-        request.send().await.unwrap().status(),
-        StatusCode::SEE_OTHER
-    );
     assert!(browser
         .page("/", StatusCode::OK)
         .await

@@ -216,3 +216,21 @@ async fn the_inspector_shows_the_state_but_not_the_csrf_token() {
         "the session id is shown shortened only"
     );
 }
+
+#[tokio::test]
+async fn rows_of_long_ended_sessions_are_cleared_away() {
+    let app = TestApp::spawn().await;
+    let browser = app.user("pam@example.com").await;
+    browser.logout().await;
+    browser.login("pam@example.com", PASSWORD).await;
+    assert_eq!(app.scalar("SELECT COUNT(*) FROM sessions").await, 2);
+    app.clock.advance(2 * 86_400);
+    app.browser().login("pam@example.com", PASSWORD).await;
+    // The revoked row and the one past its absolute timeout ended more than
+    // a day ago: only the new login's row is left.
+    assert_eq!(app.scalar("SELECT COUNT(*) FROM sessions").await, 1);
+    // A session that ended less than a day ago is kept for now.
+    app.clock.advance(13 * 3600);
+    app.browser().login("pam@example.com", PASSWORD).await;
+    assert_eq!(app.scalar("SELECT COUNT(*) FROM sessions").await, 2);
+}
