@@ -10,7 +10,7 @@ use actix_web::{
 use askama::Template;
 use tracing_actix_web::RequestId;
 
-use crate::page::Layout;
+use crate::{auth::Visitor, page::Layout};
 
 pub type Result<T, E = AppError> = std::result::Result<T, E>;
 
@@ -81,6 +81,9 @@ impl ResponseError for AppError {
         }
     }
 
+    /// The page itself is rendered by `render_error_page`, which can see
+    /// the request (who is logged in, the request id); this only decides
+    /// the status, the message and the headers.
     fn error_response(&self) -> HttpResponse {
         let status = self.status_code();
         let message = match self {
@@ -91,10 +94,8 @@ impl ResponseError for AppError {
                     .finish();
             }
             AppError::Internal(err) => {
-                // Left without a page on purpose: `render_framework_error`
-                // adds the page with the request id, which it can see.
                 tracing::error!(error = ?err, "internal error");
-                return HttpResponse::InternalServerError().finish();
+                default_message(status).to_string()
             }
             AppError::Forbidden(why) => format!("{why} Go back, reload the page and try again."),
             AppError::BadRequest(why) | AppError::Unprocessable(why) => why.clone(),
@@ -104,7 +105,8 @@ impl ResponseError for AppError {
             ),
             _ => default_message(status).to_string(),
         };
-        let mut response = error_page(status, message, None);
+        let mut response = HttpResponse::build(status).finish();
+        response.extensions_mut().insert(ErrorMessage(message));
         if let AppError::TooManyRequests { retry_after } = self {
             response
                 .headers_mut()
@@ -113,6 +115,9 @@ impl ResponseError for AppError {
         response
     }
 }
+
+/// What an error page should say, passed from `AppError` to the renderer.
+struct ErrorMessage(String);
 
 fn default_message(status: StatusCode) -> &'static str {
     match status.as_u16() {
@@ -138,29 +143,13 @@ fn title(status: StatusCode) -> &'static str {
     }
 }
 
-fn error_page(status: StatusCode, message: String, request_id: Option<String>) -> HttpResponse {
-    let page = ErrorPage {
-        layout: Layout::bare(),
-        status: status.as_u16(),
-        title: title(status),
-        message,
-        request_id,
-    };
-    let body = page
-        .render()
-        .unwrap_or_else(|_| format!("{} {}", status.as_u16(), title(status)));
-    HttpResponse::build(status)
-        .content_type("text/html; charset=utf-8")
-        .body(body)
-}
-
-/// Error responses that did not come with a page of ours (actix's own 4xx,
-/// a 500) get one here; a 500 shows its request id for support.
-pub fn render_framework_error<B>(
-    res: ServiceResponse<B>,
-) -> actix_web::Result<ErrorHandlerResponse<B>> {
-    // Our pages (HTML) and deliberate JSON answers (/healthz) stay as they
-    // are; bodiless or plain-text errors become pages.
+/// Gives every error response without a body of its own (an `AppError`,
+/// actix's own 4xx, a 500) a page: the shop's layout with the visitor's
+/// navigation when the request got as far as knowing the visitor, the
+/// message, and for a 500 the request id to quote to support.
+pub fn render_error_page<B>(res: ServiceResponse<B>) -> actix_web::Result<ErrorHandlerResponse<B>> {
+    // Pages rendered by handlers (422 forms) and deliberate JSON answers
+    // (/healthz) stay as they are.
     let has_own_body = res
         .headers()
         .get(header::CONTENT_TYPE)
@@ -170,22 +159,44 @@ pub fn render_framework_error<B>(
         return Ok(ErrorHandlerResponse::Response(res.map_into_left_body()));
     }
     let status = res.status();
+    let message = res
+        .response()
+        .extensions()
+        .get::<ErrorMessage>()
+        .map_or_else(|| default_message(status).to_string(), |m| m.0.clone());
+    let request = res.request();
+    let layout = request
+        .extensions()
+        .get::<Visitor>()
+        .map_or_else(Layout::bare, Visitor::layout_keeping_flash);
     let request_id = (status == StatusCode::INTERNAL_SERVER_ERROR)
         .then(|| {
-            res.request()
+            request
                 .extensions()
                 .get::<RequestId>()
                 .map(|id| id.to_string())
         })
         .flatten();
-    let mut page = error_page(status, default_message(status).to_string(), request_id);
-    // Keep headers set by inner layers (e.g. session cookies, Retry-After).
+    let page = ErrorPage {
+        layout,
+        status: status.as_u16(),
+        title: title(status),
+        message,
+        request_id,
+    };
+    let body = page
+        .render()
+        .unwrap_or_else(|_| format!("{} {}", status.as_u16(), title(status)));
+    let mut response = HttpResponse::build(status)
+        .content_type("text/html; charset=utf-8")
+        .body(body);
+    // Keep headers set by inner layers (session cookie, Retry-After...).
     for (name, value) in res.headers() {
         if name != header::CONTENT_TYPE && name != header::CONTENT_LENGTH {
-            page.headers_mut().insert(name.clone(), value.clone());
+            response.headers_mut().append(name.clone(), value.clone());
         }
     }
     let (req, _) = res.into_parts();
-    let res = ServiceResponse::new(req, page.map_into_boxed_body()).map_into_right_body();
+    let res = ServiceResponse::new(req, response.map_into_boxed_body()).map_into_right_body();
     Ok(ErrorHandlerResponse::Response(res))
 }

@@ -109,7 +109,7 @@ fn run(listener: TcpListener, state: web::Data<AppState>) -> anyhow::Result<Serv
                     .error_handler(|e, _| errors::AppError::BadRequest(e.to_string()).into()),
             )
             .wrap(session)
-            .wrap(ErrorHandlers::new().default_handler(errors::render_framework_error))
+            .wrap(ErrorHandlers::new().default_handler(errors::render_error_page))
             .wrap(security::headers(cookie_secure))
             .wrap(TracingLogger::default())
             .service(

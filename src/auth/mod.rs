@@ -68,10 +68,19 @@ impl Visitor {
     /// The shared context of `base.html`. Takes the flash message.
     pub fn layout(&self) -> Layout {
         Layout {
+            flash: self.session.take_flash(),
+            ..self.layout_keeping_flash()
+        }
+    }
+
+    /// The layout without touching the flash message (error pages: the
+    /// message waits for the next real page).
+    pub fn layout_keeping_flash(&self) -> Layout {
+        Layout {
             user_name: self.user.as_ref().map(|me| me.user.display_name.clone()),
             theme: self.preferences().theme,
             cart_count: self.cart_count(),
-            flash: self.session.take_flash(),
+            flash: None,
             csrf_token: self.session.csrf_token(),
             path: self.path.clone(),
         }

@@ -62,7 +62,10 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         .route("/healthz", get().to(health::check));
 }
 
-/// Anything not in the table.
-pub async fn not_found() -> Result<actix_web::HttpResponse, AppError> {
+/// Anything not in the table. (Taking the visitor lets the 404 page show
+/// the visitor's own navigation and theme.)
+pub async fn not_found(
+    _visitor: crate::auth::Visitor,
+) -> Result<actix_web::HttpResponse, AppError> {
     Err(AppError::NotFound)
 }

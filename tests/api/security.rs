@@ -264,3 +264,27 @@ async fn the_health_check_reports_a_database_that_is_down() {
     let json: serde_json::Value = serde_json::from_str(&res.text().await.unwrap()).unwrap();
     assert_eq!(json["database"], "unavailable");
 }
+
+#[tokio::test]
+async fn error_pages_keep_the_visitors_navigation_and_theme() {
+    let app = TestApp::spawn().await;
+    let browser = app.user("pia@example.com").await;
+    browser
+        .post("/preferences", &[("theme", "dark"), ("page_size", "12")])
+        .await;
+    for (path, status) in [
+        ("/no-such-page", StatusCode::NOT_FOUND),
+        ("/products/no-such-product", StatusCode::NOT_FOUND),
+        ("/orders/42", StatusCode::NOT_FOUND),
+    ] {
+        let html = browser.page(path, status).await;
+        assert!(
+            html.contains(">Tester</a>"),
+            "{path}: the user's name in the nav"
+        );
+        assert!(
+            html.contains("data-theme=\"dark\""),
+            "{path}: the user's theme"
+        );
+    }
+}
