@@ -11,7 +11,14 @@
 //! and `auth::Visitor` checks that row on every request.
 
 use actix_session::{Session, SessionExt};
-use actix_web::{dev::Payload, FromRequest, HttpRequest};
+use actix_web::{
+    body::MessageBody,
+    cookie::Cookie,
+    dev::{Payload, ServiceRequest, ServiceResponse},
+    http::header::{HeaderValue, SET_COOKIE},
+    middleware::Next,
+    FromRequest, HttpRequest,
+};
 use serde::{Deserialize, Serialize};
 use std::future::{ready, Ready};
 
@@ -83,6 +90,10 @@ pub struct SessionState {
     pub csrf_token: String,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub user_id: Option<i64>,
+    /// "Keep me signed in": the only case where a login's cookie outlives
+    /// the browser (see `login_cookie_lifetime`).
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub remember_me: bool,
     /// Preferences a guest changed; users keep theirs in the database.
     #[serde(default, skip_serializing_if = "ChosenPreferences::is_empty")]
     pub prefs: ChosenPreferences,
@@ -102,6 +113,7 @@ impl SessionState {
             last_seen_at: now,
             csrf_token: ids::token256(),
             user_id: None,
+            remember_me: false,
             prefs: ChosenPreferences::default(),
             cart: Vec::new(),
             flash: None,
@@ -154,10 +166,11 @@ impl AppSession {
     /// Logs `user_id` in: a new cookie, a new session id and a new CSRF
     /// token, so whatever was known about the old session is useless.
     /// Returns the new session id (the `sessions` row to write).
-    pub fn start_login(&self, user_id: i64) -> String {
+    pub fn start_login(&self, user_id: i64, remember_me: bool) -> String {
         let now = self.clock.now();
         let mut state = SessionState::fresh(now);
         state.user_id = Some(user_id);
+        state.remember_me = remember_me;
         self.inner.renew();
         self.save(&state);
         state.id
@@ -217,4 +230,65 @@ impl FromRequest for AppSession {
             .unwrap_or_default();
         ready(Ok(AppSession::new(req.get_session(), clock)))
     }
+}
+
+/// Marks a response whose login cookie must not outlive the browser.
+struct BrowserSessionCookie;
+
+/// Middleware *inside* the session middleware, where the state is still
+/// readable: notes when the response belongs to a login without "keep me
+/// signed in".
+pub async fn note_cookie_lifetime(
+    req: ServiceRequest,
+    next: Next<impl MessageBody>,
+) -> Result<ServiceResponse<impl MessageBody>, actix_web::Error> {
+    let session = req.get_session();
+    let mut res = next.call(req).await?;
+    let state = session.get::<SessionState>(STATE_KEY).ok().flatten();
+    if state.is_some_and(|s| s.user_id.is_some() && !s.remember_me) {
+        res.response_mut()
+            .extensions_mut()
+            .insert(BrowserSessionCookie);
+    }
+    Ok(res)
+}
+
+/// Middleware *outside* the session middleware, which has written the
+/// cookie by then: a login without "keep me signed in" gets a
+/// browser-session cookie (no `Max-Age`), gone when the browser closes.
+/// actix-session gives every cookie one lifetime (the remember-me one), so
+/// the difference is made here. Guests keep the lifetime (their cart is
+/// meant to wait for them); removal cookies (logout) are left alone.
+pub async fn apply_cookie_lifetime(
+    req: ServiceRequest,
+    next: Next<impl MessageBody>,
+) -> Result<ServiceResponse<impl MessageBody>, actix_web::Error> {
+    let mut res = next.call(req).await?;
+    if res
+        .response()
+        .extensions()
+        .get::<BrowserSessionCookie>()
+        .is_none()
+    {
+        return Ok(res);
+    }
+    let rewritten: Vec<HeaderValue> = res
+        .headers()
+        .get_all(SET_COOKIE)
+        .filter_map(|value| {
+            let mut cookie = Cookie::parse(value.to_str().ok()?.to_string()).ok()?;
+            let removal = cookie.max_age().is_some_and(|age| age.is_zero());
+            if !removal {
+                cookie.set_max_age(None);
+                cookie.unset_expires();
+            }
+            HeaderValue::from_str(&cookie.to_string()).ok()
+        })
+        .collect();
+    let headers = res.headers_mut();
+    headers.remove(SET_COOKIE);
+    for value in rewritten {
+        headers.append(SET_COOKIE, value);
+    }
+    Ok(res)
 }

@@ -12,12 +12,14 @@ use actix_session::{
 use actix_web::{
     cookie::{time::Duration as CookieDuration, Key, SameSite},
     dev::Server,
-    middleware::{DefaultHeaders, ErrorHandlers},
+    middleware::{from_fn, DefaultHeaders, ErrorHandlers},
     web, App, HttpServer,
 };
 use tracing_actix_web::TracingLogger;
 
-use crate::{auth::password::Hasher, clock::Clock, config::Settings, db, errors, routes, security};
+use crate::{
+    auth::password::Hasher, clock::Clock, config::Settings, db, errors, routes, security, session,
+};
 
 /// What every handler may need, shared by all workers.
 pub struct AppState {
@@ -108,7 +110,12 @@ fn run(listener: TcpListener, state: web::Data<AppState>) -> anyhow::Result<Serv
                 web::QueryConfig::default()
                     .error_handler(|e, _| errors::AppError::BadRequest(e.to_string()).into()),
             )
+            // The session layers, innermost first (the last `wrap` is the
+            // outermost): note the cookie's lifetime while the state is
+            // readable, write the cookie, then shorten it if noted.
+            .wrap(from_fn(session::note_cookie_lifetime))
             .wrap(session)
+            .wrap(from_fn(session::apply_cookie_lifetime))
             .wrap(ErrorHandlers::new().default_handler(errors::render_error_page))
             .wrap(security::headers(cookie_secure))
             .wrap(TracingLogger::default())

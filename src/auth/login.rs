@@ -77,7 +77,7 @@ async fn open_session(
     expires_at: i64,
     remember_me: bool,
 ) -> Result<()> {
-    let session_id = session.start_login(user_id);
+    let session_id = session.start_login(user_id, remember_me);
     sessions::insert(
         &app.pool,
         &NewSession {

@@ -29,7 +29,8 @@ struct InspectorPage {
     absolute_deadline: Option<i64>,
     cookie_name: String,
     cookie_secure: bool,
-    cookie_max_age: i64,
+    /// `None`: a browser-session cookie.
+    cookie_max_age: Option<i64>,
     /// Size of the cookie this request carried, if it carried one.
     cookie_bytes: Option<usize>,
     cookie_limit: usize,
@@ -72,7 +73,9 @@ pub async fn show(
         absolute_deadline: visitor.user.as_ref().map(|me| me.expires_at),
         cookie_name,
         cookie_secure: settings.cookie_secure,
-        cookie_max_age: settings.session_remember_me_timeout.as_secs() as i64,
+        // A login without "keep me signed in" has a browser-session cookie.
+        cookie_max_age: (state.user_id.is_none() || state.remember_me)
+            .then_some(settings.session_remember_me_timeout.as_secs() as i64),
         cookie_bytes,
         cookie_limit: COOKIE_LIMIT,
         state_json: serde_json::to_string_pretty(&shown)?,

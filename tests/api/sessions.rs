@@ -234,3 +234,49 @@ async fn rows_of_long_ended_sessions_are_cleared_away() {
     app.browser().login("pam@example.com", PASSWORD).await;
     assert_eq!(app.scalar("SELECT COUNT(*) FROM sessions").await, 2);
 }
+
+#[tokio::test]
+async fn only_keep_me_signed_in_makes_the_login_cookie_outlive_the_browser() {
+    let app = TestApp::spawn().await;
+    app.user("raj@example.com").await.logout().await;
+    let set_cookie = |res: &reqwest::Response| {
+        res.headers()
+            .get("set-cookie")
+            .expect("login sets a cookie")
+            .to_str()
+            .unwrap()
+            .to_string()
+    };
+
+    let guest = app.browser().get("/").await;
+    assert!(
+        set_cookie(&guest).contains("Max-Age="),
+        "a guest cart waits"
+    );
+
+    let plain = app.browser().login("raj@example.com", PASSWORD).await;
+    let cookie = set_cookie(&plain);
+    assert!(
+        !cookie.contains("Max-Age") && !cookie.contains("Expires"),
+        "a browser-session cookie: {cookie}"
+    );
+    assert!(cookie.contains("HttpOnly") && cookie.contains("SameSite=Lax"));
+
+    let browser = app.browser();
+    let remembered = browser
+        .post(
+            "/login",
+            &[
+                ("email", "raj@example.com"),
+                ("password", PASSWORD),
+                ("remember_me", "on"),
+            ],
+        )
+        .await;
+    assert!(set_cookie(&remembered).contains("Max-Age=2592000"));
+    let logout = browser.logout().await;
+    assert!(
+        set_cookie(&logout).contains("Max-Age=0"),
+        "logout still removes it"
+    );
+}
