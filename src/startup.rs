@@ -110,13 +110,16 @@ fn run(listener: TcpListener, state: web::Data<AppState>) -> anyhow::Result<Serv
                 web::QueryConfig::default()
                     .error_handler(|e, _| errors::AppError::BadRequest(e.to_string()).into()),
             )
-            // The session layers, innermost first (the last `wrap` is the
-            // outermost): note the cookie's lifetime while the state is
-            // readable, write the cookie, then shorten it if noted.
+            // Middleware, innermost first (the last `wrap` is the outermost).
+            // Error pages are rendered inside the session layer, while the
+            // session (CSRF token, cart, theme) is still readable and
+            // writable; then the cookie's lifetime is noted, the session
+            // middleware writes the cookie, and a short-lived login's cookie
+            // loses its Max-Age.
+            .wrap(ErrorHandlers::new().default_handler(errors::render_error_page))
             .wrap(from_fn(session::note_cookie_lifetime))
             .wrap(session)
             .wrap(from_fn(session::apply_cookie_lifetime))
-            .wrap(ErrorHandlers::new().default_handler(errors::render_error_page))
             .wrap(security::headers(cookie_secure))
             .wrap(TracingLogger::default())
             .service(

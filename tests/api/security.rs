@@ -288,3 +288,36 @@ async fn error_pages_keep_the_visitors_navigation_and_theme() {
         );
     }
 }
+
+#[tokio::test]
+async fn the_forms_on_an_error_page_work() {
+    let app = TestApp::spawn().await;
+    let guest = app.browser();
+    guest
+        .post("/cart/items", &[("product_id", "1"), ("quantity", "2")])
+        .await;
+    let html = guest.page("/nope", StatusCode::NOT_FOUND).await;
+    assert!(
+        html.contains("data-testid=\"cart-count\">2<"),
+        "the guest's cart"
+    );
+    let token = crate::helpers::hidden_value(&html, "csrf_token").unwrap();
+    let res = guest
+        .post_raw(
+            "/preferences",
+            &[("theme", "dark"), ("back", "/"), ("csrf_token", &token)],
+        )
+        .await;
+    assert_eq!(
+        res.status(),
+        StatusCode::SEE_OTHER,
+        "the theme toggle works"
+    );
+
+    let user = app.user("sol@example.com").await;
+    let html = user.page("/nope", StatusCode::NOT_FOUND).await;
+    let token = crate::helpers::hidden_value(&html, "csrf_token").unwrap();
+    let res = user.post_raw("/logout", &[("csrf_token", &token)]).await;
+    assert_eq!(res.status(), StatusCode::SEE_OTHER, "sign out works");
+    assert!(!user.is_logged_in().await);
+}

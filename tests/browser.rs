@@ -1,0 +1,887 @@
+//! End-to-end tests in a real browser: headless Chromium, driven through
+//! chromedriver (WebDriver) with fantoccini, against the real app started
+//! exactly as the HTTP suite starts it (`TestApp`). Everything the user does
+//! here is a click or a keystroke in a real page, so these tests prove what
+//! the HTTP suite cannot: that the stylesheet applies under the strict CSP,
+//! and that the forms a browser really submits (with the headers a browser
+//! really sends) pass the CSRF and origin checks.
+//!
+//! They need chromium and chromedriver (Debian: `apt-get install chromium
+//! chromium-driver`), so plain `cargo test` skips them; run them with
+//!
+//! ```sh
+//! cargo test --test browser -- --ignored
+//! ```
+//!
+//! `CHROMIUM` (default `/usr/bin/chromium`) and `CHROMEDRIVER` (default
+//! `chromedriver` on the PATH) choose the binaries. When either is missing
+//! the tests fail with a message saying so; they never pass silently.
+//!
+//! Each test starts its own chromedriver on a free port (in its own process
+//! group, so the Chromium it starts goes with it) with a fresh profile, and
+//! kills the group when it ends, also when it fails.
+
+#[allow(dead_code)]
+#[path = "api/helpers.rs"]
+mod helpers;
+
+use std::{
+    net::TcpListener,
+    os::unix::process::CommandExt,
+    path::PathBuf,
+    process::{Child, Command, Stdio},
+    sync::Mutex,
+    time::{Duration, Instant},
+};
+
+use fantoccini::{elements::Element, Client, ClientBuilder, Locator};
+use helpers::{TestApp, PASSWORD};
+use serde_json::{json, Value};
+
+/// How long any one page may take to appear (generous: CI has 2 cores and
+/// the tests of this binary run in parallel, each with its own Chromium).
+const PAGE_TIMEOUT: Duration = Duration::from_secs(30);
+
+// ---- chromedriver -----------------------------------------------------------
+
+/// A chromedriver child process (and the Chromium it starts), killed when
+/// this is dropped, including when the test panics.
+struct Chromedriver {
+    child: Child,
+    port: u16,
+    /// Holds the chromedriver log and the browser profile.
+    dir: tempfile::TempDir,
+    reaped: bool,
+}
+
+impl Chromedriver {
+    /// Starts chromedriver on a free port. The port is only free until
+    /// chromedriver binds it; if something took it meanwhile, chromedriver
+    /// exits at once, and another port is tried.
+    async fn start() -> Chromedriver {
+        let mut attempt = 1;
+        loop {
+            let mut driver = Chromedriver::spawn();
+            match driver.wait_until_ready().await {
+                Ok(()) => return driver,
+                Err(why) if attempt < 3 => {
+                    eprintln!(
+                        "chromedriver on port {}: {why}; trying another port",
+                        driver.port
+                    );
+                    attempt += 1;
+                }
+                Err(why) => panic!("chromedriver on port {}: {why}", driver.port),
+            }
+        }
+    }
+
+    fn spawn() -> Chromedriver {
+        let program = std::env::var("CHROMEDRIVER").unwrap_or_else(|_| "chromedriver".into());
+        let port = free_port();
+        let dir = tempfile::tempdir().expect("temp dir for chromedriver");
+        let child = Command::new(&program)
+            .arg(format!("--port={port}"))
+            .arg(format!(
+                "--log-path={}",
+                dir.path().join("chromedriver.log").display()
+            ))
+            .stdin(Stdio::null())
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            // Its own process group: Drop kills chromedriver and every
+            // Chromium process it started in one go.
+            .process_group(0)
+            .spawn()
+            .unwrap_or_else(|e| {
+                panic!(
+                    "cannot start chromedriver (`{program}`: {e}). The browser tests need \
+                     chromium and chromedriver: `apt-get install chromium chromium-driver`, \
+                     or set CHROMEDRIVER=/path/to/chromedriver"
+                )
+            });
+        Chromedriver {
+            child,
+            port,
+            dir,
+            reaped: false,
+        }
+    }
+
+    fn url(&self) -> String {
+        format!("http://127.0.0.1:{}", self.port)
+    }
+
+    fn profile_dir(&self) -> PathBuf {
+        self.dir.path().join("profile")
+    }
+
+    fn log_tail(&self) -> String {
+        let log = std::fs::read_to_string(self.dir.path().join("chromedriver.log"))
+            .unwrap_or_else(|e| format!("(no chromedriver log: {e})"));
+        let lines: Vec<&str> = log.lines().collect();
+        lines[lines.len().saturating_sub(40)..].join("\n")
+    }
+
+    /// Polls `GET /status` until chromedriver says it is ready (there is no
+    /// event to wait for). An error if it exits first (the port was taken).
+    async fn wait_until_ready(&mut self) -> Result<(), String> {
+        let status = format!("{}/status", self.url());
+        let http = reqwest::Client::new();
+        let deadline = Instant::now() + Duration::from_secs(20);
+        loop {
+            if let Some(exit) = self.child.try_wait().expect("chromedriver status") {
+                self.reaped = true;
+                return Err(format!(
+                    "exited at start ({exit}); its log:\n{}",
+                    self.log_tail()
+                ));
+            }
+            if let Ok(res) = http.get(&status).send().await {
+                let body = res.text().await.unwrap_or_default();
+                let body: Value = serde_json::from_str(&body).unwrap_or_default();
+                if body["value"]["ready"] == json!(true) {
+                    return Ok(());
+                }
+            }
+            assert!(
+                Instant::now() < deadline,
+                "chromedriver did not answer on {status} within 20 s; its log:\n{}",
+                self.log_tail()
+            );
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+    }
+}
+
+impl Drop for Chromedriver {
+    fn drop(&mut self) {
+        if !self.reaped {
+            let group = -(self.child.id() as libc::pid_t);
+            // SAFETY: kill(2) on the process group this test created (the
+            // child leads it and is not reaped yet, so the id is not reused).
+            unsafe {
+                libc::kill(group, libc::SIGKILL);
+            }
+            // SIGKILL takes effect at once; Chromium's processes, orphaned,
+            // are left for init to reap.
+            let _ = self.child.wait();
+        }
+        if std::thread::panicking() {
+            eprintln!("---- chromedriver log (tail) ----\n{}", self.log_tail());
+        }
+    }
+}
+
+/// A port that was free a moment ago (the OS picks it), and that no other
+/// test of this binary was given: two chromedrivers never race for one port,
+/// and a test never talks to another test's chromedriver.
+fn free_port() -> u16 {
+    static HANDED_OUT: Mutex<Vec<u16>> = Mutex::new(Vec::new());
+    loop {
+        let port = TcpListener::bind("127.0.0.1:0")
+            .and_then(|l| l.local_addr())
+            .expect("bind 127.0.0.1:0")
+            .port();
+        let mut handed_out = HANDED_OUT.lock().unwrap_or_else(|e| e.into_inner());
+        if !handed_out.contains(&port) {
+            handed_out.push(port);
+            return port;
+        }
+    }
+}
+
+// ---- the browser ------------------------------------------------------------
+
+/// One headless Chromium showing the shop.
+struct Shop {
+    client: Client,
+    base: String,
+    // Dropped last: kills chromedriver and Chromium.
+    driver: Chromedriver,
+}
+
+impl Shop {
+    async fn open(app: &TestApp) -> Shop {
+        let chromium = std::env::var("CHROMIUM").unwrap_or_else(|_| "/usr/bin/chromium".into());
+        assert!(
+            std::path::Path::new(&chromium).exists(),
+            "no Chromium at {chromium}. The browser tests need chromium and chromedriver: \
+             `apt-get install chromium chromium-driver`, or set CHROMIUM=/path/to/chromium"
+        );
+        let driver = Chromedriver::start().await;
+        let args = vec![
+            "--headless=new".to_string(),
+            "--no-sandbox".into(),
+            "--disable-gpu".into(),
+            "--disable-dev-shm-usage".into(),
+            "--disable-quic".into(),
+            "--no-first-run".into(),
+            "--disable-background-networking".into(),
+            "--disable-component-update".into(),
+            "--disable-sync".into(),
+            "--window-size=1280,900".into(),
+            format!("--user-data-dir={}", driver.profile_dir().display()),
+        ];
+        let capabilities = json!({
+            "browserName": "chrome",
+            "goog:chromeOptions": { "binary": chromium, "args": args },
+            // Keep what the console reports as severe (CSP violations,
+            // script errors) for `console_errors`.
+            "goog:loggingPrefs": { "browser": "SEVERE" },
+        });
+        let Value::Object(capabilities) = capabilities else {
+            unreachable!()
+        };
+        let connector = hyper_util::client::legacy::connect::HttpConnector::new();
+        let client = ClientBuilder::new(connector)
+            .capabilities(capabilities)
+            .connect(&driver.url())
+            .await
+            .unwrap_or_else(|e| {
+                panic!(
+                    "chromedriver could not start Chromium ({chromium}): {e}\n\
+                     ---- chromedriver log (tail) ----\n{}",
+                    driver.log_tail()
+                )
+            });
+        Shop {
+            client,
+            base: app.address.clone(),
+            driver,
+        }
+    }
+
+    /// Checks the browser reported no error, then stops chromedriver and
+    /// Chromium. They are killed rather than asked to quit (which takes a
+    /// second): the profile is thrown away anyway.
+    async fn close(self) {
+        let errors = self.console_errors().await;
+        assert!(errors.is_empty(), "the browser reported: {errors:#?}");
+        let Shop { client, driver, .. } = self;
+        // Or the dropped client would still send chromedriver a "quit".
+        client.persist().await.expect("keep the session");
+        drop(driver);
+    }
+
+    /// What the browser's console reported as severe since the last call:
+    /// a CSP violation (an inline style or script, a foreign image) or a
+    /// script error. Failed loads are left out: `loaded` judges each page's
+    /// status itself, and one test expects a 403.
+    async fn console_errors(&self) -> Vec<String> {
+        let id = self
+            .client
+            .session_id()
+            .await
+            .expect("session id")
+            .expect("a WebDriver session");
+        // chromedriver's log endpoint: not in the WebDriver standard, so
+        // fantoccini has no call for it.
+        let log = reqwest::Client::new()
+            .post(format!("{}/session/{id}/se/log", self.driver.url()))
+            .header("content-type", "application/json")
+            .body(r#"{"type": "browser"}"#)
+            .send()
+            .await
+            .expect("ask chromedriver for the browser log");
+        let log: Value =
+            serde_json::from_str(&log.text().await.expect("log")).expect("the log is JSON");
+        let Some(entries) = log["value"].as_array() else {
+            panic!("chromedriver gave no browser log: {log}")
+        };
+        entries
+            .iter()
+            .filter(|e| e["level"] == "SEVERE" && e["source"] != "network")
+            .map(|e| e["message"].as_str().unwrap_or_default().to_string())
+            .collect()
+    }
+
+    /// Types an address into the bar, as it were.
+    async fn goto(&self, path: &str) {
+        self.client
+            .goto(&format!("{}{path}", self.base))
+            .await
+            .unwrap_or_else(|e| panic!("open {path}: {e}"));
+        self.loaded().await;
+    }
+
+    /// Clicks `element` (a link or a submit button) and waits for the page
+    /// it leads to: the first element matching `ready`, which must not be
+    /// on the page clicked from. Then checks the new page is not an error.
+    async fn click_to(&self, element: &Element, ready: Locator<'_>) -> Element {
+        element
+            .click()
+            .await
+            .unwrap_or_else(|e| panic!("click: {e}"));
+        let found = self
+            .client
+            .wait()
+            .at_most(PAGE_TIMEOUT)
+            .every(Duration::from_millis(50))
+            .for_element(ready)
+            .await;
+        match found {
+            Ok(el) => {
+                self.loaded().await;
+                el
+            }
+            Err(e) => {
+                let page = self.page().await;
+                panic!(
+                    "after the click, no {ready:?} ({e}); the browser shows {} (HTTP {}):\n{}",
+                    page.url, page.status, page.text
+                )
+            }
+        }
+    }
+
+    /// Waits for the `load` event of the current page (an event, not a
+    /// poll), then asserts it is a page the shop served without error: a
+    /// status below 400 and no "Forbidden" (the CSRF and origin checks
+    /// answer 403 with a page saying so).
+    async fn loaded(&self) -> Page {
+        let page = self.page().await;
+        assert!(
+            (200..400).contains(&page.status) && !page.text.contains("Forbidden"),
+            "{} answered HTTP {}:\n{}",
+            page.url,
+            page.status,
+            page.text
+        );
+        page
+    }
+
+    /// The current page after its `load` event: address, the HTTP status of
+    /// the response that produced it, and its visible text.
+    async fn page(&self) -> Page {
+        self.client
+            .execute_async(
+                "const done = arguments[arguments.length - 1];
+                 if (document.readyState === 'complete') done();
+                 else window.addEventListener('load', () => done(), { once: true });",
+                vec![],
+            )
+            .await
+            .unwrap_or_else(|e| panic!("wait for the page to load: {e}"));
+        let info = self
+            .js("const nav = performance.getEntriesByType('navigation')[0];
+                 return {
+                   url: location.href,
+                   status: nav ? nav.responseStatus : 0,
+                   text: document.body ? document.body.innerText : '',
+                 };")
+            .await;
+        Page {
+            url: info["url"].as_str().unwrap_or_default().to_string(),
+            status: info["status"].as_u64().unwrap_or(0),
+            text: info["text"].as_str().unwrap_or_default().to_string(),
+        }
+    }
+
+    async fn js(&self, script: &str) -> Value {
+        self.client
+            .execute(script, vec![])
+            .await
+            .unwrap_or_else(|e| panic!("run script {script:?}: {e}"))
+    }
+
+    async fn find(&self, locator: Locator<'_>) -> Element {
+        match self.client.find(locator).await {
+            Ok(el) => el,
+            Err(e) => {
+                let page = self.page().await;
+                panic!("no {locator:?} on {} ({e}):\n{}", page.url, page.text)
+            }
+        }
+    }
+
+    async fn text(&self, locator: Locator<'_>) -> String {
+        self.find(locator).await.text().await.expect("element text")
+    }
+
+    /// Clears a field and types `value` into it, key by key.
+    async fn type_into(&self, locator: Locator<'_>, value: &str) {
+        let field = self.find(locator).await;
+        field.clear().await.expect("clear the field");
+        field.send_keys(value).await.expect("type into the field");
+    }
+
+    async fn path(&self) -> String {
+        let url = self.client.current_url().await.expect("current URL");
+        match url.query() {
+            Some(q) => format!("{}?{q}", url.path()),
+            None => url.path().to_string(),
+        }
+    }
+
+    /// The number in the nav's cart badge.
+    async fn cart_count(&self) -> i64 {
+        let text = self.text(Locator::Css("[data-testid='cart-count']")).await;
+        text.trim()
+            .parse()
+            .unwrap_or_else(|_| panic!("cart count {text:?} is a number"))
+    }
+
+    /// The text of the flash message of this page.
+    async fn flash(&self) -> String {
+        self.text(Locator::Css("main .flash")).await
+    }
+
+    /// Fills the /register form and submits it; lands on the home page.
+    async fn register(&self, email: &str, name: &str) {
+        let link = self.find(Locator::Css("nav a[href='/register']")).await;
+        self.click_to(&link, Locator::Css("form[action='/register']"))
+            .await;
+        self.type_into(Locator::Id("email"), email).await;
+        self.type_into(Locator::Id("display_name"), name).await;
+        self.type_into(Locator::Id("password"), PASSWORD).await;
+        self.type_into(Locator::Id("password_confirm"), PASSWORD)
+            .await;
+        let submit = self
+            .find(Locator::Css(
+                "form[action='/register'] button[type='submit']",
+            ))
+            .await;
+        self.click_to(&submit, Locator::Css("nav form[action='/logout']"))
+            .await;
+        assert_eq!(self.path().await, "/");
+        let flash = self.flash().await;
+        assert!(
+            flash.starts_with(&format!("Welcome to Cookie Jar, {name}!")),
+            "{flash}"
+        );
+        assert_eq!(self.text(Locator::Css("nav a.user")).await, name);
+    }
+
+    /// On a product page: sets the quantity, clicks "Add to cart", and
+    /// lands on the cart.
+    async fn add_to_cart(&self, quantity: u32) {
+        self.type_into(Locator::Id("quantity"), &quantity.to_string())
+            .await;
+        let add = self
+            .find(Locator::XPath(
+                "//form[@action='/cart/items']//button[normalize-space()='Add to cart']",
+            ))
+            .await;
+        self.click_to(&add, Locator::XPath("//h1[normalize-space()='Your cart']"))
+            .await;
+        assert_eq!(self.path().await, "/cart");
+    }
+
+    /// Opens a product page from the catalog by clicking its name.
+    async fn open_product(&self, slug: &str, name: &str) {
+        let link = self
+            .find(Locator::Css(&format!("h3 a[href='/products/{slug}']")))
+            .await;
+        self.click_to(
+            &link,
+            Locator::XPath(&format!("//h1[normalize-space()='{name}']")),
+        )
+        .await;
+        assert_eq!(self.path().await, format!("/products/{slug}"));
+    }
+
+    /// Clicks the nav's "Sign out"; lands on the home page as a guest.
+    async fn sign_out(&self) {
+        let button = self
+            .find(Locator::XPath(
+                "//nav//form[@action='/logout']//button[normalize-space()='Sign out']",
+            ))
+            .await;
+        self.click_to(
+            &button,
+            Locator::XPath("//nav//a[@href='/login' and normalize-space()='Sign in']"),
+        )
+        .await;
+        assert_eq!(self.path().await, "/?signed_out=1");
+        assert!(self.client.find(Locator::Css("nav a.user")).await.is_err());
+    }
+
+    /// Clicks the nav's "Sign in" and signs in through the /login form.
+    async fn sign_in(&self, email: &str) {
+        let link = self
+            .find(Locator::XPath("//nav//a[normalize-space()='Sign in']"))
+            .await;
+        self.click_to(&link, Locator::Css("form[action='/login']"))
+            .await;
+        self.type_into(Locator::Id("email"), email).await;
+        self.type_into(Locator::Id("password"), PASSWORD).await;
+        let submit = self
+            .find(Locator::XPath(
+                "//form[@action='/login']//button[normalize-space()='Sign in']",
+            ))
+            .await;
+        self.click_to(&submit, Locator::Css("nav form[action='/logout']"))
+            .await;
+    }
+}
+
+struct Page {
+    url: String,
+    /// `PerformanceNavigationTiming.responseStatus`; 0 if unknown.
+    status: u64,
+    text: String,
+}
+
+// ---- the tests --------------------------------------------------------------
+
+#[tokio::test]
+#[ignore = "needs chromium and chromedriver: cargo test --test browser -- --ignored"]
+async fn a_shopper_registers_adds_to_cart_checks_out_and_signs_out() {
+    let app = TestApp::spawn().await;
+    let shop = Shop::open(&app).await;
+
+    shop.goto("/").await;
+    assert_eq!(
+        shop.text(Locator::Css("main h1")).await,
+        "Fresh cookies, honest sessions."
+    );
+    shop.register("ada@example.com", "Ada").await;
+    assert_eq!(shop.cart_count().await, 0);
+
+    // The home page features the classic cookie (€3.50).
+    shop.open_product("classic-chocolate-chip", "Classic Chocolate Chip")
+        .await;
+    shop.add_to_cart(3).await;
+    assert_eq!(
+        shop.flash().await,
+        "Added 3 × Classic Chocolate Chip to your cart."
+    );
+    let rows = shop
+        .client
+        .find_all(Locator::Css("table.cart tbody tr"))
+        .await
+        .expect("cart rows");
+    assert_eq!(rows.len(), 1, "one line in the cart");
+    assert!(rows[0]
+        .text()
+        .await
+        .unwrap()
+        .contains("Classic Chocolate Chip"));
+    let quantity = shop
+        .find(Locator::Css(
+            "table.cart input[name='quantity'][type='number']",
+        ))
+        .await;
+    assert_eq!(quantity.prop("value").await.unwrap().as_deref(), Some("3"));
+    assert_eq!(
+        shop.text(Locator::Css("[data-testid='cart-total']")).await,
+        "€10.50"
+    );
+    assert_eq!(shop.cart_count().await, 3);
+
+    let place_order = shop
+        .find(Locator::XPath(
+            "//form[@action='/checkout']//button[normalize-space()='Place order']",
+        ))
+        .await;
+    let heading = shop
+        .click_to(
+            &place_order,
+            Locator::XPath("//h1[starts-with(normalize-space(), 'Order #')]"),
+        )
+        .await;
+    let path = shop.path().await;
+    let order_id = path
+        .strip_prefix("/orders/")
+        .filter(|id| !id.is_empty() && id.chars().all(|c| c.is_ascii_digit()))
+        .unwrap_or_else(|| panic!("landed on /orders/<id>, not {path}"));
+    assert_eq!(heading.text().await.unwrap(), format!("Order #{order_id}"));
+    assert_eq!(shop.flash().await, "Thank you! Your order is placed.");
+    let page = shop.loaded().await;
+    assert!(
+        page.text.contains("Classic Chocolate Chip"),
+        "{}",
+        page.text
+    );
+    assert!(page.text.contains("€10.50"), "{}", page.text);
+    assert!(page.text.contains("no payment is taken"), "{}", page.text);
+    assert_eq!(shop.cart_count().await, 0, "the cart was ordered");
+
+    shop.sign_out().await;
+    assert!(shop.loaded().await.text.contains("You are signed out."));
+    shop.close().await;
+}
+
+#[tokio::test]
+#[ignore = "needs chromium and chromedriver: cargo test --test browser -- --ignored"]
+async fn the_theme_toggle_switches_the_page_theme_and_the_stylesheet_applies() {
+    let app = TestApp::spawn().await;
+    let shop = Shop::open(&app).await;
+    const COLOURS: &str = "return {
+        theme: document.documentElement.dataset.theme,
+        background: getComputedStyle(document.documentElement).backgroundColor,
+        text: getComputedStyle(document.body).color,
+    };";
+
+    shop.goto("/").await;
+    let before = shop.js(COLOURS).await;
+    assert_eq!(before["theme"], "system");
+    // Headless Chromium prefers the light scheme, so "system" is light:
+    // --bg #fbf7f2 from /static/css/app.css. An unstyled page would be
+    // transparent.
+    assert_eq!(before["background"], "rgb(251, 247, 242)", "{before}");
+
+    let toggle = shop
+        .find(Locator::Css("nav form.theme-toggle button"))
+        .await;
+    assert_eq!(toggle.text().await.unwrap(), "☾ Dark");
+    shop.click_to(&toggle, Locator::Css("html[data-theme='dark']"))
+        .await;
+    assert_eq!(shop.path().await, "/", "the toggle returns to its page");
+
+    let after = shop.js(COLOURS).await;
+    assert_eq!(after["theme"], "dark");
+    assert_ne!(after["background"], before["background"]);
+    assert_ne!(after["text"], before["text"]);
+    // --bg #1b1714 and --text #f3ebe3 of the dark theme.
+    assert_eq!(after["background"], "rgb(27, 23, 20)", "{after}");
+    assert_eq!(after["text"], "rgb(243, 235, 227)", "{after}");
+    assert_eq!(
+        shop.text(Locator::Css("nav form.theme-toggle button"))
+            .await,
+        "☀ Light"
+    );
+
+    // The CSP forbids inline style: nothing on the page relies on it, and
+    // the one stylesheet is the linked file.
+    let inline = shop
+        .js("return document.querySelectorAll('[style], style').length;")
+        .await;
+    assert_eq!(inline, 0, "no inline style on the page");
+    let sheets = shop
+        .js("return Array.from(document.styleSheets, s => new URL(s.href).pathname);")
+        .await;
+    assert_eq!(sheets, json!(["/static/css/app.css"]));
+    let errors = shop.console_errors().await;
+    assert!(errors.is_empty(), "CSP violations or errors: {errors:#?}");
+
+    // The choice is kept in the session: the next page is dark too.
+    shop.goto("/products").await;
+    assert_eq!(shop.js(COLOURS).await["theme"], "dark");
+    shop.close().await;
+}
+
+#[tokio::test]
+#[ignore = "needs chromium and chromedriver: cargo test --test browser -- --ignored"]
+async fn a_guest_cart_follows_into_the_account_at_login() {
+    let app = TestApp::spawn().await;
+    // The account exists already (made over HTTP, as the HTTP suite does).
+    app.user("bea@example.com").await;
+    let shop = Shop::open(&app).await;
+
+    shop.goto("/products").await;
+    shop.open_product("ginger-snaps", "Ginger Snaps").await;
+    shop.add_to_cart(2).await;
+    assert_eq!(shop.cart_count().await, 2);
+    let checkout = shop
+        .text(Locator::Css("form[action='/checkout'] button"))
+        .await;
+    assert_eq!(checkout, "Sign in to check out", "a guest's cart");
+
+    shop.sign_in("bea@example.com").await;
+    assert_eq!(shop.path().await, "/");
+    assert_eq!(
+        shop.flash().await,
+        "You are signed in. We moved 1 product from your cart into your account."
+    );
+    assert_eq!(shop.text(Locator::Css("nav a.user")).await, "Tester");
+    assert_eq!(shop.cart_count().await, 2, "the cart count is unchanged");
+
+    let cart = shop.find(Locator::Css("nav a.cart-link")).await;
+    shop.click_to(&cart, Locator::XPath("//h1[normalize-space()='Your cart']"))
+        .await;
+    let rows = shop
+        .client
+        .find_all(Locator::Css("table.cart tbody tr"))
+        .await
+        .expect("cart rows");
+    assert_eq!(rows.len(), 1);
+    assert!(rows[0].text().await.unwrap().contains("Ginger Snaps"));
+    assert_eq!(
+        shop.text(Locator::Css("[data-testid='cart-total']")).await,
+        "€5.98"
+    );
+    assert_eq!(
+        shop.text(Locator::Css("form[action='/checkout'] button"))
+            .await,
+        "Place order"
+    );
+    shop.close().await;
+}
+
+/// Every kind of form in the shop, submitted by a real browser with the
+/// headers it really sends (`Sec-Fetch-Site`, `Origin`), passes the CSRF
+/// and origin checks: `click_to` fails on any 403 or "Forbidden" page. And
+/// the same browser's cross-site POST, even with a valid token, is refused,
+/// which shows that the 403 detection is not vacuous.
+#[tokio::test]
+#[ignore = "needs chromium and chromedriver: cargo test --test browser -- --ignored"]
+async fn a_real_browser_post_passes_the_csrf_and_origin_checks() {
+    let app = TestApp::spawn().await;
+    let shop = Shop::open(&app).await;
+    shop.goto("/").await;
+
+    // POST /preferences as a guest, from the preferences form.
+    let link = shop
+        .find(Locator::Css("footer a[href='/preferences']"))
+        .await;
+    shop.click_to(
+        &link,
+        Locator::XPath("//h1[normalize-space()='Preferences']"),
+    )
+    .await;
+    shop.find(Locator::Css("input[name='theme'][value='light']"))
+        .await
+        .click()
+        .await
+        .expect("choose light");
+    shop.find(Locator::Id("page_size"))
+        .await
+        .select_by_value("6")
+        .await
+        .expect("choose 6 per page");
+    let save = shop
+        .find(Locator::XPath(
+            "//button[normalize-space()='Save preferences']",
+        ))
+        .await;
+    shop.click_to(&save, Locator::Css("html[data-theme='light']"))
+        .await;
+    assert_eq!(shop.flash().await, "Preferences saved.");
+
+    // POST /register.
+    shop.register("cy@example.com", "Cy").await;
+
+    // POST /preferences from the nav's toggle, on the catalog.
+    shop.goto("/products").await;
+    assert_eq!(
+        shop.client
+            .find_all(Locator::Css("ul.grid li.product-card"))
+            .await
+            .unwrap()
+            .len(),
+        6,
+        "the guest's page size came along"
+    );
+    let toggle = shop
+        .find(Locator::Css("nav form.theme-toggle button"))
+        .await;
+    shop.click_to(&toggle, Locator::Css("html[data-theme='dark']"))
+        .await;
+    assert_eq!(shop.path().await, "/products");
+
+    // POST /cart/items, then POST /cart/items/{id} (change the quantity).
+    shop.open_product("classic-chocolate-chip", "Classic Chocolate Chip")
+        .await;
+    shop.add_to_cart(1).await;
+    shop.type_into(
+        Locator::Css("table.cart input[name='quantity'][type='number']"),
+        "4",
+    )
+    .await;
+    let update = shop
+        .find(Locator::XPath("//button[normalize-space()='Update']"))
+        .await;
+    shop.click_to(
+        &update,
+        Locator::XPath("//div[contains(@class, 'flash') and normalize-space()='Cart updated.']"),
+    )
+    .await;
+    assert_eq!(shop.cart_count().await, 4);
+
+    // POST /checkout.
+    let place_order = shop
+        .find(Locator::XPath("//button[normalize-space()='Place order']"))
+        .await;
+    shop.click_to(
+        &place_order,
+        Locator::XPath("//h1[starts-with(normalize-space(), 'Order #')]"),
+    )
+    .await;
+
+    // POST /profile.
+    let profile = shop.find(Locator::Css("nav a.user")).await;
+    shop.click_to(
+        &profile,
+        Locator::XPath("//h1[normalize-space()='Your profile']"),
+    )
+    .await;
+    shop.type_into(Locator::Id("display_name"), "Cyril").await;
+    let save_name = shop
+        .find(Locator::XPath("//button[normalize-space()='Save name']"))
+        .await;
+    shop.click_to(
+        &save_name,
+        Locator::XPath("//nav//a[contains(@class, 'user') and normalize-space()='Cyril']"),
+    )
+    .await;
+    assert_eq!(shop.flash().await, "Display name saved.");
+
+    // POST /logout, then POST /login.
+    shop.sign_out().await;
+    shop.sign_in("cy@example.com").await;
+    assert_eq!(shop.flash().await, "You are signed in.");
+
+    // The counter-check: a page of another site posts the add-to-cart form
+    // to the shop, even with this session's real token. The browser marks
+    // it cross-site (and leaves out the SameSite=Lax cookie): 403.
+    shop.goto("/products/ginger-snaps").await;
+    let token = shop
+        .find(Locator::Css(
+            "form[action='/cart/items'] input[name='csrf_token']",
+        ))
+        .await
+        .prop("value")
+        .await
+        .unwrap()
+        .expect("a CSRF token in the form");
+    let forged = format!(
+        "<!doctype html><form method='post' action='{}/cart/items'>\
+         <input type='hidden' name='csrf_token' value='{token}'>\
+         <input type='hidden' name='product_id' value='8'>\
+         <input type='hidden' name='quantity' value='5'>\
+         <button id='go'>Win a prize</button></form>",
+        app.address
+    );
+    shop.client
+        .goto(&format!("data:text/html,{}", percent_encode(&forged)))
+        .await
+        .expect("open the other site's page");
+    let go = shop.find(Locator::Id("go")).await;
+    go.click().await.expect("click the other site's button");
+    shop.client
+        .wait()
+        .at_most(PAGE_TIMEOUT)
+        .for_element(Locator::Css("p.status-code"))
+        .await
+        .expect("the shop answers the cross-site POST with an error page");
+    let refused = shop.page().await;
+    assert_eq!(refused.status, 403, "{}", refused.text);
+    assert!(
+        refused
+            .text
+            .contains("This request came from another site."),
+        "{}",
+        refused.text
+    );
+    shop.goto("/").await;
+    assert_eq!(
+        shop.cart_count().await,
+        0,
+        "the forged POST changed nothing"
+    );
+    shop.close().await;
+}
+
+/// Percent-encodes everything but unreserved characters (for a data: URL).
+fn percent_encode(s: &str) -> String {
+    s.bytes()
+        .map(|b| match b {
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => {
+                (b as char).to_string()
+            }
+            _ => format!("%{b:02X}"),
+        })
+        .collect()
+}
