@@ -15,7 +15,10 @@ use actix_web::{
     body::MessageBody,
     cookie::Cookie,
     dev::{Payload, ServiceRequest, ServiceResponse},
-    http::header::{HeaderValue, SET_COOKIE},
+    http::{
+        header::{HeaderValue, SET_COOKIE},
+        Method,
+    },
     middleware::Next,
     FromRequest, HttpRequest,
 };
@@ -126,21 +129,36 @@ impl SessionState {
 pub struct AppSession {
     inner: Session,
     clock: Clock,
+    /// Whether a request without a session may start one (see `state`).
+    may_start: bool,
 }
 
 impl AppSession {
-    pub fn new(inner: Session, clock: Clock) -> Self {
-        AppSession { inner, clock }
+    /// A session for a request; only a GET or HEAD may start a new one.
+    pub fn for_request(req: &HttpRequest, clock: Clock) -> Self {
+        AppSession {
+            inner: req.get_session(),
+            clock,
+            may_start: matches!(*req.method(), Method::GET | Method::HEAD),
+        }
     }
 
     /// The current state; a missing or unreadable state starts a new
     /// anonymous session.
+    ///
+    /// Only a page view (GET) saves that new session, so its forms carry a
+    /// token the next POST can match. A POST that arrives without a session
+    /// (a cross-site form: the `SameSite=Lax` cookie stays home) must not
+    /// answer with a cookie, or it would overwrite the visitor's real one
+    /// and sign them out; it fails the CSRF check instead.
     pub fn state(&self) -> SessionState {
         match self.inner.get::<SessionState>(STATE_KEY) {
             Ok(Some(state)) => state,
             _ => {
                 let state = SessionState::fresh(self.clock.now());
-                self.save(&state);
+                if self.may_start {
+                    self.save(&state);
+                }
                 state
             }
         }
@@ -228,7 +246,7 @@ impl FromRequest for AppSession {
             .app_data::<actix_web::web::Data<crate::startup::AppState>>()
             .map(|state| state.clock.clone())
             .unwrap_or_default();
-        ready(Ok(AppSession::new(req.get_session(), clock)))
+        ready(Ok(AppSession::for_request(req, clock)))
     }
 }
 

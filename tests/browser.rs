@@ -871,6 +871,12 @@ async fn a_real_browser_post_passes_the_csrf_and_origin_checks() {
         0,
         "the forged POST changed nothing"
     );
+    // ...and did not replace the session cookie either (a cookie set by
+    // that answer would have signed the user out).
+    shop.client
+        .find(Locator::Css("nav a.user"))
+        .await
+        .expect("still signed in after the forged POST");
     shop.close().await;
 }
 

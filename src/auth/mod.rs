@@ -10,7 +10,6 @@ pub mod login;
 pub mod password;
 pub mod throttle;
 
-use actix_session::SessionExt;
 use actix_web::{dev::Payload, web, FromRequest, HttpMessage, HttpRequest};
 use futures_util::future::LocalBoxFuture;
 
@@ -102,7 +101,7 @@ impl FromRequest for Visitor {
                 .app_data::<web::Data<AppState>>()
                 .expect("AppState is registered in startup")
                 .clone();
-            let session = AppSession::new(req.get_session(), app.clock.clone());
+            let session = AppSession::for_request(&req, app.clock.clone());
             let user = verify_login(&app, &session).await?;
             let path = page_path(&req);
             let visitor = Visitor {

@@ -321,3 +321,32 @@ async fn the_forms_on_an_error_page_work() {
     assert_eq!(res.status(), StatusCode::SEE_OTHER, "sign out works");
     assert!(!user.is_logged_in().await);
 }
+
+/// A cross-site form arrives without our `SameSite=Lax` cookie. Its answer
+/// must not set one: that would replace the visitor's real cookie and sign
+/// them out (a "logout CSRF").
+#[tokio::test]
+async fn a_post_without_a_session_does_not_answer_with_a_cookie() {
+    let app = TestApp::spawn().await;
+    let cookieless = reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .unwrap();
+    for path in ["/preferences", "/logout", "/cart/items", "/no-such-page"] {
+        let res = cookieless
+            .post(format!("{}{path}", app.address))
+            .header("Origin", "https://evil.example")
+            .form(&[("theme", "dark")])
+            .send()
+            .await
+            .unwrap();
+        assert!(res.status().is_client_error(), "{path}: {}", res.status());
+        assert!(
+            res.headers().get("set-cookie").is_none(),
+            "{path} set a cookie"
+        );
+    }
+    // A page view does start a session (its forms need the token).
+    let res = cookieless.get(&app.address).send().await.unwrap();
+    assert!(res.headers().get("set-cookie").is_some());
+}
