@@ -197,14 +197,22 @@ fn too_many_lines() -> Refusal {
 }
 
 /// Sets a line's quantity; 0 removes it. Only lines already in the cart.
-/// A quantity above the stock, or for a product no longer sold, is a
-/// `Refusal` (removing the line is always allowed).
+/// Sets the quantity of a line already in the cart (404 otherwise); 0
+/// removes it. A quantity above the stock, or for a product no longer
+/// sold, is a `Refusal` (removing is always allowed).
 pub async fn set(
     app: &AppState,
     visitor: &Visitor,
     product_id: i64,
     quantity: i64,
 ) -> Result<std::result::Result<(), Refusal>> {
+    let in_cart = match &visitor.user {
+        Some(me) => cart::quantity(&app.pool, me.user.id, product_id).await? > 0,
+        None => guest_lines(visitor).iter().any(|(id, _)| *id == product_id),
+    };
+    if !in_cart {
+        return Err(AppError::NotFound);
+    }
     if quantity > 0 {
         match products::by_id(&app.pool, product_id).await? {
             Some(p) if !p.available() => {
@@ -223,31 +231,25 @@ pub async fn set(
         }
     }
     let changed = match &visitor.user {
-        Some(me) => {
-            let user_id = me.user.id;
-            if cart::quantity(&app.pool, user_id, product_id).await? == 0 {
-                return Err(AppError::NotFound);
-            }
-            if quantity == 0 {
-                cart::remove(&app.pool, user_id, product_id).await?;
-            } else {
-                cart::set(&app.pool, user_id, product_id, quantity, app.clock.now()).await?;
-            }
-            Ok(())
-        }
+        Some(me) if quantity == 0 => cart::remove(&app.pool, me.user.id, product_id).await?,
+        Some(me) => cart::update_quantity(&app.pool, me.user.id, product_id, quantity).await?,
         None => visitor.session.update(|state| {
             let Some(index) = state.cart.iter().position(|(id, _)| *id == product_id) else {
-                return Err(AppError::NotFound);
+                return false;
             };
             if quantity == 0 {
                 state.cart.remove(index);
             } else {
                 state.cart[index].1 = quantity as u32;
             }
-            Ok(())
+            true
         }),
     };
-    changed.map(Ok)
+    if !changed {
+        // Gone between the check and the change (ordered in another tab).
+        return Err(AppError::NotFound);
+    }
+    Ok(Ok(()))
 }
 
 pub async fn clear(app: &AppState, visitor: &Visitor) -> Result<()> {

@@ -104,35 +104,33 @@ pub async fn add(
     Ok(done.rows_affected() == 1)
 }
 
-/// Sets a line's quantity (1..=99), creating it if needed. Takes the pool
-/// or a transaction (the merge at login).
-pub async fn set<'e>(
-    db: impl Executor<'e, Database = Any>,
+/// Changes the quantity of an existing line in one statement; false when
+/// the line is not there (never in the cart, or ordered or removed in
+/// another tab meanwhile): nothing is recreated.
+pub async fn update_quantity(
+    pool: &Pool,
     user_id: i64,
     product_id: i64,
     quantity: i64,
-    now: i64,
-) -> sqlx::Result<()> {
-    sqlx::query(
-        "INSERT INTO cart_items (user_id, product_id, quantity, added_at) VALUES ($1, $2, $3, $4)
-         ON CONFLICT (user_id, product_id) DO UPDATE SET quantity = excluded.quantity",
-    )
-    .bind(user_id)
-    .bind(product_id)
-    .bind(quantity)
-    .bind(now)
-    .execute(db)
-    .await?;
-    Ok(())
+) -> sqlx::Result<bool> {
+    let done =
+        sqlx::query("UPDATE cart_items SET quantity = $3 WHERE user_id = $1 AND product_id = $2")
+            .bind(user_id)
+            .bind(product_id)
+            .bind(quantity)
+            .execute(pool)
+            .await?;
+    Ok(done.rows_affected() == 1)
 }
 
-pub async fn remove(pool: &Pool, user_id: i64, product_id: i64) -> sqlx::Result<()> {
-    sqlx::query("DELETE FROM cart_items WHERE user_id = $1 AND product_id = $2")
+/// Removes a line; false when it was not there.
+pub async fn remove(pool: &Pool, user_id: i64, product_id: i64) -> sqlx::Result<bool> {
+    let done = sqlx::query("DELETE FROM cart_items WHERE user_id = $1 AND product_id = $2")
         .bind(user_id)
         .bind(product_id)
         .execute(pool)
         .await?;
-    Ok(())
+    Ok(done.rows_affected() == 1)
 }
 
 /// Empties the cart. Takes the pool or a transaction (checkout).

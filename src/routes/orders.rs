@@ -8,7 +8,7 @@ use crate::{
     csrf::{Form, NoFields},
     errors::{AppError, Result},
     page::{filters, render, see_other, Layout},
-    repo::orders::{self, CheckoutError, OrderItem, OrderSummary},
+    repo::orders::{self, CheckoutError, OrderItem, OrderSummary, Shortfall},
     startup::AppState,
 };
 
@@ -36,24 +36,34 @@ pub async fn checkout(
             Ok(see_other("/cart"))
         }
         Err(CheckoutError::Shortfalls(lines)) => {
-            let why: Vec<String> = lines
-                .iter()
-                .map(|s| match (s.withdrawn, s.available) {
-                    (true, _) => format!("{} is no longer sold.", s.product_name),
-                    (false, 0) => format!("{} is sold out.", s.product_name),
-                    (false, n) => format!(
-                        "{}: you asked for {}, only {n} left.",
-                        s.product_name, s.wanted
-                    ),
-                })
-                .collect();
-            visitor
-                .session
-                .flash("error", format!("Nothing was ordered. {}", why.join(" ")));
+            // One bounded sentence (the flash travels in the cookie); the
+            // cart page marks every line that cannot be served.
+            visitor.session.flash("error", shortfall_summary(&lines));
             Ok(see_other("/cart"))
         }
         Err(CheckoutError::Database(e)) => Err(e.into()),
     }
+}
+
+/// "Nothing was ordered: Maple Rolling Pin: you asked for 3, only 1 left."
+/// Names at most three lines; the cart page shows the rest.
+fn shortfall_summary(lines: &[Shortfall]) -> String {
+    let mut why: Vec<String> = lines
+        .iter()
+        .take(3)
+        .map(|s| match (s.withdrawn, s.available) {
+            (true, _) => format!("{} is no longer sold.", s.product_name),
+            (false, 0) => format!("{} is sold out.", s.product_name),
+            (false, n) => format!(
+                "{}: you asked for {}, only {n} left.",
+                s.product_name, s.wanted
+            ),
+        })
+        .collect();
+    if lines.len() > 3 {
+        why.push(format!("And {} more lines (see below).", lines.len() - 3));
+    }
+    format!("Nothing was ordered. {}", why.join(" "))
 }
 
 #[derive(Template)]

@@ -370,3 +370,18 @@ async fn the_merge_respects_the_line_limit_and_keeps_the_cookie_small() {
         "the merge stops at 50 lines"
     );
 }
+
+#[tokio::test]
+async fn only_lines_in_the_cart_can_be_changed() {
+    let app = TestApp::spawn().await;
+    for browser in [app.browser(), app.user("dot@example.com").await] {
+        // Not in the cart: 404 whatever the quantity (20 has 3 in stock).
+        for quantity in ["1", "5", "0"] {
+            let res = browser
+                .post("/cart/items/20", &[("quantity", quantity)])
+                .await;
+            assert_eq!(res.status(), StatusCode::NOT_FOUND, "quantity {quantity}");
+        }
+        assert_eq!(browser.cart_count().await, 0, "nothing was created");
+    }
+}

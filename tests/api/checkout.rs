@@ -162,6 +162,8 @@ async fn an_empty_cart_cannot_be_checked_out() {
     assert_eq!(app.scalar("SELECT COUNT(*) FROM orders").await, 0);
 }
 
+/// On SQLite `BEGIN IMMEDIATE` serialises checkouts anyway; this test
+/// bites on PostgreSQL (read committed), where `.ci/run` runs it too.
 #[tokio::test]
 async fn a_double_submitted_checkout_orders_once() {
     let app = TestApp::spawn().await;
@@ -183,4 +185,37 @@ async fn a_double_submitted_checkout_orders_once() {
         app.scalar("SELECT stock FROM products WHERE id = 5").await,
         16
     );
+}
+
+#[tokio::test]
+async fn a_failed_checkout_of_a_big_cart_explains_itself_within_a_cookie() {
+    let app = TestApp::spawn().await;
+    for id in 1_000_000..1_000_050 {
+        app.sql(&format!(
+            "INSERT INTO products (id, slug, name, description, price_cents, stock, image)
+             VALUES ({id}, 'extra-{id}', 'An Extra Product With A Long Name {id}', 'x', 100, 500,
+                     '/static/img/logo.svg')"
+        ))
+        .await;
+    }
+    let browser = app.user("cid@example.com").await;
+    for id in 1_000_000..1_000_050 {
+        browser
+            .post(
+                "/cart/items",
+                &[("product_id", &id.to_string()), ("quantity", "9")],
+            )
+            .await;
+    }
+    app.sql("UPDATE products SET stock = 1 WHERE id >= 1000000")
+        .await;
+    let res = browser.post("/checkout", &[]).await;
+    assert_eq!(location(&res), "/cart");
+    assert!(
+        browser.cookie().unwrap().len() < 2000,
+        "the flash fits the cookie"
+    );
+    let cart = browser.page("/cart", StatusCode::OK).await;
+    assert!(cart.contains("Nothing was ordered.") && cart.contains("And 47 more lines"));
+    assert_eq!(app.scalar("SELECT COUNT(*) FROM orders").await, 0);
 }
