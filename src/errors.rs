@@ -165,6 +165,8 @@ pub fn render_error_page<B>(res: ServiceResponse<B>) -> actix_web::Result<ErrorH
         .get::<ErrorMessage>()
         .map_or_else(|| default_message(status).to_string(), |m| m.0.clone());
     let request = res.request();
+    // The visitor as resolved at the start of the request: a handler that
+    // failed after changing the cart shows the count from before.
     let layout = request
         .extensions()
         .get::<Visitor>()

@@ -165,6 +165,12 @@ async fn verify_login(app: &AppState, session: &AppSession) -> Result<Option<Log
         return Ok(None);
     }
     session.touch();
+    // The row is the authority on "keep me signed in" (it decides the
+    // cookie's lifetime, see session.rs).
+    let remember_me = row.remember_me == 1;
+    if state.remember_me != remember_me {
+        session.update(|s| s.remember_me = remember_me);
+    }
     let mut last_seen_at = row.last_seen_at;
     if now - last_seen_at >= 60 {
         sessions::touch(&app.pool, &state.id, now).await?;
