@@ -160,13 +160,7 @@ async fn a_line_holds_at_most_99_and_a_cart_at_most_50_lines_within_a_small_cook
     browser.post("/cart/clear", &[]).await;
 
     // 50 lines of 99 with long ids: the largest guest cart there can be.
-    for id in 1_000_000..1_000_051 {
-        app.sql(&format!(
-            "INSERT INTO products (id, slug, name, description, price_cents, stock, image)
-             VALUES ({id}, 'extra-{id}', 'Extra {id}', 'x', 100, 500, '/static/img/logo.svg')"
-        ))
-        .await;
-    }
+    app.add_products(1_000_000..1_000_051).await;
     for id in 1_000_000..1_000_050 {
         let res = browser
             .post(
@@ -325,14 +319,7 @@ async fn a_quantity_cannot_be_set_above_the_stock() {
 #[tokio::test]
 async fn the_merge_respects_the_line_limit_and_keeps_the_cookie_small() {
     let app = TestApp::spawn().await;
-    for id in 1_000_000..1_000_060 {
-        app.sql(&format!(
-            "INSERT INTO products (id, slug, name, description, price_cents, stock, image)
-             VALUES ({id}, 'extra-{id}', 'An Extra Product With A Long Name {id}', 'x', 100, 500,
-                     '/static/img/logo.svg')"
-        ))
-        .await;
-    }
+    app.add_products(1_000_000..1_000_060).await;
     let account = app.user("vic@example.com").await;
     for id in 1_000_000..1_000_045 {
         account

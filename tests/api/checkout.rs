@@ -190,14 +190,7 @@ async fn a_double_submitted_checkout_orders_once() {
 #[tokio::test]
 async fn a_failed_checkout_of_a_big_cart_explains_itself_within_a_cookie() {
     let app = TestApp::spawn().await;
-    for id in 1_000_000..1_000_050 {
-        app.sql(&format!(
-            "INSERT INTO products (id, slug, name, description, price_cents, stock, image)
-             VALUES ({id}, 'extra-{id}', 'An Extra Product With A Long Name {id}', 'x', 100, 500,
-                     '/static/img/logo.svg')"
-        ))
-        .await;
-    }
+    app.add_products(1_000_000..1_000_050).await;
     let browser = app.user("cid@example.com").await;
     for id in 1_000_000..1_000_050 {
         browser

@@ -126,6 +126,19 @@ impl TestApp {
             .expect("test SQL runs");
     }
 
+    /// Adds products with ids `ids` (500 in stock, long names), for tests
+    /// that need more products than the catalog has.
+    pub async fn add_products(&self, ids: std::ops::Range<i64>) {
+        for id in ids {
+            self.sql(&format!(
+                "INSERT INTO products (id, slug, name, description, price_cents, stock, image)
+                 VALUES ({id}, 'extra-{id}', 'An Extra Product With A Long Name {id}', 'x',
+                         100, 500, '/static/img/logo.svg')"
+            ))
+            .await;
+        }
+    }
+
     pub async fn scalar(&self, query: &str) -> i64 {
         sqlx::query_scalar(query)
             .fetch_one(&self.pool)
