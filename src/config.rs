@@ -151,10 +151,6 @@ impl Settings {
         })
     }
 
-    pub fn is_production(&self) -> bool {
-        self.app_env == AppEnv::Production
-    }
-
     /// The cookie name: `__Host-` requires `Secure`, `Path=/` and no `Domain`.
     pub fn cookie_name(&self) -> &'static str {
         if self.cookie_secure {

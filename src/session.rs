@@ -209,15 +209,12 @@ impl AppSession {
     }
 
     /// Notes activity at most once a minute, so most requests do not
-    /// re-issue the cookie. Returns true when it wrote.
-    pub fn touch(&self) -> bool {
+    /// re-issue the cookie.
+    pub fn touch(&self) {
         let now = self.clock.now();
-        let state = self.state();
-        if now - state.last_seen_at < 60 {
-            return false;
+        if now - self.state().last_seen_at >= 60 {
+            self.update(|s| s.last_seen_at = now);
         }
-        self.update(|s| s.last_seen_at = now);
-        true
     }
 
     pub fn flash(&self, level: &str, text: impl Into<String>) {
