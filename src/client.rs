@@ -1,31 +1,38 @@
-//! Who is on the other end: IP address and user agent, for throttling, the
-//! sessions list and the security event log.
+//! Who is on the other end of a request: IP address and user agent, for
+//! throttling, the sessions list and the security event log. Plain values;
+//! the extractor that fills them from a request is in `web::extract`.
 
-use std::{
-    future::{ready, Ready},
-    net::IpAddr,
-};
+use std::net::IpAddr;
 
-use actix_web::{dev::Payload, web, FromRequest, HttpRequest};
-
-use crate::{errors::AppError, startup::AppState};
-
-#[derive(Clone, Debug)]
+/// The client as the server sees it.
+#[derive(Clone, Debug, Default)]
 pub struct ClientInfo {
     pub ip: String,
     pub user_agent: String,
 }
 
+/// Longest user agent kept (the rest is noise, and rows stay small).
+pub const USER_AGENT_MAX: usize = 300;
+
+impl ClientInfo {
+    pub fn new(ip: String, user_agent: &str) -> Self {
+        ClientInfo {
+            ip,
+            user_agent: user_agent.chars().take(USER_AGENT_MAX).collect(),
+        }
+    }
+}
+
 /// The socket's peer address, unless that peer is the configured trusted
 /// proxy: then the last address the proxy appended to `X-Forwarded-For`.
 /// A client cannot spoof its address by sending that header itself.
-pub fn client_ip(req: &HttpRequest, trusted_proxy: Option<IpAddr>) -> String {
-    let peer = req.peer_addr().map(|a| a.ip());
+pub fn client_ip(
+    peer: Option<IpAddr>,
+    forwarded_for: Option<&str>,
+    trusted_proxy: Option<IpAddr>,
+) -> String {
     if peer.is_some() && peer == trusted_proxy {
-        let forwarded = req
-            .headers()
-            .get("x-forwarded-for")
-            .and_then(|v| v.to_str().ok())
+        let forwarded = forwarded_for
             .and_then(|v| v.rsplit(',').next())
             .and_then(|ip| ip.trim().parse::<IpAddr>().ok());
         if let Some(ip) = forwarded {
@@ -33,29 +40,6 @@ pub fn client_ip(req: &HttpRequest, trusted_proxy: Option<IpAddr>) -> String {
         }
     }
     peer.map_or_else(|| "unknown".into(), |ip| ip.to_string())
-}
-
-impl FromRequest for ClientInfo {
-    type Error = AppError;
-    type Future = Ready<Result<Self, AppError>>;
-
-    fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
-        let trusted = req
-            .app_data::<web::Data<AppState>>()
-            .and_then(|s| s.settings.trusted_proxy);
-        let user_agent = req
-            .headers()
-            .get("user-agent")
-            .and_then(|v| v.to_str().ok())
-            .unwrap_or("")
-            .chars()
-            .take(300)
-            .collect();
-        ready(Ok(ClientInfo {
-            ip: client_ip(req, trusted),
-            user_agent,
-        }))
-    }
 }
 
 /// "Firefox on Linux", from a user-agent string; good enough for a list of
@@ -101,17 +85,15 @@ mod tests {
 
     #[test]
     fn forwarded_for_is_believed_only_from_the_trusted_proxy() {
-        let req = actix_web::test::TestRequest::default()
-            .peer_addr("10.0.0.1:4000".parse().unwrap())
-            .insert_header(("x-forwarded-for", "203.0.113.9, 198.51.100.7"))
-            .to_http_request();
-        assert_eq!(client_ip(&req, None), "10.0.0.1");
+        let peer = Some("10.0.0.1".parse().unwrap());
+        let forwarded = Some("203.0.113.9, 198.51.100.7");
+        assert_eq!(client_ip(peer, forwarded, None), "10.0.0.1");
         assert_eq!(
-            client_ip(&req, Some("10.0.0.2".parse().unwrap())),
+            client_ip(peer, forwarded, Some("10.0.0.2".parse().unwrap())),
             "10.0.0.1"
         );
         assert_eq!(
-            client_ip(&req, Some("10.0.0.1".parse().unwrap())),
+            client_ip(peer, forwarded, Some("10.0.0.1".parse().unwrap())),
             "198.51.100.7",
             "the address the proxy itself appended"
         );

@@ -13,13 +13,14 @@ pub enum AppEnv {
     Production,
 }
 
-#[derive(Clone)]
+/// Every setting. `Debug` is safe to log: the secrets redact themselves.
+#[derive(Clone, Debug)]
 pub struct Settings {
     pub app_env: AppEnv,
     /// `host:port` to listen on; port 0 picks a free port (tests).
     pub bind_addr: String,
     /// `sqlite://path?mode=rwc` or `postgres://...`.
-    pub database_url: String,
+    pub database_url: DatabaseUrl,
     /// 64 bytes that encrypt and authenticate the session cookie.
     pub session_secret: SessionSecret,
     /// `Secure` cookie with the `__Host-` name prefix, plus HSTS.
@@ -29,8 +30,15 @@ pub struct Settings {
     pub session_remember_me_timeout: Duration,
     /// tracing filter, e.g. `info` or `cookie_jar=debug,info`.
     pub log: String,
-    /// Address of a reverse proxy whose `X-Forwarded-For` we believe.
+    /// Address of a reverse proxy whose `X-Forwarded-For` and
+    /// `X-Forwarded-Host` we believe.
     pub trusted_proxy: Option<IpAddr>,
+    /// `https://shop.example`: the origin browsers see. When set, a form's
+    /// `Origin`/`Referer` must be exactly this; when unset, its host must be
+    /// the `Host` the request was sent to.
+    pub public_origin: Option<String>,
+    /// How often ended sessions and old throttle counters are deleted.
+    pub housekeeping_interval: Duration,
     /// Failed logins per email within `login_failure_window` before 429.
     pub login_max_failures: u32,
     pub login_failure_window: Duration,
@@ -48,16 +56,49 @@ impl fmt::Debug for SessionSecret {
     }
 }
 
-impl fmt::Debug for Settings {
+/// A database URL. `Debug` and `Display` hide the password in it, so the
+/// settings can be logged; `expose` gives the URL itself to the driver.
+#[derive(Clone, PartialEq, Eq)]
+pub struct DatabaseUrl(String);
+
+impl DatabaseUrl {
+    pub fn new(url: impl Into<String>) -> Self {
+        DatabaseUrl(url.into())
+    }
+
+    pub fn expose(&self) -> &str {
+        &self.0
+    }
+
+    pub fn is_sqlite(&self) -> bool {
+        self.0.starts_with("sqlite:")
+    }
+}
+
+impl fmt::Display for DatabaseUrl {
+    /// `postgres://shop:secret@db/shop` -> `postgres://shop:…@db/shop`.
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("Settings")
-            .field("app_env", &self.app_env)
-            .field("bind_addr", &self.bind_addr)
-            .field("database_url", &self.database_url)
-            .field("cookie_secure", &self.cookie_secure)
-            .field("session_idle_timeout", &self.session_idle_timeout)
-            .field("session_absolute_timeout", &self.session_absolute_timeout)
-            .finish_non_exhaustive()
+        let url = &self.0;
+        match (url.find("://"), url.rfind('@')) {
+            (Some(scheme_end), Some(at)) if at > scheme_end => {
+                let userinfo = &url[scheme_end + 3..at];
+                let user = userinfo.split(':').next().unwrap_or_default();
+                let hidden = if userinfo.contains(':') { ":…" } else { "" };
+                write!(
+                    f,
+                    "{}://{user}{hidden}@{}",
+                    &url[..scheme_end],
+                    &url[at + 1..]
+                )
+            }
+            _ => f.write_str(url),
+        }
+    }
+}
+
+impl fmt::Debug for DatabaseUrl {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "DatabaseUrl({self})")
     }
 }
 
@@ -130,9 +171,7 @@ impl Settings {
         Ok(Settings {
             app_env,
             bind_addr: get("BIND_ADDR").unwrap_or("127.0.0.1:8080").to_string(),
-            database_url: get("DATABASE_URL")
-                .unwrap_or(DEFAULT_DATABASE_URL)
-                .to_string(),
+            database_url: DatabaseUrl::new(get("DATABASE_URL").unwrap_or(DEFAULT_DATABASE_URL)),
             session_secret,
             cookie_secure: boolean(get, "COOKIE_SECURE", production)?,
             session_idle_timeout: idle,
@@ -145,6 +184,11 @@ impl Settings {
                     ConfigError(format!("TRUSTED_PROXY must be an IP address, got `{v}`"))
                 })?),
             },
+            public_origin: match get("PUBLIC_ORIGIN") {
+                None => None,
+                Some(v) => Some(origin(v)?),
+            },
+            housekeeping_interval: seconds(get, "HOUSEKEEPING_INTERVAL", 10 * 60)?,
             login_max_failures: number(get, "LOGIN_MAX_FAILURES", 5)?,
             login_failure_window: seconds(get, "LOGIN_FAILURE_WINDOW", 15 * 60)?,
             client_auth_posts_per_minute: number(get, "CLIENT_AUTH_POSTS_PER_MINUTE", 30)?,
@@ -204,6 +248,22 @@ fn write_private(path: &PathBuf, contents: &[u8]) -> std::io::Result<()> {
     #[cfg(unix)]
     std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
     options.open(path)?.write_all(contents)
+}
+
+/// `https://shop.example[:port]`, without a path or a trailing slash.
+fn origin(value: &str) -> Result<String, ConfigError> {
+    let host = value
+        .strip_prefix("https://")
+        .or_else(|| value.strip_prefix("http://"));
+    match host {
+        Some(host) if !host.is_empty() && !host.contains(['/', '?', '#', '@']) => {
+            Ok(value.to_string())
+        }
+        _ => Err(ConfigError(format!(
+            "PUBLIC_ORIGIN must look like `https://shop.example` (scheme and host, no path), \
+             got `{value}`"
+        ))),
+    }
 }
 
 fn seconds<'a>(
@@ -291,6 +351,41 @@ mod tests {
         ]))
         .unwrap_err();
         assert!(err.0.contains("at least 120 seconds"), "{err}");
+    }
+
+    #[test]
+    fn debug_output_hides_the_database_password_and_the_key() {
+        let key = STANDARD.encode([7u8; 64]);
+        let s = Settings::from_vars(&vars(&[
+            ("SESSION_SECRET", &key),
+            (
+                "DATABASE_URL",
+                "postgres://shop:hunter2@db.internal:5432/shop",
+            ),
+        ]))
+        .unwrap();
+        let debug = format!("{s:?}");
+        assert!(!debug.contains("hunter2"), "{debug}");
+        assert!(!debug.contains(&key), "{debug}");
+        assert!(
+            debug.contains("postgres://shop:…@db.internal:5432/shop"),
+            "{debug}"
+        );
+        assert_eq!(
+            s.database_url.expose(),
+            "postgres://shop:hunter2@db.internal:5432/shop"
+        );
+    }
+
+    #[test]
+    fn a_public_origin_has_no_path() {
+        let key = STANDARD.encode([7u8; 64]);
+        for bad in ["shop.example", "https://shop.example/", "https://"] {
+            let err =
+                Settings::from_vars(&vars(&[("SESSION_SECRET", &key), ("PUBLIC_ORIGIN", bad)]))
+                    .unwrap_err();
+            assert!(err.0.starts_with("PUBLIC_ORIGIN"), "{bad}: {err}");
+        }
     }
 
     #[test]

@@ -1,22 +1,28 @@
 //! The database: one `sqlx::AnyPool` that is SQLite or PostgreSQL depending on
 //! `DATABASE_URL`, migrations embedded in the binary and run at start-up (the
-//! catalog seed is one of them), and the few helpers every repo shares.
+//! catalog seed is one of them), transactions, and the few helpers every
+//! repo shares.
 
 use std::time::Duration;
 
 use sqlx::{
-    any::{install_default_drivers, AnyPoolOptions},
-    AnyPool, Executor,
+    any::{install_default_drivers, AnyPoolOptions, AnyRow},
+    AnyConnection, AnyPool, Executor, Row,
 };
 
-pub type Pool = AnyPool;
-pub type Tx = sqlx::Transaction<'static, sqlx::Any>;
+use crate::config::DatabaseUrl;
 
-pub async fn connect(database_url: &str) -> anyhow::Result<Pool> {
+pub type Pool = AnyPool;
+/// A transaction; `&mut *tx` is a connection every repo function takes.
+pub type Tx = sqlx::Transaction<'static, sqlx::Any>;
+/// One connection (inside a transaction, usually).
+pub type Conn = AnyConnection;
+
+pub async fn connect(database_url: &DatabaseUrl) -> anyhow::Result<Pool> {
     install_default_drivers();
-    let sqlite = is_sqlite(database_url);
+    let sqlite = database_url.is_sqlite();
     if sqlite {
-        create_parent_dir(database_url)?;
+        create_parent_dir(database_url.expose())?;
     }
     let pool = AnyPoolOptions::new()
         .max_connections(if sqlite { 8 } else { 16 })
@@ -31,14 +37,10 @@ pub async fn connect(database_url: &str) -> anyhow::Result<Pool> {
                 Ok(())
             })
         })
-        .connect(database_url)
+        .connect(database_url.expose())
         .await?;
     sqlx::migrate!("./migrations").run(&pool).await?;
     Ok(pool)
-}
-
-pub fn is_sqlite(database_url: &str) -> bool {
-    database_url.starts_with("sqlite:")
 }
 
 /// SQLite will not create the folder of its file; we do, so `cargo run`
@@ -60,7 +62,7 @@ fn create_parent_dir(database_url: &str) -> std::io::Result<()> {
 /// IMMEDIATE`) so two writers queue on the lock instead of failing when a
 /// read lock cannot be upgraded; PostgreSQL uses row locks and plain `BEGIN`.
 pub async fn begin_write(pool: &Pool) -> sqlx::Result<Tx> {
-    if is_sqlite(pool.connect_options().database_url.as_str()) {
+    if pool.connect_options().database_url.scheme() == "sqlite" {
         pool.begin_with("BEGIN IMMEDIATE").await
     } else {
         pool.begin().await
@@ -75,4 +77,24 @@ pub fn is_unique_violation(err: &sqlx::Error) -> bool {
 /// One round trip, for the health check.
 pub async fn ping(pool: &Pool) -> sqlx::Result<()> {
     sqlx::query("SELECT 1").execute(pool).await.map(|_| ())
+}
+
+/// A 0/1 integer column as a `bool` (the schema stores flags as integers,
+/// the one boolean both databases read the same way).
+pub fn flag(row: &AnyRow, column: &str) -> sqlx::Result<bool> {
+    Ok(row.try_get::<i64, _>(column)? != 0)
+}
+
+/// Lets one transaction at a time change what belongs to a user (the cart
+/// and its 50-line limit): PostgreSQL locks the user's row until the
+/// transaction ends; on SQLite, `begin_write` already admits one writer
+/// at a time, so there is nothing more to do.
+pub async fn lock_user(conn: &mut Conn, user_id: i64) -> sqlx::Result<()> {
+    if conn.backend_name() == "PostgreSQL" {
+        sqlx::query("SELECT id FROM users WHERE id = $1 FOR NO KEY UPDATE")
+            .bind(user_id)
+            .fetch_optional(&mut *conn)
+            .await?;
+    }
+    Ok(())
 }

@@ -1,8 +1,13 @@
-//! Random values: session ids, CSRF tokens, public handles and row ids.
-//! All come from the operating system's CSPRNG (`rand::rngs::OsRng`).
+//! Random values and the types that carry them: session ids, CSRF tokens,
+//! public session handles and row ids. All come from the operating system's
+//! CSPRNG (`rand::rngs::OsRng`).
+
+use std::fmt;
 
 use base64::{engine::general_purpose::URL_SAFE_NO_PAD, Engine};
+use blake2::{Blake2s256, Digest};
 use rand::{rngs::OsRng, Rng, RngCore};
+use serde::{Deserialize, Serialize};
 
 pub fn random_bytes<const N: usize>() -> [u8; N] {
     let mut bytes = [0u8; N];
@@ -10,7 +15,7 @@ pub fn random_bytes<const N: usize>() -> [u8; N] {
     bytes
 }
 
-/// 128 random bits, URL-safe: session ids and public session handles.
+/// 128 random bits, URL-safe: public session handles.
 pub fn token128() -> String {
     URL_SAFE_NO_PAD.encode(random_bytes::<16>())
 }
@@ -25,4 +30,51 @@ pub fn token256() -> String {
 /// numbers, and an order number says nothing about other orders.
 pub fn row_id() -> i64 {
     OsRng.gen_range(1..(1i64 << 53))
+}
+
+/// The secret id of a session: 128 random bits, new at every login. It
+/// travels only inside the encrypted cookie and names the `sessions` row.
+///
+/// Whoever knows it could pose as the session, so it has no `Display`, its
+/// `Debug` prints nothing of it, and pages show only its `fingerprint`.
+#[derive(Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(transparent)]
+pub struct SessionId(String);
+
+impl SessionId {
+    pub fn random() -> Self {
+        SessionId(token128())
+    }
+
+    /// The id itself, for the database and nothing else.
+    pub fn expose(&self) -> &str {
+        &self.0
+    }
+
+    /// A one-way digest of the id, short enough to read: it changes when
+    /// the id changes, and tells nothing about the id.
+    pub fn fingerprint(&self) -> String {
+        let digest = Blake2s256::digest(self.0.as_bytes());
+        digest[..5].iter().map(|b| format!("{b:02x}")).collect()
+    }
+}
+
+impl fmt::Debug for SessionId {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("SessionId(..)")
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_session_id_never_prints_itself() {
+        let id = SessionId::random();
+        assert_eq!(format!("{id:?}"), "SessionId(..)");
+        assert_eq!(id.fingerprint().len(), 10);
+        assert!(!id.expose().contains(&id.fingerprint()));
+        assert_ne!(id.fingerprint(), SessionId::random().fingerprint());
+    }
 }

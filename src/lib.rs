@@ -1,35 +1,65 @@
 //! Cookie Jar: a web shop that shows how cookie-backed sessions are done
-//! right. Read the modules in this order:
+//! right. The modules are listed in reading order, bottom-up: each layer
+//! imports only the layers above it in this list. (rustfmt sorts `mod`
+//! lines within a group, so each layer is one group, sorted by name.)
+//! docs/ARCHITECTURE.md draws the layers and the path of a request.
 
-/// Visitor / CurrentUser extractors, login and logout, hashing, throttling.
-pub mod auth;
-/// The cart, guest or user, and the merge at login.
-pub mod cart;
-/// Client IP and user agent.
+// ---- 1. Pure: types and rules, no I/O beyond the clock and the RNG ------
+
+/// Client IP address and user agent, and how to name a browser.
 pub mod client;
 /// "Now", movable in tests.
 pub mod clock;
-/// Settings from the environment, validated once.
+/// Settings from the environment, validated once; secrets redact themselves.
 pub mod config;
-/// CSRF: the checked `Form` extractor every POST handler uses.
-pub mod csrf;
+/// The one error type and what each error answers.
+pub mod error;
+/// Random ids and tokens; the session id that never prints itself.
+pub mod ids;
+/// Password hashing (argon2id) off the executor, a few at a time.
+pub mod password;
+/// Preferences: `Theme`, `PageSize`, and a guest's choices.
+pub mod prefs;
+/// Input rules: email, display name, password, local redirect paths.
+pub mod validate;
+
+// ---- 2. Data: the database and its SQL, nothing web -------------------
+
 /// Pool, migrations, transactions.
 pub mod db;
-/// The one error type; every error is a rendered page.
-pub mod errors;
-/// Random ids and tokens.
-pub mod ids;
-/// Layout context, rendering helpers and template filters.
-pub mod page;
 /// SQL, one module per table group.
 pub mod repo;
-/// The route table and one module per resource.
-pub mod routes;
-/// Security headers.
-pub mod security;
+
+// ---- 3. Services: the session, then the use cases, one call each -----
+
+/// The application state every service and handler takes.
+pub mod state;
+
 /// The typed session: what the encrypted cookie holds.
 pub mod session;
+
+/// Checking a login, logging in and out, passwords, throttling.
+pub mod auth;
+/// The cart, guest or account, and the merge at login.
+pub mod cart;
+/// Checkout: a cart becomes an order in one transaction.
+pub mod checkout;
+/// Periodic deletion of ended sessions and old throttle counters.
+pub mod housekeeping;
+/// What a visitor keeps about themselves: preferences.
+pub mod profile;
+
+// ---- 4. Web glue: extractors, CSRF, pages, errors, static files -------
+
+/// Visitor, CSRF, forms, page layout, error pages, headers, assets.
+pub mod web;
+
+// ---- 5. Handlers: the route table and one module per resource ---------
+
+/// The route table and its handlers.
+pub mod routes;
+
+// ---- 6. Top: putting it together ---------------------------------------
+
 /// `Application::build`: database, middleware, routes, listener.
 pub mod startup;
-/// Input rules: email, display name, password.
-pub mod validate;

@@ -27,19 +27,9 @@ async fn main() -> anyhow::Result<()> {
             .map_or("127.0.0.1", |(host, _)| host),
         app.port(),
         settings.app_env,
-        redact(&settings.database_url),
+        settings.database_url,
     );
     app.run_until_stopped().await?;
     tracing::info!("Cookie Jar stopped");
     Ok(())
-}
-
-/// Hides a password in a database URL before logging it.
-fn redact(url: &str) -> String {
-    match (url.find("://"), url.rfind('@')) {
-        (Some(scheme_end), Some(at)) if at > scheme_end => {
-            format!("{}://…@{}", &url[..scheme_end], &url[at + 1..])
-        }
-        _ => url.to_string(),
-    }
 }

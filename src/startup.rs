@@ -1,9 +1,9 @@
-//! Builds the application: database, middleware, routes, listener.
-//! `main.rs` and the tests both go through `Application::build`.
+//! Builds the application: database, state, housekeeping, middleware,
+//! routes, listener. `main.rs` and the tests both go through
+//! `Application::build`, so the tests run exactly what ships.
 
-use std::{net::TcpListener, sync::Arc};
+use std::net::TcpListener;
 
-use actix_files::Files;
 use actix_session::{
     config::{CookieContentSecurity, PersistentSession},
     storage::CookieSessionStore,
@@ -11,27 +11,29 @@ use actix_session::{
 };
 use actix_web::{
     cookie::{time::Duration as CookieDuration, Key, SameSite},
-    dev::Server,
-    middleware::{from_fn, DefaultHeaders, ErrorHandlers},
+    dev::{Server, ServerHandle},
+    middleware::{from_fn, ErrorHandlers},
     web, App, HttpServer,
 };
+use tokio::task::JoinHandle;
 use tracing_actix_web::TracingLogger;
 
 use crate::{
-    auth::password::Hasher, clock::Clock, config::Settings, db, errors, routes, security, session,
+    clock::Clock,
+    config::Settings,
+    db,
+    error::AppError,
+    housekeeping,
+    password::Hasher,
+    routes,
+    state::AppState,
+    web::{csrf, error_page, security, session_cookie},
 };
-
-/// What every handler may need, shared by all workers.
-pub struct AppState {
-    pub pool: db::Pool,
-    pub settings: Settings,
-    pub clock: Clock,
-    pub hasher: Hasher,
-}
 
 pub struct Application {
     port: u16,
     server: Server,
+    housekeeping: JoinHandle<()>,
     pub state: web::Data<AppState>,
 }
 
@@ -51,16 +53,19 @@ impl Application {
         let port = listener.local_addr()?.port();
         let hasher = Hasher::new();
         hasher.warm_up().await?;
+        let every = settings.housekeeping_interval;
         let state = web::Data::new(AppState {
             pool,
             hasher,
             settings,
             clock,
         });
-        let server = run(listener, state.clone())?;
+        let housekeeping = housekeeping::spawn(state.clone(), every);
+        let server = serve(listener, state.clone())?;
         Ok(Application {
             port,
             server,
+            housekeeping,
             state,
         })
     }
@@ -69,28 +74,32 @@ impl Application {
         self.port
     }
 
-    /// Serves until SIGINT/SIGTERM (graceful: in-flight requests finish).
-    pub async fn run_until_stopped(self) -> std::io::Result<()> {
-        self.server.await
+    pub fn handle(&self) -> ServerHandle {
+        self.server.handle()
     }
 
-    pub fn handle(&self) -> actix_web::dev::ServerHandle {
-        self.server.handle()
+    /// Serves until SIGINT/SIGTERM or `handle().stop()` (graceful:
+    /// requests in flight finish), then stops the housekeeping task.
+    pub async fn run_until_stopped(self) -> std::io::Result<()> {
+        let served = self.server.await;
+        self.housekeeping.abort();
+        served
     }
 }
 
-fn run(listener: TcpListener, state: web::Data<AppState>) -> anyhow::Result<Server> {
+fn serve(listener: TcpListener, state: web::Data<AppState>) -> anyhow::Result<Server> {
     let settings = &state.settings;
-    let key = Arc::new(Key::from(&settings.session_secret.0));
-    let cookie_name = settings.cookie_name().to_string();
+    let key = Key::from(&settings.session_secret.0);
+    let cookie_name = settings.cookie_name();
     let cookie_secure = settings.cookie_secure;
     // The cookie lives as long as the longest server-side session could
-    // (remember-me); the server enforces the shorter timeouts itself.
+    // (remember-me); the server enforces the shorter timeouts itself, and
+    // `session_cookie` shortens a login's cookie to the browser session.
     let cookie_ttl = CookieDuration::seconds(settings.session_remember_me_timeout.as_secs() as i64);
 
     let server = HttpServer::new(move || {
-        let session = SessionMiddleware::builder(CookieSessionStore::default(), (*key).clone())
-            .cookie_name(cookie_name.clone())
+        let session = SessionMiddleware::builder(CookieSessionStore::default(), key.clone())
+            .cookie_name(cookie_name.to_string())
             .cookie_secure(cookie_secure)
             .cookie_http_only(true)
             .cookie_same_site(SameSite::Lax)
@@ -103,34 +112,27 @@ fn run(listener: TcpListener, state: web::Data<AppState>) -> anyhow::Result<Serv
         App::new()
             .app_data(state.clone())
             .app_data(web::PayloadConfig::new(FORM_LIMIT_BYTES))
-            .app_data(
-                web::PathConfig::default().error_handler(|_, _| errors::AppError::NotFound.into()),
-            )
-            .app_data(
-                web::QueryConfig::default()
-                    .error_handler(|e, _| errors::AppError::BadRequest(e.to_string()).into()),
-            )
-            // Middleware, innermost first (the last `wrap` is the outermost).
-            // Error pages are rendered inside the session layer, while the
-            // session (CSRF token, cart, theme) is still readable and
-            // writable; then the cookie's lifetime is noted, the session
-            // middleware writes the cookie, and a short-lived login's cookie
-            // loses its Max-Age.
-            .wrap(ErrorHandlers::new().default_handler(errors::render_error_page))
-            .wrap(from_fn(session::note_cookie_lifetime))
+            .app_data(web::PathConfig::default().error_handler(|_, _| AppError::NotFound.into()))
+            .app_data(web::QueryConfig::default().error_handler(|_, _| {
+                let why = "This address could not be read: a page number must be a whole \
+                           number, and each part of the address may appear once.";
+                AppError::BadRequest(why.into()).into()
+            }))
+            // Middleware, innermost first (each `wrap` goes around the
+            // ones before it, so a request meets them bottom-up):
+            // CSRF checks every POST before a handler; error pages are
+            // drawn inside the session layer, while the session (CSRF
+            // token, cart, theme) is readable; the session middleware
+            // writes the cookie; a short-lived login's cookie loses its
+            // Max-Age; every response gets the security headers; the
+            // tracing logger gives each request its id and log line.
+            .wrap(from_fn(csrf::protect))
+            .wrap(ErrorHandlers::new().default_handler(error_page::render))
             .wrap(session)
-            .wrap(from_fn(session::apply_cookie_lifetime))
+            .wrap(from_fn(session_cookie::browser_session_logins))
             .wrap(security::headers(cookie_secure))
             .wrap(TracingLogger::default())
-            .service(
-                web::scope("/static")
-                    .wrap(DefaultHeaders::new().add(("Cache-Control", "public, max-age=3600")))
-                    .service(Files::new(
-                        "",
-                        concat!(env!("CARGO_MANIFEST_DIR"), "/static"),
-                    )),
-            )
-            .configure(routes::routes)
+            .configure(routes::configure)
             .default_service(web::to(routes::not_found))
     })
     .listen(listener)?

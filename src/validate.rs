@@ -1,5 +1,5 @@
-//! Rules for what users type: email, display name, password. Each check
-//! returns the message shown next to the field.
+//! Rules for what users type: email, display name, password, and where a
+//! redirect may lead. Each check returns the message shown next to the field.
 
 use std::collections::BTreeMap;
 
@@ -74,9 +74,36 @@ pub fn password(password: &str, user_inputs: &[&str]) -> Result<(), String> {
     Ok(())
 }
 
+/// `next=` and `back=` only ever lead to a page of this site: a path
+/// starting with one `/` (not `//host` or `/\host`, which browsers treat as
+/// another host), without control characters.
+pub fn local_path(next: &str) -> Option<&str> {
+    let ok = next.starts_with('/')
+        && !next.starts_with("//")
+        && !next.starts_with("/\\")
+        && !next.chars().any(|c| c.is_control() || c == '\\');
+    ok.then_some(next)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn next_must_be_a_local_path() {
+        assert_eq!(local_path("/cart"), Some("/cart"));
+        assert_eq!(local_path("/orders/5?x=1"), Some("/orders/5?x=1"));
+        for bad in [
+            "//evil.example",
+            "https://evil.example",
+            "/\\evil.example",
+            "cart",
+            "",
+            "/\r\nx",
+        ] {
+            assert_eq!(local_path(bad), None, "{bad}");
+        }
+    }
 
     #[test]
     fn emails() {

@@ -21,9 +21,7 @@
 //! group, so the Chromium it starts goes with it) with a fresh profile, and
 //! kills the group when it ends, also when it fails.
 
-#[allow(dead_code)]
-#[path = "api/helpers.rs"]
-mod helpers;
+pub mod common;
 
 use std::{
     net::TcpListener,
@@ -34,8 +32,8 @@ use std::{
     time::{Duration, Instant},
 };
 
+use common::{TestApp, PASSWORD};
 use fantoccini::{elements::Element, Client, ClientBuilder, Locator};
-use helpers::{TestApp, PASSWORD};
 use serde_json::{json, Value};
 
 /// How long any one page may take to appear (generous: CI has 2 cores and

@@ -1,112 +1,228 @@
-//! Logging in and out: the moments the session changes hands.
+//! Registration, login and logout: the moments a session changes hands.
+//!
+//! Login in one transaction: the new `sessions` row, what the guest brings
+//! along (the preferences they chose, their cart) and the security event
+//! commit together; only then does the browser get its new cookie (new id,
+//! new CSRF token). If any step fails, nothing is written and the visitor
+//! is still the guest they were.
 
 use crate::{
+    auth::{check_password, throttle},
     cart,
     client::ClientInfo,
-    errors::Result,
+    db::{self, Conn},
+    error::Result,
     ids,
+    prefs::Preferences,
     repo::{
         events::{self, EventKind},
         sessions::{self, NewSession},
-        users,
+        users::{self, NewUser},
     },
-    session::AppSession,
-    startup::AppState,
+    session::{AppSession, SessionState},
+    state::AppState,
+    validate::{self, FieldErrors},
 };
 
-/// Starts a logged-in session for `user_id` in this browser.
-///
-/// The cookie is renewed (new session id, new CSRF token) and a `sessions`
-/// row records it. What the guest had in the old session is carried over:
-/// preferences they changed become the account's, and their cart is merged
-/// into the account's cart. Returns a note about the merge for the user.
+/// What a login form sends.
+pub struct Credentials<'a> {
+    pub email: &'a str,
+    pub password: &'a str,
+    pub remember_me: bool,
+}
+
+pub enum Login {
+    /// Signed in; says what happened to the guest cart, if there was one.
+    SignedIn { cart_note: Option<String> },
+    /// Wrong email or password (the answer does not say which).
+    Refused,
+}
+
+/// Logs this browser in.
 pub async fn log_in(
     app: &AppState,
     session: &AppSession,
     client: &ClientInfo,
-    user_id: i64,
-    remember_me: bool,
-) -> Result<Option<String>> {
-    let guest = session.state();
+    form: Credentials<'_>,
+) -> Result<Login> {
+    throttle::count_client(app, &client.ip).await?;
+    let email = validate::normalize_email(form.email);
+    let check = check_password(app, client, &email, form.password, EventKind::LoginFailed);
+    let Some(user_id) = check.await? else {
+        return Ok(Login::Refused);
+    };
+    let guest = session.read(SessionState::clone);
     let now = app.clock.now();
+    let new = SessionState::logged_in(user_id, form.remember_me, now);
+
+    let mut tx = db::begin_write(&app.pool).await?;
     if guest.user_id.is_some() {
         // Logging in over an existing login: that session ends here.
-        sessions::revoke(&app.pool, &guest.id, now).await?;
+        sessions::revoke(&mut *tx, &guest.id, now).await?;
     }
-    // Housekeeping: rows of sessions that ended a day ago are of no use.
-    sessions::prune(&app.pool, now - 86_400).await?;
-    let lifetime = if remember_me {
-        app.settings.session_remember_me_timeout
-    } else {
-        app.settings.session_absolute_timeout
-    };
-    let expires_at = now + lifetime.as_secs() as i64;
-    open_session(app, session, client, user_id, expires_at, remember_me).await?;
-    if !guest.prefs.is_empty() {
-        let account = users::preferences(&app.pool, user_id).await?;
-        users::set_preferences(&app.pool, user_id, &guest.prefs.over(account)).await?;
-    }
-    let note = cart::merge_guest_cart(app, user_id, &guest.cart).await?;
-    events::record(&app.pool, user_id, EventKind::LoggedIn, client, now).await?;
-    Ok(note)
-}
-
-/// Gives this browser a new session id and cookie, keeping the login's
-/// expiry, and retires the old row (after a password change).
-pub async fn renew(
-    app: &AppState,
-    session: &AppSession,
-    client: &ClientInfo,
-    user_id: i64,
-    old_session_id: &str,
-) -> Result<()> {
-    let now = app.clock.now();
-    let old = sessions::with_user(&app.pool, old_session_id, user_id).await?;
-    let (expires_at, remember_me) =
-        old.map_or((now, false), |s| (s.expires_at, s.remember_me == 1));
-    sessions::revoke(&app.pool, old_session_id, now).await?;
-    open_session(app, session, client, user_id, expires_at, remember_me).await
-}
-
-/// Renews the cookie for `user_id` and records the new session row.
-async fn open_session(
-    app: &AppState,
-    session: &AppSession,
-    client: &ClientInfo,
-    user_id: i64,
-    expires_at: i64,
-    remember_me: bool,
-) -> Result<()> {
-    let session_id = session.start_login(user_id, remember_me);
-    sessions::insert(
-        &app.pool,
-        &NewSession {
-            id: &session_id,
-            handle: &ids::token128(),
-            user_id,
-            created_at: app.clock.now(),
-            expires_at,
-            remember_me,
-            user_agent: &client.user_agent,
-            ip: &client.ip,
-        },
+    open_session(
+        &mut tx,
+        app,
+        client,
+        user_id,
+        &new,
+        login_deadline(app, &new),
     )
     .await?;
+    users::choose_preferences(&mut *tx, user_id, &guest.prefs).await?;
+    let cart_note = cart::merge_guest_cart(&mut tx, user_id, &guest.cart, now).await?;
+    record(&mut tx, user_id, EventKind::LoggedIn, client, now).await?;
+    tx.commit().await?;
+
+    session.start(new);
+    Ok(Login::SignedIn { cart_note })
+}
+
+/// What a registration form sends.
+pub struct NewAccount<'a> {
+    pub email: &'a str,
+    pub display_name: &'a str,
+    pub password: &'a str,
+    pub password_confirm: &'a str,
+}
+
+pub struct Registered {
+    pub display_name: String,
+    pub cart_note: Option<String>,
+}
+
+/// Creates the account and logs this browser in, in one transaction: the
+/// guest's preferences become the account's, their cart moves in.
+/// Mistakes come back as `FieldErrors`, and nothing is written.
+pub async fn register(
+    app: &AppState,
+    session: &AppSession,
+    client: &ClientInfo,
+    form: NewAccount<'_>,
+) -> Result<Result<Registered, FieldErrors>> {
+    throttle::count_client(app, &client.ip).await?;
+    let email = validate::normalize_email(form.email);
+    let mut errors = FieldErrors::new();
+    if let Err(e) = validate::email(&email) {
+        errors.insert("email", e);
+    }
+    let display_name = validate::display_name(form.display_name).unwrap_or_else(|e| {
+        errors.insert("display_name", e);
+        String::new()
+    });
+    if let Err(e) = validate::password(form.password, &[&email, &display_name]) {
+        errors.insert("password", e);
+    } else if form.password != form.password_confirm {
+        errors.insert("password_confirm", "The two passwords do not match.".into());
+    }
+    if !errors.is_empty() {
+        return Ok(Err(errors));
+    }
+
+    // Hash before looking at the email, so a taken address is not
+    // answered faster than a free one.
+    let hash = app.hasher.hash(form.password.to_string()).await?;
+    let guest = session.read(SessionState::clone);
+    let now = app.clock.now();
+    let user_id = ids::row_id();
+    let new = SessionState::logged_in(user_id, false, now);
+
+    let mut tx = db::begin_write(&app.pool).await?;
+    let user = NewUser {
+        id: user_id,
+        email: &email,
+        display_name: &display_name,
+        password_hash: &hash,
+        preferences: guest.prefs.over(Preferences::default()),
+        created_at: now,
+    };
+    if let Err(e) = users::insert(&mut *tx, &user).await {
+        if db::is_unique_violation(&e) {
+            let taken = "An account with this email already exists. Try signing in.";
+            return Ok(Err(FieldErrors::from([("email", taken.to_string())])));
+        }
+        return Err(e.into());
+    }
+    record(&mut tx, user_id, EventKind::Registered, client, now).await?;
+    open_session(
+        &mut tx,
+        app,
+        client,
+        user_id,
+        &new,
+        login_deadline(app, &new),
+    )
+    .await?;
+    let cart_note = cart::merge_guest_cart(&mut tx, user_id, &guest.cart, now).await?;
+    record(&mut tx, user_id, EventKind::LoggedIn, client, now).await?;
+    tx.commit().await?;
+
+    session.start(new);
+    Ok(Ok(Registered {
+        display_name,
+        cart_note,
+    }))
+}
+
+/// Ends this browser's login: the row is revoked, so a copy of the cookie
+/// is worth nothing, and the browser is told to delete the cookie. A guest
+/// just loses the cookie.
+pub async fn log_out(app: &AppState, session: &AppSession, client: &ClientInfo) -> Result<()> {
+    if let Some(user_id) = session.user_id() {
+        let now = app.clock.now();
+        let mut tx = db::begin_write(&app.pool).await?;
+        sessions::revoke(&mut *tx, &session.id(), now).await?;
+        record(&mut tx, user_id, EventKind::LoggedOut, client, now).await?;
+        tx.commit().await?;
+    }
+    session.purge();
     Ok(())
 }
 
-/// Ends the session: the row is revoked, so a copy of the cookie is worth
-/// nothing, and the cookie itself is removed.
-pub async fn log_out(
+/// When a new login ends at the latest: the absolute timeout, or the
+/// longer one with "keep me signed in".
+fn login_deadline(app: &AppState, state: &SessionState) -> i64 {
+    let settings = &app.settings;
+    let lifetime = if state.remember_me {
+        settings.session_remember_me_timeout
+    } else {
+        settings.session_absolute_timeout
+    };
+    state.created_at + lifetime.as_secs() as i64
+}
+
+/// Writes the `sessions` row of `user_id`'s new `state`, ending at
+/// `expires_at`.
+pub(super) async fn open_session(
+    conn: &mut Conn,
     app: &AppState,
-    session: &AppSession,
     client: &ClientInfo,
     user_id: i64,
-    session_id: &str,
+    state: &SessionState,
+    expires_at: i64,
 ) -> Result<()> {
-    let now = app.clock.now();
-    sessions::revoke(&app.pool, session_id, now).await?;
-    events::record(&app.pool, user_id, EventKind::LoggedOut, client, now).await?;
-    session.purge();
+    let row = NewSession {
+        id: &state.id,
+        handle: &ids::token128(),
+        user_id,
+        created_at: app.clock.now(),
+        expires_at,
+        remember_me: state.remember_me,
+        user_agent: &client.user_agent,
+        ip: &client.ip,
+    };
+    sessions::insert(conn, &row).await?;
+    Ok(())
+}
+
+/// Notes an event of `client` in the user's security log.
+pub(super) async fn record(
+    conn: &mut Conn,
+    user_id: i64,
+    kind: EventKind,
+    client: &ClientInfo,
+    now: i64,
+) -> Result<()> {
+    events::record(conn, user_id, kind, &client.ip, &client.user_agent, now).await?;
     Ok(())
 }

@@ -1,153 +1,68 @@
-//! Who is asking: the `Visitor` extractor (anyone, maybe logged in) and
-//! `CurrentUser` (login required), plus logging in and out.
+//! Who is asking, and the moments a session changes hands.
 //!
-//! A cookie that says "user 42, session S" is believed only while the
-//! `sessions` row S exists, is not revoked, is younger than its absolute
-//! timeout and was seen within the idle timeout. Otherwise the visitor is a
-//! guest again and the cookie is replaced.
+//! - `check_session`: a cookie that says "user 42, session S" is believed
+//!   only while the `sessions` row S exists, is not revoked, is younger
+//!   than its absolute timeout and was seen within the idle timeout.
+//!   Otherwise the visitor is a guest again and the cookie is replaced.
+//! - `login`: registration, login and logout.
+//! - `account`: password change, account deletion, signing out other
+//!   sessions.
+//! - `check_password`: the one place a password is compared, counted
+//!   against the throttle (`throttle`) wherever it is typed.
+//!
+//! Each use case is one call and one transaction, and the cookie changes
+//! only after the transaction commits: if anything fails, the visitor is
+//! exactly who they were, with their cart and preferences.
 
+pub mod account;
 pub mod login;
-pub mod password;
 pub mod throttle;
 
-use actix_web::{dev::Payload, web, FromRequest, HttpMessage, HttpRequest};
-use futures_util::future::LocalBoxFuture;
-
 use crate::{
-    errors::AppError,
-    page::Layout,
-    repo::{sessions, users::User},
-    session::{AppSession, Flash, Preferences},
-    startup::AppState,
+    client::ClientInfo,
+    error::Result,
+    ids::SessionId,
+    repo::{
+        events::{self, EventKind},
+        sessions,
+        users::{self, User},
+    },
+    session::{AppSession, Flash, FlashLevel},
+    state::AppState,
+    validate,
 };
 
-/// Anyone: the typed session and, when logged in, the user.
-#[derive(Clone)]
-pub struct Visitor {
-    pub session: AppSession,
-    pub user: Option<LoggedIn>,
-    /// The request path with its query, for `next=` and the theme toggle.
-    pub path: String,
-}
-
-/// A logged-in user as verified against the `sessions` table.
+/// A logged-in user, as verified against the `sessions` table.
 #[derive(Clone, Debug)]
 pub struct LoggedIn {
     pub user: User,
-    pub session_id: String,
+    pub session_id: SessionId,
+    /// The session's public name (the sessions page marks this one by it).
+    pub handle: String,
     pub cart_count: i64,
     /// When the server last saw this session (written at most once a minute).
     pub last_seen_at: i64,
     /// The absolute deadline of this login.
     pub expires_at: i64,
+    pub remember_me: bool,
 }
 
-impl Visitor {
-    /// The preferences in force: the account's, or the guest's, or defaults.
-    pub fn preferences(&self) -> Preferences {
-        match &self.user {
-            Some(me) => me.user.preferences(),
-            None => self.session.state().prefs.over(Preferences::default()),
-        }
-    }
-
-    pub fn cart_count(&self) -> i64 {
-        match &self.user {
-            Some(me) => me.cart_count,
-            None => self
-                .session
-                .state()
-                .cart
-                .iter()
-                .map(|(_, q)| i64::from(*q))
-                .sum(),
-        }
-    }
-
-    /// The shared context of `base.html`. Takes the flash message.
-    pub fn layout(&self) -> Layout {
-        Layout {
-            flash: self.session.take_flash(),
-            ..self.layout_keeping_flash()
-        }
-    }
-
-    /// The layout without touching the flash message (error pages: the
-    /// message waits for the next real page).
-    pub fn layout_keeping_flash(&self) -> Layout {
-        Layout {
-            user_name: self.user.as_ref().map(|me| me.user.display_name.clone()),
-            theme: self.preferences().theme,
-            cart_count: self.cart_count(),
-            flash: None,
-            csrf_token: self.session.csrf_token(),
-            path: self.path.clone(),
-        }
-    }
-}
-
-impl FromRequest for Visitor {
-    type Error = AppError;
-    type Future = LocalBoxFuture<'static, Result<Self, AppError>>;
-
-    fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
-        let req = req.clone();
-        Box::pin(async move {
-            // Several extractors of one request share one lookup.
-            if let Some(visitor) = req.extensions().get::<Visitor>() {
-                return Ok(visitor.clone());
-            }
-            let app = req
-                .app_data::<web::Data<AppState>>()
-                .expect("AppState is registered in startup")
-                .clone();
-            let session = AppSession::for_request(&req, app.clock.clone());
-            let user = verify_login(&app, &session).await?;
-            let path = page_path(&req);
-            let visitor = Visitor {
-                session,
-                user,
-                path,
-            };
-            req.extensions_mut().insert(visitor.clone());
-            Ok(visitor)
-        })
-    }
-}
-
-/// The page the visitor is looking at: the URL of a GET; for a form that
-/// is re-rendered after a POST, the page the form was on (from `Referer`),
-/// since the POST's own URL may have no page to come back to.
-fn page_path(req: &HttpRequest) -> String {
-    if req.method() == actix_web::http::Method::GET {
-        return match req.query_string() {
-            "" => req.path().to_string(),
-            q => format!("{}?{q}", req.path()),
-        };
-    }
-    req.headers()
-        .get(actix_web::http::header::REFERER)
-        .and_then(|v| v.to_str().ok())
-        .and_then(|url| url.split_once("://"))
-        .and_then(|(_, rest)| rest.find('/').map(|i| rest[i..].to_string()))
-        .unwrap_or_else(|| "/".into())
-}
-
-/// Checks the session's login against its server-side row.
-async fn verify_login(app: &AppState, session: &AppSession) -> Result<Option<LoggedIn>, AppError> {
-    let state = session.state();
-    let Some(user_id) = state.user_id else {
-        session.touch();
-        return Ok(None);
-    };
+/// Checks the session's login against its server-side row; a login that
+/// ended becomes a guest session, with a message saying why.
+pub async fn check_session(app: &AppState, session: &AppSession) -> Result<Option<LoggedIn>> {
     let now = app.clock.now();
-    let idle = app.settings.session_idle_timeout.as_secs() as i64;
-    let Some(row) = sessions::with_user(&app.pool, &state.id, user_id).await? else {
-        // The account or the session row is gone (account deleted).
-        session.reset_to_guest(None);
+    let Some(user_id) = session.user_id() else {
+        session.touch(now);
         return Ok(None);
     };
-    let why_not = if row.revoked_at.is_some() {
+    let session_id = session.id();
+    let Some(row) = sessions::with_user(&app.pool, &session_id, user_id).await? else {
+        // The account or the session row is gone (account deleted).
+        session.reset_to_guest(now, None);
+        return Ok(None);
+    };
+    let idle = app.settings.session_idle_timeout.as_secs() as i64;
+    let why_not = if row.revoked {
         Some("You have been signed out of this browser.")
     } else if now >= row.expires_at {
         Some("Your session has reached its maximum age. Please sign in again.")
@@ -157,67 +72,78 @@ async fn verify_login(app: &AppState, session: &AppSession) -> Result<Option<Log
         None
     };
     if let Some(text) = why_not {
-        sessions::revoke(&app.pool, &state.id, now).await?;
-        session.reset_to_guest(Some(Flash {
-            level: "info".into(),
+        sessions::revoke(&app.pool, &session_id, now).await?;
+        let flash = Flash {
+            level: FlashLevel::Info,
             text: text.into(),
-        }));
+        };
+        session.reset_to_guest(now, Some(flash));
         return Ok(None);
     }
-    session.touch();
+    session.touch(now);
     // The row is the authority on "keep me signed in" (it decides the
-    // cookie's lifetime, see session.rs).
-    let remember_me = row.remember_me == 1;
-    if state.remember_me != remember_me {
-        session.update(|s| s.remember_me = remember_me);
+    // cookie's lifetime, see `web::session_cookie`).
+    if session.read(|s| s.remember_me) != row.remember_me {
+        session.update(|s| s.remember_me = row.remember_me);
     }
     let mut last_seen_at = row.last_seen_at;
     if now - last_seen_at >= 60 {
-        sessions::touch(&app.pool, &state.id, now).await?;
+        sessions::touch(&app.pool, &session_id, now).await?;
         last_seen_at = now;
     }
     Ok(Some(LoggedIn {
         user: row.user,
-        session_id: state.id,
+        session_id,
+        handle: row.handle,
         cart_count: row.cart_count,
         last_seen_at,
         expires_at: row.expires_at,
+        remember_me: row.remember_me,
     }))
 }
 
-/// A logged-in visitor; anyone else is sent to `/login?next=<this page>`.
-#[derive(Clone)]
-pub struct CurrentUser {
-    pub visitor: Visitor,
-    pub me: LoggedIn,
-}
-
-impl CurrentUser {
-    pub fn id(&self) -> i64 {
-        self.me.user.id
-    }
-}
-
-impl FromRequest for CurrentUser {
-    type Error = AppError;
-    type Future = LocalBoxFuture<'static, Result<Self, AppError>>;
-
-    fn from_request(req: &HttpRequest, payload: &mut Payload) -> Self::Future {
-        let visitor = Visitor::from_request(req, payload);
-        let method_is_get = req.method() == actix_web::http::Method::GET;
-        Box::pin(async move {
-            let visitor = visitor.await?;
-            match visitor.user.clone() {
-                Some(me) => Ok(CurrentUser { visitor, me }),
-                None => Err(AppError::LoginRequired {
-                    // A form cannot be replayed after login; its page can.
-                    next: if method_is_get {
-                        visitor.path.clone()
-                    } else {
-                        "/".into()
-                    },
-                }),
-            }
-        })
+/// Checks `password` for the account with `email`, counting the attempt
+/// against the email's throttle first. Login, password change and account
+/// deletion all come here, so a guess costs the same wherever it is typed.
+///
+/// `Ok(Some(user_id))`: right (the count starts again). `Ok(None)`: wrong,
+/// or no such account; an unknown email is checked against a dummy hash,
+/// so it takes as long, and a wrong password of a real account is noted as
+/// `on_failure` in its security log. `Err(TooManyRequests)`: throttled.
+pub async fn check_password(
+    app: &AppState,
+    client: &ClientInfo,
+    email: &str,
+    password: &str,
+    on_failure: EventKind,
+) -> Result<Option<i64>> {
+    throttle::count_attempt(app, email).await?;
+    // Something that is not an email cannot have an account (and is never
+    // sent to the database); it still costs a hash below.
+    let account = match validate::email(email) {
+        Ok(()) => users::credentials(&app.pool, email).await?,
+        Err(_) => None,
+    };
+    let (user_id, hash) = account.unzip();
+    let right = app.hasher.verify(password.to_string(), hash).await?;
+    match user_id {
+        Some(user_id) if right => {
+            throttle::forget(app, email).await?;
+            Ok(Some(user_id))
+        }
+        Some(user_id) => {
+            let now = app.clock.now();
+            events::record(
+                &app.pool,
+                user_id,
+                on_failure,
+                &client.ip,
+                &client.user_agent,
+                now,
+            )
+            .await?;
+            Ok(None)
+        }
+        None => Ok(None),
     }
 }

@@ -1,17 +1,20 @@
-//! Login throttling, counted in the database:
-//! - per account: at most `LOGIN_MAX_FAILURES` attempts for one email in a
-//!   window of `LOGIN_FAILURE_WINDOW` seconds that did not end in a
-//!   successful login; beyond that every attempt gets 429 until the window
-//!   passes, whether the account exists or not (so the answer reveals
-//!   nothing);
-//! - per client: at most `CLIENT_AUTH_POSTS_PER_MINUTE` POSTs to /login and
-//!   /register from one IP address per minute.
+//! Login throttling, counted in the database so that every instance sees
+//! the same counts:
+//! - per account: at most `LOGIN_MAX_FAILURES` password attempts for one
+//!   email in a window of `LOGIN_FAILURE_WINDOW` seconds that did not end
+//!   in a right password; beyond that every attempt gets 429 until the
+//!   window passes, whether the account exists or not (so the answer
+//!   reveals nothing);
+//! - per client: at most `CLIENT_AUTH_POSTS_PER_MINUTE` POSTs to /login
+//!   and /register from one IP address per minute.
 //!
 //! An attempt is counted *before* the password is checked, in one atomic
-//! statement, so a burst of parallel guesses cannot slip past the limit;
-//! a successful login then clears the count.
+//! statement, so a burst of parallel guesses cannot slip past the limit.
+//! Hand-written rather than a rate-limiting crate: the counts must be
+//! shared by every instance and survive restarts, and the few lines here
+//! are the lesson. Old counters are deleted by `housekeeping`.
 
-use crate::{errors::AppError, repo::rate_limit, startup::AppState};
+use crate::{error::AppError, repo::rate_limit, state::AppState};
 
 /// Counter key of an email: bounded so a huge typed value is not stored,
 /// and without control characters (PostgreSQL refuses NUL in text).
@@ -28,8 +31,6 @@ fn email_bucket(email: &str) -> String {
 
 async fn count(app: &AppState, bucket: &str, window: i64, limit: u32) -> Result<(), AppError> {
     let now = app.clock.now();
-    // Forget counters no window can still need (the longest is a day).
-    rate_limit::prune(&app.pool, now - 86_400.max(window)).await?;
     let (attempts, window_start) = rate_limit::hit(&app.pool, bucket, now, window).await?;
     if attempts > i64::from(limit) {
         let retry_after = (window_start + window - now).max(1);
@@ -38,27 +39,31 @@ async fn count(app: &AppState, bucket: &str, window: i64, limit: u32) -> Result<
     Ok(())
 }
 
-/// Counts this request against its client and refuses it above the limit.
-pub async fn check_client(app: &AppState, ip: &str) -> Result<(), AppError> {
+/// Counts a POST to /login or /register from this client; refuses it
+/// above the limit.
+pub async fn count_client(app: &AppState, ip: &str) -> Result<(), AppError> {
     let limit = app.settings.client_auth_posts_per_minute;
     count(app, &format!("client:{ip}"), 60, limit).await
 }
 
 /// Counts a password attempt for `email`; refuses it when the email has
 /// used up its attempts in this window.
-pub async fn attempt(app: &AppState, email: &str) -> Result<(), AppError> {
+pub async fn count_attempt(app: &AppState, email: &str) -> Result<(), AppError> {
     let window = app.settings.login_failure_window.as_secs() as i64;
-    count(
-        app,
-        &email_bucket(email),
-        window,
-        app.settings.login_max_failures,
-    )
-    .await
+    let limit = app.settings.login_max_failures;
+    count(app, &email_bucket(email), window, limit).await
 }
 
 /// The password was right: the email's count starts again.
-pub async fn succeeded(app: &AppState, email: &str) -> Result<(), AppError> {
+pub async fn forget(app: &AppState, email: &str) -> Result<(), AppError> {
     rate_limit::forget(&app.pool, &email_bucket(email)).await?;
     Ok(())
+}
+
+/// The oldest window start a counter may still need: the longest window
+/// (the account one, or the client's minute) back from `now`, and at least
+/// a day, so a counter is never deleted while it still counts.
+pub fn oldest_needed(app: &AppState, now: i64) -> i64 {
+    let window = app.settings.login_failure_window.as_secs() as i64;
+    now - window.max(86_400)
 }

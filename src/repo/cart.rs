@@ -3,26 +3,27 @@
 
 use sqlx::{Any, Executor};
 
-use crate::db::{Pool, Tx};
-
 /// Quantity limits of one cart line.
 pub const MAX_QUANTITY: i64 = 99;
 /// Lines a cart may hold (the guest cart must fit in a cookie).
-pub const MAX_LINES: usize = 50;
+pub const MAX_LINES: i64 = 50;
 
 /// (product id, quantity) for each line, oldest first.
-pub async fn lines(pool: &Pool, user_id: i64) -> sqlx::Result<Vec<(i64, i64)>> {
+pub async fn lines(
+    db: impl Executor<'_, Database = Any>,
+    user_id: i64,
+) -> sqlx::Result<Vec<(i64, i64)>> {
     sqlx::query_as(
         "SELECT product_id, quantity FROM cart_items WHERE user_id = $1 ORDER BY added_at, product_id",
     )
     .bind(user_id)
-    .fetch_all(pool)
+    .fetch_all(db)
     .await
 }
 
-/// The line's quantity, 0 when absent. Takes the pool or a transaction.
-pub async fn quantity<'e>(
-    db: impl Executor<'e, Database = Any>,
+/// The line's quantity, 0 when absent.
+pub async fn quantity(
+    db: impl Executor<'_, Database = Any>,
     user_id: i64,
     product_id: i64,
 ) -> sqlx::Result<i64> {
@@ -36,11 +37,8 @@ pub async fn quantity<'e>(
     Ok(q.unwrap_or(0))
 }
 
-/// How many lines the cart has. Takes the pool or a transaction.
-pub async fn line_count<'e>(
-    db: impl Executor<'e, Database = Any>,
-    user_id: i64,
-) -> sqlx::Result<i64> {
+/// How many lines the cart has.
+pub async fn line_count(db: impl Executor<'_, Database = Any>, user_id: i64) -> sqlx::Result<i64> {
     sqlx::query_scalar("SELECT COUNT(*) FROM cart_items WHERE user_id = $1")
         .bind(user_id)
         .fetch_one(db)
@@ -48,10 +46,10 @@ pub async fn line_count<'e>(
 }
 
 /// Adds `quantity` to a line, never going above `cap` (but never lowering a
-/// line that is already above it), in one statement inside the caller's
-/// transaction: an add racing with it is not lost. Used by the login merge.
+/// line that is already above it), in one statement: an add racing with
+/// it is not lost. Used by the login merge.
 pub async fn add_capped(
-    tx: &mut Tx,
+    db: impl Executor<'_, Database = Any>,
     user_id: i64,
     product_id: i64,
     quantity: i64,
@@ -72,15 +70,16 @@ pub async fn add_capped(
     .bind(quantity)
     .bind(cap)
     .bind(now)
-    .execute(&mut **tx)
+    .execute(db)
     .await?;
     Ok(())
 }
 
 /// Adds `quantity` in one statement. Returns false (and changes nothing)
-/// when the line would go above `limit`.
+/// when the line would go above `limit`. The line limit is the caller's
+/// (`cart::CartOwner::add` checks it under `db::lock_user`).
 pub async fn add(
-    pool: &Pool,
+    db: impl Executor<'_, Database = Any>,
     user_id: i64,
     product_id: i64,
     quantity: i64,
@@ -99,7 +98,7 @@ pub async fn add(
     .bind(quantity)
     .bind(now)
     .bind(limit)
-    .execute(pool)
+    .execute(db)
     .await?;
     Ok(done.rows_affected() == 1)
 }
@@ -108,7 +107,7 @@ pub async fn add(
 /// the line is not there (never in the cart, or ordered or removed in
 /// another tab meanwhile): nothing is recreated.
 pub async fn update_quantity(
-    pool: &Pool,
+    db: impl Executor<'_, Database = Any>,
     user_id: i64,
     product_id: i64,
     quantity: i64,
@@ -118,26 +117,43 @@ pub async fn update_quantity(
             .bind(user_id)
             .bind(product_id)
             .bind(quantity)
-            .execute(pool)
+            .execute(db)
             .await?;
     Ok(done.rows_affected() == 1)
 }
 
 /// Removes a line; false when it was not there.
-pub async fn remove(pool: &Pool, user_id: i64, product_id: i64) -> sqlx::Result<bool> {
+pub async fn remove(
+    db: impl Executor<'_, Database = Any>,
+    user_id: i64,
+    product_id: i64,
+) -> sqlx::Result<bool> {
     let done = sqlx::query("DELETE FROM cart_items WHERE user_id = $1 AND product_id = $2")
         .bind(user_id)
         .bind(product_id)
-        .execute(pool)
+        .execute(db)
         .await?;
     Ok(done.rows_affected() == 1)
 }
 
-/// Empties the cart. Takes the pool or a transaction (checkout).
-pub async fn clear<'e>(db: impl Executor<'e, Database = Any>, user_id: i64) -> sqlx::Result<()> {
+/// Empties the cart.
+pub async fn clear(db: impl Executor<'_, Database = Any>, user_id: i64) -> sqlx::Result<()> {
     sqlx::query("DELETE FROM cart_items WHERE user_id = $1")
         .bind(user_id)
         .execute(db)
         .await?;
     Ok(())
+}
+
+/// Empties the cart and returns what it held, (product id, quantity) per
+/// line, in one statement: a checkout's claim on the cart. A second
+/// checkout of the same cart waits for this one and finds it empty.
+pub async fn claim(
+    db: impl Executor<'_, Database = Any>,
+    user_id: i64,
+) -> sqlx::Result<Vec<(i64, i64)>> {
+    sqlx::query_as("DELETE FROM cart_items WHERE user_id = $1 RETURNING product_id, quantity")
+        .bind(user_id)
+        .fetch_all(db)
+        .await
 }

@@ -1,10 +1,12 @@
 //! The account's security event log.
 
-use sqlx::FromRow;
+use std::fmt;
 
-use crate::{client::ClientInfo, db::Pool, ids};
+use sqlx::{Any, Executor, FromRow};
 
-/// What happened; stored as its `as_str()`.
+use crate::ids;
+
+/// What happened. Stored as a stable code (`code()`); pages show `label()`.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum EventKind {
     Registered,
@@ -13,36 +15,83 @@ pub enum EventKind {
     LoggedOut,
     PasswordChanged,
     PasswordChangeFailed,
+    AccountDeletionFailed,
     SessionRevoked,
 }
 
 impl EventKind {
-    pub fn as_str(self) -> &'static str {
+    const ALL: [EventKind; 8] = [
+        EventKind::Registered,
+        EventKind::LoggedIn,
+        EventKind::LoginFailed,
+        EventKind::LoggedOut,
+        EventKind::PasswordChanged,
+        EventKind::PasswordChangeFailed,
+        EventKind::AccountDeletionFailed,
+        EventKind::SessionRevoked,
+    ];
+
+    /// The value in `security_events.kind`; never change one.
+    pub fn code(self) -> &'static str {
         match self {
             EventKind::Registered => "registered",
-            EventKind::LoggedIn => "login",
-            EventKind::LoginFailed => "failed login",
-            EventKind::LoggedOut => "logout",
-            EventKind::PasswordChanged => "password changed",
-            EventKind::PasswordChangeFailed => "wrong current password",
-            EventKind::SessionRevoked => "session revoked",
+            EventKind::LoggedIn => "logged_in",
+            EventKind::LoginFailed => "login_failed",
+            EventKind::LoggedOut => "logged_out",
+            EventKind::PasswordChanged => "password_changed",
+            EventKind::PasswordChangeFailed => "password_change_failed",
+            EventKind::AccountDeletionFailed => "account_deletion_failed",
+            EventKind::SessionRevoked => "session_revoked",
         }
+    }
+
+    /// What the profile page says.
+    pub fn label(self) -> &'static str {
+        match self {
+            EventKind::Registered => "Account created",
+            EventKind::LoggedIn => "Signed in",
+            EventKind::LoginFailed => "Failed sign-in (wrong password)",
+            EventKind::LoggedOut => "Signed out",
+            EventKind::PasswordChanged => "Password changed",
+            EventKind::PasswordChangeFailed => "Password not changed (wrong current password)",
+            EventKind::AccountDeletionFailed => "Account not deleted (wrong password)",
+            EventKind::SessionRevoked => "Another session signed out",
+        }
+    }
+}
+
+impl fmt::Display for EventKind {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.label())
+    }
+}
+
+impl TryFrom<String> for EventKind {
+    type Error = String;
+    fn try_from(code: String) -> Result<Self, String> {
+        EventKind::ALL
+            .into_iter()
+            .find(|kind| kind.code() == code)
+            .ok_or_else(|| format!("unknown event kind `{code}`"))
     }
 }
 
 #[derive(Clone, Debug, FromRow)]
 pub struct Event {
-    pub kind: String,
+    #[sqlx(try_from = "String")]
+    pub kind: EventKind,
     pub ip: String,
     pub user_agent: String,
     pub created_at: i64,
 }
 
+/// Notes `kind` for the user, with the client's IP address and browser.
 pub async fn record(
-    pool: &Pool,
+    db: impl Executor<'_, Database = Any>,
     user_id: i64,
     kind: EventKind,
-    client: &ClientInfo,
+    ip: &str,
+    user_agent: &str,
     now: i64,
 ) -> sqlx::Result<()> {
     sqlx::query(
@@ -51,22 +100,38 @@ pub async fn record(
     )
     .bind(ids::row_id())
     .bind(user_id)
-    .bind(kind.as_str())
-    .bind(&client.ip)
-    .bind(&client.user_agent)
+    .bind(kind.code())
+    .bind(ip)
+    .bind(user_agent)
     .bind(now)
-    .execute(pool)
+    .execute(db)
     .await?;
     Ok(())
 }
 
-pub async fn recent(pool: &Pool, user_id: i64, limit: i64) -> sqlx::Result<Vec<Event>> {
+pub async fn recent(
+    db: impl Executor<'_, Database = Any>,
+    user_id: i64,
+    limit: i64,
+) -> sqlx::Result<Vec<Event>> {
     sqlx::query_as(
         "SELECT kind, ip, user_agent, created_at FROM security_events
           WHERE user_id = $1 ORDER BY created_at DESC LIMIT $2",
     )
     .bind(user_id)
     .bind(limit)
-    .fetch_all(pool)
+    .fetch_all(db)
     .await
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_code_reads_back_as_its_kind() {
+        for kind in EventKind::ALL {
+            assert_eq!(EventKind::try_from(kind.code().to_string()), Ok(kind));
+        }
+    }
 }

@@ -1,6 +1,8 @@
-//! SQL, and only here: one file per group of tables. Handlers call these
-//! functions; no query string appears anywhere else. Every query is portable
-//! between SQLite and PostgreSQL (`$N` placeholders, integer time and money).
+//! SQL, and only here: one file per group of tables. Nothing in `repo`
+//! knows about HTTP, sessions or pages; every function takes the pool or a
+//! connection inside a transaction (`&mut *tx`) and the plain values it
+//! needs. Every query is portable between SQLite and PostgreSQL (`$N`
+//! placeholders, integer time and money, 0/1 flags).
 
 pub mod cart;
 pub mod events;

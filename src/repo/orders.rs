@@ -1,8 +1,8 @@
-//! Orders and checkout.
+//! Orders: what was bought, at the names and prices of that moment.
 
-use sqlx::FromRow;
+use sqlx::{Any, Executor, FromRow};
 
-use crate::{db, db::Pool, ids};
+use crate::db::Pool;
 
 #[derive(Clone, Debug, FromRow)]
 pub struct OrderSummary {
@@ -26,120 +26,42 @@ impl OrderItem {
     }
 }
 
-/// Why a cart line could not be bought.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct Shortfall {
-    pub product_name: String,
-    pub wanted: i64,
-    /// What is left (0 when sold out or withdrawn).
-    pub available: i64,
-    /// The product is no longer sold at all.
-    pub withdrawn: bool,
-}
-
-#[derive(Debug)]
-pub enum CheckoutError {
-    EmptyCart,
-    /// Nothing was bought: these lines cannot be served.
-    Shortfalls(Vec<Shortfall>),
-    Database(sqlx::Error),
-}
-
-impl From<sqlx::Error> for CheckoutError {
-    fn from(e: sqlx::Error) -> Self {
-        CheckoutError::Database(e)
-    }
-}
-
-/// Turns the user's cart into an order, all or nothing, in one transaction:
-///
-/// 1. the cart is claimed (`DELETE ... RETURNING`), so a second checkout of
-///    the same cart, or a line added meanwhile, cannot be ordered twice or
-///    lost: the other request waits for this one and finds what is left;
-/// 2. stock is taken with `stock = stock - q WHERE stock >= q`, so two
-///    buyers of the last unit cannot both succeed;
-/// 3. names and prices are copied into the order as they are now.
-///
-/// If any line cannot be served, the rollback puts the cart back.
-pub async fn checkout(pool: &Pool, user_id: i64, now: i64) -> Result<i64, CheckoutError> {
-    let mut tx = db::begin_write(pool).await?;
-    let mut lines: Vec<(i64, i64)> =
-        sqlx::query_as("DELETE FROM cart_items WHERE user_id = $1 RETURNING product_id, quantity")
-            .bind(user_id)
-            .fetch_all(&mut *tx)
-            .await?;
-    if lines.is_empty() {
-        return Err(CheckoutError::EmptyCart);
-    }
-    // Lock products in one global order, so two checkouts cannot deadlock.
-    lines.sort_unstable();
-
-    let mut items = Vec::with_capacity(lines.len());
-    let mut shortfalls = Vec::new();
-    for (product_id, quantity) in lines {
-        let taken: Option<(String, i64)> = sqlx::query_as(
-            "UPDATE products SET stock = stock - $1
-              WHERE id = $2 AND active = 1 AND stock >= $1
-              RETURNING name, price_cents",
-        )
-        .bind(quantity)
-        .bind(product_id)
-        .fetch_optional(&mut *tx)
-        .await?;
-        match taken {
-            Some((product_name, unit_price_cents)) => items.push(OrderItem {
-                product_id,
-                product_name,
-                unit_price_cents,
-                quantity,
-            }),
-            None => {
-                // Read what is there now (after any competing commit).
-                let (product_name, stock, active): (String, i64, i64) =
-                    sqlx::query_as("SELECT name, stock, active FROM products WHERE id = $1")
-                        .bind(product_id)
-                        .fetch_one(&mut *tx)
-                        .await?;
-                shortfalls.push(Shortfall {
-                    product_name,
-                    wanted: quantity,
-                    available: if active == 1 { stock } else { 0 },
-                    withdrawn: active != 1,
-                });
-            }
-        }
-    }
-    if !shortfalls.is_empty() {
-        tx.rollback().await?;
-        return Err(CheckoutError::Shortfalls(shortfalls));
-    }
-
-    let order_id = ids::row_id();
-    let total: i64 = items.iter().map(OrderItem::line_total_cents).sum();
+pub async fn insert(
+    db: impl Executor<'_, Database = Any>,
+    order_id: i64,
+    user_id: i64,
+    total_cents: i64,
+    now: i64,
+) -> sqlx::Result<()> {
     sqlx::query(
         "INSERT INTO orders (id, user_id, total_cents, created_at) VALUES ($1, $2, $3, $4)",
     )
     .bind(order_id)
     .bind(user_id)
-    .bind(total)
+    .bind(total_cents)
     .bind(now)
-    .execute(&mut *tx)
+    .execute(db)
     .await?;
-    for item in &items {
-        sqlx::query(
-            "INSERT INTO order_items (order_id, product_id, product_name, unit_price_cents, quantity)
-             VALUES ($1, $2, $3, $4, $5)",
-        )
-        .bind(order_id)
-        .bind(item.product_id)
-        .bind(&item.product_name)
-        .bind(item.unit_price_cents)
-        .bind(item.quantity)
-        .execute(&mut *tx)
-        .await?;
-    }
-    tx.commit().await?;
-    Ok(order_id)
+    Ok(())
+}
+
+pub async fn insert_item(
+    db: impl Executor<'_, Database = Any>,
+    order_id: i64,
+    item: &OrderItem,
+) -> sqlx::Result<()> {
+    sqlx::query(
+        "INSERT INTO order_items (order_id, product_id, product_name, unit_price_cents, quantity)
+         VALUES ($1, $2, $3, $4, $5)",
+    )
+    .bind(order_id)
+    .bind(item.product_id)
+    .bind(&item.product_name)
+    .bind(item.unit_price_cents)
+    .bind(item.quantity)
+    .execute(db)
+    .await?;
+    Ok(())
 }
 
 const SUMMARY: &str = "SELECT o.id, o.total_cents, o.created_at,
@@ -147,19 +69,22 @@ const SUMMARY: &str = "SELECT o.id, o.total_cents, o.created_at,
            FROM order_items i WHERE i.order_id = o.id) AS item_count
    FROM orders o";
 
-pub async fn list(pool: &Pool, user_id: i64) -> sqlx::Result<Vec<OrderSummary>> {
+pub async fn list(
+    db: impl Executor<'_, Database = Any>,
+    user_id: i64,
+) -> sqlx::Result<Vec<OrderSummary>> {
     sqlx::query_as(&format!(
         "{SUMMARY} WHERE o.user_id = $1 ORDER BY o.created_at DESC, o.id"
     ))
     .bind(user_id)
-    .fetch_all(pool)
+    .fetch_all(db)
     .await
 }
 
-pub async fn count(pool: &Pool, user_id: i64) -> sqlx::Result<i64> {
+pub async fn count(db: impl Executor<'_, Database = Any>, user_id: i64) -> sqlx::Result<i64> {
     sqlx::query_scalar("SELECT COUNT(*) FROM orders WHERE user_id = $1")
         .bind(user_id)
-        .fetch_one(pool)
+        .fetch_one(db)
         .await
 }
 

@@ -1,10 +1,10 @@
-//! The catalog.
+//! The catalog, and the stock a checkout takes.
 
-use sqlx::FromRow;
+use sqlx::{any::AnyRow, Any, Executor, FromRow, Row};
 
-use crate::db::Pool;
+use crate::db::flag;
 
-#[derive(Clone, Debug, FromRow)]
+#[derive(Clone, Debug)]
 pub struct Product {
     pub id: i64,
     pub slug: String,
@@ -12,31 +12,50 @@ pub struct Product {
     pub description: String,
     pub price_cents: i64,
     pub stock: i64,
+    /// Path under `/static`.
     pub image: String,
-    pub active: i64,
+    /// Still sold; a withdrawn product can linger in carts and orders.
+    pub active: bool,
 }
 
 impl Product {
+    /// Can go into a cart right now.
     pub fn available(&self) -> bool {
-        self.active == 1 && self.stock > 0
+        self.active && self.stock > 0
+    }
+}
+
+impl FromRow<'_, AnyRow> for Product {
+    fn from_row(row: &AnyRow) -> sqlx::Result<Self> {
+        Ok(Product {
+            id: row.try_get("id")?,
+            slug: row.try_get("slug")?,
+            name: row.try_get("name")?,
+            description: row.try_get("description")?,
+            price_cents: row.try_get("price_cents")?,
+            stock: row.try_get("stock")?,
+            image: row.try_get("image")?,
+            active: flag(row, "active")?,
+        })
     }
 }
 
 const COLUMNS: &str = "id, slug, name, description, price_cents, stock, image, active";
 
 /// How the catalog is ordered; the only values `ORDER BY` ever sees.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub enum Sort {
+    #[default]
     Name,
     Price,
 }
 
 impl Sort {
-    pub fn parse(value: Option<&str>) -> Option<Sort> {
+    pub fn parse(value: &str) -> Option<Sort> {
         match value {
-            None | Some("name") => Some(Sort::Name),
-            Some("price") => Some(Sort::Price),
-            Some(_) => None,
+            "name" => Some(Sort::Name),
+            "price" => Some(Sort::Price),
+            _ => None,
         }
     }
 
@@ -55,50 +74,64 @@ impl Sort {
     }
 }
 
-pub async fn featured(pool: &Pool) -> sqlx::Result<Vec<Product>> {
+pub async fn featured(db: impl Executor<'_, Database = Any>) -> sqlx::Result<Vec<Product>> {
     sqlx::query_as(&format!(
         "SELECT {COLUMNS} FROM products WHERE featured = 1 AND active = 1 ORDER BY name"
     ))
-    .fetch_all(pool)
+    .fetch_all(db)
     .await
 }
 
-pub async fn count_active(pool: &Pool) -> sqlx::Result<i64> {
+pub async fn count_active(db: impl Executor<'_, Database = Any>) -> sqlx::Result<i64> {
     sqlx::query_scalar("SELECT COUNT(*) FROM products WHERE active = 1")
-        .fetch_one(pool)
+        .fetch_one(db)
         .await
 }
 
-pub async fn page(pool: &Pool, sort: Sort, limit: i64, offset: i64) -> sqlx::Result<Vec<Product>> {
+pub async fn page(
+    db: impl Executor<'_, Database = Any>,
+    sort: Sort,
+    limit: i64,
+    offset: i64,
+) -> sqlx::Result<Vec<Product>> {
     sqlx::query_as(&format!(
         "SELECT {COLUMNS} FROM products WHERE active = 1 ORDER BY {} LIMIT $1 OFFSET $2",
         sort.order_by()
     ))
     .bind(limit)
     .bind(offset)
-    .fetch_all(pool)
+    .fetch_all(db)
     .await
 }
 
-pub async fn by_slug(pool: &Pool, slug: &str) -> sqlx::Result<Option<Product>> {
+pub async fn by_slug(
+    db: impl Executor<'_, Database = Any>,
+    slug: &str,
+) -> sqlx::Result<Option<Product>> {
     sqlx::query_as(&format!(
         "SELECT {COLUMNS} FROM products WHERE slug = $1 AND active = 1"
     ))
     .bind(slug)
-    .fetch_optional(pool)
+    .fetch_optional(db)
     .await
 }
 
 /// Any product, active or not (a cart may hold one that was withdrawn).
-pub async fn by_id(pool: &Pool, id: i64) -> sqlx::Result<Option<Product>> {
+pub async fn by_id(
+    db: impl Executor<'_, Database = Any>,
+    id: i64,
+) -> sqlx::Result<Option<Product>> {
     sqlx::query_as(&format!("SELECT {COLUMNS} FROM products WHERE id = $1"))
         .bind(id)
-        .fetch_optional(pool)
+        .fetch_optional(db)
         .await
 }
 
-/// The products with these ids (for a guest cart), in one query.
-pub async fn by_ids(pool: &Pool, ids: &[i64]) -> sqlx::Result<Vec<Product>> {
+/// The products with these ids, in one query.
+pub async fn by_ids(
+    db: impl Executor<'_, Database = Any>,
+    ids: &[i64],
+) -> sqlx::Result<Vec<Product>> {
     if ids.is_empty() {
         return Ok(Vec::new());
     }
@@ -111,5 +144,25 @@ pub async fn by_ids(pool: &Pool, ids: &[i64]) -> sqlx::Result<Vec<Product>> {
     for id in ids {
         query = query.bind(*id);
     }
-    query.fetch_all(pool).await
+    query.fetch_all(db).await
+}
+
+/// Takes `quantity` units of a product that is sold and has that many, in
+/// one statement, and returns its name and price of this moment; `None`
+/// (and nothing taken) otherwise. Two buyers of the last unit cannot both
+/// get `Some`.
+pub async fn take_stock(
+    db: impl Executor<'_, Database = Any>,
+    product_id: i64,
+    quantity: i64,
+) -> sqlx::Result<Option<(String, i64)>> {
+    sqlx::query_as(
+        "UPDATE products SET stock = stock - $1
+          WHERE id = $2 AND active = 1 AND stock >= $1
+          RETURNING name, price_cents",
+    )
+    .bind(quantity)
+    .bind(product_id)
+    .fetch_optional(db)
+    .await
 }

@@ -1,11 +1,17 @@
 //! Server-side records of logged-in sessions: what makes a cookie revocable.
+//! The secret `id` is the one the cookie carries; `handle` is the public
+//! name pages and URLs use.
 
-use sqlx::FromRow;
+use sqlx::{any::AnyRow, Any, Executor, FromRow, Row};
 
-use crate::{db::Pool, repo::users::User};
+use crate::{
+    db::flag,
+    ids::SessionId,
+    repo::users::{self, User},
+};
 
 pub struct NewSession<'a> {
-    pub id: &'a str,
+    pub id: &'a SessionId,
     pub handle: &'a str,
     pub user_id: i64,
     pub created_at: i64,
@@ -15,13 +21,13 @@ pub struct NewSession<'a> {
     pub ip: &'a str,
 }
 
-pub async fn insert(pool: &Pool, s: &NewSession<'_>) -> sqlx::Result<()> {
+pub async fn insert(db: impl Executor<'_, Database = Any>, s: &NewSession<'_>) -> sqlx::Result<()> {
     sqlx::query(
         "INSERT INTO sessions
            (id, handle, user_id, created_at, last_seen_at, expires_at, remember_me, user_agent, ip)
          VALUES ($1, $2, $3, $4, $4, $5, $6, $7, $8)",
     )
-    .bind(s.id)
+    .bind(s.id.expose())
     .bind(s.handle)
     .bind(s.user_id)
     .bind(s.created_at)
@@ -29,72 +35,92 @@ pub async fn insert(pool: &Pool, s: &NewSession<'_>) -> sqlx::Result<()> {
     .bind(i64::from(s.remember_me))
     .bind(s.user_agent)
     .bind(s.ip)
-    .execute(pool)
+    .execute(db)
     .await?;
     Ok(())
 }
 
 /// A session row with its user and the user's cart count: all a page needs
-/// about the visitor, in one query.
-#[derive(Clone, Debug, FromRow)]
+/// about a logged-in visitor, in one query.
+#[derive(Clone, Debug)]
 pub struct SessionWithUser {
-    #[sqlx(flatten)]
     pub user: User,
-    pub session_created_at: i64,
+    pub handle: String,
     pub last_seen_at: i64,
     pub expires_at: i64,
-    pub remember_me: i64,
-    pub revoked_at: Option<i64>,
+    pub remember_me: bool,
+    pub revoked: bool,
     pub cart_count: i64,
 }
 
+impl FromRow<'_, AnyRow> for SessionWithUser {
+    fn from_row(row: &AnyRow) -> sqlx::Result<Self> {
+        Ok(SessionWithUser {
+            user: User::from_row(row)?,
+            handle: row.try_get("handle")?,
+            last_seen_at: row.try_get("last_seen_at")?,
+            expires_at: row.try_get("expires_at")?,
+            remember_me: flag(row, "remember_me")?,
+            revoked: row.try_get::<Option<i64>, _>("revoked_at")?.is_some(),
+            cart_count: row.try_get("cart_count")?,
+        })
+    }
+}
+
 pub async fn with_user(
-    pool: &Pool,
-    id: &str,
+    db: impl Executor<'_, Database = Any>,
+    id: &SessionId,
     user_id: i64,
 ) -> sqlx::Result<Option<SessionWithUser>> {
-    sqlx::query_as(
-        "SELECT u.id, u.email, u.display_name, u.theme, u.page_size, u.created_at,
-                s.created_at AS session_created_at, s.last_seen_at, s.expires_at,
-                s.remember_me, s.revoked_at,
+    sqlx::query_as(&format!(
+        "SELECT {}, s.handle, s.last_seen_at, s.expires_at, s.remember_me, s.revoked_at,
                 (SELECT CAST(COALESCE(SUM(c.quantity), 0) AS BIGINT)
                    FROM cart_items c WHERE c.user_id = u.id) AS cart_count
            FROM sessions s JOIN users u ON u.id = s.user_id
           WHERE s.id = $1 AND s.user_id = $2",
-    )
-    .bind(id)
+        users::COLUMNS
+    ))
+    .bind(id.expose())
     .bind(user_id)
-    .fetch_optional(pool)
+    .fetch_optional(db)
     .await
 }
 
 /// Deletes rows of sessions that ended (expired or revoked) before
-/// `before`: they can no longer be shown or used.
-pub async fn prune(pool: &Pool, before: i64) -> sqlx::Result<()> {
-    sqlx::query(
+/// `before`: they can no longer be shown or used. Returns how many.
+pub async fn prune(db: impl Executor<'_, Database = Any>, before: i64) -> sqlx::Result<u64> {
+    let done = sqlx::query(
         "DELETE FROM sessions
           WHERE expires_at < $1 OR (revoked_at IS NOT NULL AND revoked_at < $1)",
     )
     .bind(before)
-    .execute(pool)
+    .execute(db)
     .await?;
-    Ok(())
+    Ok(done.rows_affected())
 }
 
-pub async fn touch(pool: &Pool, id: &str, now: i64) -> sqlx::Result<()> {
+pub async fn touch(
+    db: impl Executor<'_, Database = Any>,
+    id: &SessionId,
+    now: i64,
+) -> sqlx::Result<()> {
     sqlx::query("UPDATE sessions SET last_seen_at = $1 WHERE id = $2")
         .bind(now)
-        .bind(id)
-        .execute(pool)
+        .bind(id.expose())
+        .execute(db)
         .await?;
     Ok(())
 }
 
-pub async fn revoke(pool: &Pool, id: &str, now: i64) -> sqlx::Result<()> {
+pub async fn revoke(
+    db: impl Executor<'_, Database = Any>,
+    id: &SessionId,
+    now: i64,
+) -> sqlx::Result<()> {
     sqlx::query("UPDATE sessions SET revoked_at = $1 WHERE id = $2 AND revoked_at IS NULL")
         .bind(now)
-        .bind(id)
-        .execute(pool)
+        .bind(id.expose())
+        .execute(db)
         .await?;
     Ok(())
 }
@@ -102,7 +128,7 @@ pub async fn revoke(pool: &Pool, id: &str, now: i64) -> sqlx::Result<()> {
 /// Revokes one of the user's sessions by its public handle; false when the
 /// handle is not one of this user's live sessions.
 pub async fn revoke_by_handle(
-    pool: &Pool,
+    db: impl Executor<'_, Database = Any>,
     user_id: i64,
     handle: &str,
     now: i64,
@@ -114,33 +140,34 @@ pub async fn revoke_by_handle(
     .bind(now)
     .bind(handle)
     .bind(user_id)
-    .execute(pool)
+    .execute(db)
     .await?;
     Ok(done.rows_affected() == 1)
 }
 
-/// Revokes every session of the user except `keep_id`; returns how many.
+/// Revokes every live session of the user except `keep`; returns how many.
 pub async fn revoke_others(
-    pool: &Pool,
+    db: impl Executor<'_, Database = Any>,
     user_id: i64,
-    keep_id: &str,
+    keep: &SessionId,
     now: i64,
 ) -> sqlx::Result<u64> {
     let done = sqlx::query(
         "UPDATE sessions SET revoked_at = $1
-          WHERE user_id = $2 AND id <> $3 AND revoked_at IS NULL",
+          WHERE user_id = $2 AND id <> $3 AND revoked_at IS NULL AND expires_at > $1",
     )
     .bind(now)
     .bind(user_id)
-    .bind(keep_id)
-    .execute(pool)
+    .bind(keep.expose())
+    .execute(db)
     .await?;
     Ok(done.rows_affected())
 }
 
+/// A live session as the sessions page lists it: no secret id, only the
+/// public handle.
 #[derive(Clone, Debug, FromRow)]
 pub struct SessionListing {
-    pub id: String,
     pub handle: String,
     pub created_at: i64,
     pub last_seen_at: i64,
@@ -151,13 +178,13 @@ pub struct SessionListing {
 
 /// The user's sessions that are neither revoked nor past a timeout.
 pub async fn live_for_user(
-    pool: &Pool,
+    db: impl Executor<'_, Database = Any>,
     user_id: i64,
     now: i64,
     idle_timeout: i64,
 ) -> sqlx::Result<Vec<SessionListing>> {
     sqlx::query_as(
-        "SELECT id, handle, created_at, last_seen_at, expires_at, user_agent, ip
+        "SELECT handle, created_at, last_seen_at, expires_at, user_agent, ip
            FROM sessions
           WHERE user_id = $1 AND revoked_at IS NULL AND expires_at > $2 AND last_seen_at >= $3
           ORDER BY last_seen_at DESC",
@@ -165,6 +192,6 @@ pub async fn live_for_user(
     .bind(user_id)
     .bind(now)
     .bind(now - idle_timeout)
-    .fetch_all(pool)
+    .fetch_all(db)
     .await
 }

@@ -1,23 +1,28 @@
 //! Accounts.
 
-use sqlx::FromRow;
+use sqlx::{Any, Executor, FromRow};
 
-use crate::{db::Pool, session::Preferences};
+use crate::prefs::{ChosenPreferences, PageSize, Preferences, Theme};
 
 #[derive(Clone, Debug, FromRow)]
 pub struct User {
     pub id: i64,
     pub email: String,
     pub display_name: String,
-    pub theme: String,
-    pub page_size: i64,
+    #[sqlx(try_from = "String")]
+    pub theme: Theme,
+    #[sqlx(try_from = "i64")]
+    pub page_size: PageSize,
     pub created_at: i64,
 }
+
+/// The columns of `User`, for every query that reads one (`u` is `users`).
+pub const COLUMNS: &str = "u.id, u.email, u.display_name, u.theme, u.page_size, u.created_at";
 
 impl User {
     pub fn preferences(&self) -> Preferences {
         Preferences {
-            theme: self.theme.clone(),
+            theme: self.theme,
             page_size: self.page_size,
         }
     }
@@ -28,12 +33,12 @@ pub struct NewUser<'a> {
     pub email: &'a str,
     pub display_name: &'a str,
     pub password_hash: &'a str,
-    pub preferences: &'a Preferences,
+    pub preferences: Preferences,
     pub created_at: i64,
 }
 
 /// Fails with a unique violation when the email is taken.
-pub async fn insert(pool: &Pool, user: &NewUser<'_>) -> sqlx::Result<()> {
+pub async fn insert(db: impl Executor<'_, Database = Any>, user: &NewUser<'_>) -> sqlx::Result<()> {
     sqlx::query(
         "INSERT INTO users (id, email, display_name, password_hash, theme, page_size, created_at)
          VALUES ($1, $2, $3, $4, $5, $6, $7)",
@@ -42,71 +47,75 @@ pub async fn insert(pool: &Pool, user: &NewUser<'_>) -> sqlx::Result<()> {
     .bind(user.email)
     .bind(user.display_name)
     .bind(user.password_hash)
-    .bind(&user.preferences.theme)
-    .bind(user.preferences.page_size)
+    .bind(user.preferences.theme.as_str())
+    .bind(user.preferences.page_size.get())
     .bind(user.created_at)
-    .execute(pool)
+    .execute(db)
     .await?;
     Ok(())
 }
 
-/// The id and password hash for a login attempt.
-pub async fn credentials(pool: &Pool, email: &str) -> sqlx::Result<Option<(i64, String)>> {
+/// The id and password hash of the account with this email.
+pub async fn credentials(
+    db: impl Executor<'_, Database = Any>,
+    email: &str,
+) -> sqlx::Result<Option<(i64, String)>> {
     sqlx::query_as("SELECT id, password_hash FROM users WHERE email = $1")
         .bind(email)
-        .fetch_optional(pool)
+        .fetch_optional(db)
         .await
 }
 
-pub async fn password_hash(pool: &Pool, user_id: i64) -> sqlx::Result<Option<String>> {
-    sqlx::query_scalar("SELECT password_hash FROM users WHERE id = $1")
-        .bind(user_id)
-        .fetch_optional(pool)
-        .await
-}
-
-pub async fn set_display_name(pool: &Pool, user_id: i64, name: &str) -> sqlx::Result<()> {
+pub async fn set_display_name(
+    db: impl Executor<'_, Database = Any>,
+    user_id: i64,
+    name: &str,
+) -> sqlx::Result<()> {
     sqlx::query("UPDATE users SET display_name = $1 WHERE id = $2")
         .bind(name)
         .bind(user_id)
-        .execute(pool)
+        .execute(db)
         .await?;
     Ok(())
 }
 
-pub async fn set_password_hash(pool: &Pool, user_id: i64, hash: &str) -> sqlx::Result<()> {
+pub async fn set_password_hash(
+    db: impl Executor<'_, Database = Any>,
+    user_id: i64,
+    hash: &str,
+) -> sqlx::Result<()> {
     sqlx::query("UPDATE users SET password_hash = $1 WHERE id = $2")
         .bind(hash)
         .bind(user_id)
-        .execute(pool)
+        .execute(db)
         .await?;
     Ok(())
 }
 
-pub async fn preferences(pool: &Pool, user_id: i64) -> sqlx::Result<Preferences> {
-    let (theme, page_size) = sqlx::query_as("SELECT theme, page_size FROM users WHERE id = $1")
-        .bind(user_id)
-        .fetch_one(pool)
-        .await?;
-    Ok(Preferences { theme, page_size })
-}
-
-pub async fn set_preferences(pool: &Pool, user_id: i64, prefs: &Preferences) -> sqlx::Result<()> {
-    sqlx::query("UPDATE users SET theme = $1, page_size = $2 WHERE id = $3")
-        .bind(&prefs.theme)
-        .bind(prefs.page_size)
-        .bind(user_id)
-        .execute(pool)
-        .await?;
+/// Puts the chosen preferences over the account's, in one statement; a
+/// preference not chosen keeps the account's value.
+pub async fn choose_preferences(
+    db: impl Executor<'_, Database = Any>,
+    user_id: i64,
+    chosen: &ChosenPreferences,
+) -> sqlx::Result<()> {
+    sqlx::query(
+        "UPDATE users SET theme = COALESCE($1, theme), page_size = COALESCE($2, page_size)
+          WHERE id = $3",
+    )
+    .bind(chosen.theme.map(Theme::as_str))
+    .bind(chosen.page_size.map(PageSize::get))
+    .bind(user_id)
+    .execute(db)
+    .await?;
     Ok(())
 }
-
 /// Deletes the account. Sessions, cart lines and events go with it
 /// (ON DELETE CASCADE); orders stay, anonymised (ON DELETE SET NULL).
-pub async fn delete(pool: &Pool, user_id: i64) -> sqlx::Result<()> {
+pub async fn delete(db: impl Executor<'_, Database = Any>, user_id: i64) -> sqlx::Result<()> {
     sqlx::query("DELETE FROM users WHERE id = $1")
         .bind(user_id)
-        .execute(pool)
+        .execute(db)
         .await?;
     Ok(())
 }

@@ -1,17 +1,20 @@
-//! `/cart`: show, add, change, clear. Guests and users alike; the `cart`
-//! module hides where the cart lives.
+//! `/cart`: show, add, change, clear. Guests and users alike:
+//! `Visitor::cart` hides where the cart lives.
 
 use actix_web::{web, HttpResponse};
 use askama::Template;
 use serde::Deserialize;
 
 use crate::{
-    auth::Visitor,
-    cart::{self, Cart},
-    csrf::{Form, NoFields},
-    errors::{AppError, Result},
-    page::{filters, render, see_other, Layout},
-    startup::AppState,
+    cart::{self, Cart, Refusal},
+    error::{AppError, Result},
+    session::{AppSession, FlashLevel},
+    state::AppState,
+    web::{
+        extract::Visitor,
+        form::Form,
+        page::{filters, render, see_other, Layout},
+    },
 };
 
 #[derive(Template)]
@@ -23,7 +26,7 @@ struct CartPage {
 }
 
 pub async fn show(app: web::Data<AppState>, visitor: Visitor) -> Result<HttpResponse> {
-    let cart = cart::load(&app, &visitor).await?;
+    let cart = visitor.cart().load(&app).await?;
     render(CartPage {
         layout: visitor.layout(),
         logged_in: visitor.user.is_some(),
@@ -48,11 +51,8 @@ pub async fn add(
         .parse()
         .map_err(|_| AppError::Unprocessable("There is no such product in the shop.".into()))?;
     let quantity = cart::parse_quantity(&form.quantity, 1)?;
-    match cart::add(&app, &visitor, product_id, quantity).await? {
-        Ok(message) => visitor.session.flash("success", message),
-        Err(refusal) => visitor.session.flash("error", refusal.0),
-    }
-    Ok(see_other("/cart"))
+    let outcome = visitor.cart().add(&app, product_id, quantity).await?;
+    back_to_cart(&visitor.session, outcome)
 }
 
 #[derive(Deserialize)]
@@ -67,20 +67,28 @@ pub async fn set(
     form: Form<SetForm>,
 ) -> Result<HttpResponse> {
     let quantity = cart::parse_quantity(&form.quantity, 0)?;
-    match cart::set(&app, &visitor, *product_id, quantity).await? {
-        Ok(()) if quantity == 0 => visitor.session.flash("success", "Removed from your cart."),
-        Ok(()) => visitor.session.flash("success", "Cart updated."),
-        Err(refusal) => visitor.session.flash("error", refusal.0),
-    }
-    Ok(see_other("/cart"))
+    let outcome = visitor.cart().set(&app, *product_id, quantity).await?;
+    let done = if quantity == 0 {
+        "Removed from your cart."
+    } else {
+        "Cart updated."
+    };
+    back_to_cart(&visitor.session, outcome.map(|()| done.to_string()))
 }
 
-pub async fn clear(
-    app: web::Data<AppState>,
-    visitor: Visitor,
-    _form: Form<NoFields>,
+pub async fn clear(app: web::Data<AppState>, visitor: Visitor) -> Result<HttpResponse> {
+    visitor.cart().clear(&app).await?;
+    back_to_cart(&visitor.session, Ok("Your cart is empty.".into()))
+}
+
+/// The cart page, saying what happened.
+fn back_to_cart(
+    session: &AppSession,
+    outcome: std::result::Result<String, Refusal>,
 ) -> Result<HttpResponse> {
-    cart::clear(&app, &visitor).await?;
-    visitor.session.flash("success", "Your cart is empty.");
+    match outcome {
+        Ok(done) => session.flash(FlashLevel::Success, done),
+        Err(refusal) => session.flash(FlashLevel::Error, refusal.0),
+    }
     Ok(see_other("/cart"))
 }

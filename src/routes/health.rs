@@ -2,7 +2,7 @@
 
 use actix_web::{web, HttpResponse};
 
-use crate::{db, startup::AppState};
+use crate::{db, state::AppState};
 
 pub async fn check(app: web::Data<AppState>) -> HttpResponse {
     match db::ping(&app.pool).await {

@@ -5,11 +5,13 @@ use askama::Template;
 use serde::Deserialize;
 
 use crate::{
-    auth::Visitor,
-    errors::Result,
-    page::{filters, render, Layout},
+    error::Result,
     repo::products::{self, Product},
-    startup::AppState,
+    state::AppState,
+    web::{
+        extract::Visitor,
+        page::{filters, render, Layout},
+    },
 };
 
 #[derive(Template)]

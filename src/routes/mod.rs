@@ -1,6 +1,9 @@
-//! The route table: every URL of the shop, in one place (DESIGN.md, "HTTP
-//! contract"). One module per resource; a handler reads like the story of
-//! its page.
+//! The route table: every URL of the shop, in one place, and one module
+//! per resource. A handler reads like the story of its page: extract, call
+//! one service, render or redirect.
+//!
+//! Every POST here is checked for CSRF by `web::csrf` before its handler
+//! runs; a test walks this table to prove it (`tests/api/security.rs`).
 
 mod account;
 mod auth;
@@ -14,58 +17,105 @@ mod profile;
 mod session_inspector;
 mod sessions;
 
-use actix_web::web::{self, get, post, resource};
+use actix_web::{
+    http::{header, Method},
+    web, FromRequest, Handler, HttpResponse, Responder, Route,
+};
 
-use crate::errors::AppError;
+use crate::{error::AppError, web::assets};
 
-pub fn routes(cfg: &mut web::ServiceConfig) {
-    cfg.route("/", get().to(home::show))
-        .route("/products", get().to(products::index))
-        .route("/products/{slug}", get().to(products::show))
-        .service(
-            resource("/register")
-                .get(auth::register_form)
-                .post(auth::register),
-        )
-        .service(resource("/login").get(auth::login_form).post(auth::login))
-        .route("/logout", post().to(auth::logout))
-        .service(
-            resource("/profile")
-                .get(profile::show)
-                .post(profile::update_name),
-        )
-        .route("/profile/password", post().to(profile::change_password))
-        .route("/profile/sessions", get().to(sessions::index))
-        .route(
-            "/profile/sessions/revoke-others",
-            post().to(sessions::revoke_others),
-        )
-        .route(
-            "/profile/sessions/{handle}/revoke",
-            post().to(sessions::revoke),
-        )
-        .route("/account/delete", post().to(account::delete))
-        .route("/goodbye", get().to(account::goodbye))
-        .service(
-            resource("/preferences")
-                .get(preferences::show)
-                .post(preferences::update),
-        )
-        .route("/cart", get().to(cart::show))
-        .route("/cart/items", post().to(cart::add))
-        .route("/cart/items/{product_id}", post().to(cart::set))
-        .route("/cart/clear", post().to(cart::clear))
-        .route("/checkout", post().to(orders::checkout))
-        .route("/orders", get().to(orders::index))
-        .route("/orders/{id}", get().to(orders::show))
-        .route("/session", get().to(session_inspector::show))
-        .route("/healthz", get().to(health::check));
+/// One row of the table.
+pub struct Endpoint {
+    pub method: Method,
+    pub path: &'static str,
+    route: Route,
 }
 
-/// Anything not in the table. (Taking the visitor lets the 404 page show
-/// the visitor's own navigation and theme.)
-pub async fn not_found(
-    _visitor: crate::auth::Visitor,
-) -> Result<actix_web::HttpResponse, AppError> {
+fn endpoint<F, Args>(method: Method, path: &'static str, handler: F) -> Endpoint
+where
+    F: Handler<Args>,
+    Args: FromRequest + 'static,
+    F::Output: Responder + 'static,
+{
+    Endpoint {
+        route: web::route().method(method.clone()).to(handler),
+        method,
+        path,
+    }
+}
+
+/// Every URL of the shop and what answers it.
+pub fn table() -> Vec<Endpoint> {
+    use Method as M;
+    vec![
+        endpoint(M::GET, "/", home::show),
+        endpoint(M::GET, "/products", products::index),
+        endpoint(M::GET, "/products/{slug}", products::show),
+        endpoint(M::GET, "/register", auth::register_form),
+        endpoint(M::POST, "/register", auth::register),
+        endpoint(M::GET, "/login", auth::login_form),
+        endpoint(M::POST, "/login", auth::login),
+        endpoint(M::POST, "/logout", auth::logout),
+        endpoint(M::GET, "/profile", profile::show),
+        endpoint(M::POST, "/profile", profile::update_name),
+        endpoint(M::POST, "/profile/password", profile::change_password),
+        endpoint(M::GET, "/profile/sessions", sessions::index),
+        endpoint(
+            M::POST,
+            "/profile/sessions/revoke-others",
+            sessions::revoke_others,
+        ),
+        endpoint(
+            M::POST,
+            "/profile/sessions/{handle}/revoke",
+            sessions::revoke,
+        ),
+        endpoint(M::POST, "/account/delete", account::delete),
+        endpoint(M::GET, "/goodbye", account::goodbye),
+        endpoint(M::GET, "/preferences", preferences::show),
+        endpoint(M::POST, "/preferences", preferences::update),
+        endpoint(M::GET, "/cart", cart::show),
+        endpoint(M::POST, "/cart/items", cart::add),
+        endpoint(M::POST, "/cart/items/{product_id}", cart::set),
+        endpoint(M::POST, "/cart/clear", cart::clear),
+        endpoint(M::POST, "/checkout", orders::checkout),
+        endpoint(M::GET, "/orders", orders::index),
+        endpoint(M::GET, "/orders/{id}", orders::show),
+        endpoint(M::GET, "/session", session_inspector::show),
+        endpoint(M::GET, "/healthz", health::check),
+        endpoint(M::GET, "/static/{path:.+}", assets::serve),
+    ]
+}
+
+/// Registers the table: one resource per path, with a 405 and an `Allow`
+/// header for a method the path does not take.
+pub fn configure(cfg: &mut web::ServiceConfig) {
+    let mut paths: Vec<(&'static str, Vec<Endpoint>)> = Vec::new();
+    for endpoint in table() {
+        match paths.iter_mut().find(|(path, _)| *path == endpoint.path) {
+            Some((_, endpoints)) => endpoints.push(endpoint),
+            None => paths.push((endpoint.path, vec![endpoint])),
+        }
+    }
+    for (path, endpoints) in paths {
+        let allow: Vec<&str> = endpoints.iter().map(|e| e.method.as_str()).collect();
+        let allow = allow.join(", ");
+        let mut resource = web::resource(path);
+        for endpoint in endpoints {
+            resource = resource.route(endpoint.route);
+        }
+        cfg.service(resource.default_service(web::to(move || {
+            let allow = allow.clone();
+            async move {
+                HttpResponse::MethodNotAllowed()
+                    .insert_header((header::ALLOW, allow))
+                    .finish()
+            }
+        })));
+    }
+}
+
+/// Anything not in the table.
+pub async fn not_found() -> Result<HttpResponse, AppError> {
     Err(AppError::NotFound)
 }

@@ -4,44 +4,39 @@ use actix_web::{web, HttpResponse};
 use askama::Template;
 
 use crate::{
-    auth::{CurrentUser, Visitor},
-    csrf::{Form, NoFields},
-    errors::{AppError, Result},
-    page::{filters, render, see_other, Layout},
-    repo::orders::{self, CheckoutError, OrderItem, OrderSummary, Shortfall},
-    startup::AppState,
+    checkout::{self, Refused, Shortfall},
+    error::{AppError, Result},
+    repo::orders::{self, OrderItem, OrderSummary},
+    session::FlashLevel,
+    state::AppState,
+    web::{
+        extract::{CurrentUser, Visitor},
+        page::{filters, render, see_other, Layout},
+    },
 };
 
-pub async fn checkout(
-    app: web::Data<AppState>,
-    visitor: Visitor,
-    _form: Form<NoFields>,
-) -> Result<HttpResponse> {
-    let Some(me) = &visitor.user else {
-        visitor.session.flash(
-            "info",
-            "Please sign in to check out. Your cart will be waiting.",
-        );
+pub async fn checkout(app: web::Data<AppState>, visitor: Visitor) -> Result<HttpResponse> {
+    let session = &visitor.session;
+    let Some(user_id) = visitor.user_id() else {
+        let why = "Please sign in to check out. Your cart will be waiting.";
+        session.flash(FlashLevel::Info, why);
         return Ok(see_other("/login?next=/cart"));
     };
-    match orders::checkout(&app.pool, me.user.id, app.clock.now()).await {
+    match checkout::place_order(&app, user_id).await? {
         Ok(order_id) => {
-            visitor
-                .session
-                .flash("success", "Thank you! Your order is placed.");
+            session.flash(FlashLevel::Success, "Thank you! Your order is placed.");
             Ok(see_other(&format!("/orders/{order_id}")))
         }
-        Err(CheckoutError::EmptyCart) => {
-            visitor.session.flash("error", "Your cart is empty.");
+        Err(Refused::EmptyCart) => {
+            session.flash(FlashLevel::Error, "Your cart is empty.");
             Ok(see_other("/cart"))
         }
-        Err(CheckoutError::Shortfalls(lines)) => {
+        Err(Refused::Shortfalls(lines)) => {
             // One bounded sentence (the flash travels in the cookie); the
             // cart page marks every line that cannot be served.
-            visitor.session.flash("error", shortfall_summary(&lines));
+            session.flash(FlashLevel::Error, shortfall_summary(&lines));
             Ok(see_other("/cart"))
         }
-        Err(CheckoutError::Database(e)) => Err(e.into()),
     }
 }
 

@@ -6,43 +6,43 @@ use askama::Template;
 use serde::Deserialize;
 
 use crate::{
-    auth::Visitor,
-    csrf::Form,
-    errors::Result,
-    page::{render, render_status, see_other, Layout},
-    repo::users,
-    routes::auth::safe_next,
-    session::Preferences,
-    startup::AppState,
-    validate::FieldErrors,
+    error::Result,
+    prefs::{ChosenPreferences, PageSize, Theme},
+    profile,
+    session::FlashLevel,
+    state::AppState,
+    validate::{self, FieldErrors},
+    web::{
+        extract::Visitor,
+        form::Form,
+        page::{filters, render, render_status, see_other, Layout},
+    },
 };
-
-pub const THEMES: [&str; 3] = ["light", "dark", "system"];
-pub const PAGE_SIZES: [i64; 3] = [6, 12, 24];
 
 #[derive(Template)]
 #[template(path = "preferences.html")]
 struct PreferencesPage {
     layout: Layout,
+    /// What the form shows as chosen (as typed, when it is refused).
     theme: String,
     page_size: String,
     errors: FieldErrors,
 }
 
 impl PreferencesPage {
-    fn themes(&self) -> &'static [&'static str] {
-        &THEMES
+    fn themes(&self) -> [Theme; 3] {
+        Theme::ALL
     }
 
-    fn page_sizes(&self) -> &'static [i64] {
-        &PAGE_SIZES
+    fn page_sizes(&self) -> [PageSize; 3] {
+        PageSize::ALL
     }
 
-    fn theme_is(&self, theme: &str) -> bool {
-        self.theme == theme
+    fn theme_is(&self, theme: &Theme) -> bool {
+        self.theme == theme.as_str()
     }
 
-    fn page_size_is(&self, size: &i64) -> bool {
+    fn page_size_is(&self, size: &PageSize) -> bool {
         self.page_size.trim() == size.to_string()
     }
 }
@@ -51,7 +51,7 @@ pub async fn show(visitor: Visitor) -> Result<HttpResponse> {
     let prefs = visitor.preferences();
     render(PreferencesPage {
         layout: visitor.layout(),
-        theme: prefs.theme,
+        theme: prefs.theme.to_string(),
         page_size: prefs.page_size.to_string(),
         errors: FieldErrors::new(),
     })
@@ -72,51 +72,46 @@ pub async fn update(
     visitor: Visitor,
     form: Form<PreferencesForm>,
 ) -> Result<HttpResponse> {
-    let current = visitor.preferences();
     let mut errors = FieldErrors::new();
-    let theme = form.theme.clone().unwrap_or(current.theme.clone());
-    if !THEMES.contains(&theme.as_str()) {
-        errors.insert("theme", "Choose light, dark or system.".into());
-    }
-    let page_size_raw = form
-        .page_size
-        .clone()
-        .unwrap_or(current.page_size.to_string());
-    let page_size = page_size_raw.trim().parse::<i64>().unwrap_or(0);
-    if !PAGE_SIZES.contains(&page_size) {
-        errors.insert("page_size", "Choose 6, 12 or 24 products per page.".into());
-    }
+    let chosen = ChosenPreferences {
+        theme: form.theme.as_deref().and_then(|raw| {
+            let theme = Theme::parse(raw);
+            if theme.is_none() {
+                errors.insert("theme", "Choose light, dark or system.".into());
+            }
+            theme
+        }),
+        page_size: form.page_size.as_deref().and_then(|raw| {
+            let size = PageSize::parse(raw);
+            if size.is_none() {
+                errors.insert("page_size", "Choose 6, 12 or 24 products per page.".into());
+            }
+            size
+        }),
+    };
     if !errors.is_empty() {
+        let current = visitor.preferences();
         return render_status(
             StatusCode::UNPROCESSABLE_ENTITY,
             PreferencesPage {
                 layout: visitor.layout(),
-                theme,
-                page_size: page_size_raw,
+                theme: form.theme.clone().unwrap_or(current.theme.to_string()),
+                page_size: form
+                    .page_size
+                    .clone()
+                    .unwrap_or(current.page_size.to_string()),
                 errors,
             },
         );
     }
-
-    match &visitor.user {
-        Some(me) => {
-            let prefs = Preferences { theme, page_size };
-            users::set_preferences(&app.pool, me.user.id, &prefs).await?
+    profile::save_preferences(&app, &visitor.session, visitor.user_id(), chosen).await?;
+    match form.back.as_deref().and_then(validate::local_path) {
+        Some(back) => Ok(see_other(back)),
+        None => {
+            visitor
+                .session
+                .flash(FlashLevel::Success, "Preferences saved.");
+            Ok(see_other("/preferences"))
         }
-        // Remember only what the guest actually sent (the toggle sends
-        // just the theme), so login carries over only real choices.
-        None => visitor.session.update(|s| {
-            if form.theme.is_some() {
-                s.prefs.theme = Some(theme);
-            }
-            if form.page_size.is_some() {
-                s.prefs.page_size = Some(page_size);
-            }
-        }),
     }
-    let back = form.back.as_deref().and_then(safe_next);
-    if back.is_none() {
-        visitor.session.flash("success", "Preferences saved.");
-    }
-    Ok(see_other(back.unwrap_or("/preferences")))
 }

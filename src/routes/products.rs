@@ -5,13 +5,18 @@ use askama::Template;
 use serde::Deserialize;
 
 use crate::{
-    auth::Visitor,
-    errors::{AppError, Result},
-    page::{filters, render, Layout},
+    error::{AppError, Result},
     repo::products::{self, Product, Sort},
-    startup::AppState,
+    state::AppState,
+    web::{
+        extract::Visitor,
+        page::{filters, render, Layout},
+    },
 };
 
+/// `?page=N&sort=name|price`. A query that does not read as this (a page
+/// that is not a whole number, a field given twice) is refused with the
+/// shop's 400 page before the handler runs (`startup`'s `QueryConfig`).
 #[derive(Deserialize)]
 pub struct CatalogQuery {
     page: Option<i64>,
@@ -49,9 +54,12 @@ pub async fn index(
     visitor: Visitor,
     query: web::Query<CatalogQuery>,
 ) -> Result<HttpResponse> {
-    let sort = Sort::parse(query.sort.as_deref())
-        .ok_or_else(|| AppError::BadRequest("Sort by `name` or `price`.".into()))?;
-    let page_size = visitor.preferences().page_size;
+    let sort = match query.sort.as_deref() {
+        None => Sort::default(),
+        Some(value) => Sort::parse(value)
+            .ok_or_else(|| AppError::BadRequest("Sort by `name` or `price`.".into()))?,
+    };
+    let page_size = visitor.preferences().page_size.get();
     let total = products::count_active(&app.pool).await?;
     let pages = ((total + page_size - 1) / page_size).max(1);
     let page = query.page.unwrap_or(1);

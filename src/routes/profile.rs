@@ -1,22 +1,26 @@
-//! `/profile`: who you are, your display name, your password, your
-//! recent security events.
+//! `/profile`: who you are, your display name, your password, your recent
+//! security events. (Deleting the account is `account`.)
 
 use actix_web::{http::StatusCode, web, HttpResponse};
 use askama::Template;
 use serde::Deserialize;
 
 use crate::{
-    auth::{login, throttle, CurrentUser},
+    auth::account::{self, PasswordChange},
     client::{describe_user_agent, ClientInfo},
-    csrf::Form,
-    errors::Result,
-    page::{filters, render_status, see_other, Layout},
+    error::Result,
     repo::{
-        events::{self, Event, EventKind},
-        orders, sessions, users,
+        events::{self, Event},
+        orders, users,
     },
-    startup::AppState,
+    session::FlashLevel,
+    state::AppState,
     validate::{self, FieldErrors},
+    web::{
+        extract::CurrentUser,
+        form::Form,
+        page::{filters, render_status, see_other, Layout},
+    },
 };
 
 #[derive(Template)]
@@ -42,11 +46,15 @@ impl ProfilePage {
 pub(super) async fn profile_page(
     app: &AppState,
     user: &CurrentUser,
-    status: StatusCode,
     display_name: String,
     errors: FieldErrors,
 ) -> Result<HttpResponse> {
     let me = &user.me.user;
+    let status = if errors.is_empty() {
+        StatusCode::OK
+    } else {
+        StatusCode::UNPROCESSABLE_ENTITY
+    };
     render_status(
         status,
         ProfilePage {
@@ -63,7 +71,7 @@ pub(super) async fn profile_page(
 
 pub async fn show(app: web::Data<AppState>, user: CurrentUser) -> Result<HttpResponse> {
     let name = user.me.user.display_name.clone();
-    profile_page(&app, &user, StatusCode::OK, name, FieldErrors::new()).await
+    profile_page(&app, &user, name, FieldErrors::new()).await
 }
 
 #[derive(Deserialize)]
@@ -80,13 +88,13 @@ pub async fn update_name(
     match validate::display_name(&form.display_name) {
         Ok(name) => {
             users::set_display_name(&app.pool, user.id(), &name).await?;
-            user.visitor.session.flash("success", "Display name saved.");
+            user.session()
+                .flash(FlashLevel::Success, "Display name saved.");
             Ok(see_other("/profile"))
         }
         Err(message) => {
             let errors = FieldErrors::from([("display_name", message)]);
-            let typed = form.into_inner().display_name;
-            profile_page(&app, &user, StatusCode::UNPROCESSABLE_ENTITY, typed, errors).await
+            profile_page(&app, &user, form.into_inner().display_name, errors).await
         }
     }
 }
@@ -107,73 +115,34 @@ pub async fn change_password(
     client: ClientInfo,
     form: Form<PasswordForm>,
 ) -> Result<HttpResponse> {
-    let me = &user.me.user;
-    // A wrong current password is a failed login: same throttle.
-    throttle::attempt(&app, &me.email).await?;
-    let mut errors = FieldErrors::new();
-    let stored = users::password_hash(&app.pool, me.id).await?;
-    let current_ok = app
-        .hasher
-        .verify(form.current_password.clone(), stored)
-        .await?;
-    if current_ok {
-        throttle::succeeded(&app, &me.email).await?;
+    let change = PasswordChange {
+        current: &form.current_password,
+        new: &form.new_password,
+        confirm: &form.new_password_confirm,
+    };
+    match account::change_password(&app, user.session(), &client, &user.me, change).await? {
+        Ok(others) => {
+            user.session().flash(FlashLevel::Success, changed(others));
+            Ok(see_other("/profile"))
+        }
+        Err(errors) => {
+            let name = user.me.user.display_name.clone();
+            profile_page(&app, &user, name, errors).await
+        }
     }
-    if !current_ok {
-        events::record(
-            &app.pool,
-            me.id,
-            EventKind::PasswordChangeFailed,
-            &client,
-            app.clock.now(),
-        )
-        .await?;
-        errors.insert(
-            "current_password",
-            "That is not your current password.".into(),
-        );
-    } else if let Err(e) = validate::password(&form.new_password, &[&me.email, &me.display_name]) {
-        errors.insert("new_password", e);
-    } else if form.new_password == form.current_password {
-        errors.insert(
-            "new_password",
-            "Choose a password different from the current one.".into(),
-        );
-    } else if form.new_password != form.new_password_confirm {
-        errors.insert(
-            "new_password_confirm",
-            "The two passwords do not match.".into(),
-        );
-    }
-    if !errors.is_empty() {
-        let name = me.display_name.clone();
-        return profile_page(&app, &user, StatusCode::UNPROCESSABLE_ENTITY, name, errors).await;
-    }
+}
 
-    let hash = app.hasher.hash(form.new_password.clone()).await?;
-    users::set_password_hash(&app.pool, me.id, &hash).await?;
-    let now = app.clock.now();
-    // Everyone else out; this browser gets a new cookie and session row.
-    let others = sessions::revoke_others(&app.pool, me.id, &user.me.session_id, now).await?;
-    login::renew(
-        &app,
-        &user.visitor.session,
-        &client,
-        me.id,
-        &user.me.session_id,
-    )
-    .await?;
-    events::record(&app.pool, me.id, EventKind::PasswordChanged, &client, now).await?;
-    user.visitor.session.flash(
-        "success",
-        match others {
-            0 => "Password changed. This browser has a new session.".to_string(),
-            n => format!(
-                "Password changed. This browser has a new session, and {n} other session{} {} signed out.",
-                if n == 1 { "" } else { "s" },
-                if n == 1 { "was" } else { "were" }
-            ),
-        },
-    );
-    Ok(see_other("/profile"))
+/// "Password changed. This browser has a new session, and 2 other
+/// sessions were signed out."
+fn changed(others: u64) -> String {
+    match others {
+        0 => "Password changed. This browser has a new session.".to_string(),
+        1 => "Password changed. This browser has a new session, and 1 other session was \
+              signed out."
+            .to_string(),
+        n => format!(
+            "Password changed. This browser has a new session, and {n} other sessions were \
+             signed out."
+        ),
+    }
 }

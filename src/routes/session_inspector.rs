@@ -6,10 +6,12 @@ use actix_web::{web, HttpRequest, HttpResponse};
 use askama::Template;
 
 use crate::{
-    auth::Visitor,
-    errors::Result,
-    page::{filters, render, Layout},
-    startup::AppState,
+    error::Result,
+    state::AppState,
+    web::{
+        extract::Visitor,
+        page::{filters, render, Layout},
+    },
 };
 
 /// Browsers refuse cookies larger than this (name + value).
@@ -19,7 +21,9 @@ const COOKIE_LIMIT: usize = 4096;
 #[template(path = "session.html")]
 struct InspectorPage {
     layout: Layout,
-    short_id: String,
+    /// A digest of the session id: it changes when the id does, and shows
+    /// nothing of the id itself (a secret: whoever has it is you).
+    id_fingerprint: String,
     logged_in_as: Option<String>,
     now: i64,
     created_at: i64,
@@ -50,7 +54,7 @@ pub async fn show(
 ) -> Result<HttpResponse> {
     let settings = &app.settings;
     let layout = visitor.layout();
-    let state = visitor.session.state();
+    let state = visitor.session.read(|s| s.clone());
     let idle = settings.session_idle_timeout.as_secs() as i64;
     let cookie_name = settings.cookie_name().to_string();
     let cookie_bytes = req
@@ -59,12 +63,12 @@ pub async fn show(
 
     let mut shown = serde_json::to_value(&state)?;
     shown["csrf_token"] = "(hidden: it protects your forms)".into();
-    let short_id = format!("{}…", state.id.chars().take(8).collect::<String>());
-    shown["id"] = format!("{short_id} (shortened: the whole id is a secret)").into();
+    let id_fingerprint = state.id.fingerprint();
+    shown["id"] = format!("(secret; its fingerprint is {id_fingerprint})").into();
 
     render(InspectorPage {
         layout,
-        short_id,
+        id_fingerprint,
         logged_in_as: visitor.user.as_ref().map(|me| me.user.email.clone()),
         now: app.clock.now(),
         created_at: state.created_at,
@@ -74,7 +78,9 @@ pub async fn show(
         cookie_name,
         cookie_secure: settings.cookie_secure,
         // A login without "keep me signed in" has a browser-session cookie.
-        cookie_max_age: (state.user_id.is_none() || state.remember_me)
+        cookie_max_age: visitor
+            .session
+            .cookie_outlives_browser()
             .then_some(settings.session_remember_me_timeout.as_secs() as i64),
         cookie_bytes,
         cookie_limit: COOKIE_LIMIT,

@@ -4,16 +4,16 @@ use actix_web::{web, HttpResponse};
 use askama::Template;
 
 use crate::{
-    auth::CurrentUser,
+    auth::account,
     client::{describe_user_agent, ClientInfo},
-    csrf::{Form, NoFields},
-    errors::{AppError, Result},
-    page::{filters, render, see_other, Layout},
-    repo::{
-        events::{self, EventKind},
-        sessions::{self, SessionListing},
+    error::{AppError, Result},
+    repo::sessions::{self, SessionListing},
+    session::FlashLevel,
+    state::AppState,
+    web::{
+        extract::CurrentUser,
+        page::{filters, render, see_other, Layout},
     },
-    startup::AppState,
 };
 
 #[derive(Template)]
@@ -21,7 +21,8 @@ use crate::{
 struct SessionsPage {
     layout: Layout,
     sessions: Vec<SessionListing>,
-    current_id: String,
+    /// This browser's session, by its public handle.
+    current_handle: String,
 }
 
 impl SessionsPage {
@@ -30,7 +31,7 @@ impl SessionsPage {
     }
 
     fn is_current(&self, s: &SessionListing) -> bool {
-        s.id == self.current_id
+        s.handle == self.current_handle
     }
 }
 
@@ -40,7 +41,7 @@ pub async fn index(app: web::Data<AppState>, user: CurrentUser) -> Result<HttpRe
     render(SessionsPage {
         layout: user.visitor.layout(),
         sessions,
-        current_id: user.me.session_id.clone(),
+        current_handle: user.me.handle.clone(),
     })
 }
 
@@ -49,27 +50,16 @@ pub async fn revoke(
     user: CurrentUser,
     client: ClientInfo,
     handle: web::Path<String>,
-    _form: Form<NoFields>,
 ) -> Result<HttpResponse> {
-    let now = app.clock.now();
     // Handles are base64url; anything else is not one of them.
     let well_formed = handle
         .chars()
         .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_');
-    if !well_formed || !sessions::revoke_by_handle(&app.pool, user.id(), &handle, now).await? {
+    if !well_formed || !account::revoke_session(&app, &client, &user.me, &handle).await? {
         return Err(AppError::NotFound);
     }
-    events::record(
-        &app.pool,
-        user.id(),
-        EventKind::SessionRevoked,
-        &client,
-        now,
-    )
-    .await?;
-    user.visitor
-        .session
-        .flash("success", "That session is signed out.");
+    user.session()
+        .flash(FlashLevel::Success, "That session is signed out.");
     Ok(see_other("/profile/sessions"))
 }
 
@@ -77,26 +67,10 @@ pub async fn revoke_others(
     app: web::Data<AppState>,
     user: CurrentUser,
     client: ClientInfo,
-    _form: Form<NoFields>,
 ) -> Result<HttpResponse> {
-    let now = app.clock.now();
-    let count = sessions::revoke_others(&app.pool, user.id(), &user.me.session_id, now).await?;
-    if count > 0 {
-        events::record(
-            &app.pool,
-            user.id(),
-            EventKind::SessionRevoked,
-            &client,
-            now,
-        )
-        .await?;
-    }
-    user.visitor.session.flash(
-        "success",
-        format!(
-            "Signed out of {count} other session{}.",
-            if count == 1 { "" } else { "s" }
-        ),
-    );
+    let count = account::revoke_others(&app, &client, &user.me).await?;
+    let plural = if count == 1 { "" } else { "s" };
+    let text = format!("Signed out of {count} other session{plural}.");
+    user.session().flash(FlashLevel::Success, text);
     Ok(see_other("/profile/sessions"))
 }

@@ -2,7 +2,7 @@
 
 use reqwest::StatusCode;
 
-use crate::helpers::{hidden_value, location, TestApp, PASSWORD};
+use crate::common::{location, TestApp, PASSWORD};
 
 #[tokio::test]
 async fn a_visitor_registers_logs_out_and_logs_in_again() {
@@ -198,7 +198,7 @@ async fn login_follows_next_only_to_local_pages() {
 
     let browser = app.browser();
     let form = browser.page("/login?next=/orders", StatusCode::OK).await;
-    assert_eq!(hidden_value(&form, "next").as_deref(), Some("/orders"));
+    assert_eq!(form.field("next").as_deref(), Some("/orders"));
     let res = browser
         .post(
             "/login",

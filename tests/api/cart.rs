@@ -2,7 +2,7 @@
 
 use reqwest::StatusCode;
 
-use crate::helpers::{location, TestApp, PASSWORD};
+use crate::common::{location, TestApp, PASSWORD};
 
 /// Product names on a catalog page, in order.
 fn names(html: &str) -> Vec<String> {

@@ -2,7 +2,7 @@
 
 use reqwest::StatusCode;
 
-use crate::helpers::{location, TestApp, PASSWORD};
+use crate::common::{location, TestApp, PASSWORD};
 
 #[tokio::test]
 async fn checkout_creates_an_order_with_snapshot_prices_and_empties_the_cart() {

@@ -2,7 +2,7 @@
 
 use reqwest::StatusCode;
 
-use crate::helpers::{location, Browser, TestApp, PASSWORD};
+use crate::common::{location, Browser, TestApp, PASSWORD};
 
 const NEW_PASSWORD: &str = "purple elephant dancing quietly";
 
@@ -321,19 +321,30 @@ async fn the_security_log_records_each_event() {
     other.login("lee@example.com", PASSWORD).await;
     browser.post("/profile/sessions/revoke-others", &[]).await;
     change_password(&browser, PASSWORD, NEW_PASSWORD, NEW_PASSWORD).await;
-    let html = browser.page("/profile", StatusCode::OK).await;
-    let log = html.split("Security events").nth(1).unwrap();
-    for kind in [
-        "registered",
-        "login",
-        "failed login",
-        "logout",
-        "session revoked",
-        "password changed",
+    let page = browser.page("/profile", StatusCode::OK).await;
+    let what = page.texts("table.events td:nth-child(2)");
+    for label in [
+        "Account created",
+        "Signed in",
+        "Failed sign-in (wrong password)",
+        "Signed out",
+        "Another session signed out",
+        "Password changed",
     ] {
-        assert!(log.contains(&format!("<td>{kind}</td>")), "{kind}");
+        assert!(what.iter().any(|w| w == label), "{label}: {what:?}");
     }
-    assert!(log.contains("127.0.0.1") && log.contains("Firefox on Linux"));
+    let ips = page.texts("table.events td:nth-child(3)");
+    let browsers = page.texts("table.events td:nth-child(4)");
+    assert!(ips.iter().all(|ip| ip == "127.0.0.1"), "{ips:?}");
+    assert!(
+        browsers.iter().all(|b| b == "Firefox on Linux"),
+        "{browsers:?}"
+    );
+    // Stored as stable codes; the page says them in words.
+    let codes = app
+        .scalar("SELECT COUNT(*) FROM security_events WHERE kind IN ('logged_in', 'login_failed')")
+        .await;
+    assert_eq!(codes, 4, "three sign-ins and one failure");
 }
 
 #[tokio::test]

@@ -1,4 +1,5 @@
-//! Response headers that every page carries (DESIGN.md, "Security rules").
+//! Response headers that every page carries: a strict Content Security
+//! Policy and the other headers of docs/ARCHITECTURE.md, "Security".
 
 use actix_web::middleware::DefaultHeaders;
 

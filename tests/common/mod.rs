@@ -1,15 +1,29 @@
-//! TestApp: the real application on a free port with a fresh database (a
-//! SQLite file in a temporary folder; or, when `TEST_POSTGRES_URL` names a
-//! PostgreSQL server, a new database there), and Browser: a reqwest client
-//! with its own cookie jar that speaks to it like a browser does (forms,
-//! cookies, no automatic redirects).
+//! What both test suites share (`tests/api.rs`, `tests/browser.rs`):
+//!
+//! - `TestApp`: the real application on a free port with a fresh database
+//!   (a SQLite file in a temporary folder; or, when `TEST_POSTGRES_URL`
+//!   names a PostgreSQL server, a new database there);
+//! - `Browser`: a reqwest client with its own cookie jar that speaks to it
+//!   like a browser does: it remembers the page it is on, submits forms
+//!   with that page's CSRF token, and follows no redirect by itself;
+//! - `Page`: an HTML page read with a real parser (`scraper`).
+//!
+//! Each suite declares it `pub mod common;` so helpers one suite does not
+//! use are not dead code.
 
-use std::{collections::HashMap, sync::Arc};
+pub mod page;
 
+use std::{collections::HashMap, sync::Arc, sync::Mutex};
+
+use actix_web::web;
 use base64::{engine::general_purpose::STANDARD, Engine};
-use cookie_jar::{clock::Clock, config::Settings, db::Pool, startup::Application};
+use cookie_jar::{
+    clock::Clock, config::Settings, db::Pool, housekeeping, startup::Application, state::AppState,
+};
 use reqwest::{cookie::CookieStore, cookie::Jar, redirect::Policy, StatusCode, Url};
 use sqlx::Connection;
+
+pub use page::Page;
 
 pub const PASSWORD: &str = "correct horse battery staple";
 
@@ -17,9 +31,10 @@ pub struct TestApp {
     pub address: String,
     pub clock: Clock,
     pub pool: Pool,
+    pub state: web::Data<AppState>,
     pub database_url: String,
     handle: actix_web::dev::ServerHandle,
-    _dir: Arc<tempfile::TempDir>,
+    dir: Arc<tempfile::TempDir>,
 }
 
 /// A fresh, empty database for one test.
@@ -41,7 +56,7 @@ async fn fresh_database(dir: &std::path::Path) -> String {
 }
 
 /// The variables every test app starts from; `extra` overrides them.
-fn test_settings(database_url: &str, extra: &[(&str, &str)]) -> Settings {
+pub fn test_settings(database_url: &str, extra: &[(&str, &str)]) -> Settings {
     let mut vars: HashMap<String, String> = [
         ("APP_ENV", "development".to_string()),
         ("BIND_ADDR", "127.0.0.1:0".into()),
@@ -73,10 +88,10 @@ impl TestApp {
         Self::start(dir, database_url, extra).await
     }
 
-    /// A second server on the same database file (a restart).
+    /// A second server on the same database (a restart).
     pub async fn restart(&self) -> TestApp {
         self.handle.stop(true).await;
-        Self::start(self._dir.clone(), self.database_url.clone(), &[]).await
+        Self::start(self.dir.clone(), self.database_url.clone(), &[]).await
     }
 
     async fn start(
@@ -91,15 +106,17 @@ impl TestApp {
             .expect("the app starts");
         let address = format!("http://127.0.0.1:{}", app.port());
         let pool = app.state.pool.clone();
+        let state = app.state.clone();
         let handle = app.handle();
         tokio::spawn(app.run_until_stopped());
         TestApp {
             address,
             clock,
             pool,
+            state,
             database_url,
             handle,
-            _dir: dir,
+            dir,
         }
     }
 
@@ -139,6 +156,14 @@ impl TestApp {
         }
     }
 
+    /// One housekeeping round, now (the app's own task runs every ten
+    /// minutes).
+    pub async fn sweep(&self) {
+        housekeeping::sweep(&self.state)
+            .await
+            .expect("housekeeping");
+    }
+
     pub async fn scalar(&self, query: &str) -> i64 {
         sqlx::query_scalar(query)
             .fetch_one(&self.pool)
@@ -155,10 +180,21 @@ impl Drop for TestApp {
     }
 }
 
+/// Where a browser is: the page it shows, or the redirect it was told to
+/// follow (followed when it next needs a page).
+#[derive(Default)]
+enum Location {
+    #[default]
+    Nowhere,
+    Showing(Page),
+    RedirectedTo(String),
+}
+
 pub struct Browser {
     pub client: reqwest::Client,
     pub jar: Arc<Jar>,
     pub base: String,
+    at: Mutex<Location>,
 }
 
 impl Browser {
@@ -174,6 +210,7 @@ impl Browser {
             client,
             jar,
             base: base.to_string(),
+            at: Mutex::new(Location::Nowhere),
         }
     }
 
@@ -181,42 +218,76 @@ impl Browser {
         format!("{}{}", self.base, path)
     }
 
+    /// A plain GET; the response is not read.
     pub async fn get(&self, path: &str) -> reqwest::Response {
         self.client.get(self.url(path)).send().await.expect("GET")
     }
 
-    /// GET, expecting a page with `status`; returns its HTML.
-    pub async fn page(&self, path: &str, status: StatusCode) -> String {
+    /// Opens `path`, expecting `status`; the browser is now on that page.
+    pub async fn page(&self, path: &str, status: StatusCode) -> Page {
+        let page = self.open(path).await;
+        assert_eq!(page.status, status, "GET {path}");
+        page
+    }
+
+    /// Opens `path`, whatever its status.
+    pub async fn open(&self, path: &str) -> Page {
         let res = self.get(path).await;
-        assert_eq!(res.status(), status, "GET {path}");
-        res.text().await.expect("body")
+        let page = Page::from_response(res).await;
+        *self.at.lock().unwrap() = Location::Showing(page.clone());
+        page
     }
 
-    /// The CSRF token of the current session, as a form on a page has it.
+    /// The page the browser is on, opening one first if it is on none
+    /// (the redirect it was last sent, or the home page).
+    pub async fn current_page(&self) -> Page {
+        let next = match &*self.at.lock().unwrap() {
+            Location::Showing(page) if page.csrf_token().is_some() => return page.clone(),
+            Location::RedirectedTo(path) if path.starts_with('/') => path.clone(),
+            _ => "/".to_string(),
+        };
+        self.open(&next).await
+    }
+
+    /// The CSRF token of the page the browser is on.
     pub async fn csrf_token(&self) -> String {
-        let html = self.page("/preferences", StatusCode::OK).await;
-        hidden_value(&html, "csrf_token").expect("the page has a CSRF token")
+        self.current_page()
+            .await
+            .csrf_token()
+            .expect("the page has a CSRF token")
     }
 
-    /// POSTs a form with this session's CSRF token, like a browser would.
-    pub async fn post(&self, path: &str, fields: &[(&str, &str)]) -> reqwest::Response {
+    /// Submits a form to `action` from the page the browser is on, with
+    /// that page's CSRF token, like a browser would.
+    pub async fn post(&self, action: &str, fields: &[(&str, &str)]) -> reqwest::Response {
         let token = self.csrf_token().await;
         let mut form: Vec<(&str, &str)> = fields.to_vec();
         form.push(("csrf_token", &token));
-        self.post_raw(path, &form).await
+        self.post_raw(action, &form).await
     }
 
-    /// POSTs exactly these fields (no token added).
-    pub async fn post_raw(&self, path: &str, fields: &[(&str, &str)]) -> reqwest::Response {
-        self.client
-            .post(self.url(path))
+    /// POSTs exactly these fields (no token added). The browser then is on
+    /// the page it got back, or follows the redirect when it next needs a
+    /// page.
+    pub async fn post_raw(&self, action: &str, fields: &[(&str, &str)]) -> reqwest::Response {
+        let res = self
+            .client
+            .post(self.url(action))
             .form(fields)
             .send()
             .await
-            .expect("POST")
+            .expect("POST");
+        *self.at.lock().unwrap() = match location(&res) {
+            to if !to.is_empty() => Location::RedirectedTo(to),
+            // A rendered answer (422, 403...): the test reads its body, so
+            // the next form comes from a page opened afresh.
+            _ => Location::Nowhere,
+        };
+        res
     }
 
     pub async fn register(&self, email: &str, name: &str, password: &str) -> reqwest::Response {
+        self.page("/register", StatusCode::OK).await;
         self.post(
             "/register",
             &[
@@ -236,6 +307,17 @@ impl Browser {
 
     pub async fn logout(&self) -> reqwest::Response {
         self.post("/logout", &[]).await
+    }
+
+    /// Adds `quantity` of product `product_id` to the cart, as the add
+    /// form of a product page does.
+    pub async fn add_to_cart(&self, product_id: i64, quantity: i64) -> reqwest::Response {
+        let (id, quantity) = (product_id.to_string(), quantity.to_string());
+        self.post(
+            "/cart/items",
+            &[("product_id", id.as_str()), ("quantity", quantity.as_str())],
+        )
+        .await
     }
 
     /// The raw value of the session cookie in this jar.
@@ -258,31 +340,19 @@ impl Browser {
 
     /// Whether the nav shows a logged-in user.
     pub async fn is_logged_in(&self) -> bool {
-        let html = self.page("/", StatusCode::OK).await;
-        html.contains("action=\"/logout\"")
+        self.page("/", StatusCode::OK)
+            .await
+            .signed_in_as()
+            .is_some()
     }
 
+    /// The number on the nav's cart badge.
     pub async fn cart_count(&self) -> i64 {
-        let html = self.page("/", StatusCode::OK).await;
-        let marker = "data-testid=\"cart-count\">";
-        let start = html.find(marker).expect("cart count in nav") + marker.len();
-        html[start..]
-            .split('<')
-            .next()
-            .unwrap()
-            .trim()
-            .parse()
-            .unwrap()
+        self.page("/", StatusCode::OK).await.cart_count()
     }
 }
 
-/// The value of `<input type="hidden" name="{name}" value="...">`.
-pub fn hidden_value(html: &str, name: &str) -> Option<String> {
-    let marker = format!("name=\"{name}\" value=\"");
-    let start = html.find(&marker)? + marker.len();
-    Some(html[start..].split('"').next()?.to_string())
-}
-
+/// A response's `Location`, or "".
 pub fn location(res: &reqwest::Response) -> String {
     res.headers()
         .get("location")

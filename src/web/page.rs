@@ -5,15 +5,15 @@
 use actix_web::{http::StatusCode, HttpResponse};
 use askama::Template;
 
-use crate::{errors::Result, session::Flash};
+use crate::{error::Result, prefs::Theme, session::Flash};
 
 /// What `templates/base.html` needs on every page.
 #[derive(Clone, Debug)]
 pub struct Layout {
     /// Display name of the logged-in user, if any.
     pub user_name: Option<String>,
-    /// `light`, `dark` or `system`; lands on `<html data-theme>`.
-    pub theme: String,
+    /// Lands on `<html data-theme>`.
+    pub theme: Theme,
     pub cart_count: i64,
     pub flash: Option<Flash>,
     /// The session's synchronizer token, for every form on the page.
@@ -27,7 +27,7 @@ impl Layout {
     pub fn bare() -> Self {
         Layout {
             user_name: None,
-            theme: "system".into(),
+            theme: Theme::System,
             cart_count: 0,
             flash: None,
             csrf_token: String::new(),
@@ -35,12 +35,16 @@ impl Layout {
         }
     }
 
-    /// The theme the nav toggle switches to.
-    pub fn next_theme(&self) -> &'static str {
-        match self.theme.as_str() {
-            "dark" => "light",
-            "light" => "dark",
-            _ => "dark",
+    /// The theme the nav's toggle switches to.
+    pub fn next_theme(&self) -> Theme {
+        self.theme.toggled()
+    }
+
+    /// The toggle's words.
+    pub fn toggle_label(&self) -> &'static str {
+        match self.next_theme() {
+            Theme::Dark => "☾ Dark",
+            Theme::Light | Theme::System => "☀ Light",
         }
     }
 }
@@ -74,33 +78,9 @@ pub fn clear_site_data(mut response: HttpResponse) -> HttpResponse {
     response
 }
 
-/// Percent-encodes a query value.
-pub fn url_encode(value: &str) -> String {
-    let mut out = String::with_capacity(value.len());
-    for b in value.bytes() {
-        match b {
-            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' | b'/' => {
-                out.push(b as char)
-            }
-            _ => out.push_str(&format!("%{b:02X}")),
-        }
-    }
-    out
-}
-
-/// "3 minutes", "1 minute", "45 seconds".
-pub fn minutes_phrase(seconds: i64) -> String {
-    match seconds {
-        s if s < 60 => format!("{s} second{}", if s == 1 { "" } else { "s" }),
-        s => {
-            let m = (s + 59) / 60;
-            format!("{m} minute{}", if m == 1 { "" } else { "s" })
-        }
-    }
-}
-
-/// Template filters: `{{ price|money }}`, `{{ at|datetime }}`.
-/// Templates import them with `use crate::page::filters;` in their module.
+/// Template filters: `{{ price|money }}`, `{{ at|datetime }}`,
+/// `{{ "/static/css/app.css"|asset }}`. Templates import them with
+/// `use crate::web::page::filters;` in their module.
 pub mod filters {
     use time::{macros::format_description, OffsetDateTime};
 
@@ -138,6 +118,12 @@ pub mod filters {
             .unwrap_or_else(|| "-".into()))
     }
 
+    /// A URL under `/static` with its content's version appended, so it
+    /// can be cached for a year (`web::assets`).
+    pub fn asset(path: impl AsRef<str>) -> askama::Result<String> {
+        Ok(crate::web::assets::versioned(path.as_ref()))
+    }
+
     /// A duration in seconds -> "29 min", "11 h 58 min", "2 d 3 h".
     pub fn duration(seconds: impl Int) -> askama::Result<String> {
         let s = seconds.int().max(0);
@@ -159,10 +145,5 @@ mod tests {
     fn money_formats_cents() {
         assert_eq!(filters::money(1234).unwrap(), "€12.34");
         assert_eq!(filters::money(5).unwrap(), "€0.05");
-    }
-
-    #[test]
-    fn url_encode_keeps_paths_readable() {
-        assert_eq!(url_encode("/cart?x=1&y"), "/cart%3Fx%3D1%26y");
     }
 }

@@ -1,0 +1,137 @@
+//! What a logged-in user does to their account's security: change the
+//! password, delete the account, sign other sessions out. Each is one call
+//! and one transaction; the cookie changes only after it commits.
+
+use crate::{
+    auth::{
+        check_password,
+        login::{open_session, record},
+        LoggedIn,
+    },
+    client::ClientInfo,
+    db,
+    error::Result,
+    repo::{events::EventKind, sessions, users},
+    session::{AppSession, SessionState},
+    state::AppState,
+    validate::{self, FieldErrors},
+};
+
+/// What the password form sends.
+pub struct PasswordChange<'a> {
+    pub current: &'a str,
+    pub new: &'a str,
+    pub confirm: &'a str,
+}
+
+/// Changes the password. Every other session of the user ends; this
+/// browser gets a new session (new id, new cookie) with the login's
+/// deadline. Returns how many other sessions were signed out, or the
+/// form's mistakes (then nothing changed).
+pub async fn change_password(
+    app: &AppState,
+    session: &AppSession,
+    client: &ClientInfo,
+    me: &LoggedIn,
+    form: PasswordChange<'_>,
+) -> Result<Result<u64, FieldErrors>> {
+    let user = &me.user;
+    let check = check_password(
+        app,
+        client,
+        &user.email,
+        form.current,
+        EventKind::PasswordChangeFailed,
+    );
+    let mistake = if check.await?.is_none() {
+        Some((
+            "current_password",
+            "That is not your current password.".into(),
+        ))
+    } else if let Err(e) = validate::password(form.new, &[&user.email, &user.display_name]) {
+        Some(("new_password", e))
+    } else if form.new == form.current {
+        let same = "Choose a password different from the current one.";
+        Some(("new_password", same.into()))
+    } else if form.new != form.confirm {
+        let differ = "The two passwords do not match.";
+        Some(("new_password_confirm", differ.into()))
+    } else {
+        None
+    };
+    if let Some(mistake) = mistake {
+        return Ok(Err(FieldErrors::from([mistake])));
+    }
+
+    let hash = app.hasher.hash(form.new.to_string()).await?;
+    let now = app.clock.now();
+    let new = SessionState::logged_in(user.id, me.remember_me, now);
+    let mut tx = db::begin_write(&app.pool).await?;
+    users::set_password_hash(&mut *tx, user.id, &hash).await?;
+    let others = sessions::revoke_others(&mut *tx, user.id, &me.session_id, now).await?;
+    sessions::revoke(&mut *tx, &me.session_id, now).await?;
+    open_session(&mut tx, app, client, user.id, &new, me.expires_at).await?;
+    record(&mut tx, user.id, EventKind::PasswordChanged, client, now).await?;
+    tx.commit().await?;
+
+    session.start(new);
+    Ok(Ok(others))
+}
+
+/// Deletes the account once its password is confirmed: sessions, cart and
+/// security events go with it, orders stay without the link to the person.
+/// The browser is told to delete the cookie.
+pub async fn delete_account(
+    app: &AppState,
+    session: &AppSession,
+    client: &ClientInfo,
+    me: &LoggedIn,
+    password: &str,
+) -> Result<Result<(), FieldErrors>> {
+    let user = &me.user;
+    let check = check_password(
+        app,
+        client,
+        &user.email,
+        password,
+        EventKind::AccountDeletionFailed,
+    );
+    if check.await?.is_none() {
+        let wrong = "That is not your password; the account was not deleted.";
+        return Ok(Err(FieldErrors::from([("delete_password", wrong.into())])));
+    }
+    // One statement: the rest goes with the user row (ON DELETE CASCADE).
+    users::delete(&app.pool, user.id).await?;
+    session.purge();
+    Ok(Ok(()))
+}
+
+/// Signs out the user's session with this public handle; false when the
+/// handle names none of their live sessions.
+pub async fn revoke_session(
+    app: &AppState,
+    client: &ClientInfo,
+    me: &LoggedIn,
+    handle: &str,
+) -> Result<bool> {
+    let now = app.clock.now();
+    let mut tx = db::begin_write(&app.pool).await?;
+    let revoked = sessions::revoke_by_handle(&mut *tx, me.user.id, handle, now).await?;
+    if revoked {
+        record(&mut tx, me.user.id, EventKind::SessionRevoked, client, now).await?;
+    }
+    tx.commit().await?;
+    Ok(revoked)
+}
+
+/// Signs out every other session of the user; returns how many.
+pub async fn revoke_others(app: &AppState, client: &ClientInfo, me: &LoggedIn) -> Result<u64> {
+    let now = app.clock.now();
+    let mut tx = db::begin_write(&app.pool).await?;
+    let count = sessions::revoke_others(&mut *tx, me.user.id, &me.session_id, now).await?;
+    if count > 0 {
+        record(&mut tx, me.user.id, EventKind::SessionRevoked, client, now).await?;
+    }
+    tx.commit().await?;
+    Ok(count)
+}

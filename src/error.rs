@@ -1,0 +1,158 @@
+//! The one error type of the application, `AppError`, and what each
+//! variant answers: a status, the headers that go with it and a sentence
+//! for the user. The page around that sentence is drawn by
+//! `web::error_page`, which can see who is asking. Internal causes are
+//! logged, never shown.
+
+use actix_web::{
+    http::{header, StatusCode},
+    HttpResponse, ResponseError,
+};
+use percent_encoding::{utf8_percent_encode, AsciiSet, NON_ALPHANUMERIC};
+
+pub type Result<T, E = AppError> = std::result::Result<T, E>;
+
+#[derive(Debug)]
+pub enum AppError {
+    /// 404: no such page, product, order or session.
+    NotFound,
+    /// 403: a failed CSRF or origin check; the reason is shown.
+    Forbidden(&'static str),
+    /// 400: a request no page of the shop would send (a bad query string).
+    BadRequest(String),
+    /// 422: a form that could not be read (missing field, not a number...).
+    Unprocessable(String),
+    /// 413: a body above the form limit.
+    PayloadTooLarge,
+    /// 429: throttled; try again after this many seconds.
+    TooManyRequests { retry_after: i64 },
+    /// 303 to the login page, coming back to `next` afterwards.
+    LoginRequired { next: String },
+    /// 500: logged with its cause; the page shows only the request id.
+    Internal(anyhow::Error),
+}
+
+impl std::fmt::Display for AppError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            AppError::NotFound => f.write_str("not found"),
+            AppError::Forbidden(why) => write!(f, "forbidden: {why}"),
+            AppError::BadRequest(why) => write!(f, "bad request: {why}"),
+            AppError::Unprocessable(why) => write!(f, "unprocessable form: {why}"),
+            AppError::PayloadTooLarge => f.write_str("payload too large"),
+            AppError::TooManyRequests { retry_after } => {
+                write!(f, "too many requests, retry after {retry_after}s")
+            }
+            AppError::LoginRequired { next } => write!(f, "login required for {next}"),
+            AppError::Internal(e) => write!(f, "internal error: {e:#}"),
+        }
+    }
+}
+
+impl<E: Into<anyhow::Error>> From<E> for AppError {
+    fn from(err: E) -> Self {
+        AppError::Internal(err.into())
+    }
+}
+
+/// The sentence an error page shows, handed from `AppError` to the page
+/// renderer in the response's extensions. Absent: the status's default.
+pub struct ErrorMessage(pub String);
+
+impl AppError {
+    /// What the user reads; `None` for the status's default sentence.
+    fn message(&self) -> Option<String> {
+        match self {
+            AppError::Forbidden(why) => {
+                Some(format!("{why} Go back, reload the page and try again."))
+            }
+            AppError::BadRequest(why) | AppError::Unprocessable(why) => Some(why.clone()),
+            AppError::TooManyRequests { retry_after } => Some(format!(
+                "Too many attempts. Please wait {} and try again.",
+                wait_phrase(*retry_after)
+            )),
+            _ => None,
+        }
+    }
+}
+
+impl ResponseError for AppError {
+    fn status_code(&self) -> StatusCode {
+        match self {
+            AppError::NotFound => StatusCode::NOT_FOUND,
+            AppError::Forbidden(_) => StatusCode::FORBIDDEN,
+            AppError::BadRequest(_) => StatusCode::BAD_REQUEST,
+            AppError::Unprocessable(_) => StatusCode::UNPROCESSABLE_ENTITY,
+            AppError::PayloadTooLarge => StatusCode::PAYLOAD_TOO_LARGE,
+            AppError::TooManyRequests { .. } => StatusCode::TOO_MANY_REQUESTS,
+            AppError::LoginRequired { .. } => StatusCode::SEE_OTHER,
+            AppError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
+        }
+    }
+
+    /// A bodiless response: `web::error_page` puts the page in it.
+    fn error_response(&self) -> HttpResponse {
+        let mut response = match self {
+            AppError::LoginRequired { next } => {
+                let next = utf8_percent_encode(next, QUERY_VALUE);
+                return HttpResponse::SeeOther()
+                    .insert_header((header::LOCATION, format!("/login?next={next}")))
+                    .finish();
+            }
+            AppError::TooManyRequests { retry_after } => HttpResponse::TooManyRequests()
+                .insert_header((header::RETRY_AFTER, *retry_after))
+                .finish(),
+            _ => HttpResponse::build(self.status_code()).finish(),
+        };
+        if let Some(message) = self.message() {
+            response.extensions_mut().insert(ErrorMessage(message));
+        }
+        if let AppError::Internal(cause) = self {
+            // The request's span adds the request id the page shows.
+            tracing::error!(error = ?cause, "internal error");
+        }
+        response
+    }
+}
+
+/// What `next=` may keep readable; everything else is percent-encoded.
+const QUERY_VALUE: &AsciiSet = &NON_ALPHANUMERIC
+    .remove(b'/')
+    .remove(b'-')
+    .remove(b'_')
+    .remove(b'.')
+    .remove(b'~');
+
+/// "3 minutes", "1 minute", "45 seconds".
+fn wait_phrase(seconds: i64) -> String {
+    match seconds {
+        s if s < 60 => format!("{s} second{}", if s == 1 { "" } else { "s" }),
+        s => {
+            let m = (s + 59) / 60;
+            format!("{m} minute{}", if m == 1 { "" } else { "s" })
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn login_required_keeps_the_path_and_encodes_the_query() {
+        let res = AppError::LoginRequired {
+            next: "/orders?page=2&x=a b".into(),
+        }
+        .error_response();
+        assert_eq!(
+            res.headers().get(header::LOCATION).unwrap(),
+            "/login?next=/orders%3Fpage%3D2%26x%3Da%20b"
+        );
+    }
+
+    #[test]
+    fn waits_are_said_in_words() {
+        assert_eq!(wait_phrase(1), "1 second");
+        assert_eq!(wait_phrase(61), "2 minutes");
+    }
+}

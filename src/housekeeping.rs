@@ -1,0 +1,49 @@
+//! Housekeeping off the request path: a task started with the application
+//! that, every `HOUSEKEEPING_INTERVAL`, deletes what no request can need
+//! any more: rows of sessions that ended more than a day ago, and throttle
+//! counters whose window has long passed. Several instances may each run
+//! it; the deletes are idempotent.
+
+use std::time::Duration;
+
+use actix_web::web;
+
+use crate::{
+    auth::throttle,
+    error::Result,
+    repo::{rate_limit, sessions},
+    state::AppState,
+};
+
+/// What one round deleted.
+#[derive(Debug, Default, PartialEq, Eq)]
+pub struct Swept {
+    pub sessions: u64,
+    pub counters: u64,
+}
+
+/// One round, now.
+pub async fn sweep(app: &AppState) -> Result<Swept> {
+    let now = app.clock.now();
+    Ok(Swept {
+        sessions: sessions::prune(&app.pool, now - 86_400).await?,
+        counters: rate_limit::prune(&app.pool, throttle::oldest_needed(app, now)).await?,
+    })
+}
+
+/// Runs `sweep` every `every`, from now until the task is aborted. A failed
+/// round (the database is down) is logged and tried again next time.
+pub fn spawn(app: web::Data<AppState>, every: Duration) -> tokio::task::JoinHandle<()> {
+    tokio::spawn(async move {
+        let mut ticks = tokio::time::interval(every);
+        ticks.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+        loop {
+            ticks.tick().await;
+            match sweep(&app).await {
+                Ok(swept) if swept != Swept::default() => tracing::info!(?swept, "housekeeping"),
+                Ok(_) => {}
+                Err(err) => tracing::warn!(error = %err, "housekeeping failed; will retry"),
+            }
+        }
+    })
+}

@@ -1,0 +1,88 @@
+//! The static files (`static/`: stylesheet, icons, product pictures),
+//! embedded in the binary at build time, so a release binary copied to
+//! another machine serves them with no source tree around.
+//!
+//! Each file is served with an `ETag` (a digest of its content) and a
+//! `Last-Modified`, so browsers revalidate cheaply. Pages link them through
+//! the `asset` template filter, which appends `?v=<digest>`: a URL whose
+//! content can never change, cached for a year; a new version of the file
+//! is a new URL.
+
+use std::borrow::Cow;
+
+use actix_web::{
+    http::header::{self, HttpDate},
+    web::{self, Bytes},
+    HttpRequest, HttpResponse,
+};
+use rust_embed::RustEmbed;
+
+use crate::error::AppError;
+
+#[derive(RustEmbed)]
+#[folder = "static/"]
+struct Static;
+
+/// Where the files are served.
+pub const PREFIX: &str = "/static/";
+
+/// `/static/css/app.css` -> `/static/css/app.css?v=3f9a1c0b2d4e`; a path
+/// that names no embedded file is left as it is.
+pub fn versioned(url: &str) -> String {
+    let digest = url
+        .strip_prefix(PREFIX)
+        .and_then(Static::get)
+        .map(|file| version(&file.metadata.sha256_hash()));
+    match digest {
+        Some(v) => format!("{url}?v={v}"),
+        None => url.to_string(),
+    }
+}
+
+fn version(sha256: &[u8; 32]) -> String {
+    sha256[..6].iter().map(|b| format!("{b:02x}")).collect()
+}
+
+/// `GET /static/{path}`.
+pub async fn serve(req: HttpRequest, path: web::Path<String>) -> Result<HttpResponse, AppError> {
+    let file = Static::get(&path).ok_or(AppError::NotFound)?;
+    let version = version(&file.metadata.sha256_hash());
+    let etag = header::EntityTag::new_strong(version.clone());
+    // A URL carrying the current version never changes; any other is
+    // revalidated (a cheap 304) every time.
+    let asked = web::Query::<Vec<(String, String)>>::from_query(req.query_string())
+        .map(|q| q.0)
+        .unwrap_or_default();
+    let pinned = asked.iter().any(|(k, v)| k == "v" && *v == version);
+    let cache = if pinned {
+        "public, max-age=31536000, immutable"
+    } else {
+        "public, no-cache"
+    };
+
+    let matches = req
+        .headers()
+        .get(header::IF_NONE_MATCH)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.split(',').any(|tag| tag.trim() == etag.to_string()));
+    let mut response = if matches {
+        HttpResponse::NotModified()
+    } else {
+        HttpResponse::Ok()
+    };
+    response
+        .insert_header((header::ETAG, etag))
+        .insert_header((header::CACHE_CONTROL, cache));
+    if let Some(modified) = file.metadata.last_modified() {
+        let at = std::time::UNIX_EPOCH + std::time::Duration::from_secs(modified);
+        response.insert_header((header::LAST_MODIFIED, HttpDate::from(at)));
+    }
+    if matches {
+        return Ok(response.finish());
+    }
+    let body = match file.data {
+        Cow::Borrowed(bytes) => Bytes::from_static(bytes),
+        Cow::Owned(bytes) => Bytes::from(bytes),
+    };
+    Ok(response.content_type(file.metadata.mimetype()).body(body))
+}

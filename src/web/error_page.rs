@@ -1,0 +1,127 @@
+//! Error pages. Every error response without a body of its own (an
+//! `AppError`, actix's own 4xx, a 500) becomes a page of the shop: the
+//! layout with the visitor's own navigation and theme, the sentence the
+//! error chose (`error::ErrorMessage`) or the status's default, and for a
+//! 500 the request id to quote to support.
+//!
+//! The renderer runs inside the session middleware (`startup`), while the
+//! session is still readable and writable, and it resolves the visitor
+//! itself when the request failed before anything did (a malformed query
+//! string is refused before the handler's other extractors finish).
+
+use actix_web::{
+    body::{EitherBody, MessageBody},
+    dev::ServiceResponse,
+    http::{header, StatusCode},
+    middleware::ErrorHandlerResponse,
+    FromRequest, HttpMessage, HttpResponse,
+};
+use askama::Template;
+use tracing_actix_web::RequestId;
+
+use crate::{
+    error::ErrorMessage,
+    web::{
+        extract::Visitor,
+        page::{filters, Layout},
+    },
+};
+
+#[derive(Template)]
+#[template(path = "error.html")]
+struct ErrorPage {
+    layout: Layout,
+    status: u16,
+    title: &'static str,
+    message: String,
+    request_id: Option<String>,
+}
+
+/// The `ErrorHandlers` default handler (`startup`).
+pub fn render<B: MessageBody + 'static>(
+    res: ServiceResponse<B>,
+) -> actix_web::Result<ErrorHandlerResponse<B>> {
+    // Pages rendered by handlers (422 forms), deliberate JSON answers
+    // (/healthz) and redirects (login required) stay as they are.
+    let has_own_body = res
+        .headers()
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| !v.starts_with("text/plain"));
+    if has_own_body || res.status().is_redirection() {
+        return Ok(ErrorHandlerResponse::Response(res.map_into_left_body()));
+    }
+    Ok(ErrorHandlerResponse::Future(Box::pin(page_for(res))))
+}
+
+async fn page_for<B: MessageBody + 'static>(
+    res: ServiceResponse<B>,
+) -> actix_web::Result<ServiceResponse<EitherBody<B>>> {
+    let status = res.status();
+    let request = res.request().clone();
+    let message = res
+        .response()
+        .extensions()
+        .get::<ErrorMessage>()
+        .map_or_else(|| default_message(status).to_string(), |m| m.0.clone());
+    // The visitor as resolved at the start of the request (a handler that
+    // failed after changing the cart shows the count from before), or now.
+    let layout = match Visitor::extract(&request).await {
+        Ok(visitor) => visitor.layout_keeping_flash(),
+        Err(_) => Layout::bare(),
+    };
+    let request_id = (status == StatusCode::INTERNAL_SERVER_ERROR)
+        .then(|| {
+            request
+                .extensions()
+                .get::<RequestId>()
+                .map(|id| id.to_string())
+        })
+        .flatten();
+    let page = ErrorPage {
+        layout,
+        status: status.as_u16(),
+        title: title(status),
+        message,
+        request_id,
+    };
+    let body = page
+        .render()
+        .unwrap_or_else(|_| format!("{} {}", status.as_u16(), title(status)));
+    let mut response = HttpResponse::build(status)
+        .content_type("text/html; charset=utf-8")
+        .body(body);
+    // Keep headers set by inner layers (Retry-After, Allow...).
+    for (name, value) in res.headers() {
+        if name != header::CONTENT_TYPE && name != header::CONTENT_LENGTH {
+            response.headers_mut().append(name.clone(), value.clone());
+        }
+    }
+    let (req, _) = res.into_parts();
+    Ok(ServiceResponse::new(req, response.map_into_boxed_body()).map_into_right_body())
+}
+
+fn default_message(status: StatusCode) -> &'static str {
+    match status.as_u16() {
+        404 => "There is nothing here. The link may be old, or the address mistyped.",
+        405 => "This page cannot be used that way.",
+        413 => "What you sent is too large. Forms here take at most 64 KiB.",
+        500 => "Something went wrong on our side. It has been logged; please try again.",
+        s if s < 500 => "The request could not be understood.",
+        _ => "The shop cannot answer right now. Please try again shortly.",
+    }
+}
+
+fn title(status: StatusCode) -> &'static str {
+    match status.as_u16() {
+        400 => "Bad request",
+        403 => "Forbidden",
+        404 => "Page not found",
+        405 => "Not allowed",
+        413 => "Too large",
+        422 => "Cannot use that",
+        429 => "Slow down",
+        500 => "Server error",
+        _ => status.canonical_reason().unwrap_or("Error"),
+    }
+}

@@ -1,0 +1,204 @@
+//! Extractors: who is asking. `Visitor` is anyone, maybe logged in;
+//! `CurrentUser` requires a login; `ClientInfo` is the client's address and
+//! browser; `AppSession` is the typed session alone.
+//!
+//! A request resolves its visitor once (`auth::check_session`, one query
+//! for a login) and keeps it in the request, so the CSRF check, the
+//! handler and the error page all see the same visitor.
+
+use std::future::{ready, Ready};
+
+use actix_web::{
+    dev::Payload,
+    http::{header, Method},
+    web, FromRequest, HttpMessage, HttpRequest,
+};
+use futures_util::future::LocalBoxFuture;
+
+use crate::{
+    auth::{self, LoggedIn},
+    cart::CartOwner,
+    client::{self, ClientInfo},
+    error::AppError,
+    prefs::Preferences,
+    session::AppSession,
+    state::AppState,
+    web::page::Layout,
+};
+
+/// The application state of a request (registered in `startup`).
+pub fn app_state(req: &HttpRequest) -> web::Data<AppState> {
+    req.app_data::<web::Data<AppState>>()
+        .expect("AppState is registered in startup")
+        .clone()
+}
+
+impl FromRequest for AppSession {
+    type Error = AppError;
+    type Future = Ready<Result<Self, AppError>>;
+
+    fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
+        ready(Ok(AppSession::of(req, app_state(req).clock.now())))
+    }
+}
+
+/// Anyone: the typed session and, when logged in, the user.
+#[derive(Clone)]
+pub struct Visitor {
+    pub session: AppSession,
+    pub user: Option<LoggedIn>,
+    /// The request path with its query, for `next=` and the theme toggle.
+    pub path: String,
+}
+
+impl Visitor {
+    pub fn user_id(&self) -> Option<i64> {
+        self.user.as_ref().map(|me| me.user.id)
+    }
+
+    /// The preferences in force: the account's, or the guest's over the
+    /// defaults.
+    pub fn preferences(&self) -> Preferences {
+        match &self.user {
+            Some(me) => me.user.preferences(),
+            None => self.session.read(|s| s.prefs.over(Preferences::default())),
+        }
+    }
+
+    /// This visitor's cart, wherever it lives.
+    pub fn cart(&self) -> CartOwner<'_> {
+        match self.user_id() {
+            Some(user_id) => CartOwner::User(user_id),
+            None => CartOwner::Guest(&self.session),
+        }
+    }
+
+    pub fn cart_count(&self) -> i64 {
+        match &self.user {
+            Some(me) => me.cart_count,
+            None => self.session.read(|s| s.guest_cart_count()),
+        }
+    }
+
+    /// The shared context of `base.html`. Takes the flash message.
+    pub fn layout(&self) -> Layout {
+        Layout {
+            flash: self.session.take_flash(),
+            ..self.layout_keeping_flash()
+        }
+    }
+
+    /// The layout without touching the flash message (error pages: the
+    /// message waits for the next real page).
+    pub fn layout_keeping_flash(&self) -> Layout {
+        Layout {
+            user_name: self.user.as_ref().map(|me| me.user.display_name.clone()),
+            theme: self.preferences().theme,
+            cart_count: self.cart_count(),
+            flash: None,
+            csrf_token: self.session.csrf_token(),
+            path: self.path.clone(),
+        }
+    }
+}
+
+impl FromRequest for Visitor {
+    type Error = AppError;
+    type Future = LocalBoxFuture<'static, Result<Self, AppError>>;
+
+    fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
+        let req = req.clone();
+        Box::pin(async move {
+            if let Some(visitor) = req.extensions().get::<Visitor>() {
+                return Ok(visitor.clone());
+            }
+            let app = app_state(&req);
+            let session = AppSession::of(&req, app.clock.now());
+            let user = auth::check_session(&app, &session).await?;
+            let visitor = Visitor {
+                session,
+                user,
+                path: page_path(&req),
+            };
+            req.extensions_mut().insert(visitor.clone());
+            Ok(visitor)
+        })
+    }
+}
+
+/// The page the visitor is looking at: the URL of a GET; for a form that
+/// is re-rendered after a POST, the page the form was on (from `Referer`),
+/// since the POST's own URL may have no page to come back to.
+fn page_path(req: &HttpRequest) -> String {
+    if req.method() == Method::GET {
+        return match req.query_string() {
+            "" => req.path().to_string(),
+            q => format!("{}?{q}", req.path()),
+        };
+    }
+    req.headers()
+        .get(header::REFERER)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|url| url.split_once("://"))
+        .and_then(|(_, rest)| rest.find('/').map(|i| rest[i..].to_string()))
+        .unwrap_or_else(|| "/".into())
+}
+
+/// A logged-in visitor; anyone else is sent to `/login?next=<this page>`.
+#[derive(Clone)]
+pub struct CurrentUser {
+    pub visitor: Visitor,
+    pub me: LoggedIn,
+}
+
+impl CurrentUser {
+    pub fn id(&self) -> i64 {
+        self.me.user.id
+    }
+
+    pub fn session(&self) -> &AppSession {
+        &self.visitor.session
+    }
+}
+
+impl FromRequest for CurrentUser {
+    type Error = AppError;
+    type Future = LocalBoxFuture<'static, Result<Self, AppError>>;
+
+    fn from_request(req: &HttpRequest, payload: &mut Payload) -> Self::Future {
+        let visitor = Visitor::from_request(req, payload);
+        let method_is_get = req.method() == Method::GET;
+        Box::pin(async move {
+            let visitor = visitor.await?;
+            match visitor.user.clone() {
+                Some(me) => Ok(CurrentUser { visitor, me }),
+                None => Err(AppError::LoginRequired {
+                    // A form cannot be replayed after login; its page can.
+                    next: if method_is_get {
+                        visitor.path.clone()
+                    } else {
+                        "/".into()
+                    },
+                }),
+            }
+        })
+    }
+}
+
+impl FromRequest for ClientInfo {
+    type Error = AppError;
+    type Future = Ready<Result<Self, AppError>>;
+
+    fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
+        let header = |name| req.headers().get(name).and_then(|v| v.to_str().ok());
+        let ip = client::client_ip(
+            req.peer_addr().map(|a| a.ip()),
+            header(header::HeaderName::from_static("x-forwarded-for")),
+            app_state(req).settings.trusted_proxy,
+        );
+        ready(Ok(ClientInfo::new(
+            ip,
+            header(header::USER_AGENT).unwrap_or(""),
+        )))
+    }
+}

@@ -1,0 +1,54 @@
+//! `Form<T>`: a url-encoded form read into `T`, where a field that is
+//! missing or of the wrong kind is a 422 page that says which, instead of
+//! actix's plain-text 400. (The CSRF token was checked before any handler
+//! runs, by `web::csrf`.)
+
+use std::ops::Deref;
+
+use actix_web::{dev::Payload, web::Bytes, FromRequest, HttpRequest};
+use futures_util::future::LocalBoxFuture;
+use serde::de::DeserializeOwned;
+
+use crate::error::AppError;
+
+pub struct Form<T>(pub T);
+
+impl<T> Form<T> {
+    pub fn into_inner(self) -> T {
+        self.0
+    }
+}
+
+impl<T> Deref for Form<T> {
+    type Target = T;
+    fn deref(&self) -> &T {
+        &self.0
+    }
+}
+
+impl<T: DeserializeOwned + 'static> FromRequest for Form<T> {
+    type Error = AppError;
+    type Future = LocalBoxFuture<'static, Result<Self, AppError>>;
+
+    fn from_request(req: &HttpRequest, payload: &mut Payload) -> Self::Future {
+        let body = Bytes::from_request(req, payload);
+        Box::pin(async move {
+            let body = body
+                .await
+                .map_err(|_| AppError::BadRequest("The form could not be read.".into()))?;
+            serde_urlencoded::from_bytes(&body)
+                .map(Form)
+                .map_err(|e| AppError::Unprocessable(form_error_message(&e.to_string())))
+        })
+    }
+}
+
+/// "missing field `quantity`" -> a sentence a user can act on.
+fn form_error_message(serde_message: &str) -> String {
+    match serde_message.split('`').nth(1) {
+        Some(field) if serde_message.starts_with("missing field") => {
+            format!("The form is missing the field \u{201c}{field}\u{201d}.")
+        }
+        _ => "The form could not be read: a field has a value of the wrong kind.".into(),
+    }
+}

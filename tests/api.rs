@@ -1,0 +1,14 @@
+//! The HTTP suite: one binary (one link step), one module per feature in
+//! `tests/api/`. Every test starts the real app on its own port and
+//! database and talks to it like a browser (`tests/common`).
+
+pub mod common;
+
+mod api {
+    mod auth;
+    mod cart;
+    mod checkout;
+    mod profile;
+    mod security;
+    mod sessions;
+}

@@ -1,0 +1,119 @@
+//! An HTML page as a test reads it: through a real HTML parser, by CSS
+//! selector, the way a user reads a page by what is on it.
+
+use std::ops::Deref;
+
+use reqwest::StatusCode;
+use scraper::{Html, Selector};
+
+#[derive(Clone, Debug)]
+pub struct Page {
+    pub status: StatusCode,
+    pub html: String,
+}
+
+/// The raw HTML, for the odd `contains` on markup itself.
+impl Deref for Page {
+    type Target = str;
+    fn deref(&self) -> &str {
+        &self.html
+    }
+}
+
+/// What a failed assertion prints: the status and what the page says.
+impl std::fmt::Display for Page {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "[{}] {}", self.status, self.text())
+    }
+}
+
+fn selector(css: &str) -> Selector {
+    Selector::parse(css).unwrap_or_else(|e| panic!("bad selector `{css}`: {e:?}"))
+}
+
+impl Page {
+    pub fn new(status: StatusCode, html: String) -> Page {
+        Page { status, html }
+    }
+
+    pub async fn from_response(res: reqwest::Response) -> Page {
+        let status = res.status();
+        Page::new(status, res.text().await.expect("a body"))
+    }
+
+    /// The text of every element matching `css`, whitespace collapsed.
+    pub fn texts(&self, css: &str) -> Vec<String> {
+        let doc = Html::parse_document(&self.html);
+        doc.select(&selector(css))
+            .map(|el| el.text().collect::<Vec<_>>().join(" "))
+            .map(|text| text.split_whitespace().collect::<Vec<_>>().join(" "))
+            .collect()
+    }
+
+    /// The text of the first element matching `css`.
+    pub fn text_of(&self, css: &str) -> Option<String> {
+        self.texts(css).into_iter().next()
+    }
+
+    /// What the page says: the text of `<main>`, whitespace collapsed.
+    pub fn text(&self) -> String {
+        self.text_of("main").unwrap_or_default()
+    }
+
+    /// Whether the page says `words` (in `<main>`, as text, not markup).
+    pub fn says(&self, words: &str) -> bool {
+        self.text().contains(words)
+    }
+
+    /// Attribute `attr` of the first element matching `css`.
+    pub fn attr(&self, css: &str, attr: &str) -> Option<String> {
+        let doc = Html::parse_document(&self.html);
+        let el = doc.select(&selector(css)).next()?;
+        el.value().attr(attr).map(str::to_string)
+    }
+
+    /// How many elements match `css`.
+    pub fn count(&self, css: &str) -> usize {
+        Html::parse_document(&self.html)
+            .select(&selector(css))
+            .count()
+    }
+
+    /// The value of the first form field named `name`.
+    pub fn field(&self, name: &str) -> Option<String> {
+        self.attr(&format!("[name=\"{name}\"]"), "value")
+    }
+
+    /// The page's CSRF token (every form carries the same one).
+    pub fn csrf_token(&self) -> Option<String> {
+        self.field("csrf_token").filter(|t| !t.is_empty())
+    }
+
+    /// The flash banner's text.
+    pub fn flash(&self) -> Option<String> {
+        self.text_of(".flash")
+    }
+
+    /// The nav's name of the logged-in user.
+    pub fn signed_in_as(&self) -> Option<String> {
+        self.text_of("nav a.user")
+    }
+
+    /// The number on the nav's cart badge.
+    pub fn cart_count(&self) -> i64 {
+        let badge = self
+            .text_of("[data-testid=cart-count]")
+            .expect("a cart badge in the nav");
+        badge.parse().expect("a number on the cart badge")
+    }
+
+    /// `<html data-theme>`.
+    pub fn theme(&self) -> String {
+        self.attr("html", "data-theme").expect("data-theme")
+    }
+
+    /// Whether the page has a form that posts to `action`.
+    pub fn has_form(&self, action: &str) -> bool {
+        self.count(&format!("form[action=\"{action}\"]")) > 0
+    }
+}
