@@ -1,17 +1,19 @@
 //! Random values and the types that carry them: session ids, CSRF tokens,
 //! public session handles and row ids. All come from the operating system's
-//! CSPRNG (`rand::rngs::OsRng`).
+//! CSPRNG (`rand::rngs::SysRng`).
 
 use std::fmt;
 
 use base64::{engine::general_purpose::URL_SAFE_NO_PAD, Engine};
 use blake2::{Blake2s256, Digest};
-use rand::{rngs::OsRng, Rng, RngCore};
+use rand::{rand_core::UnwrapErr, rngs::SysRng, RngExt, TryRng};
 use serde::{Deserialize, Serialize};
 
 pub fn random_bytes<const N: usize>() -> [u8; N] {
     let mut bytes = [0u8; N];
-    OsRng.fill_bytes(&mut bytes);
+    SysRng
+        .try_fill_bytes(&mut bytes)
+        .expect("the operating system's RNG works");
     bytes
 }
 
@@ -29,7 +31,8 @@ pub fn token256() -> String {
 /// 2^53, so it is portable (no AUTOINCREMENT vs IDENTITY), fits JavaScript
 /// numbers, and an order number says nothing about other orders.
 pub fn row_id() -> i64 {
-    OsRng.gen_range(1..(1i64 << 53))
+    // `UnwrapErr`: the OS generator is fallible; failing is not an option.
+    UnwrapErr(SysRng).random_range(1..(1i64 << 53))
 }
 
 /// The secret id of a session: 128 random bits, new at every login. It

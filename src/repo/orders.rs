@@ -1,6 +1,6 @@
 //! Orders: what was bought, at the names and prices of that moment.
 
-use sqlx::{Any, Executor, FromRow};
+use sqlx::{Any, AssertSqlSafe, Executor, FromRow};
 
 use crate::db::Pool;
 
@@ -73,9 +73,9 @@ pub async fn list(
     db: impl Executor<'_, Database = Any>,
     user_id: i64,
 ) -> sqlx::Result<Vec<OrderSummary>> {
-    sqlx::query_as(&format!(
+    sqlx::query_as(AssertSqlSafe(format!(
         "{SUMMARY} WHERE o.user_id = $1 ORDER BY o.created_at DESC, o.id"
-    ))
+    )))
     .bind(user_id)
     .fetch_all(db)
     .await
@@ -94,12 +94,13 @@ pub async fn find(
     user_id: i64,
     order_id: i64,
 ) -> sqlx::Result<Option<(OrderSummary, Vec<OrderItem>)>> {
-    let order: Option<OrderSummary> =
-        sqlx::query_as(&format!("{SUMMARY} WHERE o.id = $1 AND o.user_id = $2"))
-            .bind(order_id)
-            .bind(user_id)
-            .fetch_optional(pool)
-            .await?;
+    let order: Option<OrderSummary> = sqlx::query_as(AssertSqlSafe(format!(
+        "{SUMMARY} WHERE o.id = $1 AND o.user_id = $2"
+    )))
+    .bind(order_id)
+    .bind(user_id)
+    .fetch_optional(pool)
+    .await?;
     let Some(order) = order else { return Ok(None) };
     let items = sqlx::query_as(
         "SELECT product_id, product_name, unit_price_cents, quantity

@@ -1,6 +1,6 @@
 //! The catalog, and the stock a checkout takes.
 
-use sqlx::{any::AnyRow, Any, Executor, FromRow, Row};
+use sqlx::{any::AnyRow, Any, AssertSqlSafe, Executor, FromRow, Row};
 
 use crate::db::flag;
 
@@ -75,9 +75,9 @@ impl Sort {
 }
 
 pub async fn featured(db: impl Executor<'_, Database = Any>) -> sqlx::Result<Vec<Product>> {
-    sqlx::query_as(&format!(
+    sqlx::query_as(AssertSqlSafe(format!(
         "SELECT {COLUMNS} FROM products WHERE featured = 1 AND active = 1 ORDER BY name"
-    ))
+    )))
     .fetch_all(db)
     .await
 }
@@ -94,10 +94,10 @@ pub async fn page(
     limit: i64,
     offset: i64,
 ) -> sqlx::Result<Vec<Product>> {
-    sqlx::query_as(&format!(
+    sqlx::query_as(AssertSqlSafe(format!(
         "SELECT {COLUMNS} FROM products WHERE active = 1 ORDER BY {} LIMIT $1 OFFSET $2",
         sort.order_by()
-    ))
+    )))
     .bind(limit)
     .bind(offset)
     .fetch_all(db)
@@ -108,9 +108,9 @@ pub async fn by_slug(
     db: impl Executor<'_, Database = Any>,
     slug: &str,
 ) -> sqlx::Result<Option<Product>> {
-    sqlx::query_as(&format!(
+    sqlx::query_as(AssertSqlSafe(format!(
         "SELECT {COLUMNS} FROM products WHERE slug = $1 AND active = 1"
-    ))
+    )))
     .bind(slug)
     .fetch_optional(db)
     .await
@@ -121,10 +121,12 @@ pub async fn by_id(
     db: impl Executor<'_, Database = Any>,
     id: i64,
 ) -> sqlx::Result<Option<Product>> {
-    sqlx::query_as(&format!("SELECT {COLUMNS} FROM products WHERE id = $1"))
-        .bind(id)
-        .fetch_optional(db)
-        .await
+    sqlx::query_as(AssertSqlSafe(format!(
+        "SELECT {COLUMNS} FROM products WHERE id = $1"
+    )))
+    .bind(id)
+    .fetch_optional(db)
+    .await
 }
 
 /// The products with these ids, in one query.
@@ -140,7 +142,7 @@ pub async fn by_ids(
         "SELECT {COLUMNS} FROM products WHERE id IN ({})",
         placeholders.join(", ")
     );
-    let mut query = sqlx::query_as(&sql);
+    let mut query = sqlx::query_as(AssertSqlSafe(sql));
     for id in ids {
         query = query.bind(*id);
     }

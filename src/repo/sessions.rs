@@ -2,7 +2,7 @@
 //! The secret `id` is the one the cookie carries; `handle` is the public
 //! name pages and URLs use.
 
-use sqlx::{any::AnyRow, Any, Executor, FromRow, Row};
+use sqlx::{any::AnyRow, Any, AssertSqlSafe, Executor, FromRow, Row};
 
 use crate::{
     db::flag,
@@ -72,14 +72,14 @@ pub async fn with_user(
     id: &SessionId,
     user_id: i64,
 ) -> sqlx::Result<Option<SessionWithUser>> {
-    sqlx::query_as(&format!(
+    sqlx::query_as(AssertSqlSafe(format!(
         "SELECT {}, s.handle, s.last_seen_at, s.expires_at, s.remember_me, s.revoked_at,
                 (SELECT CAST(COALESCE(SUM(c.quantity), 0) AS BIGINT)
                    FROM cart_items c WHERE c.user_id = u.id) AS cart_count
            FROM sessions s JOIN users u ON u.id = s.user_id
           WHERE s.id = $1 AND s.user_id = $2",
         users::COLUMNS
-    ))
+    )))
     .bind(id.expose())
     .bind(user_id)
     .fetch_optional(db)

@@ -4,6 +4,7 @@
 
 use actix_web::{http::StatusCode, HttpResponse};
 use askama::Template;
+use time::{macros::format_description, OffsetDateTime};
 
 use crate::{error::Result, prefs::Theme, session::Flash};
 
@@ -78,12 +79,40 @@ pub fn clear_site_data(mut response: HttpResponse) -> HttpResponse {
     response
 }
 
-/// Template filters: `{{ price|money }}`, `{{ at|datetime }}`,
-/// `{{ "/static/css/app.css"|asset }}`. Templates import them with
+/// 1234 cents -> "€12.34".
+pub fn money(cents: i64) -> String {
+    let sign = if cents < 0 { "-" } else { "" };
+    let cents = cents.abs();
+    format!("{sign}€{}.{:02}", cents / 100, cents % 100)
+}
+
+/// Unix seconds -> "2026-11-26 18:31 UTC".
+pub fn datetime(at: i64) -> String {
+    let format = format_description!("[year]-[month]-[day] [hour]:[minute] UTC");
+    OffsetDateTime::from_unix_timestamp(at)
+        .ok()
+        .and_then(|t| t.format(format).ok())
+        .unwrap_or_else(|| "-".into())
+}
+
+/// A duration in seconds -> "29 min", "11 h 58 min", "2 d 3 h".
+pub fn duration(seconds: i64) -> String {
+    let s = seconds.max(0);
+    let (d, h, m) = (s / 86_400, s % 86_400 / 3600, s % 3600 / 60);
+    match (d, h, m) {
+        (0, 0, 0) => format!("{s} s"),
+        (0, 0, m) => format!("{m} min"),
+        (0, h, m) => format!("{h} h {m} min"),
+        (d, h, _) => format!("{d} d {h} h"),
+    }
+}
+
+/// The template filters, over the functions above: `{{ price|money }}`,
+/// `{{ at|datetime }}`, `{{ seconds|duration }}`, and
+/// `{{ "/static/css/app.css"|asset }}` (the URL with its content's version,
+/// see `web::assets`). Templates find them through
 /// `use crate::web::page::filters;` in their module.
 pub mod filters {
-    use time::{macros::format_description, OffsetDateTime};
-
     /// An integer however many references deep askama hands it over.
     pub trait Int {
         fn int(&self) -> i64;
@@ -101,39 +130,28 @@ pub mod filters {
         }
     }
 
-    /// 1234 cents -> "€12.34".
-    pub fn money(cents: impl Int) -> askama::Result<String> {
+    #[askama::filter_fn]
+    pub fn money(cents: impl Int, _: &dyn askama::Values) -> askama::Result<String> {
         let cents = cents.int();
-        let sign = if cents < 0 { "-" } else { "" };
-        let cents = cents.abs();
-        Ok(format!("{sign}€{}.{:02}", cents / 100, cents % 100))
+        Ok(super::money(cents))
     }
 
-    /// Unix seconds -> "2026-11-26 18:31 UTC".
-    pub fn datetime(at: impl Int) -> askama::Result<String> {
-        let format = format_description!("[year]-[month]-[day] [hour]:[minute] UTC");
-        Ok(OffsetDateTime::from_unix_timestamp(at.int())
-            .ok()
-            .and_then(|t| t.format(format).ok())
-            .unwrap_or_else(|| "-".into()))
+    #[askama::filter_fn]
+    pub fn datetime(at: impl Int, _: &dyn askama::Values) -> askama::Result<String> {
+        let at = at.int();
+        Ok(super::datetime(at))
     }
 
-    /// A URL under `/static` with its content's version appended, so it
-    /// can be cached for a year (`web::assets`).
-    pub fn asset(path: impl AsRef<str>) -> askama::Result<String> {
-        Ok(crate::web::assets::versioned(path.as_ref()))
+    #[askama::filter_fn]
+    pub fn duration(seconds: impl Int, _: &dyn askama::Values) -> askama::Result<String> {
+        let seconds = seconds.int();
+        Ok(super::duration(seconds))
     }
 
-    /// A duration in seconds -> "29 min", "11 h 58 min", "2 d 3 h".
-    pub fn duration(seconds: impl Int) -> askama::Result<String> {
-        let s = seconds.int().max(0);
-        let (d, h, m) = (s / 86_400, s % 86_400 / 3600, s % 3600 / 60);
-        Ok(match (d, h, m) {
-            (0, 0, 0) => format!("{s} s"),
-            (0, 0, m) => format!("{m} min"),
-            (0, h, m) => format!("{h} h {m} min"),
-            (d, h, _) => format!("{d} d {h} h"),
-        })
+    #[askama::filter_fn]
+    pub fn asset(path: impl AsRef<str>, _: &dyn askama::Values) -> askama::Result<String> {
+        let path = path.as_ref();
+        Ok(crate::web::assets::versioned(path))
     }
 }
 
@@ -143,7 +161,23 @@ mod tests {
 
     #[test]
     fn money_formats_cents() {
-        assert_eq!(filters::money(1234).unwrap(), "€12.34");
-        assert_eq!(filters::money(5).unwrap(), "€0.05");
+        assert_eq!(money(1234), "€12.34");
+        assert_eq!(money(5), "€0.05");
+        assert_eq!(money(-250), "-€2.50");
+    }
+
+    #[test]
+    fn the_filters_render_in_a_template() {
+        #[derive(Template)]
+        #[template(source = "{{ cents|money }} {{ seconds|duration }}", ext = "txt")]
+        struct Sample {
+            cents: i64,
+            seconds: i64,
+        }
+        let sample = Sample {
+            cents: 1234,
+            seconds: 43_080,
+        };
+        assert_eq!(sample.render().unwrap(), "€12.34 11 h 58 min");
     }
 }

@@ -21,7 +21,7 @@ use cookie_jar::{
     clock::Clock, config::Settings, db::Pool, housekeeping, startup::Application, state::AppState,
 };
 use reqwest::{cookie::CookieStore, cookie::Jar, redirect::Policy, StatusCode, Url};
-use sqlx::Connection;
+use sqlx::{AssertSqlSafe, Connection};
 
 pub use page::Page;
 
@@ -45,7 +45,7 @@ async fn fresh_database(dir: &std::path::Path) -> String {
             let mut admin = sqlx::postgres::PgConnection::connect(&format!("{server}/postgres"))
                 .await
                 .expect("TEST_POSTGRES_URL reaches a PostgreSQL server");
-            sqlx::query(&format!("CREATE DATABASE {name}"))
+            sqlx::query(AssertSqlSafe(format!("CREATE DATABASE {name}")))
                 .execute(&mut admin)
                 .await
                 .expect("CREATE DATABASE");
@@ -137,7 +137,7 @@ impl TestApp {
     }
 
     pub async fn sql(&self, statement: &str) {
-        sqlx::query(statement)
+        sqlx::query(AssertSqlSafe(statement))
             .execute(&self.pool)
             .await
             .expect("test SQL runs");
@@ -165,7 +165,7 @@ impl TestApp {
     }
 
     pub async fn scalar(&self, query: &str) -> i64 {
-        sqlx::query_scalar(query)
+        sqlx::query_scalar(AssertSqlSafe(query))
             .fetch_one(&self.pool)
             .await
             .expect("test SQL runs")
