@@ -6,6 +6,7 @@ pub mod common;
 
 mod api {
     mod auth;
+    mod binary;
     mod cart;
     mod checkout;
     mod profile;

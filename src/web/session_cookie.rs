@@ -51,3 +51,20 @@ fn without_lifetime(value: &HeaderValue, name: &str) -> Option<HeaderValue> {
     cookie.unset_expires();
     HeaderValue::from_str(&cookie.to_string()).ok()
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn only_the_session_cookie_loses_its_lifetime() {
+        let header = |s: &str| HeaderValue::from_str(s).unwrap();
+        let session = header("session=abc; Path=/; Max-Age=2592000; HttpOnly");
+        let stripped = without_lifetime(&session, "session").unwrap();
+        assert_eq!(stripped.to_str().unwrap(), "session=abc; HttpOnly; Path=/");
+        let other = header("tracking=xyz; Path=/; Max-Age=600");
+        assert_eq!(without_lifetime(&other, "session"), None);
+        let removal = header("session=; Path=/; Max-Age=0");
+        assert_eq!(without_lifetime(&removal, "session"), None);
+    }
+}

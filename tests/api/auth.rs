@@ -2,7 +2,7 @@
 
 use reqwest::StatusCode;
 
-use crate::common::{location, TestApp, PASSWORD};
+use crate::common::{location, Page, TestApp, PASSWORD};
 
 #[tokio::test]
 async fn a_visitor_registers_logs_out_and_logs_in_again() {
@@ -287,4 +287,118 @@ async fn control_characters_are_refused_not_stored() {
     assert_eq!(res.status(), StatusCode::UNPROCESSABLE_ENTITY);
     browser.page("/products/a%00b", StatusCode::NOT_FOUND).await;
     assert_eq!(app.scalar("SELECT COUNT(*) FROM users").await, 0);
+}
+
+/// Breaks the last step of every login (writing its security event), so a
+/// login fails after the password was right and the other steps ran.
+async fn break_the_event_log(app: &TestApp) {
+    app.sql("ALTER TABLE security_events RENAME TO security_events_gone")
+        .await;
+}
+
+async fn mend_the_event_log(app: &TestApp) {
+    app.sql("ALTER TABLE security_events_gone RENAME TO security_events")
+        .await;
+}
+
+#[tokio::test]
+async fn a_login_that_fails_halfway_leaves_the_guest_as_they_were() {
+    let app = TestApp::spawn().await;
+    app.user("half@example.com").await.logout().await;
+    let guest = app.browser();
+    guest.add_to_cart(1, 2).await;
+    guest
+        .post("/preferences", &[("theme", "dark"), ("back", "/")])
+        .await;
+    let before = guest.cookie().unwrap();
+
+    break_the_event_log(&app).await;
+    let res = guest.login("half@example.com", PASSWORD).await;
+    assert_eq!(res.status(), StatusCode::INTERNAL_SERVER_ERROR);
+    let page = Page::from_response(res).await;
+    assert!(page.says("Something went wrong on our side"), "{page}");
+    assert_eq!(page.signed_in_as(), None, "the error page shows a guest");
+    mend_the_event_log(&app).await;
+
+    // Nothing of the login was written, and the guest has all they had.
+    let live = "SELECT COUNT(*) FROM sessions WHERE revoked_at IS NULL";
+    assert_eq!(app.scalar(live).await, 0);
+    assert_eq!(app.scalar("SELECT COUNT(*) FROM cart_items").await, 0);
+    assert_eq!(
+        app.scalar("SELECT COUNT(*) FROM users WHERE theme = 'dark'")
+            .await,
+        0
+    );
+    assert_eq!(guest.cookie().unwrap(), before, "the same cookie");
+    let home = guest.page("/", StatusCode::OK).await;
+    assert_eq!(home.signed_in_as(), None);
+    assert_eq!((home.cart_count(), home.theme().as_str()), (2, "dark"));
+
+    // Once the database is whole again, the same login works and merges.
+    let res = guest.login("half@example.com", PASSWORD).await;
+    assert_eq!(res.status(), StatusCode::SEE_OTHER);
+    let home = guest.page("/", StatusCode::OK).await;
+    assert_eq!(home.signed_in_as().as_deref(), Some("Tester"));
+    assert_eq!((home.cart_count(), home.theme().as_str()), (2, "dark"));
+}
+
+#[tokio::test]
+async fn a_registration_that_fails_halfway_creates_no_account() {
+    let app = TestApp::spawn().await;
+    let guest = app.browser();
+    guest.add_to_cart(3, 1).await;
+    break_the_event_log(&app).await;
+    let res = guest.register("new@example.com", "New", PASSWORD).await;
+    assert_eq!(res.status(), StatusCode::INTERNAL_SERVER_ERROR);
+    mend_the_event_log(&app).await;
+    assert_eq!(app.scalar("SELECT COUNT(*) FROM users").await, 0);
+    assert_eq!(app.scalar("SELECT COUNT(*) FROM sessions").await, 0);
+    assert_eq!(guest.cart_count().await, 1);
+    let res = guest.register("new@example.com", "New", PASSWORD).await;
+    assert_eq!(
+        res.status(),
+        StatusCode::SEE_OTHER,
+        "the email is still free"
+    );
+}
+
+#[tokio::test]
+async fn a_password_change_that_fails_halfway_changes_nothing() {
+    let app = TestApp::spawn().await;
+    let browser = app.user("pwd@example.com").await;
+    let other = app.browser();
+    other.login("pwd@example.com", PASSWORD).await;
+    browser.page("/profile", StatusCode::OK).await;
+    let cookie = browser.cookie().unwrap();
+    break_the_event_log(&app).await;
+    let new = "a brand new passphrase";
+    let res = browser
+        .post(
+            "/profile/password",
+            &[
+                ("current_password", PASSWORD),
+                ("new_password", new),
+                ("new_password_confirm", new),
+            ],
+        )
+        .await;
+    assert_eq!(res.status(), StatusCode::INTERNAL_SERVER_ERROR);
+    mend_the_event_log(&app).await;
+
+    assert_eq!(
+        browser.cookie().unwrap(),
+        cookie,
+        "this browser keeps its cookie"
+    );
+    assert!(browser.is_logged_in().await);
+    assert!(
+        other.is_logged_in().await,
+        "the other session was not ended"
+    );
+    let res = app.browser().login("pwd@example.com", PASSWORD).await;
+    assert_eq!(
+        res.status(),
+        StatusCode::SEE_OTHER,
+        "the old password still works"
+    );
 }

@@ -2,22 +2,11 @@
 
 use reqwest::StatusCode;
 
-use crate::common::{location, TestApp, PASSWORD};
+use crate::common::{location, Page, TestApp, PASSWORD};
 
 /// Product names on a catalog page, in order.
-fn names(html: &str) -> Vec<String> {
-    html.split("<h3><a href=\"/products/")
-        .skip(1)
-        .map(|s| {
-            s.split('>')
-                .nth(1)
-                .unwrap()
-                .split('<')
-                .next()
-                .unwrap()
-                .to_string()
-        })
-        .collect()
+fn names(page: &Page) -> Vec<String> {
+    page.texts(".product-card h3")
 }
 
 #[tokio::test]
@@ -64,16 +53,10 @@ async fn the_catalog_pages_and_sorts() {
 async fn a_guest_adds_updates_removes_and_clears() {
     let app = TestApp::spawn().await;
     let browser = app.browser();
-    let res = browser
-        .post("/cart/items", &[("product_id", "1"), ("quantity", "2")])
-        .await;
+    let res = browser.add_to_cart(1, 2).await;
     assert_eq!(location(&res), "/cart");
-    browser
-        .post("/cart/items", &[("product_id", "1"), ("quantity", "3")])
-        .await;
-    browser
-        .post("/cart/items", &[("product_id", "4"), ("quantity", "1")])
-        .await;
+    browser.add_to_cart(1, 3).await;
+    browser.add_to_cart(4, 1).await;
     let cart = browser.page("/cart", StatusCode::OK).await;
     assert!(cart.contains("Classic Chocolate Chip") && cart.contains("Snickerdoodle"));
     // 5 x 3.50 + 1 x 2.75
@@ -96,9 +79,7 @@ async fn a_guest_adds_updates_removes_and_clears() {
 async fn bad_cart_input_is_refused_and_changes_nothing() {
     let app = TestApp::spawn().await;
     for browser in [app.browser(), app.user("pat@example.com").await] {
-        browser
-            .post("/cart/items", &[("product_id", "1"), ("quantity", "2")])
-            .await;
+        browser.add_to_cart(1, 2).await;
         let bad: &[(&str, &[(&str, &str)])] = &[
             ("/cart/items", &[("product_id", "1"), ("quantity", "0")]),
             ("/cart/items", &[("product_id", "1"), ("quantity", "100")]),
@@ -122,16 +103,12 @@ async fn bad_cart_input_is_refused_and_changes_nothing() {
         let res = browser.post("/cart/items/999", &[("quantity", "1")]).await;
         assert_eq!(res.status(), StatusCode::NOT_FOUND, "not in the cart");
         // Sold out (id 7) and beyond stock (id 12 has 1) are refused with a message.
-        browser
-            .post("/cart/items", &[("product_id", "7"), ("quantity", "1")])
-            .await;
+        browser.add_to_cart(7, 1).await;
         assert!(browser
             .page("/cart", StatusCode::OK)
             .await
             .contains("sold out"));
-        browser
-            .post("/cart/items", &[("product_id", "12"), ("quantity", "2")])
-            .await;
+        browser.add_to_cart(12, 2).await;
         assert!(browser
             .page("/cart", StatusCode::OK)
             .await
@@ -144,12 +121,8 @@ async fn bad_cart_input_is_refused_and_changes_nothing() {
 async fn a_line_holds_at_most_99_and_a_cart_at_most_50_lines_within_a_small_cookie() {
     let app = TestApp::spawn().await;
     let browser = app.browser();
-    browser
-        .post("/cart/items", &[("product_id", "1"), ("quantity", "99")])
-        .await;
-    let res = browser
-        .post("/cart/items", &[("product_id", "1"), ("quantity", "1")])
-        .await;
+    browser.add_to_cart(1, 99).await;
+    let res = browser.add_to_cart(1, 1).await;
     assert_eq!(res.status(), StatusCode::SEE_OTHER);
     assert!(browser
         .page("/cart", StatusCode::OK)
@@ -162,12 +135,7 @@ async fn a_line_holds_at_most_99_and_a_cart_at_most_50_lines_within_a_small_cook
     // 50 lines of 99 with long ids: the largest guest cart there can be.
     app.add_products(1_000_000..1_000_051).await;
     for id in 1_000_000..1_000_050 {
-        let res = browser
-            .post(
-                "/cart/items",
-                &[("product_id", &id.to_string()), ("quantity", "99")],
-            )
-            .await;
+        let res = browser.add_to_cart(id, 99).await;
         assert_eq!(res.status(), StatusCode::SEE_OTHER);
     }
     assert_eq!(browser.cart_count().await, 50 * 99);
@@ -175,12 +143,7 @@ async fn a_line_holds_at_most_99_and_a_cart_at_most_50_lines_within_a_small_cook
     eprintln!("cookie with 50 lines of 99: {} bytes", cookie.len());
     assert!(cookie.len() < 2500, "the cookie is {} bytes", cookie.len());
 
-    browser
-        .post(
-            "/cart/items",
-            &[("product_id", "1000050"), ("quantity", "1")],
-        )
-        .await;
+    browser.add_to_cart(1000050, 1).await;
     let cart = browser.page("/cart", StatusCode::OK).await;
     assert!(cart.contains("the most it can hold"));
     assert_eq!(browser.cart_count().await, 50 * 99);
@@ -190,24 +153,14 @@ async fn a_line_holds_at_most_99_and_a_cart_at_most_50_lines_within_a_small_cook
 async fn the_guest_cart_merges_into_the_account_once_with_capping() {
     let app = TestApp::spawn().await;
     let account = app.user("quin@example.com").await;
-    account
-        .post("/cart/items", &[("product_id", "1"), ("quantity", "60")])
-        .await;
-    account
-        .post("/cart/items", &[("product_id", "20"), ("quantity", "2")])
-        .await;
+    account.add_to_cart(1, 60).await;
+    account.add_to_cart(20, 2).await;
     account.logout().await;
 
     let browser = app.browser();
-    browser
-        .post("/cart/items", &[("product_id", "1"), ("quantity", "50")])
-        .await;
-    browser
-        .post("/cart/items", &[("product_id", "20"), ("quantity", "3")])
-        .await;
-    browser
-        .post("/cart/items", &[("product_id", "2"), ("quantity", "4")])
-        .await;
+    browser.add_to_cart(1, 50).await;
+    browser.add_to_cart(20, 3).await;
+    browser.add_to_cart(2, 4).await;
     browser.login("quin@example.com", PASSWORD).await;
     let home = browser.page("/", StatusCode::OK).await;
     assert!(
@@ -226,9 +179,7 @@ async fn the_guest_cart_merges_into_the_account_once_with_capping() {
 
     // Registration keeps the guest cart too.
     let newcomer = app.browser();
-    newcomer
-        .post("/cart/items", &[("product_id", "3"), ("quantity", "2")])
-        .await;
+    newcomer.add_to_cart(3, 2).await;
     newcomer.register("rae@example.com", "Rae", PASSWORD).await;
     assert_eq!(newcomer.cart_count().await, 2);
     assert_eq!(
@@ -242,9 +193,7 @@ async fn the_guest_cart_merges_into_the_account_once_with_capping() {
 async fn the_cart_survives_logout_another_browser_and_a_restart() {
     let app = TestApp::spawn().await;
     let browser = app.user("sam@example.com").await;
-    browser
-        .post("/cart/items", &[("product_id", "9"), ("quantity", "2")])
-        .await;
+    browser.add_to_cart(9, 2).await;
     browser.logout().await;
     assert_eq!(
         browser.cart_count().await,
@@ -291,9 +240,7 @@ async fn twenty_parallel_adds_lose_no_update() {
 async fn withdrawn_products_stay_in_the_cart_marked_unavailable() {
     let app = TestApp::spawn().await;
     let browser = app.user("uma@example.com").await;
-    browser
-        .post("/cart/items", &[("product_id", "3"), ("quantity", "1")])
-        .await;
+    browser.add_to_cart(3, 1).await;
     app.sql("UPDATE products SET active = 0 WHERE id = 3").await;
     let cart = browser.page("/cart", StatusCode::OK).await;
     assert!(cart.contains("Oatmeal Raisin Cookie") && cart.contains("no longer sold"));
@@ -303,9 +250,7 @@ async fn withdrawn_products_stay_in_the_cart_marked_unavailable() {
 async fn a_quantity_cannot_be_set_above_the_stock() {
     let app = TestApp::spawn().await;
     for browser in [app.browser(), app.user("ula@example.com").await] {
-        browser
-            .post("/cart/items", &[("product_id", "20"), ("quantity", "1")])
-            .await;
+        browser.add_to_cart(20, 1).await;
         let res = browser.post("/cart/items/20", &[("quantity", "5")]).await;
         assert_eq!(location(&res), "/cart");
         let cart = browser.page("/cart", StatusCode::OK).await;
@@ -322,23 +267,13 @@ async fn the_merge_respects_the_line_limit_and_keeps_the_cookie_small() {
     app.add_products(1_000_000..1_000_060).await;
     let account = app.user("vic@example.com").await;
     for id in 1_000_000..1_000_045 {
-        account
-            .post(
-                "/cart/items",
-                &[("product_id", &id.to_string()), ("quantity", "1")],
-            )
-            .await;
+        account.add_to_cart(id, 1).await;
     }
     account.logout().await;
 
     let browser = app.browser();
     for id in 1_000_010..1_000_060 {
-        browser
-            .post(
-                "/cart/items",
-                &[("product_id", &id.to_string()), ("quantity", "99")],
-            )
-            .await;
+        browser.add_to_cart(id, 99).await;
     }
     let res = browser.login("vic@example.com", PASSWORD).await;
     assert_eq!(res.status(), StatusCode::SEE_OTHER);
@@ -371,4 +306,36 @@ async fn only_lines_in_the_cart_can_be_changed() {
         }
         assert_eq!(browser.cart_count().await, 0, "nothing was created");
     }
+}
+
+#[tokio::test]
+async fn parallel_adds_of_new_products_never_pass_the_50_line_limit() {
+    let app = TestApp::spawn().await;
+    app.add_products(1_000_000..1_000_060).await;
+    let browser = app.user("cap@example.com").await;
+    let user_id = app.scalar("SELECT id FROM users").await;
+    app.sql(&format!(
+        "INSERT INTO cart_items (user_id, product_id, quantity, added_at)
+         SELECT {user_id}, id, 1, 0 FROM products WHERE id >= 1000000 AND id < 1000048"
+    ))
+    .await;
+    let token = browser.csrf_token().await;
+    let ids: Vec<String> = (1_000_048..1_000_060).map(|id| id.to_string()).collect();
+    let adds = ids.iter().map(|id| {
+        let form = [
+            ("product_id", id.as_str()),
+            ("quantity", "1"),
+            ("csrf_token", &token),
+        ];
+        browser
+            .client
+            .post(browser.url("/cart/items"))
+            .form(&form)
+            .send()
+    });
+    for res in futures_util::future::join_all(adds).await {
+        assert_eq!(res.unwrap().status(), StatusCode::SEE_OTHER);
+    }
+    let lines = app.scalar("SELECT COUNT(*) FROM cart_items").await;
+    assert_eq!(lines, 50, "two of the twelve new lines fit");
 }

@@ -8,12 +8,8 @@ use crate::common::{location, TestApp, PASSWORD};
 async fn checkout_creates_an_order_with_snapshot_prices_and_empties_the_cart() {
     let app = TestApp::spawn().await;
     let browser = app.user("val@example.com").await;
-    browser
-        .post("/cart/items", &[("product_id", "5"), ("quantity", "2")])
-        .await;
-    browser
-        .post("/cart/items", &[("product_id", "10"), ("quantity", "3")])
-        .await;
+    browser.add_to_cart(5, 2).await;
+    browser.add_to_cart(10, 3).await;
 
     let res = browser.post("/checkout", &[]).await;
     assert_eq!(res.status(), StatusCode::SEE_OTHER);
@@ -45,9 +41,7 @@ async fn a_guest_is_sent_to_log_in_and_comes_back_to_the_cart() {
     let app = TestApp::spawn().await;
     app.user("wes@example.com").await.logout().await;
     let browser = app.browser();
-    browser
-        .post("/cart/items", &[("product_id", "1"), ("quantity", "1")])
-        .await;
+    browser.add_to_cart(1, 1).await;
     let res = browser.post("/checkout", &[]).await;
     assert_eq!(location(&res), "/login?next=/cart");
     assert_eq!(app.scalar("SELECT COUNT(*) FROM orders").await, 0);
@@ -71,10 +65,8 @@ async fn two_buyers_race_for_the_last_unit_and_exactly_one_wins() {
     let ann = app.user("race1@example.com").await;
     let bob = app.user("race2@example.com").await;
     // Product 12 has one unit left.
-    ann.post("/cart/items", &[("product_id", "12"), ("quantity", "1")])
-        .await;
-    bob.post("/cart/items", &[("product_id", "12"), ("quantity", "1")])
-        .await;
+    ann.add_to_cart(12, 1).await;
+    bob.add_to_cart(12, 1).await;
     let (ta, tb) = (ann.csrf_token().await, bob.csrf_token().await);
 
     let (fa, fb) = ([("csrf_token", ta.as_str())], [("csrf_token", tb.as_str())]);
@@ -107,12 +99,8 @@ async fn two_buyers_race_for_the_last_unit_and_exactly_one_wins() {
 async fn a_failed_checkout_changes_nothing_and_says_which_line() {
     let app = TestApp::spawn().await;
     let browser = app.user("xia@example.com").await;
-    browser
-        .post("/cart/items", &[("product_id", "1"), ("quantity", "2")])
-        .await;
-    browser
-        .post("/cart/items", &[("product_id", "20"), ("quantity", "3")])
-        .await;
+    browser.add_to_cart(1, 2).await;
+    browser.add_to_cart(20, 3).await;
     app.sql("UPDATE products SET stock = 1 WHERE id = 20").await;
 
     let res = browser.post("/checkout", &[]).await;
@@ -134,9 +122,7 @@ async fn a_failed_checkout_changes_nothing_and_says_which_line() {
 async fn other_peoples_orders_are_not_found() {
     let app = TestApp::spawn().await;
     let owner = app.user("yan@example.com").await;
-    owner
-        .post("/cart/items", &[("product_id", "1"), ("quantity", "1")])
-        .await;
+    owner.add_to_cart(1, 1).await;
     let order_path = location(&owner.post("/checkout", &[]).await);
     let other = app.user("zed@example.com").await;
     other.page(&order_path, StatusCode::NOT_FOUND).await;
@@ -168,9 +154,7 @@ async fn an_empty_cart_cannot_be_checked_out() {
 async fn a_double_submitted_checkout_orders_once() {
     let app = TestApp::spawn().await;
     let browser = app.user("bo@example.com").await;
-    browser
-        .post("/cart/items", &[("product_id", "5"), ("quantity", "2")])
-        .await;
+    browser.add_to_cart(5, 2).await;
     let token = browser.csrf_token().await;
     let form = [("csrf_token", token.as_str())];
     let submits = (0..4).map(|_| browser.post_raw("/checkout", &form));
@@ -193,12 +177,7 @@ async fn a_failed_checkout_of_a_big_cart_explains_itself_within_a_cookie() {
     app.add_products(1_000_000..1_000_050).await;
     let browser = app.user("cid@example.com").await;
     for id in 1_000_000..1_000_050 {
-        browser
-            .post(
-                "/cart/items",
-                &[("product_id", &id.to_string()), ("quantity", "9")],
-            )
-            .await;
+        browser.add_to_cart(id, 9).await;
     }
     app.sql("UPDATE products SET stock = 1 WHERE id >= 1000000")
         .await;

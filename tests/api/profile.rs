@@ -256,13 +256,9 @@ async fn someone_elses_session_cannot_be_revoked() {
 async fn deleting_the_account_removes_its_data_and_kills_the_cookie() {
     let app = TestApp::spawn().await;
     let browser = app.user("kai@example.com").await;
-    browser
-        .post("/cart/items", &[("product_id", "1"), ("quantity", "1")])
-        .await;
+    browser.add_to_cart(1, 1).await;
     browser.post("/checkout", &[]).await;
-    browser
-        .post("/cart/items", &[("product_id", "2"), ("quantity", "1")])
-        .await;
+    browser.add_to_cart(2, 1).await;
     let cookie = browser.cookie().unwrap();
 
     let res = browser

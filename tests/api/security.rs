@@ -2,7 +2,7 @@
 
 use reqwest::StatusCode;
 
-use crate::common::{TestApp, PASSWORD};
+use crate::common::{Page, TestApp, PASSWORD};
 
 #[tokio::test]
 async fn a_post_without_or_with_a_wrong_csrf_token_is_refused_and_changes_nothing() {
@@ -209,20 +209,6 @@ async fn a_malformed_form_is_a_422_page() {
     assert!(res.text().await.unwrap().contains("quantity"));
 }
 
-#[test]
-fn production_without_a_session_secret_refuses_to_start() {
-    let out = std::process::Command::new(env!("CARGO_BIN_EXE_cookie-jar"))
-        .env("APP_ENV", "production")
-        .env_remove("SESSION_SECRET")
-        .env("DATABASE_URL", "sqlite://should-not-be-created.db?mode=rwc")
-        .current_dir(std::env::temp_dir())
-        .output()
-        .expect("the binary runs");
-    assert!(!out.status.success());
-    let stderr = String::from_utf8_lossy(&out.stderr);
-    assert!(stderr.contains("SESSION_SECRET is required"), "{stderr}");
-}
-
 #[tokio::test]
 async fn a_server_error_is_a_page_with_a_request_id_and_no_internals() {
     let app = TestApp::spawn().await;
@@ -284,9 +270,7 @@ async fn error_pages_keep_the_visitors_navigation_and_theme() {
 async fn the_forms_on_an_error_page_work() {
     let app = TestApp::spawn().await;
     let guest = app.browser();
-    guest
-        .post("/cart/items", &[("product_id", "1"), ("quantity", "2")])
-        .await;
+    guest.add_to_cart(1, 2).await;
     let html = guest.page("/nope", StatusCode::NOT_FOUND).await;
     assert!(
         html.contains("data-testid=\"cart-count\">2<"),
@@ -340,4 +324,245 @@ async fn a_post_without_a_session_does_not_answer_with_a_cookie() {
     // A page view does start a session (its forms need the token).
     let res = cookieless.get(&app.address).send().await.unwrap();
     assert!(res.headers().get("set-cookie").is_some());
+}
+
+/// The route table with its `{parameters}` filled in with something.
+fn post_paths() -> Vec<String> {
+    cookie_jar::routes::table()
+        .into_iter()
+        .filter(|e| e.method == actix_web::http::Method::POST)
+        .map(|e| {
+            e.path
+                .replace("{product_id}", "1")
+                .replace("{handle}", "some-handle")
+        })
+        .collect()
+}
+
+#[tokio::test]
+async fn every_post_route_of_the_route_table_refuses_a_form_without_its_token() {
+    let app = TestApp::spawn().await;
+    let user = app.user("csrf@example.com").await;
+    user.add_to_cart(1, 1).await;
+    let guest = app.browser();
+    guest.add_to_cart(2, 1).await;
+    let paths = post_paths();
+    for known in ["/login", "/checkout", "/account/delete", "/cart/items/1"] {
+        assert!(paths.iter().any(|p| p == known), "{known} in {paths:?}");
+    }
+    for path in &paths {
+        for (who, browser) in [("guest", &guest), ("user", &user)] {
+            // What a handler would want, all but the token.
+            let form = [
+                ("email", "csrf@example.com"),
+                ("password", PASSWORD),
+                ("current_password", PASSWORD),
+                ("new_password", "another fine password here"),
+                ("new_password_confirm", "another fine password here"),
+                ("password_confirm", PASSWORD),
+                ("display_name", "Changed"),
+                ("theme", "dark"),
+                ("page_size", "6"),
+                ("product_id", "3"),
+                ("quantity", "1"),
+            ];
+            let res = browser.post_raw(path, &form).await;
+            assert_eq!(res.status(), StatusCode::FORBIDDEN, "{who} POST {path}");
+            let token = browser.csrf_token().await;
+            let wrong = [("csrf_token", "x".repeat(token.len()))];
+            let res = browser
+                .client
+                .post(browser.url(path))
+                .form(&wrong)
+                .send()
+                .await;
+            assert_eq!(res.unwrap().status(), StatusCode::FORBIDDEN, "{who} {path}");
+        }
+    }
+    // Nothing changed.
+    let page = user.page("/", StatusCode::OK).await;
+    assert_eq!(page.signed_in_as().as_deref(), Some("Tester"));
+    assert_eq!((page.cart_count(), page.theme().as_str()), (1, "system"));
+    assert_eq!(guest.cart_count().await, 1);
+    assert_eq!(app.scalar("SELECT COUNT(*) FROM users").await, 1);
+    assert_eq!(app.scalar("SELECT COUNT(*) FROM orders").await, 0);
+    let live = "SELECT COUNT(*) FROM sessions WHERE revoked_at IS NULL";
+    assert_eq!(app.scalar(live).await, 1);
+    assert_eq!(
+        user.login("csrf@example.com", PASSWORD).await.status(),
+        StatusCode::SEE_OTHER
+    );
+}
+
+#[tokio::test]
+async fn a_malformed_query_gets_the_shops_400_page_with_the_visitors_navigation() {
+    let app = TestApp::spawn().await;
+    let browser = app.user("query@example.com").await;
+    browser
+        .post("/preferences", &[("theme", "dark"), ("page_size", "12")])
+        .await;
+    for query in [
+        "page=abc",
+        "page=1e3",
+        "page=1&page=2",
+        "page=99999999999999999999999",
+        "sort=name&sort=price",
+    ] {
+        let page = browser.open(&format!("/products?{query}")).await;
+        assert_eq!(page.status, StatusCode::BAD_REQUEST, "{query}");
+        assert!(
+            page.says("This address could not be read"),
+            "{query}: {page}"
+        );
+        for parser_words in [
+            "invalid digit",
+            "duplicate field",
+            "too large",
+            "Query deserialize",
+        ] {
+            assert!(!page.contains(parser_words), "{query}: {parser_words}");
+        }
+        assert_eq!(page.signed_in_as().as_deref(), Some("Tester"), "{query}");
+        assert_eq!(page.theme(), "dark", "{query}");
+    }
+}
+
+#[tokio::test]
+async fn a_refused_form_shows_the_visitors_own_navigation() {
+    let app = TestApp::spawn().await;
+    let browser = app.user("nav@example.com").await;
+    browser
+        .post("/preferences", &[("theme", "dark"), ("page_size", "12")])
+        .await;
+    browser.add_to_cart(1, 3).await;
+    let res = browser
+        .post_raw(
+            "/cart/items",
+            &[
+                ("product_id", "2"),
+                ("quantity", "1"),
+                ("csrf_token", "old"),
+            ],
+        )
+        .await;
+    let page = Page::from_response(res).await;
+    assert_eq!(page.status, StatusCode::FORBIDDEN);
+    assert!(page.says("did not come from this site"));
+    assert_eq!(page.signed_in_as().as_deref(), Some("Tester"));
+    assert_eq!((page.theme().as_str(), page.cart_count()), ("dark", 3));
+}
+
+/// A same-origin form from `https://shop.example`, as a proxy in front of
+/// the app would pass it on: with `X-Forwarded-Host: shop.example`.
+async fn post_through_a_proxy_for_shop_example(app: &TestApp) -> StatusCode {
+    let browser = app.browser();
+    let token = browser.csrf_token().await;
+    let res = browser
+        .client
+        .post(browser.url("/preferences"))
+        .header("Origin", "https://shop.example")
+        .header("X-Forwarded-Host", "shop.example")
+        .form(&[("theme", "dark"), ("csrf_token", token.as_str())])
+        .send()
+        .await
+        .unwrap();
+    res.status()
+}
+
+#[tokio::test]
+async fn a_forwarded_host_is_believed_only_from_the_trusted_proxy() {
+    // A client's own X-Forwarded-Host does not make its Origin ours.
+    let app = TestApp::spawn().await;
+    let status = post_through_a_proxy_for_shop_example(&app).await;
+    assert_eq!(status, StatusCode::FORBIDDEN);
+
+    // From the trusted proxy (here, the loopback peer) it does.
+    let app = TestApp::spawn_with(&[("TRUSTED_PROXY", "127.0.0.1")]).await;
+    let status = post_through_a_proxy_for_shop_example(&app).await;
+    assert_eq!(status, StatusCode::SEE_OTHER);
+}
+
+#[tokio::test]
+async fn with_a_public_origin_only_that_origin_may_post() {
+    let app = TestApp::spawn_with(&[("PUBLIC_ORIGIN", "https://shop.example")]).await;
+    let browser = app.browser();
+    let token = browser.csrf_token().await;
+    let form = [("theme", "dark"), ("csrf_token", token.as_str())];
+    for (origin, expected) in [
+        ("https://shop.example", StatusCode::SEE_OTHER),
+        ("http://shop.example", StatusCode::FORBIDDEN),
+        (app.address.as_str(), StatusCode::FORBIDDEN),
+        ("https://shop.example.evil.example", StatusCode::FORBIDDEN),
+    ] {
+        let res = browser
+            .client
+            .post(browser.url("/preferences"))
+            .header("Origin", origin)
+            .form(&form)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(res.status(), expected, "Origin: {origin}");
+    }
+}
+
+#[tokio::test]
+async fn a_method_a_page_does_not_take_gets_405_with_allow() {
+    let app = TestApp::spawn().await;
+    let browser = app.browser();
+    let res = browser.get("/logout").await;
+    assert_eq!(res.status(), StatusCode::METHOD_NOT_ALLOWED);
+    assert_eq!(res.headers().get("allow").unwrap(), "POST");
+    let page = Page::from_response(res).await;
+    assert!(page.says("cannot be used that way"), "{page}");
+    let res = browser.get("/cart/items").await;
+    assert_eq!(res.headers().get("allow").unwrap(), "POST");
+}
+
+#[tokio::test]
+async fn static_files_are_embedded_versioned_and_revalidated() {
+    let app = TestApp::spawn().await;
+    let browser = app.browser();
+    let home = browser.page("/", StatusCode::OK).await;
+    let css = home.attr("link[rel=stylesheet]", "href").unwrap();
+    assert!(css.starts_with("/static/css/app.css?v="), "{css}");
+
+    let res = browser.get(&css).await;
+    assert_eq!(res.status(), StatusCode::OK);
+    let h = res.headers().clone();
+    assert_eq!(h.get("content-type").unwrap(), "text/css");
+    assert_eq!(
+        h.get("cache-control").unwrap(),
+        "public, max-age=31536000, immutable"
+    );
+    assert!(h.contains_key("last-modified"));
+    let etag = h.get("etag").unwrap().to_str().unwrap().to_string();
+    assert!(res.text().await.unwrap().contains("data-theme"));
+
+    // Without the version, or with an old one: revalidated every time.
+    for path in ["/static/css/app.css", "/static/css/app.css?v=0ld"] {
+        let res = browser.get(path).await;
+        assert_eq!(
+            res.headers().get("cache-control").unwrap(),
+            "public, no-cache"
+        );
+        let again = browser
+            .client
+            .get(browser.url(path))
+            .header("If-None-Match", &etag)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(again.status(), StatusCode::NOT_MODIFIED, "{path}");
+        assert!(again.bytes().await.unwrap().is_empty());
+    }
+    let image = home.attr(".product-card img", "src").unwrap();
+    let res = browser.get(&image).await;
+    assert_eq!(res.headers().get("content-type").unwrap(), "image/svg+xml");
+    browser
+        .page("/static/nope.css", StatusCode::NOT_FOUND)
+        .await;
+    browser
+        .page("/static/../Cargo.toml", StatusCode::NOT_FOUND)
+        .await;
 }

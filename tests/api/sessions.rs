@@ -304,3 +304,21 @@ async fn only_keep_me_signed_in_makes_the_login_cookie_outlive_the_browser() {
         "logout still removes it"
     );
 }
+
+#[tokio::test]
+async fn a_page_view_that_changes_nothing_sends_no_cookie() {
+    let app = TestApp::spawn().await;
+    for browser in [app.browser(), app.user("quiet@example.com").await] {
+        // The first view may note a flash or a fresh session; the next do not.
+        browser.page("/products", StatusCode::OK).await;
+        for path in ["/", "/products", "/cart", "/session"] {
+            let res = browser.get(path).await;
+            assert_eq!(res.status(), StatusCode::OK);
+            assert!(res.headers().get("set-cookie").is_none(), "{path}");
+        }
+        // A minute later, "last seen" is noted once: one new cookie.
+        app.clock.advance(61);
+        assert!(browser.get("/").await.headers().get("set-cookie").is_some());
+        assert!(browser.get("/").await.headers().get("set-cookie").is_none());
+    }
+}
