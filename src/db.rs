@@ -18,6 +18,12 @@ pub type Tx = sqlx::Transaction<'static, sqlx::Any>;
 /// One connection (inside a transaction, usually).
 pub type Conn = AnyConnection;
 
+/// What a repo function runs its statement on: the pool, or a connection
+/// inside a transaction (`&mut *tx`), so the caller decides.
+pub trait Db<'c>: Executor<'c, Database = sqlx::Any> {}
+
+impl<'c, T: Executor<'c, Database = sqlx::Any>> Db<'c> for T {}
+
 pub async fn connect(database_url: &DatabaseUrl) -> anyhow::Result<Pool> {
     install_default_drivers();
     let sqlite = database_url.is_sqlite();

@@ -10,7 +10,7 @@ use crate::{
     auth::{check_password, throttle},
     cart,
     client::ClientInfo,
-    db::{self, Conn},
+    db::{self, Conn, Tx},
     error::Result,
     ids,
     prefs::Preferences,
@@ -51,30 +51,12 @@ pub async fn log_in(
     let Some(user_id) = check.await? else {
         return Ok(Login::Refused);
     };
-    let guest = session.read(SessionState::clone);
-    let now = app.clock.now();
-    let new = SessionState::logged_in(user_id, form.remember_me, now);
-
     let mut tx = db::begin_write(&app.pool).await?;
-    if guest.user_id.is_some() {
+    if session.user_id().is_some() {
         // Logging in over an existing login: that session ends here.
-        sessions::revoke(&mut *tx, &guest.id, now).await?;
+        sessions::revoke(&mut *tx, &session.id(), app.clock.now()).await?;
     }
-    open_session(
-        &mut tx,
-        app,
-        client,
-        user_id,
-        &new,
-        login_deadline(app, &new),
-    )
-    .await?;
-    users::choose_preferences(&mut *tx, user_id, &guest.prefs).await?;
-    let cart_note = cart::merge_guest_cart(&mut tx, user_id, &guest.cart, now).await?;
-    record(&mut tx, user_id, EventKind::LoggedIn, client, now).await?;
-    tx.commit().await?;
-
-    session.start(new);
+    let cart_note = sign_in(tx, app, session, client, user_id, form.remember_me).await?;
     Ok(Login::SignedIn { cart_note })
 }
 
@@ -122,10 +104,8 @@ pub async fn register(
     // Hash before looking at the email, so a taken address is not
     // answered faster than a free one.
     let hash = app.hasher.hash(form.password.to_string()).await?;
-    let guest = session.read(SessionState::clone);
     let now = app.clock.now();
     let user_id = ids::row_id();
-    let new = SessionState::logged_in(user_id, false, now);
 
     let mut tx = db::begin_write(&app.pool).await?;
     let user = NewUser {
@@ -133,7 +113,7 @@ pub async fn register(
         email: &email,
         display_name: &display_name,
         password_hash: &hash,
-        preferences: guest.prefs.over(Preferences::default()),
+        preferences: Preferences::default(),
         created_at: now,
     };
     if let Err(e) = users::insert(&mut *tx, &user).await {
@@ -144,20 +124,7 @@ pub async fn register(
         return Err(e.into());
     }
     record(&mut tx, user_id, EventKind::Registered, client, now).await?;
-    open_session(
-        &mut tx,
-        app,
-        client,
-        user_id,
-        &new,
-        login_deadline(app, &new),
-    )
-    .await?;
-    let cart_note = cart::merge_guest_cart(&mut tx, user_id, &guest.cart, now).await?;
-    record(&mut tx, user_id, EventKind::LoggedIn, client, now).await?;
-    tx.commit().await?;
-
-    session.start(new);
+    let cart_note = sign_in(tx, app, session, client, user_id, false).await?;
     Ok(Ok(Registered {
         display_name,
         cart_note,
@@ -177,6 +144,31 @@ pub async fn log_out(app: &AppState, session: &AppSession, client: &ClientInfo) 
     }
     session.purge();
     Ok(())
+}
+
+/// The end of every login, inside its transaction `tx`: the new session's
+/// row, what the guest brings along (the preferences they chose, their
+/// cart) and the event; then the commit, and only then the new cookie (new
+/// id, new CSRF token). Returns what happened to the guest cart.
+async fn sign_in(
+    mut tx: Tx,
+    app: &AppState,
+    session: &AppSession,
+    client: &ClientInfo,
+    user_id: i64,
+    remember_me: bool,
+) -> Result<Option<String>> {
+    let guest = session.read(SessionState::clone);
+    let now = app.clock.now();
+    let new = SessionState::logged_in(user_id, remember_me, now);
+    let deadline = login_deadline(app, &new);
+    open_session(&mut tx, app, client, user_id, &new, deadline).await?;
+    users::choose_preferences(&mut *tx, user_id, &guest.prefs).await?;
+    let cart_note = cart::merge_guest_cart(&mut tx, user_id, &guest.cart, now).await?;
+    record(&mut tx, user_id, EventKind::LoggedIn, client, now).await?;
+    tx.commit().await?;
+    session.start(new);
+    Ok(cart_note)
 }
 
 /// When a new login ends at the latest: the absolute timeout, or the

@@ -1,7 +1,7 @@
 //! Logged-in users' carts: one row per (user, product), changed only by
 //! single atomic statements so that parallel requests never lose an update.
 
-use sqlx::{Any, Executor};
+use crate::db::Db;
 
 /// Quantity limits of one cart line.
 pub const MAX_QUANTITY: i64 = 99;
@@ -9,10 +9,7 @@ pub const MAX_QUANTITY: i64 = 99;
 pub const MAX_LINES: i64 = 50;
 
 /// (product id, quantity) for each line, oldest first.
-pub async fn lines(
-    db: impl Executor<'_, Database = Any>,
-    user_id: i64,
-) -> sqlx::Result<Vec<(i64, i64)>> {
+pub async fn lines(db: impl Db<'_>, user_id: i64) -> sqlx::Result<Vec<(i64, i64)>> {
     sqlx::query_as(
         "SELECT product_id, quantity FROM cart_items WHERE user_id = $1 ORDER BY added_at, product_id",
     )
@@ -22,11 +19,7 @@ pub async fn lines(
 }
 
 /// The line's quantity, 0 when absent.
-pub async fn quantity(
-    db: impl Executor<'_, Database = Any>,
-    user_id: i64,
-    product_id: i64,
-) -> sqlx::Result<i64> {
+pub async fn quantity(db: impl Db<'_>, user_id: i64, product_id: i64) -> sqlx::Result<i64> {
     let q: Option<i64> = sqlx::query_scalar(
         "SELECT quantity FROM cart_items WHERE user_id = $1 AND product_id = $2",
     )
@@ -38,7 +31,7 @@ pub async fn quantity(
 }
 
 /// How many lines the cart has.
-pub async fn line_count(db: impl Executor<'_, Database = Any>, user_id: i64) -> sqlx::Result<i64> {
+pub async fn line_count(db: impl Db<'_>, user_id: i64) -> sqlx::Result<i64> {
     sqlx::query_scalar("SELECT COUNT(*) FROM cart_items WHERE user_id = $1")
         .bind(user_id)
         .fetch_one(db)
@@ -49,7 +42,7 @@ pub async fn line_count(db: impl Executor<'_, Database = Any>, user_id: i64) -> 
 /// line that is already above it), in one statement: an add racing with
 /// it is not lost. Used by the login merge.
 pub async fn add_capped(
-    db: impl Executor<'_, Database = Any>,
+    db: impl Db<'_>,
     user_id: i64,
     product_id: i64,
     quantity: i64,
@@ -79,7 +72,7 @@ pub async fn add_capped(
 /// when the line would go above `limit`. The line limit is the caller's
 /// (`cart::CartOwner::add` checks it under `db::lock_user`).
 pub async fn add(
-    db: impl Executor<'_, Database = Any>,
+    db: impl Db<'_>,
     user_id: i64,
     product_id: i64,
     quantity: i64,
@@ -107,7 +100,7 @@ pub async fn add(
 /// the line is not there (never in the cart, or ordered or removed in
 /// another tab meanwhile): nothing is recreated.
 pub async fn update_quantity(
-    db: impl Executor<'_, Database = Any>,
+    db: impl Db<'_>,
     user_id: i64,
     product_id: i64,
     quantity: i64,
@@ -123,11 +116,7 @@ pub async fn update_quantity(
 }
 
 /// Removes a line; false when it was not there.
-pub async fn remove(
-    db: impl Executor<'_, Database = Any>,
-    user_id: i64,
-    product_id: i64,
-) -> sqlx::Result<bool> {
+pub async fn remove(db: impl Db<'_>, user_id: i64, product_id: i64) -> sqlx::Result<bool> {
     let done = sqlx::query("DELETE FROM cart_items WHERE user_id = $1 AND product_id = $2")
         .bind(user_id)
         .bind(product_id)
@@ -137,7 +126,7 @@ pub async fn remove(
 }
 
 /// Empties the cart.
-pub async fn clear(db: impl Executor<'_, Database = Any>, user_id: i64) -> sqlx::Result<()> {
+pub async fn clear(db: impl Db<'_>, user_id: i64) -> sqlx::Result<()> {
     sqlx::query("DELETE FROM cart_items WHERE user_id = $1")
         .bind(user_id)
         .execute(db)
@@ -148,10 +137,7 @@ pub async fn clear(db: impl Executor<'_, Database = Any>, user_id: i64) -> sqlx:
 /// Empties the cart and returns what it held, (product id, quantity) per
 /// line, in one statement: a checkout's claim on the cart. A second
 /// checkout of the same cart waits for this one and finds it empty.
-pub async fn claim(
-    db: impl Executor<'_, Database = Any>,
-    user_id: i64,
-) -> sqlx::Result<Vec<(i64, i64)>> {
+pub async fn claim(db: impl Db<'_>, user_id: i64) -> sqlx::Result<Vec<(i64, i64)>> {
     sqlx::query_as("DELETE FROM cart_items WHERE user_id = $1 RETURNING product_id, quantity")
         .bind(user_id)
         .fetch_all(db)

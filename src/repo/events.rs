@@ -2,9 +2,9 @@
 
 use std::fmt;
 
-use sqlx::{Any, Executor, FromRow};
+use sqlx::FromRow;
 
-use crate::ids;
+use crate::{db::Db, ids};
 
 /// What happened. Stored as a stable code (`code()`); pages show `label()`.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -87,7 +87,7 @@ pub struct Event {
 
 /// Notes `kind` for the user, with the client's IP address and browser.
 pub async fn record(
-    db: impl Executor<'_, Database = Any>,
+    db: impl Db<'_>,
     user_id: i64,
     kind: EventKind,
     ip: &str,
@@ -109,11 +109,7 @@ pub async fn record(
     Ok(())
 }
 
-pub async fn recent(
-    db: impl Executor<'_, Database = Any>,
-    user_id: i64,
-    limit: i64,
-) -> sqlx::Result<Vec<Event>> {
+pub async fn recent(db: impl Db<'_>, user_id: i64, limit: i64) -> sqlx::Result<Vec<Event>> {
     sqlx::query_as(
         "SELECT kind, ip, user_agent, created_at FROM security_events
           WHERE user_id = $1 ORDER BY created_at DESC LIMIT $2",

@@ -1,8 +1,8 @@
 //! Orders: what was bought, at the names and prices of that moment.
 
-use sqlx::{Any, AssertSqlSafe, Executor, FromRow};
+use sqlx::{AssertSqlSafe, FromRow};
 
-use crate::db::Pool;
+use crate::db::{Db, Pool};
 
 #[derive(Clone, Debug, FromRow)]
 pub struct OrderSummary {
@@ -27,7 +27,7 @@ impl OrderItem {
 }
 
 pub async fn insert(
-    db: impl Executor<'_, Database = Any>,
+    db: impl Db<'_>,
     order_id: i64,
     user_id: i64,
     total_cents: i64,
@@ -45,11 +45,7 @@ pub async fn insert(
     Ok(())
 }
 
-pub async fn insert_item(
-    db: impl Executor<'_, Database = Any>,
-    order_id: i64,
-    item: &OrderItem,
-) -> sqlx::Result<()> {
+pub async fn insert_item(db: impl Db<'_>, order_id: i64, item: &OrderItem) -> sqlx::Result<()> {
     sqlx::query(
         "INSERT INTO order_items (order_id, product_id, product_name, unit_price_cents, quantity)
          VALUES ($1, $2, $3, $4, $5)",
@@ -69,10 +65,7 @@ const SUMMARY: &str = "SELECT o.id, o.total_cents, o.created_at,
            FROM order_items i WHERE i.order_id = o.id) AS item_count
    FROM orders o";
 
-pub async fn list(
-    db: impl Executor<'_, Database = Any>,
-    user_id: i64,
-) -> sqlx::Result<Vec<OrderSummary>> {
+pub async fn list(db: impl Db<'_>, user_id: i64) -> sqlx::Result<Vec<OrderSummary>> {
     sqlx::query_as(AssertSqlSafe(format!(
         "{SUMMARY} WHERE o.user_id = $1 ORDER BY o.created_at DESC, o.id"
     )))
@@ -81,7 +74,7 @@ pub async fn list(
     .await
 }
 
-pub async fn count(db: impl Executor<'_, Database = Any>, user_id: i64) -> sqlx::Result<i64> {
+pub async fn count(db: impl Db<'_>, user_id: i64) -> sqlx::Result<i64> {
     sqlx::query_scalar("SELECT COUNT(*) FROM orders WHERE user_id = $1")
         .bind(user_id)
         .fetch_one(db)

@@ -1,8 +1,8 @@
 //! The catalog, and the stock a checkout takes.
 
-use sqlx::{any::AnyRow, Any, AssertSqlSafe, Executor, FromRow, Row};
+use sqlx::{any::AnyRow, AssertSqlSafe, FromRow, Row};
 
-use crate::db::flag;
+use crate::db::{flag, Db};
 
 #[derive(Clone, Debug)]
 pub struct Product {
@@ -74,7 +74,7 @@ impl Sort {
     }
 }
 
-pub async fn featured(db: impl Executor<'_, Database = Any>) -> sqlx::Result<Vec<Product>> {
+pub async fn featured(db: impl Db<'_>) -> sqlx::Result<Vec<Product>> {
     sqlx::query_as(AssertSqlSafe(format!(
         "SELECT {COLUMNS} FROM products WHERE featured = 1 AND active = 1 ORDER BY name"
     )))
@@ -82,32 +82,26 @@ pub async fn featured(db: impl Executor<'_, Database = Any>) -> sqlx::Result<Vec
     .await
 }
 
-pub async fn count_active(db: impl Executor<'_, Database = Any>) -> sqlx::Result<i64> {
+/// How many products are sold.
+pub async fn count_active(db: impl Db<'_>) -> sqlx::Result<i64> {
     sqlx::query_scalar("SELECT COUNT(*) FROM products WHERE active = 1")
         .fetch_one(db)
         .await
 }
 
-pub async fn page(
-    db: impl Executor<'_, Database = Any>,
-    sort: Sort,
-    limit: i64,
-    offset: i64,
-) -> sqlx::Result<Vec<Product>> {
+/// Page `n` (from 1) of the catalog in pages of `size`.
+pub async fn page(db: impl Db<'_>, sort: Sort, size: i64, n: i64) -> sqlx::Result<Vec<Product>> {
     sqlx::query_as(AssertSqlSafe(format!(
         "SELECT {COLUMNS} FROM products WHERE active = 1 ORDER BY {} LIMIT $1 OFFSET $2",
         sort.order_by()
     )))
-    .bind(limit)
-    .bind(offset)
+    .bind(size)
+    .bind((n - 1) * size)
     .fetch_all(db)
     .await
 }
 
-pub async fn by_slug(
-    db: impl Executor<'_, Database = Any>,
-    slug: &str,
-) -> sqlx::Result<Option<Product>> {
+pub async fn by_slug(db: impl Db<'_>, slug: &str) -> sqlx::Result<Option<Product>> {
     sqlx::query_as(AssertSqlSafe(format!(
         "SELECT {COLUMNS} FROM products WHERE slug = $1 AND active = 1"
     )))
@@ -117,10 +111,7 @@ pub async fn by_slug(
 }
 
 /// Any product, active or not (a cart may hold one that was withdrawn).
-pub async fn by_id(
-    db: impl Executor<'_, Database = Any>,
-    id: i64,
-) -> sqlx::Result<Option<Product>> {
+pub async fn by_id(db: impl Db<'_>, id: i64) -> sqlx::Result<Option<Product>> {
     sqlx::query_as(AssertSqlSafe(format!(
         "SELECT {COLUMNS} FROM products WHERE id = $1"
     )))
@@ -130,10 +121,7 @@ pub async fn by_id(
 }
 
 /// The products with these ids, in one query.
-pub async fn by_ids(
-    db: impl Executor<'_, Database = Any>,
-    ids: &[i64],
-) -> sqlx::Result<Vec<Product>> {
+pub async fn by_ids(db: impl Db<'_>, ids: &[i64]) -> sqlx::Result<Vec<Product>> {
     if ids.is_empty() {
         return Ok(Vec::new());
     }
@@ -154,7 +142,7 @@ pub async fn by_ids(
 /// (and nothing taken) otherwise. Two buyers of the last unit cannot both
 /// get `Some`.
 pub async fn take_stock(
-    db: impl Executor<'_, Database = Any>,
+    db: impl Db<'_>,
     product_id: i64,
     quantity: i64,
 ) -> sqlx::Result<Option<(String, i64)>> {

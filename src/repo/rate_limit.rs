@@ -1,18 +1,13 @@
 //! Throttling counters, in the database so that every instance behind a
 //! load balancer sees the same counts.
 
-use sqlx::{Any, Executor};
+use crate::db::Db;
 
 /// Counts one attempt in `bucket` and returns (attempts in the current
 /// window including this one, when that window started). A window older
 /// than `window` seconds starts afresh. One atomic statement: parallel
 /// requests each get their own, distinct count.
-pub async fn hit(
-    db: impl Executor<'_, Database = Any>,
-    bucket: &str,
-    now: i64,
-    window: i64,
-) -> sqlx::Result<(i64, i64)> {
+pub async fn hit(db: impl Db<'_>, bucket: &str, now: i64, window: i64) -> sqlx::Result<(i64, i64)> {
     sqlx::query_as(
         "INSERT INTO rate_limits (bucket, window_start, attempts) VALUES ($1, $2, 1)
          ON CONFLICT (bucket) DO UPDATE SET
@@ -30,7 +25,7 @@ pub async fn hit(
 }
 
 /// Forgets a bucket (a successful login starts the count again).
-pub async fn forget(db: impl Executor<'_, Database = Any>, bucket: &str) -> sqlx::Result<()> {
+pub async fn forget(db: impl Db<'_>, bucket: &str) -> sqlx::Result<()> {
     sqlx::query("DELETE FROM rate_limits WHERE bucket = $1")
         .bind(bucket)
         .execute(db)
@@ -40,7 +35,7 @@ pub async fn forget(db: impl Executor<'_, Database = Any>, bucket: &str) -> sqlx
 
 /// Drops counters whose window started before `before`, so the table holds
 /// only recent buckets however many emails an attacker sprays.
-pub async fn prune(db: impl Executor<'_, Database = Any>, before: i64) -> sqlx::Result<u64> {
+pub async fn prune(db: impl Db<'_>, before: i64) -> sqlx::Result<u64> {
     let done = sqlx::query("DELETE FROM rate_limits WHERE window_start < $1")
         .bind(before)
         .execute(db)

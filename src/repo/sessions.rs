@@ -2,10 +2,10 @@
 //! The secret `id` is the one the cookie carries; `handle` is the public
 //! name pages and URLs use.
 
-use sqlx::{any::AnyRow, Any, AssertSqlSafe, Executor, FromRow, Row};
+use sqlx::{any::AnyRow, AssertSqlSafe, FromRow, Row};
 
 use crate::{
-    db::flag,
+    db::{flag, Db},
     ids::SessionId,
     repo::users::{self, User},
 };
@@ -21,7 +21,7 @@ pub struct NewSession<'a> {
     pub ip: &'a str,
 }
 
-pub async fn insert(db: impl Executor<'_, Database = Any>, s: &NewSession<'_>) -> sqlx::Result<()> {
+pub async fn insert(db: impl Db<'_>, s: &NewSession<'_>) -> sqlx::Result<()> {
     sqlx::query(
         "INSERT INTO sessions
            (id, handle, user_id, created_at, last_seen_at, expires_at, remember_me, user_agent, ip)
@@ -68,7 +68,7 @@ impl FromRow<'_, AnyRow> for SessionWithUser {
 }
 
 pub async fn with_user(
-    db: impl Executor<'_, Database = Any>,
+    db: impl Db<'_>,
     id: &SessionId,
     user_id: i64,
 ) -> sqlx::Result<Option<SessionWithUser>> {
@@ -88,7 +88,7 @@ pub async fn with_user(
 
 /// Deletes rows of sessions that ended (expired or revoked) before
 /// `before`: they can no longer be shown or used. Returns how many.
-pub async fn prune(db: impl Executor<'_, Database = Any>, before: i64) -> sqlx::Result<u64> {
+pub async fn prune(db: impl Db<'_>, before: i64) -> sqlx::Result<u64> {
     let done = sqlx::query(
         "DELETE FROM sessions
           WHERE expires_at < $1 OR (revoked_at IS NOT NULL AND revoked_at < $1)",
@@ -99,11 +99,7 @@ pub async fn prune(db: impl Executor<'_, Database = Any>, before: i64) -> sqlx::
     Ok(done.rows_affected())
 }
 
-pub async fn touch(
-    db: impl Executor<'_, Database = Any>,
-    id: &SessionId,
-    now: i64,
-) -> sqlx::Result<()> {
+pub async fn touch(db: impl Db<'_>, id: &SessionId, now: i64) -> sqlx::Result<()> {
     sqlx::query("UPDATE sessions SET last_seen_at = $1 WHERE id = $2")
         .bind(now)
         .bind(id.expose())
@@ -112,11 +108,7 @@ pub async fn touch(
     Ok(())
 }
 
-pub async fn revoke(
-    db: impl Executor<'_, Database = Any>,
-    id: &SessionId,
-    now: i64,
-) -> sqlx::Result<()> {
+pub async fn revoke(db: impl Db<'_>, id: &SessionId, now: i64) -> sqlx::Result<()> {
     sqlx::query("UPDATE sessions SET revoked_at = $1 WHERE id = $2 AND revoked_at IS NULL")
         .bind(now)
         .bind(id.expose())
@@ -128,7 +120,7 @@ pub async fn revoke(
 /// Revokes one of the user's sessions by its public handle; false when the
 /// handle is not one of this user's live sessions.
 pub async fn revoke_by_handle(
-    db: impl Executor<'_, Database = Any>,
+    db: impl Db<'_>,
     user_id: i64,
     handle: &str,
     now: i64,
@@ -147,7 +139,7 @@ pub async fn revoke_by_handle(
 
 /// Revokes every live session of the user except `keep`; returns how many.
 pub async fn revoke_others(
-    db: impl Executor<'_, Database = Any>,
+    db: impl Db<'_>,
     user_id: i64,
     keep: &SessionId,
     now: i64,
@@ -178,7 +170,7 @@ pub struct SessionListing {
 
 /// The user's sessions that are neither revoked nor past a timeout.
 pub async fn live_for_user(
-    db: impl Executor<'_, Database = Any>,
+    db: impl Db<'_>,
     user_id: i64,
     now: i64,
     idle_timeout: i64,

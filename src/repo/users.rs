@@ -1,8 +1,11 @@
 //! Accounts.
 
-use sqlx::{Any, Executor, FromRow};
+use sqlx::FromRow;
 
-use crate::prefs::{ChosenPreferences, PageSize, Preferences, Theme};
+use crate::{
+    db::Db,
+    prefs::{ChosenPreferences, PageSize, Preferences, Theme},
+};
 
 #[derive(Clone, Debug, FromRow)]
 pub struct User {
@@ -38,7 +41,7 @@ pub struct NewUser<'a> {
 }
 
 /// Fails with a unique violation when the email is taken.
-pub async fn insert(db: impl Executor<'_, Database = Any>, user: &NewUser<'_>) -> sqlx::Result<()> {
+pub async fn insert(db: impl Db<'_>, user: &NewUser<'_>) -> sqlx::Result<()> {
     sqlx::query(
         "INSERT INTO users (id, email, display_name, password_hash, theme, page_size, created_at)
          VALUES ($1, $2, $3, $4, $5, $6, $7)",
@@ -56,21 +59,14 @@ pub async fn insert(db: impl Executor<'_, Database = Any>, user: &NewUser<'_>) -
 }
 
 /// The id and password hash of the account with this email.
-pub async fn credentials(
-    db: impl Executor<'_, Database = Any>,
-    email: &str,
-) -> sqlx::Result<Option<(i64, String)>> {
+pub async fn credentials(db: impl Db<'_>, email: &str) -> sqlx::Result<Option<(i64, String)>> {
     sqlx::query_as("SELECT id, password_hash FROM users WHERE email = $1")
         .bind(email)
         .fetch_optional(db)
         .await
 }
 
-pub async fn set_display_name(
-    db: impl Executor<'_, Database = Any>,
-    user_id: i64,
-    name: &str,
-) -> sqlx::Result<()> {
+pub async fn set_display_name(db: impl Db<'_>, user_id: i64, name: &str) -> sqlx::Result<()> {
     sqlx::query("UPDATE users SET display_name = $1 WHERE id = $2")
         .bind(name)
         .bind(user_id)
@@ -79,11 +75,7 @@ pub async fn set_display_name(
     Ok(())
 }
 
-pub async fn set_password_hash(
-    db: impl Executor<'_, Database = Any>,
-    user_id: i64,
-    hash: &str,
-) -> sqlx::Result<()> {
+pub async fn set_password_hash(db: impl Db<'_>, user_id: i64, hash: &str) -> sqlx::Result<()> {
     sqlx::query("UPDATE users SET password_hash = $1 WHERE id = $2")
         .bind(hash)
         .bind(user_id)
@@ -95,7 +87,7 @@ pub async fn set_password_hash(
 /// Puts the chosen preferences over the account's, in one statement; a
 /// preference not chosen keeps the account's value.
 pub async fn choose_preferences(
-    db: impl Executor<'_, Database = Any>,
+    db: impl Db<'_>,
     user_id: i64,
     chosen: &ChosenPreferences,
 ) -> sqlx::Result<()> {
@@ -112,7 +104,7 @@ pub async fn choose_preferences(
 }
 /// Deletes the account. Sessions, cart lines and events go with it
 /// (ON DELETE CASCADE); orders stay, anonymised (ON DELETE SET NULL).
-pub async fn delete(db: impl Executor<'_, Database = Any>, user_id: i64) -> sqlx::Result<()> {
+pub async fn delete(db: impl Db<'_>, user_id: i64) -> sqlx::Result<()> {
     sqlx::query("DELETE FROM users WHERE id = $1")
         .bind(user_id)
         .execute(db)

@@ -11,7 +11,7 @@ use crate::{
     profile,
     session::FlashLevel,
     state::AppState,
-    validate::{self, FieldErrors},
+    validate::{local_path, FieldErrors},
     web::{
         extract::Visitor,
         form::Form,
@@ -49,10 +49,11 @@ impl PreferencesPage {
 
 pub async fn show(visitor: Visitor) -> Result<HttpResponse> {
     let prefs = visitor.preferences();
+    let (theme, page_size) = (prefs.theme.to_string(), prefs.page_size.to_string());
     render(PreferencesPage {
         layout: visitor.layout(),
-        theme: prefs.theme.to_string(),
-        page_size: prefs.page_size.to_string(),
+        theme,
+        page_size,
         errors: FieldErrors::new(),
     })
 }
@@ -67,45 +68,53 @@ pub struct PreferencesForm {
     back: Option<String>,
 }
 
+impl PreferencesForm {
+    /// The choices the form makes, or what is wrong with them.
+    fn choices(&self) -> std::result::Result<ChosenPreferences, FieldErrors> {
+        let mut errors = FieldErrors::new();
+        let theme = self.theme.as_deref().map(Theme::parse);
+        if theme == Some(None) {
+            errors.insert("theme", "Choose light, dark or system.".into());
+        }
+        let page_size = self.page_size.as_deref().map(PageSize::parse);
+        if page_size == Some(None) {
+            errors.insert("page_size", "Choose 6, 12 or 24 products per page.".into());
+        }
+        if !errors.is_empty() {
+            return Err(errors);
+        }
+        Ok(ChosenPreferences {
+            theme: theme.flatten(),
+            page_size: page_size.flatten(),
+        })
+    }
+}
+
 pub async fn update(
     app: web::Data<AppState>,
     visitor: Visitor,
     form: Form<PreferencesForm>,
 ) -> Result<HttpResponse> {
-    let mut errors = FieldErrors::new();
-    let chosen = ChosenPreferences {
-        theme: form.theme.as_deref().and_then(|raw| {
-            let theme = Theme::parse(raw);
-            if theme.is_none() {
-                errors.insert("theme", "Choose light, dark or system.".into());
-            }
-            theme
-        }),
-        page_size: form.page_size.as_deref().and_then(|raw| {
-            let size = PageSize::parse(raw);
-            if size.is_none() {
-                errors.insert("page_size", "Choose 6, 12 or 24 products per page.".into());
-            }
-            size
-        }),
-    };
-    if !errors.is_empty() {
-        let current = visitor.preferences();
-        return render_status(
-            StatusCode::UNPROCESSABLE_ENTITY,
-            PreferencesPage {
-                layout: visitor.layout(),
-                theme: form.theme.clone().unwrap_or(current.theme.to_string()),
-                page_size: form
-                    .page_size
-                    .clone()
-                    .unwrap_or(current.page_size.to_string()),
+    let chosen = match form.choices() {
+        Ok(chosen) => chosen,
+        Err(errors) => {
+            // The form again, as it was sent.
+            let current = visitor.preferences();
+            let theme = form.theme.clone().unwrap_or(current.theme.to_string());
+            let page_size = form.page_size.clone();
+            let page_size = page_size.unwrap_or(current.page_size.to_string());
+            let layout = visitor.layout();
+            let page = PreferencesPage {
+                layout,
+                theme,
+                page_size,
                 errors,
-            },
-        );
-    }
+            };
+            return render_status(StatusCode::UNPROCESSABLE_ENTITY, page);
+        }
+    };
     profile::save_preferences(&app, &visitor.session, visitor.user_id(), chosen).await?;
-    match form.back.as_deref().and_then(validate::local_path) {
+    match form.back.as_deref().and_then(local_path) {
         Some(back) => Ok(see_other(back)),
         None => {
             visitor

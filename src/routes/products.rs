@@ -66,7 +66,7 @@ pub async fn index(
     if !(1..=pages).contains(&page) {
         return Err(AppError::NotFound);
     }
-    let products = products::page(&app.pool, sort, page_size, (page - 1) * page_size).await?;
+    let products = products::page(&app.pool, sort, page_size, page).await?;
     render(CatalogPage {
         layout: visitor.layout(),
         products,

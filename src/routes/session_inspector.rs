@@ -7,6 +7,7 @@ use askama::Template;
 
 use crate::{
     error::Result,
+    session::SessionState,
     state::AppState,
     web::{
         extract::Visitor,
@@ -41,49 +42,54 @@ struct InspectorPage {
     state_json: String,
 }
 
-impl InspectorPage {
-    fn cookie_percent(&self) -> usize {
-        self.cookie_bytes.unwrap_or(0) * 100 / self.cookie_limit
-    }
-}
-
 pub async fn show(
     app: web::Data<AppState>,
     visitor: Visitor,
     req: HttpRequest,
 ) -> Result<HttpResponse> {
-    let settings = &app.settings;
-    let layout = visitor.layout();
-    let state = visitor.session.read(|s| s.clone());
-    let idle = settings.session_idle_timeout.as_secs() as i64;
-    let cookie_name = settings.cookie_name().to_string();
+    let cookie_name = app.settings.cookie_name();
+    // Name, `=` and value: what the browser keeps and sends.
     let cookie_bytes = req
-        .cookie(&cookie_name)
+        .cookie(cookie_name)
         .map(|c| c.name().len() + 1 + c.value().len());
+    render(InspectorPage::new(&app, &visitor, cookie_bytes)?)
+}
 
-    let mut shown = serde_json::to_value(&state)?;
-    shown["csrf_token"] = "(hidden: it protects your forms)".into();
-    let id_fingerprint = state.id.fingerprint();
-    shown["id"] = format!("(secret; its fingerprint is {id_fingerprint})").into();
+impl InspectorPage {
+    fn new(app: &AppState, visitor: &Visitor, cookie_bytes: Option<usize>) -> Result<Self> {
+        let settings = &app.settings;
+        let state = visitor.session.read(SessionState::clone);
+        let id_fingerprint = state.id.fingerprint();
+        // The state as the cookie holds it, minus its two secrets.
+        let mut shown = serde_json::to_value(&state)?;
+        shown["csrf_token"] = "(hidden: it protects your forms)".into();
+        shown["id"] = format!("(secret; its fingerprint is {id_fingerprint})").into();
+        let idle = settings.session_idle_timeout.as_secs() as i64;
+        let remember = settings.session_remember_me_timeout.as_secs() as i64;
+        let login = visitor.user.as_ref();
+        Ok(InspectorPage {
+            layout: visitor.layout(),
+            id_fingerprint,
+            logged_in_as: login.map(|me| me.user.email.clone()),
+            now: app.clock.now(),
+            created_at: state.created_at,
+            last_seen_at: state.last_seen_at,
+            idle_deadline: login.map(|me| me.last_seen_at + idle),
+            absolute_deadline: login.map(|me| me.expires_at),
+            cookie_name: settings.cookie_name().to_string(),
+            cookie_secure: settings.cookie_secure,
+            // A login without "keep me signed in" has a browser-session cookie.
+            cookie_max_age: visitor
+                .session
+                .cookie_outlives_browser()
+                .then_some(remember),
+            cookie_bytes,
+            cookie_limit: COOKIE_LIMIT,
+            state_json: serde_json::to_string_pretty(&shown)?,
+        })
+    }
 
-    render(InspectorPage {
-        layout,
-        id_fingerprint,
-        logged_in_as: visitor.user.as_ref().map(|me| me.user.email.clone()),
-        now: app.clock.now(),
-        created_at: state.created_at,
-        last_seen_at: state.last_seen_at,
-        idle_deadline: visitor.user.as_ref().map(|me| me.last_seen_at + idle),
-        absolute_deadline: visitor.user.as_ref().map(|me| me.expires_at),
-        cookie_name,
-        cookie_secure: settings.cookie_secure,
-        // A login without "keep me signed in" has a browser-session cookie.
-        cookie_max_age: visitor
-            .session
-            .cookie_outlives_browser()
-            .then_some(settings.session_remember_me_timeout.as_secs() as i64),
-        cookie_bytes,
-        cookie_limit: COOKIE_LIMIT,
-        state_json: serde_json::to_string_pretty(&shown)?,
-    })
+    fn cookie_percent(&self) -> usize {
+        self.cookie_bytes.unwrap_or(0) * 100 / self.cookie_limit
+    }
 }

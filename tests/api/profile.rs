@@ -30,24 +30,18 @@ async fn a_guests_preferences_apply_at_once_and_move_into_the_account_at_login()
         .await;
     assert_eq!(res.status(), StatusCode::SEE_OTHER);
     let html = browser.page("/products", StatusCode::OK).await;
-    assert!(html.contains("data-theme=\"dark\""));
+    assert!(html.theme() == "dark");
     assert!(html.contains("24 per page"));
 
     browser.login("bea@example.com", PASSWORD).await;
-    assert!(browser
-        .page("/", StatusCode::OK)
-        .await
-        .contains("data-theme=\"dark\""));
+    assert!(browser.page("/", StatusCode::OK).await.theme() == "dark");
 
     // A new browser gets the account's preferences at login.
     let elsewhere = app.browser();
-    assert!(elsewhere
-        .page("/", StatusCode::OK)
-        .await
-        .contains("data-theme=\"system\""));
+    assert!(elsewhere.page("/", StatusCode::OK).await.theme() == "system");
     elsewhere.login("bea@example.com", PASSWORD).await;
     let html = elsewhere.page("/products", StatusCode::OK).await;
-    assert!(html.contains("data-theme=\"dark\"") && html.contains("24 per page"));
+    assert!(html.theme() == "dark" && html.contains("24 per page"));
 }
 
 #[tokio::test]
@@ -84,7 +78,7 @@ async fn invalid_preferences_are_refused_with_422_and_nothing_changes() {
         assert!(res.text().await.unwrap().contains("Choose"));
     }
     let html = browser.page("/products", StatusCode::OK).await;
-    assert!(html.contains("data-theme=\"system\"") && html.contains("12 per page"));
+    assert!(html.theme() == "system" && html.contains("12 per page"));
 }
 
 #[tokio::test]
@@ -94,7 +88,10 @@ async fn the_profile_shows_the_account_and_changes_the_display_name() {
     let html = browser.page("/profile", StatusCode::OK).await;
     assert!(html.contains("dan@example.com") && html.contains("Member since"));
     assert!(html.contains("0 orders"));
-    assert!(html.contains("href=\"/profile/sessions\"") && html.contains("href=\"/preferences\""));
+    assert!(
+        html.count("a[href=\"/profile/sessions\"]") > 0
+            && html.count("a[href=\"/preferences\"]") > 0
+    );
 
     let res = browser
         .post("/profile", &[("display_name", "  Daniel  ")])
@@ -103,7 +100,8 @@ async fn the_profile_shows_the_account_and_changes_the_display_name() {
     assert!(browser
         .page("/profile", StatusCode::OK)
         .await
-        .contains("value=\"Daniel\""));
+        .field("display_name")
+        .is_some_and(|name| name == "Daniel"));
 
     let long = "d".repeat(51);
     let res = browser.post("/profile", &[("display_name", &long)]).await;
@@ -115,7 +113,8 @@ async fn the_profile_shows_the_account_and_changes_the_display_name() {
     assert!(browser
         .page("/", StatusCode::OK)
         .await
-        .contains(">Daniel</a>"));
+        .signed_in_as()
+        .is_some_and(|name| name == "Daniel"));
 }
 
 #[tokio::test]
@@ -358,6 +357,6 @@ async fn a_guest_theme_toggle_does_not_reset_the_accounts_page_size() {
         .await;
     browser.login("wyn@example.com", PASSWORD).await;
     let html = browser.page("/products", StatusCode::OK).await;
-    assert!(html.contains("data-theme=\"dark\""), "the guest's choice");
+    assert!(html.theme() == "dark", "the guest's choice");
     assert!(html.contains("24 per page"), "the account's own page size");
 }
