@@ -1,8 +1,11 @@
 //! Cookie Jar: a web shop that shows how cookie-backed sessions are done
-//! right. The modules are listed in reading order, bottom-up: each layer
-//! imports only the layers above it in this list. (rustfmt sorts `mod`
-//! lines within a group, so each layer is one group, sorted by name.)
-//! docs/ARCHITECTURE.md draws the layers and the path of a request.
+//! right. The modules are listed in reading order, bottom-up, one layer
+//! after another: a module imports only modules of its own layer or of the
+//! layers listed before it, and nothing imports in a circle. (rustfmt sorts
+//! `mod` lines within a group, so the modules of a layer are sorted by
+//! name, in groups where one must come first.) docs/ARCHITECTURE.md draws
+//! the layers, follows a request through them, and says where each rule
+//! lives.
 
 // ---- 1. Pure: types and rules, no I/O beyond the clock and the RNG ------
 

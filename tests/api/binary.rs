@@ -40,6 +40,7 @@ fn address_from_log(child: &mut Child) -> String {
         .expect("the binary says where it listens within 60 s")
 }
 
+#[cfg(target_os = "linux")]
 #[tokio::test]
 async fn a_copied_binary_serves_its_pages_and_stylesheet_with_no_source_tree_around() {
     let dir = tempfile::tempdir().unwrap();
@@ -47,10 +48,18 @@ async fn a_copied_binary_serves_its_pages_and_stylesheet_with_no_source_tree_aro
     std::fs::copy(env!("CARGO_BIN_EXE_cookie-jar"), &binary).unwrap();
     let source_tree = env!("CARGO_MANIFEST_DIR");
     assert!(Path::new(source_tree).join("static/css/app.css").exists());
-    // In a mount namespace of its own, an empty tmpfs hides the source
-    // tree (and `target/`) from the binary: what it serves, it carries.
+    // In a mount namespace of its own (inside a user namespace, so no root
+    // is needed), an empty tmpfs hides the source tree (and `target/`) from
+    // the binary: what it serves, it carries.
     let child = Command::new("unshare")
-        .args(["--mount", "--propagation", "private", "sh", "-c"])
+        .args([
+            "--user",
+            "--map-root-user",
+            "--mount",
+            "--propagation",
+            "private",
+        ])
+        .args(["sh", "-c"])
         .arg(r#"mount -t tmpfs none "$1" && test ! -e "$1/Cargo.toml" && exec "$2""#)
         .args(["sh", source_tree])
         .arg(&binary)
@@ -63,7 +72,7 @@ async fn a_copied_binary_serves_its_pages_and_stylesheet_with_no_source_tree_aro
         .env_remove("APP_ENV")
         .stdout(Stdio::piped())
         .spawn()
-        .expect("unshare (util-linux) starts; the test needs root for its mount namespace");
+        .expect("unshare (util-linux) starts: the test needs user namespaces");
     let mut running = Running(child);
     let address = address_from_log(&mut running.0);
 
