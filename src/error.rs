@@ -24,6 +24,9 @@ pub enum AppError {
     Unprocessable(String),
     /// 413: a body above the form limit.
     PayloadTooLarge,
+    /// 415: a body the shop does not read (compressed, say); the reason is
+    /// shown.
+    UnsupportedMediaType(&'static str),
     /// 429: throttled; try again after this many seconds.
     TooManyRequests { retry_after: i64 },
     /// 303 to the login page, coming back to `next` afterwards.
@@ -40,6 +43,7 @@ impl std::fmt::Display for AppError {
             AppError::BadRequest(why) => write!(f, "bad request: {why}"),
             AppError::Unprocessable(why) => write!(f, "unprocessable form: {why}"),
             AppError::PayloadTooLarge => f.write_str("payload too large"),
+            AppError::UnsupportedMediaType(why) => write!(f, "unsupported media type: {why}"),
             AppError::TooManyRequests { retry_after } => {
                 write!(f, "too many requests, retry after {retry_after}s")
             }
@@ -67,6 +71,7 @@ impl AppError {
                 Some(format!("{why} Go back, reload the page and try again."))
             }
             AppError::BadRequest(why) | AppError::Unprocessable(why) => Some(why.clone()),
+            AppError::UnsupportedMediaType(why) => Some(why.to_string()),
             AppError::TooManyRequests { retry_after } => Some(format!(
                 "Too many attempts. Please wait {} and try again.",
                 wait_phrase(*retry_after)
@@ -84,6 +89,7 @@ impl ResponseError for AppError {
             AppError::BadRequest(_) => StatusCode::BAD_REQUEST,
             AppError::Unprocessable(_) => StatusCode::UNPROCESSABLE_ENTITY,
             AppError::PayloadTooLarge => StatusCode::PAYLOAD_TOO_LARGE,
+            AppError::UnsupportedMediaType(_) => StatusCode::UNSUPPORTED_MEDIA_TYPE,
             AppError::TooManyRequests { .. } => StatusCode::TOO_MANY_REQUESTS,
             AppError::LoginRequired { .. } => StatusCode::SEE_OTHER,
             AppError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,

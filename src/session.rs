@@ -16,7 +16,11 @@
 //! which `auth::check_session` consults on every request.
 //! docs/ARCHITECTURE.md, "Sessions", has the whole picture.
 
-use std::{cell::RefCell, fmt, rc::Rc};
+use std::{
+    cell::{Cell, RefCell},
+    fmt,
+    rc::Rc,
+};
 
 use actix_session::{Session, SessionExt};
 use actix_web::{http::Method, HttpMessage, HttpRequest};
@@ -122,6 +126,10 @@ impl SessionState {
 pub struct AppSession {
     inner: Session,
     state: Rc<RefCell<SessionState>>,
+    /// A HEAD request: the page is not shown, so its flash message stays.
+    head: bool,
+    /// Purged (logout): actix-session ignores any later write, so do we.
+    ended: Rc<Cell<bool>>,
 }
 
 impl AppSession {
@@ -146,6 +154,8 @@ impl AppSession {
             state: Rc::new(RefCell::new(
                 stored.unwrap_or_else(|| SessionState::fresh(now)),
             )),
+            head: req.method() == Method::HEAD,
+            ended: Rc::new(Cell::new(false)),
         };
         if is_new && matches!(*req.method(), Method::GET | Method::HEAD) {
             session.save();
@@ -165,6 +175,7 @@ impl AppSession {
     }
 
     /// Changes the state and writes it back; returns what `change` returns.
+    /// After `purge`, nothing is written: the cookie is gone.
     pub fn update<R>(&self, change: impl FnOnce(&mut SessionState) -> R) -> R {
         let result = change(&mut self.state.borrow_mut());
         self.save();
@@ -172,6 +183,10 @@ impl AppSession {
     }
 
     fn save(&self) {
+        debug_assert!(!self.ended.get(), "a purged session is not written");
+        if self.ended.get() {
+            return;
+        }
         // Serializing this struct cannot fail (strings, numbers, vectors).
         let _ = self.inner.insert(STATE_KEY, &*self.state.borrow());
     }
@@ -211,11 +226,13 @@ impl AppSession {
         });
     }
 
-    /// Logout: the browser is told to delete the cookie.
+    /// Logout: the browser is told to delete the cookie. Nothing more is
+    /// written in this request.
     pub fn purge(&self) {
         let now = self.read(|s| s.last_seen_at);
         *self.state.borrow_mut() = SessionState::fresh(now);
         self.inner.purge();
+        self.ended.set(true);
     }
 
     /// Notes activity at most once a minute, so most requests do not
@@ -234,11 +251,13 @@ impl AppSession {
         self.update(|s| s.flash = Some(flash));
     }
 
-    /// The message for this page, removed from the session.
+    /// The message for this page, removed from the session (kept for a
+    /// HEAD request, whose page nobody sees).
     pub fn take_flash(&self) -> Option<Flash> {
-        // Only write the cookie when there was something to take.
-        self.read(|s| s.flash.is_some())
-            .then(|| self.update(|s| s.flash.take()))
-            .flatten()
+        let flash = self.read(|s| s.flash.clone())?;
+        if !self.head {
+            self.update(|s| s.flash = None);
+        }
+        Some(flash)
     }
 }

@@ -27,7 +27,7 @@ use crate::{
     password::Hasher,
     routes,
     state::AppState,
-    web::{csrf, error_page, security, session_cookie},
+    web::{csrf, error_page, form::FORM_LIMIT_BYTES, security, session_cookie},
 };
 
 pub struct Application {
@@ -36,9 +36,6 @@ pub struct Application {
     housekeeping: JoinHandle<()>,
     pub state: web::Data<AppState>,
 }
-
-/// Bodies larger than this are refused with 413 before a handler runs.
-pub const FORM_LIMIT_BYTES: usize = 64 * 1024;
 
 impl Application {
     pub async fn build(settings: Settings) -> anyhow::Result<Self> {

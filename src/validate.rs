@@ -47,11 +47,17 @@ pub fn display_name(raw: &str) -> Result<String, String> {
         Err(format!(
             "Keep the display name to {DISPLAY_NAME_MAX} characters (this one has {chars})."
         ))
-    } else if name.chars().any(char::is_control) {
+    } else if name.chars().any(|c| c.is_control() || is_bidi_control(c)) {
         Err("The display name cannot contain control characters.".into())
     } else {
         Ok(name.to_string())
     }
+}
+
+/// The invisible characters that reorder text around them: in a name they
+/// could make the nav say something else than the name.
+fn is_bidi_control(c: char) -> bool {
+    matches!(c, '\u{061C}' | '\u{200E}' | '\u{200F}' | '\u{202A}'..='\u{202E}' | '\u{2066}'..='\u{2069}')
 }
 
 /// 8..=128 characters, any characters, checked exactly as typed (no
@@ -128,6 +134,14 @@ mod tests {
         assert!(display_name("   ").is_err());
         assert!(display_name(&"x".repeat(51)).is_err());
         assert!(display_name(&"é".repeat(50)).is_ok());
+        assert!(
+            display_name("Ann\u{202E}live").is_err(),
+            "a right-to-left override"
+        );
+        assert!(
+            display_name("אנה").is_ok(),
+            "right-to-left letters are fine"
+        );
     }
 
     #[test]

@@ -3,8 +3,10 @@
 //! Login in one transaction: the new `sessions` row, what the guest brings
 //! along (the preferences they chose, their cart) and the security event
 //! commit together; only then does the browser get its new cookie (new id,
-//! new CSRF token). If any step fails, nothing is written and the visitor
-//! is still the guest they were.
+//! new CSRF token). If any step fails, nothing of the login is written and
+//! the visitor is still the guest they were. (What comes before the
+//! transaction is written on purpose whatever follows: the throttle's
+//! counts, and a failed attempt in the account's security log.)
 
 use crate::{
     auth::{check_password, throttle},
@@ -51,11 +53,7 @@ pub async fn log_in(
     let Some(user_id) = check.await? else {
         return Ok(Login::Refused);
     };
-    let mut tx = db::begin_write(&app.pool).await?;
-    if session.user_id().is_some() {
-        // Logging in over an existing login: that session ends here.
-        sessions::revoke(&mut *tx, &session.id(), app.clock.now()).await?;
-    }
+    let tx = db::begin_write(&app.pool).await?;
     let cart_note = sign_in(tx, app, session, client, user_id, form.remember_me).await?;
     Ok(Login::SignedIn { cart_note })
 }
@@ -146,10 +144,11 @@ pub async fn log_out(app: &AppState, session: &AppSession, client: &ClientInfo) 
     Ok(())
 }
 
-/// The end of every login, inside its transaction `tx`: the new session's
-/// row, what the guest brings along (the preferences they chose, their
-/// cart) and the event; then the commit, and only then the new cookie (new
-/// id, new CSRF token). Returns what happened to the guest cart.
+/// The end of every login, inside its transaction `tx`: the end of the
+/// login this browser had, if any; the new session's row; what the guest
+/// brings along (the preferences they chose, their cart); the event. Then
+/// the commit, and only then the new cookie (new id, new CSRF token).
+/// Returns what happened to the guest cart.
 async fn sign_in(
     mut tx: Tx,
     app: &AppState,
@@ -160,6 +159,10 @@ async fn sign_in(
 ) -> Result<Option<String>> {
     let guest = session.read(SessionState::clone);
     let now = app.clock.now();
+    if guest.user_id.is_some() {
+        // Logging in (or registering) over a login: that session ends here.
+        sessions::revoke(&mut *tx, &guest.id, now).await?;
+    }
     let new = SessionState::logged_in(user_id, remember_me, now);
     let deadline = login_deadline(app, &new);
     open_session(&mut tx, app, client, user_id, &new, deadline).await?;

@@ -18,6 +18,7 @@ mod session_inspector;
 mod sessions;
 
 use actix_web::{
+    guard,
     http::{header, Method},
     web, FromRequest, Handler, HttpResponse, Responder, Route,
 };
@@ -31,14 +32,21 @@ pub struct Endpoint {
     route: Route,
 }
 
+/// A GET endpoint answers HEAD too (the same headers, no body: actix
+/// leaves the body out).
 fn endpoint<F, Args>(method: Method, path: &'static str, handler: F) -> Endpoint
 where
     F: Handler<Args>,
     Args: FromRequest + 'static,
     F::Output: Responder + 'static,
 {
+    let route = if method == Method::GET {
+        web::route().guard(guard::Any(guard::Get()).or(guard::Head()))
+    } else {
+        web::route().method(method.clone())
+    };
     Endpoint {
-        route: web::route().method(method.clone()).to(handler),
+        route: route.to(handler),
         method,
         path,
     }
@@ -98,7 +106,10 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         }
     }
     for (path, endpoints) in paths {
-        let allow: Vec<&str> = endpoints.iter().map(|e| e.method.as_str()).collect();
+        let mut allow: Vec<&str> = endpoints.iter().map(|e| e.method.as_str()).collect();
+        if allow.contains(&"GET") {
+            allow.push("HEAD");
+        }
         let allow = allow.join(", ");
         let mut resource = web::resource(path);
         for endpoint in endpoints {

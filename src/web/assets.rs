@@ -39,6 +39,27 @@ pub fn versioned(url: &str) -> String {
     }
 }
 
+/// Whether the browser's copy is this one: `If-None-Match` (weak
+/// comparison, as for a GET; `*` matches) or, without it,
+/// `If-Modified-Since`.
+fn unchanged(req: &HttpRequest, etag: &header::EntityTag, modified: Option<HttpDate>) -> bool {
+    let headers = req.headers();
+    if let Some(tags) = headers.get(header::IF_NONE_MATCH) {
+        let tags = tags.to_str().unwrap_or_default();
+        return tags.split(',').map(str::trim).any(|tag| {
+            tag == "*"
+                || tag
+                    .parse::<header::EntityTag>()
+                    .is_ok_and(|t| t.weak_eq(etag))
+        });
+    }
+    let since = headers
+        .get(header::IF_MODIFIED_SINCE)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.parse::<HttpDate>().ok());
+    matches!((since, modified), (Some(since), Some(modified)) if modified <= since)
+}
+
 fn version(sha256: &[u8; 32]) -> String {
     sha256[..6].iter().map(|b| format!("{b:02x}")).collect()
 }
@@ -60,11 +81,11 @@ pub async fn serve(req: HttpRequest, path: web::Path<String>) -> Result<HttpResp
         "public, no-cache"
     };
 
-    let matches = req
-        .headers()
-        .get(header::IF_NONE_MATCH)
-        .and_then(|v| v.to_str().ok())
-        .is_some_and(|v| v.split(',').any(|tag| tag.trim() == etag.to_string()));
+    let modified = file
+        .metadata
+        .last_modified()
+        .map(|secs| HttpDate::from(std::time::UNIX_EPOCH + std::time::Duration::from_secs(secs)));
+    let matches = unchanged(&req, &etag, modified);
     let mut response = if matches {
         HttpResponse::NotModified()
     } else {
@@ -73,9 +94,8 @@ pub async fn serve(req: HttpRequest, path: web::Path<String>) -> Result<HttpResp
     response
         .insert_header((header::ETAG, etag))
         .insert_header((header::CACHE_CONTROL, cache));
-    if let Some(modified) = file.metadata.last_modified() {
-        let at = std::time::UNIX_EPOCH + std::time::Duration::from_secs(modified);
-        response.insert_header((header::LAST_MODIFIED, HttpDate::from(at)));
+    if let Some(modified) = modified {
+        response.insert_header((header::LAST_MODIFIED, modified));
     }
     if matches {
         return Ok(response.finish());

@@ -9,9 +9,11 @@
 //! 2. its form's `csrf_token` field equals the session's token (the
 //!    synchronizer-token pattern), compared in constant time.
 //!
-//! The visitor is resolved first, so a refused request's error page shows
-//! the visitor's own navigation. Hand-written rather than a crate: it is
-//! short, and it is the lesson.
+//! The check runs before routing, so an unsafe request without its token is
+//! refused with 403 whatever its path (a POST to a page that takes only GET
+//! included). Only url-encoded forms carry a token here; anything else is
+//! refused. The error page shows the visitor's own navigation. Hand-written
+//! rather than a crate: it is short, and it is the lesson.
 
 use actix_web::{
     body::{EitherBody, MessageBody},
@@ -45,8 +47,19 @@ pub async fn protect(
 
 /// Both checks; on success the body is put back for the handler.
 async fn check(req: &mut ServiceRequest) -> Result<(), AppError> {
-    let visitor = Visitor::extract(req.request()).await?;
     check_origin(req.request(), &app_state(req.request()).settings)?;
+    let encoded = req
+        .headers()
+        .get(header::CONTENT_ENCODING)
+        .is_some_and(|v| v.as_bytes() != b"identity");
+    if encoded {
+        // Forms are small; the body is read exactly as sent (startup builds
+        // actix-web without decompression).
+        return Err(AppError::UnsupportedMediaType(
+            "Send the form uncompressed.",
+        ));
+    }
+    let visitor = Visitor::extract(req.request()).await?;
     let body = req.extract::<Bytes>().await.map_err(|e| {
         if e.as_response_error().status_code() == 413 {
             AppError::PayloadTooLarge

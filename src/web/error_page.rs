@@ -23,6 +23,7 @@ use crate::{
     error::ErrorMessage,
     web::{
         extract::Visitor,
+        form::FORM_LIMIT_BYTES,
         page::{filters, Layout},
     },
 };
@@ -63,7 +64,7 @@ async fn page_for<B: MessageBody + 'static>(
         .response()
         .extensions()
         .get::<ErrorMessage>()
-        .map_or_else(|| default_message(status).to_string(), |m| m.0.clone());
+        .map_or_else(|| default_message(status), |m| m.0.clone());
     // The visitor as resolved at the start of the request (a handler that
     // failed after changing the cart shows the count from before), or now.
     let layout = match Visitor::extract(&request).await {
@@ -101,14 +102,17 @@ async fn page_for<B: MessageBody + 'static>(
     Ok(ServiceResponse::new(req, response.map_into_boxed_body()).map_into_right_body())
 }
 
-fn default_message(status: StatusCode) -> &'static str {
+fn default_message(status: StatusCode) -> String {
     match status.as_u16() {
-        404 => "There is nothing here. The link may be old, or the address mistyped.",
-        405 => "This page cannot be used that way.",
-        413 => "What you sent is too large. Forms here take at most 64 KiB.",
-        500 => "Something went wrong on our side. It has been logged; please try again.",
-        s if s < 500 => "The request could not be understood.",
-        _ => "The shop cannot answer right now. Please try again shortly.",
+        404 => "There is nothing here. The link may be old, or the address mistyped.".into(),
+        405 => "This page cannot be used that way.".into(),
+        413 => format!(
+            "What you sent is too large. Forms here take at most {} KiB.",
+            FORM_LIMIT_BYTES / 1024
+        ),
+        500 => "Something went wrong on our side. It has been logged; please try again.".into(),
+        s if s < 500 => "The request could not be understood.".into(),
+        _ => "The shop cannot answer right now. Please try again shortly.".into(),
     }
 }
 

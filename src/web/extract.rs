@@ -4,7 +4,8 @@
 //!
 //! A request resolves its visitor once (`auth::check_session`, one query
 //! for a login) and keeps it in the request, so the CSRF check, the
-//! handler and the error page all see the same visitor.
+//! handler and the error page all see the same visitor: the one the
+//! request began with (a login in this request shows from the next page).
 
 use std::future::{ready, Ready};
 

@@ -11,6 +11,10 @@ use serde::de::DeserializeOwned;
 
 use crate::error::AppError;
 
+/// Bodies larger than this are refused with 413 before a handler runs
+/// (`startup` sets it as the `PayloadConfig`).
+pub const FORM_LIMIT_BYTES: usize = 64 * 1024;
+
 pub struct Form<T>(pub T);
 
 impl<T> Form<T> {

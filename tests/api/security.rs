@@ -544,6 +544,35 @@ async fn static_files_are_embedded_versioned_and_revalidated() {
         assert_eq!(again.status(), StatusCode::NOT_MODIFIED, "{path}");
         assert!(again.bytes().await.unwrap().is_empty());
     }
+    let weak = browser
+        .client
+        .get(browser.url("/static/css/app.css"))
+        .header("If-None-Match", format!("W/{etag}"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(
+        weak.status(),
+        StatusCode::NOT_MODIFIED,
+        "a weak tag matches"
+    );
+    let since = h.get("last-modified").unwrap().to_str().unwrap();
+    let by_date = browser
+        .client
+        .get(browser.url("/static/css/app.css"))
+        .header("If-Modified-Since", since)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(by_date.status(), StatusCode::NOT_MODIFIED);
+    let stale = browser
+        .client
+        .get(browser.url("/static/css/app.css"))
+        .header("If-None-Match", "\"another\"")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(stale.status(), StatusCode::OK);
     let image = home.attr(".product-card img", "src").unwrap();
     let res = browser.get(&image).await;
     assert_eq!(res.headers().get("content-type").unwrap(), "image/svg+xml");
@@ -553,4 +582,83 @@ async fn static_files_are_embedded_versioned_and_revalidated() {
     browser
         .page("/static/../Cargo.toml", StatusCode::NOT_FOUND)
         .await;
+}
+
+#[tokio::test]
+async fn head_answers_like_get_without_a_body_and_keeps_the_flash() {
+    let app = TestApp::spawn().await;
+    let browser = app.browser();
+    browser.add_to_cart(1, 1).await;
+    for path in ["/", "/cart", "/products", "/healthz", "/static/css/app.css"] {
+        let get = browser.get(path).await;
+        let head = browser.client.head(browser.url(path)).send().await.unwrap();
+        assert_eq!(head.status(), get.status(), "HEAD {path}");
+        assert_eq!(
+            head.headers().get("content-type"),
+            get.headers().get("content-type"),
+            "{path}"
+        );
+        assert!(
+            head.bytes().await.unwrap().is_empty(),
+            "HEAD {path} has no body"
+        );
+    }
+    // The flash of the add waits for a page someone sees.
+    browser.add_to_cart(2, 1).await;
+    let head = browser
+        .client
+        .head(browser.url("/cart"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(head.status(), StatusCode::OK);
+    let cart = browser.page("/cart", StatusCode::OK).await;
+    assert!(
+        cart.flash().is_some_and(|f| f.starts_with("Added 1 ×")),
+        "{cart}"
+    );
+
+    let head = browser
+        .client
+        .head(browser.url("/logout"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(head.status(), StatusCode::METHOD_NOT_ALLOWED);
+    let res = browser.get("/cart").await;
+    assert_eq!(res.headers().get("allow"), None);
+    let res = browser.get("/cart/clear").await;
+    assert_eq!(res.headers().get("allow").unwrap(), "POST");
+    let res = browser
+        .client
+        .post(browser.url("/session"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(
+        res.status(),
+        StatusCode::FORBIDDEN,
+        "CSRF comes before routing"
+    );
+}
+
+#[tokio::test]
+async fn a_compressed_form_is_refused_and_changes_nothing() {
+    let app = TestApp::spawn().await;
+    let browser = app.browser();
+    let token = browser.csrf_token().await;
+    let body = format!("product_id=1&quantity=1&csrf_token={token}");
+    let res = browser
+        .client
+        .post(browser.url("/cart/items"))
+        .header("Content-Type", "application/x-www-form-urlencoded")
+        .header("Content-Encoding", "gzip")
+        .body(body)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), StatusCode::UNSUPPORTED_MEDIA_TYPE);
+    let page = Page::from_response(res).await;
+    assert!(page.says("Send the form uncompressed"), "{page}");
+    assert_eq!(browser.cart_count().await, 0);
 }

@@ -321,3 +321,28 @@ async fn a_page_view_that_changes_nothing_sends_no_cookie() {
         assert!(browser.get("/").await.headers().get("set-cookie").is_none());
     }
 }
+
+#[tokio::test]
+async fn registering_over_a_login_ends_the_first_session() {
+    let app = TestApp::spawn().await;
+    let browser = app.user("first@example.com").await;
+    let first = browser.cookie().unwrap();
+    // The form is not offered to a logged-in visitor; a POST can still come.
+    browser.page("/profile", StatusCode::OK).await;
+    let account = [
+        ("email", "second@example.com"),
+        ("display_name", "Second"),
+        ("password", PASSWORD),
+        ("password_confirm", PASSWORD),
+    ];
+    let res = browser.post("/register", &account).await;
+    assert_eq!(res.status(), StatusCode::SEE_OTHER);
+    let thief = app.browser();
+    thief.set_cookie(&first);
+    assert!(
+        !thief.is_logged_in().await,
+        "the first login's cookie is dead"
+    );
+    let live = "SELECT COUNT(*) FROM sessions WHERE revoked_at IS NULL";
+    assert_eq!(app.scalar(live).await, 1);
+}
