@@ -24,6 +24,10 @@ pub trait Db<'c>: Executor<'c, Database = sqlx::Any> {}
 
 impl<'c, T: Executor<'c, Database = sqlx::Any>> Db<'c> for T {}
 
+/// The migrations in `migrations/`, embedded at build time; `connect` runs
+/// those a database has not had yet.
+pub static MIGRATIONS: sqlx::migrate::Migrator = sqlx::migrate!("./migrations");
+
 pub async fn connect(database_url: &DatabaseUrl) -> anyhow::Result<Pool> {
     install_default_drivers();
     let sqlite = database_url.is_sqlite();
@@ -45,7 +49,7 @@ pub async fn connect(database_url: &DatabaseUrl) -> anyhow::Result<Pool> {
         })
         .connect(database_url.expose())
         .await?;
-    sqlx::migrate!("./migrations").run(&pool).await?;
+    MIGRATIONS.run(&pool).await?;
     Ok(pool)
 }
 

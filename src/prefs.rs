@@ -1,9 +1,11 @@
 //! Preferences: the theme and the catalog's page size. Pure types; a guest
-//! keeps them in the session cookie, an account in the `users` table.
+//! keeps them in the session cookie, an account in the `users` table (one
+//! JSON column), and at login the guest's choices go over the account's.
 //!
-//! Adding a preference: a field here (in `Preferences` and
-//! `ChosenPreferences`), its column (a migration and `repo::users`), its
-//! form field (`routes::preferences` and `templates/preferences.html`).
+//! Adding a preference touches three places: a field of `Preferences`
+//! (with its default and its line in `merged`), its form field
+//! (`routes::preferences`), and its control in `templates/preferences.html`.
+//! Storage, the cookie and the merge at login follow by themselves.
 
 use std::fmt;
 
@@ -103,42 +105,52 @@ impl From<PageSize> for i64 {
     }
 }
 
-/// The preferences in force for someone.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
-pub struct Preferences {
-    pub theme: Theme,
-    pub page_size: PageSize,
-}
-
-/// What a guest chose, field by field: a field the guest never touched
-/// stays `None`, so at login it does not overwrite the account's choice.
+/// What someone chose: a guest in their session cookie, an account in the
+/// `users.preferences` column (as JSON). A preference never chosen is
+/// `None` and follows the default, so a guest's untouched choices never
+/// overwrite an account's at login.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
-pub struct ChosenPreferences {
+pub struct Preferences {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub theme: Option<Theme>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub page_size: Option<PageSize>,
 }
 
-impl ChosenPreferences {
+impl Preferences {
+    pub fn theme(&self) -> Theme {
+        self.theme.unwrap_or_default()
+    }
+
+    pub fn page_size(&self) -> PageSize {
+        self.page_size.unwrap_or_default()
+    }
+
     pub fn is_empty(&self) -> bool {
-        *self == ChosenPreferences::default()
+        *self == Preferences::default()
     }
 
-    /// `base` with the chosen fields put over it.
-    pub fn over(&self, base: Preferences) -> Preferences {
+    /// These choices with the `newer` ones put over them.
+    pub fn merged(self, newer: Preferences) -> Preferences {
         Preferences {
-            theme: self.theme.unwrap_or(base.theme),
-            page_size: self.page_size.unwrap_or(base.page_size),
-        }
-    }
-
-    /// These choices with `newer` ones put over them.
-    pub fn merged(&self, newer: ChosenPreferences) -> ChosenPreferences {
-        ChosenPreferences {
             theme: newer.theme.or(self.theme),
             page_size: newer.page_size.or(self.page_size),
         }
+    }
+
+    /// As stored in `users.preferences`.
+    pub fn to_json(&self) -> String {
+        // Serializing two optional enums cannot fail.
+        serde_json::to_string(self).unwrap_or_else(|_| "{}".into())
+    }
+}
+
+/// As stored in the database: JSON. What cannot be read (a value an older
+/// or newer version wrote) is an error for the row, never a guess.
+impl TryFrom<String> for Preferences {
+    type Error = serde_json::Error;
+    fn try_from(json: String) -> Result<Self, Self::Error> {
+        serde_json::from_str(&json)
     }
 }
 
@@ -159,22 +171,27 @@ mod tests {
     #[test]
     fn a_guests_untouched_fields_do_not_override_the_account() {
         let account = Preferences {
-            theme: Theme::Light,
-            page_size: PageSize::ALL[2],
+            theme: Some(Theme::Light),
+            page_size: Some(PageSize::ALL[2]),
         };
-        let chosen = ChosenPreferences {
+        let guest = Preferences {
             theme: Some(Theme::Dark),
             page_size: None,
         };
-        let merged = chosen.over(account);
-        assert_eq!(merged.theme, Theme::Dark);
-        assert_eq!(merged.page_size, account.page_size);
+        let merged = account.merged(guest);
+        assert_eq!(merged.theme(), Theme::Dark);
+        assert_eq!(merged.page_size(), PageSize::ALL[2]);
+        assert_eq!(Preferences::default().page_size().get(), 12);
     }
 
     #[test]
-    fn a_bad_page_size_in_a_cookie_does_not_deserialize() {
-        assert!(serde_json::from_str::<ChosenPreferences>(r#"{"page_size":7}"#).is_err());
-        let ok: ChosenPreferences = serde_json::from_str(r#"{"theme":"dark"}"#).unwrap();
-        assert_eq!(ok.theme, Some(Theme::Dark));
+    fn stored_preferences_read_back_and_bad_ones_do_not() {
+        let chosen = Preferences {
+            theme: Some(Theme::Dark),
+            page_size: None,
+        };
+        assert_eq!(chosen.to_json(), r#"{"theme":"dark"}"#);
+        assert_eq!(Preferences::try_from(chosen.to_json()).unwrap(), chosen);
+        assert!(Preferences::try_from(r#"{"page_size":7}"#.to_string()).is_err());
     }
 }

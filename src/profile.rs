@@ -3,7 +3,7 @@
 //! login (`auth::login`); an account's live in the `users` table.
 
 use crate::{
-    error::Result, prefs::ChosenPreferences, repo::users, session::AppSession, state::AppState,
+    db, error::Result, prefs::Preferences, repo::users, session::AppSession, state::AppState,
 };
 
 /// Saves what was chosen; a preference not chosen keeps its value.
@@ -11,10 +11,15 @@ pub async fn save_preferences(
     app: &AppState,
     session: &AppSession,
     user_id: Option<i64>,
-    chosen: ChosenPreferences,
+    chosen: Preferences,
 ) -> Result<()> {
     match user_id {
-        Some(user_id) => users::choose_preferences(&app.pool, user_id, &chosen).await?,
+        Some(user_id) => {
+            let mut tx = db::begin_write(&app.pool).await?;
+            db::lock_user(&mut tx, user_id).await?;
+            users::choose_preferences(&mut tx, user_id, chosen).await?;
+            tx.commit().await?;
+        }
         // Only what the guest actually sent (the nav's toggle sends just
         // the theme), so that login carries over only real choices.
         None => session.update(|s| s.prefs = s.prefs.merged(chosen)),

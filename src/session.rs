@@ -28,7 +28,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::{
     ids::{self, SessionId},
-    prefs::ChosenPreferences,
+    prefs::Preferences,
 };
 
 /// The single key under which the state is stored in the cookie.
@@ -80,8 +80,8 @@ pub struct SessionState {
     #[serde(default, skip_serializing_if = "std::ops::Not::not")]
     pub remember_me: bool,
     /// Preferences a guest chose; an account keeps its own in the database.
-    #[serde(default, skip_serializing_if = "ChosenPreferences::is_empty")]
-    pub prefs: ChosenPreferences,
+    #[serde(default, skip_serializing_if = "Preferences::is_empty")]
+    pub prefs: Preferences,
     /// A guest's cart; an account's cart lives in the database.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub cart: Vec<GuestCartLine>,
@@ -99,7 +99,7 @@ impl SessionState {
             csrf_token: ids::token256(),
             user_id: None,
             remember_me: false,
-            prefs: ChosenPreferences::default(),
+            prefs: Preferences::default(),
             cart: Vec::new(),
             flash: None,
         }

@@ -9,6 +9,7 @@ mod api {
     mod binary;
     mod cart;
     mod checkout;
+    mod migrations;
     mod profile;
     mod security;
     mod sessions;

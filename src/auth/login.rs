@@ -166,7 +166,8 @@ async fn sign_in(
     let new = SessionState::logged_in(user_id, remember_me, now);
     let deadline = login_deadline(app, &new);
     open_session(&mut tx, app, client, user_id, &new, deadline).await?;
-    users::choose_preferences(&mut *tx, user_id, &guest.prefs).await?;
+    db::lock_user(&mut tx, user_id).await?;
+    users::choose_preferences(&mut tx, user_id, guest.prefs).await?;
     let cart_note = cart::merge_guest_cart(&mut tx, user_id, &guest.cart, now).await?;
     record(&mut tx, user_id, EventKind::LoggedIn, client, now).await?;
     tx.commit().await?;

@@ -3,8 +3,8 @@
 use sqlx::FromRow;
 
 use crate::{
-    db::Db,
-    prefs::{ChosenPreferences, PageSize, Preferences, Theme},
+    db::{Conn, Db},
+    prefs::Preferences,
 };
 
 #[derive(Clone, Debug, FromRow)]
@@ -12,24 +12,14 @@ pub struct User {
     pub id: i64,
     pub email: String,
     pub display_name: String,
+    /// Stored as JSON.
     #[sqlx(try_from = "String")]
-    pub theme: Theme,
-    #[sqlx(try_from = "i64")]
-    pub page_size: PageSize,
+    pub preferences: Preferences,
     pub created_at: i64,
 }
 
 /// The columns of `User`, for every query that reads one (`u` is `users`).
-pub const COLUMNS: &str = "u.id, u.email, u.display_name, u.theme, u.page_size, u.created_at";
-
-impl User {
-    pub fn preferences(&self) -> Preferences {
-        Preferences {
-            theme: self.theme,
-            page_size: self.page_size,
-        }
-    }
-}
+pub const COLUMNS: &str = "u.id, u.email, u.display_name, u.preferences, u.created_at";
 
 pub struct NewUser<'a> {
     pub id: i64,
@@ -43,15 +33,14 @@ pub struct NewUser<'a> {
 /// Fails with a unique violation when the email is taken.
 pub async fn insert(db: impl Db<'_>, user: &NewUser<'_>) -> sqlx::Result<()> {
     sqlx::query(
-        "INSERT INTO users (id, email, display_name, password_hash, theme, page_size, created_at)
-         VALUES ($1, $2, $3, $4, $5, $6, $7)",
+        "INSERT INTO users (id, email, display_name, password_hash, preferences, created_at)
+         VALUES ($1, $2, $3, $4, $5, $6)",
     )
     .bind(user.id)
     .bind(user.email)
     .bind(user.display_name)
     .bind(user.password_hash)
-    .bind(user.preferences.theme.as_str())
-    .bind(user.preferences.page_size.get())
+    .bind(user.preferences.to_json())
     .bind(user.created_at)
     .execute(db)
     .await?;
@@ -84,24 +73,27 @@ pub async fn set_password_hash(db: impl Db<'_>, user_id: i64, hash: &str) -> sql
     Ok(())
 }
 
-/// Puts the chosen preferences over the account's, in one statement; a
-/// preference not chosen keeps the account's value.
+/// Puts `chosen` over the account's preferences; a preference not chosen
+/// keeps its value. A read and a write: run it under `db::lock_user` in a
+/// transaction, so that two changes at once do not lose one.
 pub async fn choose_preferences(
-    db: impl Db<'_>,
+    conn: &mut Conn,
     user_id: i64,
-    chosen: &ChosenPreferences,
+    chosen: Preferences,
 ) -> sqlx::Result<()> {
-    sqlx::query(
-        "UPDATE users SET theme = COALESCE($1, theme), page_size = COALESCE($2, page_size)
-          WHERE id = $3",
-    )
-    .bind(chosen.theme.map(Theme::as_str))
-    .bind(chosen.page_size.map(PageSize::get))
-    .bind(user_id)
-    .execute(db)
-    .await?;
+    let stored: String = sqlx::query_scalar("SELECT preferences FROM users WHERE id = $1")
+        .bind(user_id)
+        .fetch_one(&mut *conn)
+        .await?;
+    let current = Preferences::try_from(stored).map_err(|e| sqlx::Error::Decode(e.into()))?;
+    sqlx::query("UPDATE users SET preferences = $1 WHERE id = $2")
+        .bind(current.merged(chosen).to_json())
+        .bind(user_id)
+        .execute(&mut *conn)
+        .await?;
     Ok(())
 }
+
 /// Deletes the account. Sessions, cart lines and events go with it
 /// (ON DELETE CASCADE); orders stay, anonymised (ON DELETE SET NULL).
 pub async fn delete(db: impl Db<'_>, user_id: i64) -> sqlx::Result<()> {

@@ -7,7 +7,7 @@ use serde::Deserialize;
 
 use crate::{
     error::Result,
-    prefs::{ChosenPreferences, PageSize, Theme},
+    prefs::{PageSize, Preferences, Theme},
     profile,
     session::FlashLevel,
     state::AppState,
@@ -49,7 +49,7 @@ impl PreferencesPage {
 
 pub async fn show(visitor: Visitor) -> Result<HttpResponse> {
     let prefs = visitor.preferences();
-    let (theme, page_size) = (prefs.theme.to_string(), prefs.page_size.to_string());
+    let (theme, page_size) = (prefs.theme().to_string(), prefs.page_size().to_string());
     render(PreferencesPage {
         layout: visitor.layout(),
         theme,
@@ -70,7 +70,7 @@ pub struct PreferencesForm {
 
 impl PreferencesForm {
     /// The choices the form makes, or what is wrong with them.
-    fn choices(&self) -> std::result::Result<ChosenPreferences, FieldErrors> {
+    fn choices(&self) -> std::result::Result<Preferences, FieldErrors> {
         let mut errors = FieldErrors::new();
         let theme = self.theme.as_deref().map(Theme::parse);
         if theme == Some(None) {
@@ -83,7 +83,7 @@ impl PreferencesForm {
         if !errors.is_empty() {
             return Err(errors);
         }
-        Ok(ChosenPreferences {
+        Ok(Preferences {
             theme: theme.flatten(),
             page_size: page_size.flatten(),
         })
@@ -100,9 +100,9 @@ pub async fn update(
         Err(errors) => {
             // The form again, as it was sent.
             let current = visitor.preferences();
-            let theme = form.theme.clone().unwrap_or(current.theme.to_string());
+            let theme = form.theme.clone().unwrap_or(current.theme().to_string());
             let page_size = form.page_size.clone();
-            let page_size = page_size.unwrap_or(current.page_size.to_string());
+            let page_size = page_size.unwrap_or(current.page_size().to_string());
             let layout = visitor.layout();
             let page = PreferencesPage {
                 layout,

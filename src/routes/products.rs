@@ -59,7 +59,7 @@ pub async fn index(
         Some(value) => Sort::parse(value)
             .ok_or_else(|| AppError::BadRequest("Sort by `name` or `price`.".into()))?,
     };
-    let page_size = visitor.preferences().page_size.get();
+    let page_size = visitor.preferences().page_size().get();
     let total = products::count_active(&app.pool).await?;
     let pages = ((total + page_size - 1) / page_size).max(1);
     let page = query.page.unwrap_or(1);

@@ -57,12 +57,11 @@ impl Visitor {
         self.user.as_ref().map(|me| me.user.id)
     }
 
-    /// The preferences in force: the account's, or the guest's over the
-    /// defaults.
+    /// The preferences in force: the account's, or the guest's.
     pub fn preferences(&self) -> Preferences {
         match &self.user {
-            Some(me) => me.user.preferences(),
-            None => self.session.read(|s| s.prefs.over(Preferences::default())),
+            Some(me) => me.user.preferences,
+            None => self.session.read(|s| s.prefs),
         }
     }
 
@@ -94,7 +93,7 @@ impl Visitor {
     pub fn layout_keeping_flash(&self) -> Layout {
         Layout {
             user_name: self.user.as_ref().map(|me| me.user.display_name.clone()),
-            theme: self.preferences().theme,
+            theme: self.preferences().theme(),
             cart_count: self.cart_count(),
             flash: None,
             csrf_token: self.session.csrf_token(),

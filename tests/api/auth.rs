@@ -329,7 +329,7 @@ async fn a_login_that_fails_halfway_leaves_the_guest_as_they_were() {
     assert_eq!(app.scalar(live).await, 0);
     assert_eq!(app.scalar("SELECT COUNT(*) FROM cart_items").await, 0);
     assert_eq!(
-        app.scalar("SELECT COUNT(*) FROM users WHERE theme = 'dark'")
+        app.scalar("SELECT COUNT(*) FROM users WHERE preferences LIKE '%dark%'")
             .await,
         0
     );

@@ -37,8 +37,8 @@ pub struct TestApp {
     dir: Arc<tempfile::TempDir>,
 }
 
-/// A fresh, empty database for one test.
-async fn fresh_database(dir: &std::path::Path) -> String {
+/// A fresh, empty database for one test: its URL.
+pub async fn fresh_database(dir: &std::path::Path) -> String {
     match std::env::var("TEST_POSTGRES_URL") {
         Ok(server) if !server.is_empty() => {
             let name = format!("cookie_jar_test_{}", cookie_jar::ids::row_id());
