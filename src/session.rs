@@ -64,6 +64,40 @@ pub struct Flash {
     pub text: String,
 }
 
+/// Why a session id was replaced.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum RenewedFor {
+    SignIn,
+    PasswordChange,
+    /// The login's server-side row was revoked or timed out.
+    LoginEnded,
+}
+
+impl RenewedFor {
+    /// What the session inspector says about it.
+    pub fn explanation(self) -> &'static str {
+        match self {
+            RenewedFor::SignIn => "renewed at sign-in: a cookie copied before it is now worthless",
+            RenewedFor::PasswordChange => {
+                "renewed when the password changed: every other session was ended"
+            }
+            RenewedFor::LoginEnded => {
+                "replaced by a guest session: the login it belonged to had ended"
+            }
+        }
+    }
+}
+
+/// The last time this browser's session id was replaced, for the inspector.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Renewal {
+    pub at: i64,
+    pub why: RenewedFor,
+    /// The old id's fingerprint (`SessionId::fingerprint`), never the id.
+    pub previous: String,
+}
+
 /// Everything the cookie carries.
 #[derive(Clone, Debug, Serialize, Deserialize)]
 pub struct SessionState {
@@ -87,6 +121,9 @@ pub struct SessionState {
     pub cart: Vec<GuestCartLine>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub flash: Option<Flash>,
+    /// When and why the id last changed in this browser.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub renewed: Option<Renewal>,
 }
 
 impl SessionState {
@@ -102,6 +139,7 @@ impl SessionState {
             prefs: Preferences::default(),
             cart: Vec::new(),
             flash: None,
+            renewed: None,
         }
     }
 
@@ -210,8 +248,14 @@ impl AppSession {
     }
 
     /// Replaces the session with `state` under a new cookie (login,
-    /// password change): the old cookie's contents are gone for good.
-    pub fn start(&self, state: SessionState) {
+    /// password change): the old cookie's contents are gone for good. The
+    /// new state remembers when and why, and the old id's fingerprint.
+    pub fn start(&self, mut state: SessionState, why: RenewedFor) {
+        state.renewed = Some(Renewal {
+            at: state.created_at,
+            why,
+            previous: self.read(|old| old.id.fingerprint()),
+        });
         *self.state.borrow_mut() = state;
         self.inner.renew();
         self.save();
@@ -220,10 +264,11 @@ impl AppSession {
     /// Replaces a login whose server row is gone or expired with a fresh
     /// anonymous session, with `flash` saying why.
     pub fn reset_to_guest(&self, now: i64, flash: Option<Flash>) {
-        self.start(SessionState {
+        let guest = SessionState {
             flash,
             ..SessionState::fresh(now)
-        });
+        };
+        self.start(guest, RenewedFor::LoginEnded);
     }
 
     /// Logout: the browser is told to delete the cookie. Nothing more is

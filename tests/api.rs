@@ -13,4 +13,5 @@ mod api {
     mod profile;
     mod security;
     mod sessions;
+    mod tour;
 }

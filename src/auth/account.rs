@@ -12,7 +12,7 @@ use crate::{
     db,
     error::Result,
     repo::{events::EventKind, sessions, users},
-    session::{AppSession, SessionState},
+    session::{AppSession, RenewedFor, SessionState},
     state::AppState,
     validate::{self, FieldErrors},
 };
@@ -74,7 +74,7 @@ pub async fn change_password(
     record(&mut tx, user.id, EventKind::PasswordChanged, client, now).await?;
     tx.commit().await?;
 
-    session.start(new);
+    session.start(new, RenewedFor::PasswordChange);
     Ok(Ok(others))
 }
 

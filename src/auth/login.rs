@@ -21,7 +21,7 @@ use crate::{
         sessions::{self, NewSession},
         users::{self, NewUser},
     },
-    session::{AppSession, SessionState},
+    session::{AppSession, RenewedFor, SessionState},
     state::AppState,
     validate::{self, FieldErrors},
 };
@@ -171,7 +171,7 @@ async fn sign_in(
     let cart_note = cart::merge_guest_cart(&mut tx, user_id, &guest.cart, now).await?;
     record(&mut tx, user_id, EventKind::LoggedIn, client, now).await?;
     tx.commit().await?;
-    session.start(new);
+    session.start(new, RenewedFor::SignIn);
     Ok(cart_note)
 }
 

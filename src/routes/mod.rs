@@ -16,6 +16,7 @@ mod products;
 mod profile;
 mod session_inspector;
 mod sessions;
+mod tour;
 
 use actix_web::{
     guard,
@@ -90,6 +91,7 @@ pub fn table() -> Vec<Endpoint> {
         endpoint(M::GET, "/orders", orders::index),
         endpoint(M::GET, "/orders/{id}", orders::show),
         endpoint(M::GET, "/session", session_inspector::show),
+        endpoint(M::GET, "/tour", tour::show),
         endpoint(M::GET, "/healthz", health::check),
         endpoint(M::GET, "/static/{path:.+}", assets::serve),
     ]

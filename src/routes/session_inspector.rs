@@ -5,9 +5,10 @@
 use actix_web::{web, HttpRequest, HttpResponse};
 use askama::Template;
 
+use super::tour;
 use crate::{
     error::Result,
-    session::SessionState,
+    session::{Renewal, SessionState},
     state::AppState,
     web::{
         extract::Visitor,
@@ -40,6 +41,12 @@ struct InspectorPage {
     cookie_bytes: Option<usize>,
     cookie_limit: usize,
     state_json: String,
+    /// When and why the id last changed in this browser.
+    renewed: Option<Renewal>,
+    /// A login's "keep me signed in"; `None` for a guest.
+    remember_me: Option<bool>,
+    /// The step of the tour (`/tour`) that explains what is on this page.
+    tour_step: &'static str,
 }
 
 pub async fn show(
@@ -86,6 +93,9 @@ impl InspectorPage {
             cookie_bytes,
             cookie_limit: COOKIE_LIMIT,
             state_json: serde_json::to_string_pretty(&shown)?,
+            renewed: state.renewed.clone(),
+            remember_me: login.map(|me| me.remember_me),
+            tour_step: tour::step_for(&state),
         })
     }
 

@@ -346,3 +346,47 @@ async fn registering_over_a_login_ends_the_first_session() {
     let live = "SELECT COUNT(*) FROM sessions WHERE revoked_at IS NULL";
     assert_eq!(app.scalar(live).await, 1);
 }
+
+#[tokio::test]
+async fn the_inspector_says_when_and_why_the_id_last_changed() {
+    let app = TestApp::spawn().await;
+    let browser = app.browser();
+    let guest = browser.page("/session", StatusCode::OK).await;
+    let says = |page: &Page| page.text_of("[data-testid=renewed]").unwrap();
+    let step = |page: &Page| page.attr("[data-testid=tour-step]", "href").unwrap();
+    assert_eq!(says(&guest), "not since this session began");
+    assert_eq!(
+        step(&guest),
+        "/tour#1-the-first-page-view-a-guest-session-is-minted"
+    );
+    browser.add_to_cart(1, 1).await;
+    let with_cart = browser.page("/session", StatusCode::OK).await;
+    assert_eq!(step(&with_cart), "/tour#2-adding-to-the-cart-as-a-guest");
+
+    browser.register("ren@example.com", "Ren", PASSWORD).await;
+    let new = "a completely new passphrase";
+    browser.page("/profile", StatusCode::OK).await;
+    let change = [
+        ("current_password", PASSWORD),
+        ("new_password", new),
+        ("new_password_confirm", new),
+    ];
+    browser.post("/profile/password", &change).await;
+    let after = browser.page("/session", StatusCode::OK).await;
+    assert!(
+        says(&after).contains("renewed when the password changed"),
+        "{after}"
+    );
+    assert_eq!(step(&after), "/tour#6-changing-the-password-the-others-end");
+    let row = after.text_of("[data-testid=server-row]").unwrap();
+    assert!(row.contains("\"keep me signed in\" not ticked"), "{row}");
+
+    // A login ended on the server: the browser is a guest again, and told.
+    app.sql("UPDATE sessions SET revoked_at = 1").await;
+    let ended = browser.page("/session", StatusCode::OK).await;
+    assert!(
+        says(&ended).contains("replaced by a guest session"),
+        "{ended}"
+    );
+    assert_eq!(step(&ended), "/tour#8-expiry-idle-and-absolute");
+}
