@@ -23,6 +23,9 @@ pub struct Settings {
     pub database_url: DatabaseUrl,
     /// 64 bytes that encrypt and authenticate the session cookie.
     pub session_secret: SessionSecret,
+    /// Keys of earlier cookies, still opened (and re-sealed under
+    /// `session_secret`) during a rotation.
+    pub session_secret_previous: Vec<SessionSecret>,
     /// `Secure` cookie with the `__Host-` name prefix, plus HSTS.
     pub cookie_secure: bool,
     pub session_idle_timeout: Duration,
@@ -30,6 +33,10 @@ pub struct Settings {
     pub session_remember_me_timeout: Duration,
     /// tracing filter, e.g. `info` or `cookie_jar=debug,info`.
     pub log: String,
+    /// Log lines as text, or as JSON objects (one a line).
+    pub log_format: LogFormat,
+    /// Where `/metrics` listens (Prometheus text); `None`: nowhere.
+    pub metrics_addr: Option<String>,
     /// Address of a reverse proxy whose `X-Forwarded-For` and
     /// `X-Forwarded-Host` we believe.
     pub trusted_proxy: Option<IpAddr>,
@@ -46,9 +53,119 @@ pub struct Settings {
     pub client_auth_posts_per_minute: u32,
 }
 
-/// The cookie key. Its `Debug` never prints the bytes.
+/// How log lines are written.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum LogFormat {
+    Text,
+    Json,
+}
+
+/// Every setting: its variable, its default, what it is for. `--help`
+/// prints this table, and a test checks it names every variable read here.
+pub const VARIABLES: &[(&str, &str, &str)] = &[
+    (
+        "APP_ENV",
+        "development",
+        "`production` requires SESSION_SECRET and turns COOKIE_SECURE on",
+    ),
+    (
+        "BIND_ADDR",
+        "127.0.0.1:8080",
+        "address to listen on; port 0 picks a free port",
+    ),
+    (
+        "DATABASE_URL",
+        DEFAULT_DATABASE_URL,
+        "sqlite://FILE?mode=rwc or postgres://USER@HOST/DB",
+    ),
+    (
+        "SESSION_SECRET",
+        "data/session.key (development)",
+        "64 random bytes, base64: the cookie key (`cookie-jar gen-key`)",
+    ),
+    (
+        "SESSION_SECRET_PREVIOUS",
+        "(none)",
+        "comma-separated earlier keys, still accepted during a rotation",
+    ),
+    (
+        "COOKIE_SECURE",
+        "false; true in production",
+        "`Secure` cookie named __Host-session, and HSTS",
+    ),
+    (
+        "SESSION_IDLE_TIMEOUT",
+        "1800",
+        "seconds without a request before a login ends (at least 120)",
+    ),
+    (
+        "SESSION_ABSOLUTE_TIMEOUT",
+        "43200",
+        "seconds after sign-in at which a login ends",
+    ),
+    (
+        "SESSION_REMEMBER_ME_TIMEOUT",
+        "2592000",
+        "the same with \"keep me signed in\"; a guest cookie's lifetime",
+    ),
+    (
+        "LOGIN_MAX_FAILURES",
+        "5",
+        "password attempts per email and window before 429",
+    ),
+    ("LOGIN_FAILURE_WINDOW", "900", "seconds of that window"),
+    (
+        "CLIENT_AUTH_POSTS_PER_MINUTE",
+        "30",
+        "POSTs to /login and /register per client IP and minute",
+    ),
+    (
+        "TRUSTED_PROXY",
+        "(none)",
+        "IP of the reverse proxy whose X-Forwarded-For/-Host are believed",
+    ),
+    (
+        "PUBLIC_ORIGIN",
+        "(none)",
+        "https://shop.example: the only origin a form may come from",
+    ),
+    (
+        "HOUSEKEEPING_INTERVAL",
+        "600",
+        "seconds between deletions of ended sessions and old counters",
+    ),
+    (
+        "METRICS_ADDR",
+        "(none: off)",
+        "address of a second listener that serves /metrics",
+    ),
+    (
+        "LOG",
+        "info",
+        "log filter, e.g. `debug` or `cookie_jar=debug,info`",
+    ),
+    (
+        "LOG_FORMAT",
+        "text",
+        "`text`, or `json` for one JSON object a line",
+    ),
+];
+
+/// A cookie key. Its `Debug` never prints the bytes.
 #[derive(Clone)]
 pub struct SessionSecret(pub [u8; 64]);
+
+impl SessionSecret {
+    /// A new random key.
+    pub fn generate() -> Self {
+        SessionSecret(crate::ids::random_bytes())
+    }
+
+    /// As `SESSION_SECRET` takes it.
+    pub fn to_base64(&self) -> String {
+        STANDARD.encode(self.0)
+    }
+}
 
 impl fmt::Debug for SessionSecret {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
@@ -141,7 +258,7 @@ impl Settings {
         let production = app_env == AppEnv::Production;
 
         let session_secret = match get("SESSION_SECRET") {
-            Some(value) => parse_secret(value)?,
+            Some(value) => parse_secret("SESSION_SECRET", value)?,
             None if production => {
                 return Err(ConfigError(
                     "SESSION_SECRET is required when APP_ENV=production: 64 random bytes in \
@@ -173,11 +290,30 @@ impl Settings {
             bind_addr: get("BIND_ADDR").unwrap_or("127.0.0.1:8080").to_string(),
             database_url: DatabaseUrl::new(get("DATABASE_URL").unwrap_or(DEFAULT_DATABASE_URL)),
             session_secret,
+            session_secret_previous: match get("SESSION_SECRET_PREVIOUS") {
+                None => Vec::new(),
+                Some(list) => list
+                    .split(',')
+                    .map(str::trim)
+                    .filter(|key| !key.is_empty())
+                    .map(|key| parse_secret("SESSION_SECRET_PREVIOUS", key))
+                    .collect::<Result<_, _>>()?,
+            },
             cookie_secure: boolean(get, "COOKIE_SECURE", production)?,
             session_idle_timeout: idle,
             session_absolute_timeout: absolute,
             session_remember_me_timeout: remember,
             log: get("LOG").unwrap_or("info").to_string(),
+            log_format: match get("LOG_FORMAT").unwrap_or("text") {
+                "text" => LogFormat::Text,
+                "json" => LogFormat::Json,
+                other => {
+                    return Err(ConfigError(format!(
+                        "LOG_FORMAT must be `text` or `json`, got `{other}`"
+                    )))
+                }
+            },
+            metrics_addr: get("METRICS_ADDR").map(str::to_string),
             trusted_proxy: match get("TRUSTED_PROXY") {
                 None => None,
                 Some(v) => Some(v.parse().map_err(|_| {
@@ -195,6 +331,60 @@ impl Settings {
         })
     }
 
+    /// Every variable with the value in force, secrets hidden: what
+    /// `cookie-jar check-config` prints.
+    pub fn effective(&self) -> Vec<(&'static str, String)> {
+        let shown = |o: &Option<String>| o.clone().unwrap_or_else(|| "(unset)".into());
+        let keys = match self.session_secret_previous.len() {
+            0 => "(none)".to_string(),
+            n => format!("{n} key(s), hidden"),
+        };
+        vec![
+            ("APP_ENV", format!("{:?}", self.app_env).to_lowercase()),
+            ("BIND_ADDR", self.bind_addr.clone()),
+            ("DATABASE_URL", self.database_url.to_string()),
+            ("SESSION_SECRET", "(set, hidden)".into()),
+            ("SESSION_SECRET_PREVIOUS", keys),
+            ("COOKIE_SECURE", self.cookie_secure.to_string()),
+            (
+                "SESSION_IDLE_TIMEOUT",
+                self.session_idle_timeout.as_secs().to_string(),
+            ),
+            (
+                "SESSION_ABSOLUTE_TIMEOUT",
+                self.session_absolute_timeout.as_secs().to_string(),
+            ),
+            (
+                "SESSION_REMEMBER_ME_TIMEOUT",
+                self.session_remember_me_timeout.as_secs().to_string(),
+            ),
+            ("LOGIN_MAX_FAILURES", self.login_max_failures.to_string()),
+            (
+                "LOGIN_FAILURE_WINDOW",
+                self.login_failure_window.as_secs().to_string(),
+            ),
+            (
+                "CLIENT_AUTH_POSTS_PER_MINUTE",
+                self.client_auth_posts_per_minute.to_string(),
+            ),
+            (
+                "TRUSTED_PROXY",
+                shown(&self.trusted_proxy.map(|ip| ip.to_string())),
+            ),
+            ("PUBLIC_ORIGIN", shown(&self.public_origin)),
+            (
+                "HOUSEKEEPING_INTERVAL",
+                self.housekeeping_interval.as_secs().to_string(),
+            ),
+            ("METRICS_ADDR", shown(&self.metrics_addr)),
+            ("LOG", self.log.clone()),
+            (
+                "LOG_FORMAT",
+                format!("{:?}", self.log_format).to_lowercase(),
+            ),
+        ]
+    }
+
     /// The cookie name: `__Host-` requires `Secure`, `Path=/` and no `Domain`.
     pub fn cookie_name(&self) -> &'static str {
         if self.cookie_secure {
@@ -205,13 +395,13 @@ impl Settings {
     }
 }
 
-fn parse_secret(value: &str) -> Result<SessionSecret, ConfigError> {
+fn parse_secret(name: &str, value: &str) -> Result<SessionSecret, ConfigError> {
     let bytes = STANDARD
         .decode(value)
-        .map_err(|_| ConfigError("SESSION_SECRET must be base64 (of 64 random bytes)".into()))?;
+        .map_err(|_| ConfigError(format!("{name} must be base64 (of 64 random bytes)")))?;
     let key: [u8; 64] = bytes.try_into().map_err(|b: Vec<u8>| {
         ConfigError(format!(
-            "SESSION_SECRET must decode to exactly 64 bytes, got {}",
+            "{name} must decode to exactly 64 bytes, got {}",
             b.len()
         ))
     })?;
@@ -221,15 +411,15 @@ fn parse_secret(value: &str) -> Result<SessionSecret, ConfigError> {
 /// Development only: a key generated once and kept on disk.
 fn dev_secret(path: &PathBuf) -> Result<SessionSecret, ConfigError> {
     if let Ok(text) = std::fs::read_to_string(path) {
-        return parse_secret(text.trim())
+        return parse_secret("SESSION_SECRET", text.trim())
             .map_err(|e| ConfigError(format!("{} ({})", e, path.display())));
     }
-    let key = SessionSecret(crate::ids::random_bytes());
+    let key = SessionSecret::generate();
     let write = || -> std::io::Result<()> {
         if let Some(dir) = path.parent() {
             std::fs::create_dir_all(dir)?;
         }
-        write_private(path, STANDARD.encode(key.0).as_bytes())
+        write_private(path, key.to_base64().as_bytes())
     };
     write().map_err(|e| {
         ConfigError(format!(
@@ -386,6 +576,58 @@ mod tests {
                     .unwrap_err();
             assert!(err.0.starts_with("PUBLIC_ORIGIN"), "{bad}: {err}");
         }
+    }
+
+    #[test]
+    fn the_help_table_names_every_variable_read_here() {
+        let source = include_str!("config.rs");
+        let read: Vec<&str> = source
+            .split("get(\"")
+            .skip(1)
+            .chain(source.split("(get, \"").skip(1))
+            .filter_map(|rest| rest.split('"').next())
+            .filter(|name| name.chars().all(|c| c.is_ascii_uppercase() || c == '_'))
+            .collect();
+        assert!(read.len() >= 15, "{read:?}");
+        for name in &read {
+            assert!(
+                VARIABLES.iter().any(|(v, ..)| v == name),
+                "{name} not in VARIABLES"
+            );
+        }
+        for (name, ..) in VARIABLES {
+            assert!(read.contains(name), "{name} in VARIABLES but never read");
+        }
+        let key = STANDARD.encode([7u8; 64]);
+        let shown = Settings::from_vars(&vars(&[("SESSION_SECRET", &key)]))
+            .unwrap()
+            .effective();
+        let names: Vec<&str> = shown.iter().map(|(name, _)| *name).collect();
+        let listed: Vec<&str> = VARIABLES.iter().map(|(name, ..)| *name).collect();
+        assert_eq!(names, listed, "check-config shows every variable, in order");
+        assert!(shown.iter().all(|(_, value)| !value.contains(&key)));
+    }
+
+    #[test]
+    fn previous_keys_are_a_comma_separated_list() {
+        let (k1, k2, k3) = (
+            STANDARD.encode([1u8; 64]),
+            STANDARD.encode([2u8; 64]),
+            STANDARD.encode([3u8; 64]),
+        );
+        let s = Settings::from_vars(&vars(&[
+            ("SESSION_SECRET", &k1),
+            ("SESSION_SECRET_PREVIOUS", &format!("{k2}, {k3},")),
+        ]))
+        .unwrap();
+        assert_eq!(s.session_secret_previous.len(), 2);
+        assert_eq!(s.session_secret_previous[1].0, [3u8; 64]);
+        let err = Settings::from_vars(&vars(&[
+            ("SESSION_SECRET", &k1),
+            ("SESSION_SECRET_PREVIOUS", "bad"),
+        ]))
+        .unwrap_err();
+        assert!(err.0.starts_with("SESSION_SECRET_PREVIOUS"), "{err}");
     }
 
     #[test]

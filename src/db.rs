@@ -28,7 +28,16 @@ impl<'c, T: Executor<'c, Database = sqlx::Any>> Db<'c> for T {}
 /// those a database has not had yet.
 pub static MIGRATIONS: sqlx::migrate::Migrator = sqlx::migrate!("./migrations");
 
+/// The pool, with the migrations not yet applied applied.
 pub async fn connect(database_url: &DatabaseUrl) -> anyhow::Result<Pool> {
+    let pool = open(database_url).await?;
+    MIGRATIONS.run(&pool).await?;
+    Ok(pool)
+}
+
+/// The pool, as the database is (`cookie-jar check-config` looks before it
+/// changes anything).
+pub async fn open(database_url: &DatabaseUrl) -> anyhow::Result<Pool> {
     install_default_drivers();
     let sqlite = database_url.is_sqlite();
     if sqlite {
@@ -49,7 +58,6 @@ pub async fn connect(database_url: &DatabaseUrl) -> anyhow::Result<Pool> {
         })
         .connect(database_url.expose())
         .await?;
-    MIGRATIONS.run(&pool).await?;
     Ok(pool)
 }
 
@@ -82,6 +90,26 @@ pub async fn begin_write(pool: &Pool) -> sqlx::Result<Tx> {
 /// True when `err` is a unique-constraint violation (e.g. a taken email).
 pub fn is_unique_violation(err: &sqlx::Error) -> bool {
     matches!(err, sqlx::Error::Database(db) if db.is_unique_violation())
+}
+
+/// How many of `MIGRATIONS` the database has had, and how many there are.
+pub async fn migrations_applied(pool: &Pool) -> sqlx::Result<(usize, usize)> {
+    let known = MIGRATIONS.iter().count();
+    let applied: Vec<i64> =
+        match sqlx::query_scalar("SELECT version FROM _sqlx_migrations WHERE success")
+            .fetch_all(pool)
+            .await
+        {
+            Ok(versions) => versions,
+            // No table yet: a database no migration has touched.
+            Err(sqlx::Error::Database(_)) => Vec::new(),
+            Err(e) => return Err(e),
+        };
+    let done = MIGRATIONS
+        .iter()
+        .filter(|m| applied.contains(&m.version))
+        .count();
+    Ok((done, known))
 }
 
 /// One round trip, for the health check.

@@ -64,5 +64,7 @@ pub mod routes;
 
 // ---- 6. Top: putting it together ---------------------------------------
 
+/// The command line's subcommands (`main.rs` parses it).
+pub mod cli;
 /// `Application::build`: database, middleware, routes, listener.
 pub mod startup;

@@ -1,10 +1,57 @@
-//! `cargo run`: read the settings, start logging, serve.
+//! `cookie-jar`: the command line (see `cookie-jar --help`). With no
+//! command, or `serve`, it serves the shop, so `cargo run` starts it.
 
-use cookie_jar::{config::Settings, startup::Application};
+use clap::{CommandFactory, FromArgMatches, Parser, Subcommand};
+use cookie_jar::{
+    cli,
+    config::{LogFormat, Settings},
+    startup::Application,
+};
 use tracing_subscriber::EnvFilter;
 
+#[derive(Parser)]
+#[command(
+    name = "cookie-jar",
+    version,
+    about = "A web shop that shows how cookie-backed sessions are done right."
+)]
+struct Cli {
+    #[command(subcommand)]
+    command: Option<Command>,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Serve the shop (the default): migrate the database, then listen.
+    Serve,
+    /// Apply the database migrations not yet applied; a no-op when none are.
+    Migrate,
+    /// Print a new random cookie key for SESSION_SECRET (64 bytes, base64).
+    GenKey,
+    /// Create an account. The password is asked for, not echoed; or it is
+    /// read from standard input when that is not a terminal.
+    CreateUser {
+        #[arg(long)]
+        email: String,
+        /// The display name.
+        #[arg(long)]
+        name: String,
+    },
+    /// Check the settings and the database; print the settings in force,
+    /// secrets hidden. Changes nothing.
+    CheckConfig,
+}
+
 #[actix_web::main]
-async fn main() -> anyhow::Result<()> {
+async fn main() {
+    let matches = Cli::command()
+        .after_help(cli::settings_help())
+        .get_matches();
+    let command = Cli::from_arg_matches(&matches).map_or(None, |cli| cli.command);
+    if let Some(Command::GenKey) = command {
+        println!("{}", cli::gen_key());
+        return;
+    }
     let settings = match Settings::from_env() {
         Ok(settings) => settings,
         Err(err) => {
@@ -12,12 +59,32 @@ async fn main() -> anyhow::Result<()> {
             std::process::exit(2);
         }
     };
-    tracing_subscriber::fmt()
-        .with_env_filter(
-            EnvFilter::try_new(&settings.log).unwrap_or_else(|_| EnvFilter::new("info")),
-        )
-        .init();
+    let done = match command {
+        None | Some(Command::Serve) => serve(settings).await.map(|()| None),
+        Some(Command::Migrate) => cli::migrate(&settings).await.map(Some),
+        Some(Command::CreateUser { email, name }) => {
+            cli::create_user(settings, &email, &name).await.map(Some)
+        }
+        Some(Command::CheckConfig) => cli::check_config(&settings).await.map(Some),
+        Some(Command::GenKey) => unreachable!("answered above"),
+    };
+    match done {
+        Ok(Some(report)) => println!("{report}"),
+        Ok(None) => {}
+        Err(err) => {
+            eprintln!("cookie-jar: {err:#}");
+            std::process::exit(1);
+        }
+    }
+}
 
+async fn serve(settings: Settings) -> anyhow::Result<()> {
+    let filter = EnvFilter::try_new(&settings.log).unwrap_or_else(|_| EnvFilter::new("info"));
+    let logs = tracing_subscriber::fmt().with_env_filter(filter);
+    match settings.log_format {
+        LogFormat::Text => logs.init(),
+        LogFormat::Json => logs.json().with_current_span(true).init(),
+    }
     let app = Application::build(settings.clone()).await?;
     tracing::info!(
         "Cookie Jar is open at http://{}:{} ({:?}, database {})",

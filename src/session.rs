@@ -159,6 +159,12 @@ impl SessionState {
     }
 }
 
+/// Marks a request whose session cookie was sealed under a previous key and
+/// re-sealed under the current one (`web::session_keys`): its state is
+/// written back, so the browser's copy is under the current key.
+#[derive(Clone, Copy)]
+pub struct Resealed;
+
 /// The session of the current request, typed. Clones share one state.
 #[derive(Clone)]
 pub struct AppSession {
@@ -196,6 +202,11 @@ impl AppSession {
             ended: Rc::new(Cell::new(false)),
         };
         if is_new && matches!(*req.method(), Method::GET | Method::HEAD) {
+            session.save();
+        }
+        // Sealed under a previous key (`web::session_keys`): written back,
+        // so the browser's copy is under the current key from now on.
+        if req.extensions().get::<Resealed>().is_some() {
             session.save();
         }
         req.extensions_mut().insert(session.clone());

@@ -21,13 +21,15 @@ use tracing_actix_web::TracingLogger;
 use crate::{
     clock::Clock,
     config::Settings,
-    db,
     error::AppError,
-    housekeeping,
-    password::Hasher,
-    routes,
+    housekeeping, routes,
     state::AppState,
-    web::{csrf, error_page, form::FORM_LIMIT_BYTES, security, session_cookie},
+    web::{
+        csrf, error_page,
+        form::FORM_LIMIT_BYTES,
+        security, session_cookie,
+        session_keys::{self, Keys},
+    },
 };
 
 pub struct Application {
@@ -44,19 +46,11 @@ impl Application {
 
     /// Like `build`, with a clock the caller can move (tests).
     pub async fn build_with_clock(settings: Settings, clock: Clock) -> anyhow::Result<Self> {
-        let pool = db::connect(&settings.database_url).await?;
         let listener = TcpListener::bind(&settings.bind_addr)
             .map_err(|e| anyhow::anyhow!("cannot listen on {}: {e}", settings.bind_addr))?;
         let port = listener.local_addr()?.port();
-        let hasher = Hasher::new();
-        hasher.warm_up().await?;
         let every = settings.housekeeping_interval;
-        let state = web::Data::new(AppState {
-            pool,
-            hasher,
-            settings,
-            clock,
-        });
+        let state = web::Data::new(AppState::open(settings, clock).await?);
         let housekeeping = housekeeping::spawn(state.clone(), every);
         let server = serve(listener, state.clone())?;
         Ok(Application {
@@ -87,6 +81,14 @@ impl Application {
 fn serve(listener: TcpListener, state: web::Data<AppState>) -> anyhow::Result<Server> {
     let settings = &state.settings;
     let key = Key::from(&settings.session_secret.0);
+    let keys = web::Data::new(Keys {
+        current: key.clone(),
+        previous: settings
+            .session_secret_previous
+            .iter()
+            .map(|secret| Key::from(&secret.0))
+            .collect(),
+    });
     let cookie_name = settings.cookie_name();
     let cookie_secure = settings.cookie_secure;
     // The cookie lives as long as the longest server-side session could
@@ -108,6 +110,7 @@ fn serve(listener: TcpListener, state: web::Data<AppState>) -> anyhow::Result<Se
 
         App::new()
             .app_data(state.clone())
+            .app_data(keys.clone())
             .app_data(web::PayloadConfig::new(FORM_LIMIT_BYTES))
             .app_data(web::PathConfig::default().error_handler(|_, _| AppError::NotFound.into()))
             .app_data(web::QueryConfig::default().error_handler(|_, _| {
@@ -120,12 +123,14 @@ fn serve(listener: TcpListener, state: web::Data<AppState>) -> anyhow::Result<Se
             // CSRF checks every POST before a handler; error pages are
             // drawn inside the session layer, while the session (CSRF
             // token, cart, theme) is readable; the session middleware
-            // writes the cookie; a short-lived login's cookie loses its
+            // writes the cookie, after a cookie sealed under a previous key
+            // was re-sealed for it; a short-lived login's cookie loses its
             // Max-Age; every response gets the security headers; the
             // tracing logger gives each request its id and log line.
             .wrap(from_fn(csrf::protect))
             .wrap(ErrorHandlers::new().default_handler(error_page::render))
             .wrap(session)
+            .wrap(from_fn(session_keys::reseal_old_cookies))
             .wrap(from_fn(session_cookie::browser_session_logins))
             .wrap(security::headers(cookie_secure))
             .wrap(TracingLogger::default())

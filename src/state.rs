@@ -10,3 +10,19 @@ pub struct AppState {
     pub clock: Clock,
     pub hasher: Hasher,
 }
+
+impl AppState {
+    /// The state for `settings`: the database, migrated, and the hasher,
+    /// warmed up.
+    pub async fn open(settings: Settings, clock: Clock) -> anyhow::Result<AppState> {
+        let pool = db::connect(&settings.database_url).await?;
+        let hasher = Hasher::new();
+        hasher.warm_up().await?;
+        Ok(AppState {
+            pool,
+            settings,
+            clock,
+            hasher,
+        })
+    }
+}

@@ -9,8 +9,10 @@ mod api {
     mod binary;
     mod cart;
     mod checkout;
+    mod cli;
     mod migrations;
     mod profile;
+    mod rotation;
     mod security;
     mod sessions;
     mod tour;

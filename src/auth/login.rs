@@ -81,6 +81,44 @@ pub async fn register(
     form: NewAccount<'_>,
 ) -> Result<Result<Registered, FieldErrors>> {
     throttle::count_client(app, &client.ip).await?;
+    let (tx, account) = match new_account(app, client, &form).await? {
+        Ok(created) => created,
+        Err(errors) => return Ok(Err(errors)),
+    };
+    let cart_note = sign_in(tx, app, session, client, account.id, false).await?;
+    Ok(Ok(Registered {
+        display_name: account.display_name,
+        cart_note,
+    }))
+}
+
+/// Creates an account without signing anyone in (`cookie-jar
+/// create-user`): the same checks and the same one transaction.
+pub async fn create_account(
+    app: &AppState,
+    client: &ClientInfo,
+    form: NewAccount<'_>,
+) -> Result<Result<i64, FieldErrors>> {
+    let (tx, account) = match new_account(app, client, &form).await? {
+        Ok(created) => created,
+        Err(errors) => return Ok(Err(errors)),
+    };
+    tx.commit().await?;
+    Ok(Ok(account.id))
+}
+
+struct Account {
+    id: i64,
+    display_name: String,
+}
+
+/// Checks the form, hashes the password and inserts the account with its
+/// "created" event, in a transaction left open for the caller to finish.
+async fn new_account(
+    app: &AppState,
+    client: &ClientInfo,
+    form: &NewAccount<'_>,
+) -> Result<Result<(Tx, Account), FieldErrors>> {
     let email = validate::normalize_email(form.email);
     let mut errors = FieldErrors::new();
     if let Err(e) = validate::email(&email) {
@@ -103,17 +141,15 @@ pub async fn register(
     // answered faster than a free one.
     let hash = app.hasher.hash(form.password.to_string()).await?;
     let now = app.clock.now();
-    let user_id = ids::row_id();
-
-    let mut tx = db::begin_write(&app.pool).await?;
     let user = NewUser {
-        id: user_id,
+        id: ids::row_id(),
         email: &email,
         display_name: &display_name,
         password_hash: &hash,
         preferences: Preferences::default(),
         created_at: now,
     };
+    let mut tx = db::begin_write(&app.pool).await?;
     if let Err(e) = users::insert(&mut *tx, &user).await {
         if db::is_unique_violation(&e) {
             let taken = "An account with this email already exists. Try signing in.";
@@ -121,12 +157,12 @@ pub async fn register(
         }
         return Err(e.into());
     }
-    record(&mut tx, user_id, EventKind::Registered, client, now).await?;
-    let cart_note = sign_in(tx, app, session, client, user_id, false).await?;
-    Ok(Ok(Registered {
+    record(&mut tx, user.id, EventKind::Registered, client, now).await?;
+    let account = Account {
+        id: user.id,
         display_name,
-        cart_note,
-    }))
+    };
+    Ok(Ok((tx, account)))
 }
 
 /// Ends this browser's login: the row is revoked, so a copy of the cookie

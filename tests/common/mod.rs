@@ -90,8 +90,19 @@ impl TestApp {
 
     /// A second server on the same database (a restart).
     pub async fn restart(&self) -> TestApp {
+        self.restart_with(&[]).await
+    }
+
+    /// A restart with some settings changed.
+    pub async fn restart_with(&self, extra: &[(&str, &str)]) -> TestApp {
         self.handle.stop(true).await;
-        Self::start(self.dir.clone(), self.database_url.clone(), &[]).await
+        Self::start(self.dir.clone(), self.database_url.clone(), extra).await
+    }
+
+    /// Another instance on the same database, beside this one (several
+    /// instances behind a load balancer).
+    pub async fn another_instance(&self, extra: &[(&str, &str)]) -> TestApp {
+        Self::start(self.dir.clone(), self.database_url.clone(), extra).await
     }
 
     async fn start(

@@ -1,0 +1,114 @@
+//! The command line: `cookie-jar [serve]`, `migrate`, `gen-key`,
+//! `create-user`, `check-config`. `main.rs` parses it (clap) and calls
+//! these; each prints what it did, and fails with a message and a non-zero
+//! exit status.
+
+use std::io::{BufRead, IsTerminal};
+
+use anyhow::{bail, Context};
+
+use crate::{
+    auth::login::{self, NewAccount},
+    client::ClientInfo,
+    clock::Clock,
+    config::{SessionSecret, Settings, VARIABLES},
+    db,
+    state::AppState,
+};
+
+/// What `--help` says after the commands: every setting, its default and
+/// what it is for.
+pub fn settings_help() -> String {
+    let mut help = String::from(
+        "Settings (environment variables; a .env file in the working folder or above it is read too):\n",
+    );
+    for (name, default, what) in VARIABLES {
+        help.push_str(&format!(
+            "  {name:<29} {what}\n  {:<29} default: {default}\n",
+            ""
+        ));
+    }
+    help
+}
+
+/// `gen-key`: a new `SESSION_SECRET`.
+pub fn gen_key() -> String {
+    SessionSecret::generate().to_base64()
+}
+
+/// `migrate`: applies the migrations the database has not had; running it
+/// again changes nothing.
+pub async fn migrate(settings: &Settings) -> anyhow::Result<String> {
+    let pool = db::open(&settings.database_url)
+        .await
+        .with_context(|| format!("cannot open the database {}", settings.database_url))?;
+    let (before, known) = db::migrations_applied(&pool).await?;
+    db::MIGRATIONS.run(&pool).await?;
+    pool.close().await;
+    Ok(match known - before {
+        0 => format!("The database is up to date ({known} migrations)."),
+        n => format!("Applied {n} migration(s); the database is up to date ({known})."),
+    })
+}
+
+/// `create-user`: an account, with the password asked for without echo
+/// (or read from standard input when it is not a terminal).
+pub async fn create_user(settings: Settings, email: &str, name: &str) -> anyhow::Result<String> {
+    let (password, confirm) = read_password()?;
+    let app = AppState::open(settings, Clock::default()).await?;
+    let client = ClientInfo::new("command line".into(), "cookie-jar create-user");
+    let form = NewAccount {
+        email,
+        display_name: name,
+        password: &password,
+        password_confirm: &confirm,
+    };
+    let created = login::create_account(&app, &client, form).await;
+    app.pool.close().await;
+    match created.map_err(|e| anyhow::anyhow!("{e}"))? {
+        Ok(id) => Ok(format!("Created the account {email} (id {id}).")),
+        Err(errors) => {
+            let why: Vec<String> = errors
+                .into_iter()
+                .map(|(f, m)| format!("{f}: {m}"))
+                .collect();
+            bail!("the account was not created:\n  {}", why.join("\n  "))
+        }
+    }
+}
+
+fn read_password() -> anyhow::Result<(String, String)> {
+    if std::io::stdin().is_terminal() {
+        let password = rpassword::prompt_password("Password: ")?;
+        let confirm = rpassword::prompt_password("Password again: ")?;
+        return Ok((password, confirm));
+    }
+    let mut line = String::new();
+    std::io::stdin().lock().read_line(&mut line)?;
+    let password = line.trim_end_matches(['\r', '\n']).to_string();
+    Ok((password.clone(), password))
+}
+
+/// `check-config`: the settings as they are in force, secrets hidden, and
+/// whether the database answers and how far it is migrated. Changes nothing.
+pub async fn check_config(settings: &Settings) -> anyhow::Result<String> {
+    let mut report = String::from("Settings in force:\n");
+    for (name, value) in settings.effective() {
+        report.push_str(&format!("  {name:<29} {value}\n"));
+    }
+    let pool = db::open(&settings.database_url)
+        .await
+        .with_context(|| format!("the database {} does not answer", settings.database_url))?;
+    db::ping(&pool)
+        .await
+        .context("the database does not answer")?;
+    let (applied, known) = db::migrations_applied(&pool).await?;
+    pool.close().await;
+    report.push_str(&format!(
+        "Database: reachable; {applied} of {known} migrations applied"
+    ));
+    if applied < known {
+        report.push_str(" (`cookie-jar migrate`, or `serve`, applies the rest)");
+    }
+    Ok(report)
+}

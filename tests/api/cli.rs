@@ -1,0 +1,189 @@
+//! The command line, run as the built binary: each subcommand does what
+//! `--help` says.
+
+use std::{
+    io::Write,
+    process::{Command, Output, Stdio},
+};
+
+use base64::{engine::general_purpose::STANDARD, Engine};
+use cookie_jar::config::VARIABLES;
+use reqwest::StatusCode;
+
+use crate::common::{fresh_database, TestApp, PASSWORD};
+
+/// The binary with only the settings given (and PATH), in `dir`.
+fn cookie_jar(dir: &std::path::Path, vars: &[(&str, &str)], args: &[&str]) -> Command {
+    let mut command = Command::new(env!("CARGO_BIN_EXE_cookie-jar"));
+    command
+        .args(args)
+        .env_clear()
+        .env("PATH", std::env::var("PATH").unwrap_or_default())
+        .env("SESSION_SECRET", STANDARD.encode([9u8; 64]))
+        .envs(vars.iter().copied())
+        .current_dir(dir);
+    command
+}
+
+fn run(command: &mut Command) -> (bool, String, String) {
+    let Output {
+        status,
+        stdout,
+        stderr,
+    } = command.output().expect("the binary runs");
+    let text = |b: Vec<u8>| String::from_utf8_lossy(&b).into_owned();
+    (status.success(), text(stdout), text(stderr))
+}
+
+#[test]
+fn help_lists_every_command_and_every_setting_with_its_variable() {
+    let dir = tempfile::tempdir().unwrap();
+    let (ok, out, _) = run(&mut cookie_jar(dir.path(), &[], &["--help"]));
+    assert!(ok);
+    for command in ["serve", "migrate", "gen-key", "create-user", "check-config"] {
+        assert!(out.contains(command), "{command} in --help");
+    }
+    for (name, default, _) in VARIABLES {
+        assert!(out.contains(name), "{name} in --help");
+        assert!(
+            out.contains(&format!("default: {default}")),
+            "{name}'s default in --help"
+        );
+    }
+}
+
+#[test]
+fn gen_key_prints_a_new_64_byte_key_that_the_settings_accept() {
+    let dir = tempfile::tempdir().unwrap();
+    let (ok, first, _) = run(&mut cookie_jar(dir.path(), &[], &["gen-key"]));
+    let (_, second, _) = run(&mut cookie_jar(dir.path(), &[], &["gen-key"]));
+    assert!(ok);
+    let key = first.trim();
+    assert_eq!(STANDARD.decode(key).unwrap().len(), 64);
+    assert_ne!(key, second.trim(), "a new key each time");
+    let (ok, out, err) = run(&mut cookie_jar(
+        dir.path(),
+        &[("SESSION_SECRET", key)],
+        &["check-config"],
+    ));
+    assert!(ok, "{out}{err}");
+}
+
+#[tokio::test]
+async fn migrate_brings_a_database_up_to_date_and_then_does_nothing() {
+    let dir = tempfile::tempdir().unwrap();
+    let url = fresh_database(dir.path()).await;
+    let vars = [("DATABASE_URL", url.as_str())];
+    let (ok, out, err) = run(&mut cookie_jar(dir.path(), &vars, &["migrate"]));
+    assert!(ok, "{err}");
+    assert!(out.starts_with("Applied "), "{out}");
+    let (ok, out, _) = run(&mut cookie_jar(dir.path(), &vars, &["migrate"]));
+    assert!(ok);
+    assert!(out.starts_with("The database is up to date"), "{out}");
+}
+
+#[tokio::test]
+async fn create_user_makes_an_account_one_can_sign_in_with() {
+    let app = TestApp::spawn().await;
+    let dir = tempfile::tempdir().unwrap();
+    let vars = [("DATABASE_URL", app.database_url.as_str())];
+    let create = |email: &str, password: &str| {
+        let mut child = cookie_jar(
+            dir.path(),
+            &vars,
+            &["create-user", "--email", email, "--name", "Cli"],
+        )
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+        writeln!(child.stdin.take().unwrap(), "{password}").unwrap();
+        let out = child.wait_with_output().unwrap();
+        (
+            out.status.success(),
+            String::from_utf8_lossy(&out.stdout).into_owned()
+                + &String::from_utf8_lossy(&out.stderr),
+        )
+    };
+    let (ok, out) = create("cli@example.com", PASSWORD);
+    assert!(ok, "{out}");
+    assert!(out.contains("Created the account cli@example.com"), "{out}");
+    let res = app.browser().login("cli@example.com", PASSWORD).await;
+    assert_eq!(res.status(), StatusCode::SEE_OTHER);
+
+    let (ok, out) = create("cli@example.com", PASSWORD);
+    assert!(!ok && out.contains("already exists"), "{out}");
+    let (ok, out) = create("weak@example.com", "password");
+    assert!(!ok && out.contains("too common"), "{out}");
+    assert_eq!(app.scalar("SELECT COUNT(*) FROM users").await, 1);
+}
+
+#[tokio::test]
+async fn check_config_prints_the_settings_with_secrets_hidden_and_fails_on_a_problem() {
+    let dir = tempfile::tempdir().unwrap();
+    let key = STANDARD.encode([9u8; 64]);
+    let url = fresh_database(dir.path()).await;
+    let (ok, out, err) = run(&mut cookie_jar(
+        dir.path(),
+        &[("DATABASE_URL", &url)],
+        &["check-config"],
+    ));
+    assert!(ok, "{err}");
+    assert!(
+        out.contains("SESSION_SECRET") && !out.contains(&key),
+        "{out}"
+    );
+    assert!(out.contains("Database: reachable; 0 of"), "{out}");
+
+    let unreachable = "postgres://shop:hunter2@127.0.0.1:1/shop";
+    let (ok, out, err) = run(&mut cookie_jar(
+        dir.path(),
+        &[("DATABASE_URL", unreachable)],
+        &["check-config"],
+    ));
+    assert!(!ok, "{out}");
+    assert!(
+        err.contains("does not answer") && !err.contains("hunter2"),
+        "{err}"
+    );
+
+    let mut bad = cookie_jar(
+        dir.path(),
+        &[("SESSION_IDLE_TIMEOUT", "soon")],
+        &["check-config"],
+    );
+    let status = bad.status().unwrap();
+    assert_eq!(status.code(), Some(2));
+    let (_, _, err) = run(&mut bad);
+    assert!(err.contains("SESSION_IDLE_TIMEOUT"), "{err}");
+}
+
+#[test]
+fn serve_is_the_default_and_can_be_named() {
+    for args in [&[][..], &["serve"][..]] {
+        let dir = tempfile::tempdir().unwrap();
+        let mut child = cookie_jar(
+            dir.path(),
+            &[("BIND_ADDR", "127.0.0.1:0"), ("NO_COLOR", "1")],
+            args,
+        )
+        .stdout(Stdio::piped())
+        .spawn()
+        .unwrap();
+        let mut lines = std::io::BufReader::new(child.stdout.take().unwrap());
+        let mut line = String::new();
+        let opened = loop {
+            line.clear();
+            if std::io::BufRead::read_line(&mut lines, &mut line).unwrap() == 0 {
+                break false;
+            }
+            if line.contains("Cookie Jar is open at http://127.0.0.1:") {
+                break true;
+            }
+        };
+        child.kill().unwrap();
+        child.wait().unwrap();
+        assert!(opened, "{args:?}: the shop opened");
+    }
+}
