@@ -10,6 +10,7 @@ mod api {
     mod cart;
     mod checkout;
     mod cli;
+    mod instances;
     mod migrations;
     mod profile;
     mod rotation;
