@@ -1,5 +1,5 @@
 //! The command line: `cookie-jar [serve]`, `migrate`, `gen-key`,
-//! `create-user`, `check-config`. `main.rs` parses it (clap) and calls
+//! `create-user`, `check-config`, `backup`. `main.rs` parses it (clap) and calls
 //! these; each prints what it did, and fails with a message and a non-zero
 //! exit status.
 
@@ -87,6 +87,29 @@ fn read_password() -> anyhow::Result<(String, String)> {
     std::io::stdin().lock().read_line(&mut line)?;
     let password = line.trim_end_matches(['\r', '\n']).to_string();
     Ok((password.clone(), password))
+}
+
+/// `backup PATH`: a consistent copy of the SQLite database, taken while
+/// the shop runs (`VACUUM INTO`). PostgreSQL has its own tools.
+pub async fn backup(settings: &Settings, path: &std::path::Path) -> anyhow::Result<String> {
+    if !settings.database_url.is_sqlite() {
+        bail!("backup copies a SQLite database; for PostgreSQL use pg_dump");
+    }
+    if path.exists() {
+        bail!("{} exists already; choose a new file", path.display());
+    }
+    let pool = db::open(&settings.database_url).await?;
+    sqlx::query("VACUUM INTO $1")
+        .bind(path.to_string_lossy().into_owned())
+        .execute(&pool)
+        .await
+        .with_context(|| format!("cannot write the backup to {}", path.display()))?;
+    pool.close().await;
+    Ok(format!(
+        "Backed up {} to {}.",
+        settings.database_url,
+        path.display()
+    ))
 }
 
 /// `check-config`: the settings as they are in force, secrets hidden, and

@@ -262,7 +262,7 @@ impl Settings {
             None if production => {
                 return Err(ConfigError(
                     "SESSION_SECRET is required when APP_ENV=production: 64 random bytes in \
-                     base64 (generate one with `openssl rand -base64 64`)"
+                     base64 (`cookie-jar gen-key` makes one)"
                         .into(),
                 ))
             }

@@ -1,6 +1,8 @@
 //! `cookie-jar`: the command line (see `cookie-jar --help`). With no
 //! command, or `serve`, it serves the shop, so `cargo run` starts it.
 
+use std::io::IsTerminal;
+
 use clap::{CommandFactory, FromArgMatches, Parser, Subcommand};
 use cookie_jar::{
     cli,
@@ -40,6 +42,8 @@ enum Command {
     /// Check the settings and the database; print the settings in force,
     /// secrets hidden. Changes nothing.
     CheckConfig,
+    /// Copy the SQLite database to a new file, safely while the shop runs.
+    Backup { path: std::path::PathBuf },
 }
 
 #[actix_web::main]
@@ -66,6 +70,7 @@ async fn main() {
             cli::create_user(settings, &email, &name).await.map(Some)
         }
         Some(Command::CheckConfig) => cli::check_config(&settings).await.map(Some),
+        Some(Command::Backup { path }) => cli::backup(&settings, &path).await.map(Some),
         Some(Command::GenKey) => unreachable!("answered above"),
     };
     match done {
@@ -82,8 +87,13 @@ async fn serve(settings: Settings) -> anyhow::Result<()> {
     let filter = EnvFilter::try_new(&settings.log).unwrap_or_else(|_| EnvFilter::new("info"));
     let logs = tracing_subscriber::fmt().with_env_filter(filter);
     match settings.log_format {
-        LogFormat::Text => logs.init(),
-        LogFormat::Json => logs.json().with_current_span(true).init(),
+        LogFormat::Text => logs.with_ansi(std::io::stdout().is_terminal()).init(),
+        // One object a line; the request's span (its id) goes with it.
+        LogFormat::Json => logs
+            .json()
+            .with_current_span(true)
+            .with_span_list(false)
+            .init(),
     }
     let app = Application::build(settings.clone()).await?;
     tracing::info!(

@@ -5,7 +5,10 @@
 //! on tokio's blocking pool, never on the async executor, and a semaphore
 //! sized to the cores bounds how many run at once.
 
-use std::sync::{Arc, OnceLock};
+use std::sync::{
+    atomic::{AtomicUsize, Ordering},
+    Arc, OnceLock,
+};
 
 use argon2::{Algorithm, Argon2, Params, PasswordHasher, PasswordVerifier, Version};
 use tokio::sync::Semaphore;
@@ -39,6 +42,9 @@ fn verify_blocking(password: &str, phc: &str) -> bool {
 #[derive(Clone)]
 pub struct Hasher {
     permits: Arc<Semaphore>,
+    size: usize,
+    /// Hashes waiting for a permit.
+    waiting: Arc<AtomicUsize>,
 }
 
 impl Default for Hasher {
@@ -52,7 +58,15 @@ impl Hasher {
         let cores = std::thread::available_parallelism().map_or(2, |n| n.get());
         Hasher {
             permits: Arc::new(Semaphore::new(cores)),
+            size: cores,
+            waiting: Arc::new(AtomicUsize::new(0)),
         }
+    }
+
+    /// (hashes waiting for a permit, hashes running), for `/metrics`.
+    pub fn queue(&self) -> (usize, usize) {
+        let running = self.size - self.permits.available_permits();
+        (self.waiting.load(Ordering::Relaxed), running)
     }
 
     async fn run<R: Send + 'static>(
@@ -61,7 +75,10 @@ impl Hasher {
     ) -> anyhow::Result<R> {
         // The permit travels with the work: it is released when the hash is
         // done, even if the request that asked for it has gone away.
-        let permit = self.permits.clone().acquire_owned().await?;
+        self.waiting.fetch_add(1, Ordering::Relaxed);
+        let permit = self.permits.clone().acquire_owned().await;
+        self.waiting.fetch_sub(1, Ordering::Relaxed);
+        let permit = permit?;
         Ok(tokio::task::spawn_blocking(move || {
             let result = work();
             drop(permit);

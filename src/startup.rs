@@ -29,12 +29,15 @@ use crate::{
         form::FORM_LIMIT_BYTES,
         security, session_cookie,
         session_keys::{self, Keys},
+        telemetry,
     },
 };
 
 pub struct Application {
     port: u16,
     server: Server,
+    /// The `/metrics` listener, when `METRICS_ADDR` is set.
+    metrics: Option<(u16, ServerHandle)>,
     housekeeping: JoinHandle<()>,
     pub state: web::Data<AppState>,
 }
@@ -51,11 +54,16 @@ impl Application {
         let port = listener.local_addr()?.port();
         let every = settings.housekeeping_interval;
         let state = web::Data::new(AppState::open(settings, clock).await?);
+        let metrics = match &state.settings.metrics_addr {
+            Some(addr) => Some(serve_metrics(addr, state.clone())?),
+            None => None,
+        };
         let housekeeping = housekeeping::spawn(state.clone(), every);
         let server = serve(listener, state.clone())?;
         Ok(Application {
             port,
             server,
+            metrics,
             housekeeping,
             state,
         })
@@ -65,14 +73,23 @@ impl Application {
         self.port
     }
 
+    /// The port of the `/metrics` listener, if there is one.
+    pub fn metrics_port(&self) -> Option<u16> {
+        self.metrics.as_ref().map(|(port, _)| *port)
+    }
+
     pub fn handle(&self) -> ServerHandle {
         self.server.handle()
     }
 
     /// Serves until SIGINT/SIGTERM or `handle().stop()` (graceful:
-    /// requests in flight finish), then stops the housekeeping task.
+    /// requests in flight finish), then stops the metrics listener and the
+    /// housekeeping task.
     pub async fn run_until_stopped(self) -> std::io::Result<()> {
         let served = self.server.await;
+        if let Some((_, metrics)) = self.metrics {
+            metrics.stop(true).await;
+        }
         self.housekeeping.abort();
         served
     }
@@ -125,14 +142,16 @@ fn serve(listener: TcpListener, state: web::Data<AppState>) -> anyhow::Result<Se
             // token, cart, theme) is readable; the session middleware
             // writes the cookie, after a cookie sealed under a previous key
             // was re-sealed for it; a short-lived login's cookie loses its
-            // Max-Age; every response gets the security headers; the
-            // tracing logger gives each request its id and log line.
+            // Max-Age; every response gets the security headers; each
+            // request is counted, timed and logged, inside the tracing
+            // logger's span, which gives it its request id.
             .wrap(from_fn(csrf::protect))
             .wrap(ErrorHandlers::new().default_handler(error_page::render))
             .wrap(session)
             .wrap(from_fn(session_keys::reseal_old_cookies))
             .wrap(from_fn(session_cookie::browser_session_logins))
             .wrap(security::headers(cookie_secure))
+            .wrap(from_fn(telemetry::record_requests))
             .wrap(TracingLogger::default())
             .configure(routes::configure)
             .default_service(web::to(routes::not_found))
@@ -140,4 +159,25 @@ fn serve(listener: TcpListener, state: web::Data<AppState>) -> anyhow::Result<Se
     .listen(listener)?
     .run();
     Ok(server)
+}
+
+/// The `/metrics` listener: one route, on an address of its own, so the
+/// shop's port never shows its numbers. Stopped with the shop.
+fn serve_metrics(addr: &str, state: web::Data<AppState>) -> anyhow::Result<(u16, ServerHandle)> {
+    let listener = TcpListener::bind(addr)
+        .map_err(|e| anyhow::anyhow!("cannot listen on METRICS_ADDR {addr}: {e}"))?;
+    let port = listener.local_addr()?.port();
+    telemetry::recorder();
+    let server = HttpServer::new(move || {
+        App::new()
+            .app_data(state.clone())
+            .route("/metrics", web::get().to(telemetry::metrics))
+    })
+    .workers(1)
+    .disable_signals()
+    .listen(listener)?
+    .run();
+    let handle = server.handle();
+    tokio::spawn(server);
+    Ok((port, handle))
 }

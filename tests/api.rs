@@ -12,6 +12,7 @@ mod api {
     mod cli;
     mod instances;
     mod migrations;
+    mod operations;
     mod profile;
     mod rotation;
     mod security;

@@ -13,7 +13,7 @@ use crate::{
     cart,
     client::ClientInfo,
     db::{self, Conn, Tx},
-    error::Result,
+    error::{AppError, Result},
     ids,
     prefs::Preferences,
     repo::{
@@ -40,8 +40,25 @@ pub enum Login {
     Refused,
 }
 
-/// Logs this browser in.
+/// Logs this browser in. Counted in `logins_total` by outcome.
 pub async fn log_in(
+    app: &AppState,
+    session: &AppSession,
+    client: &ClientInfo,
+    form: Credentials<'_>,
+) -> Result<Login> {
+    let outcome = try_log_in(app, session, client, form).await;
+    let label = match &outcome {
+        Ok(Login::SignedIn { .. }) => "succeeded",
+        Ok(Login::Refused) => "failed",
+        Err(AppError::TooManyRequests { .. }) => "throttled",
+        Err(_) => "error",
+    };
+    metrics::counter!("logins_total", "outcome" => label).increment(1);
+    outcome
+}
+
+async fn try_log_in(
     app: &AppState,
     session: &AppSession,
     client: &ClientInfo,

@@ -187,3 +187,15 @@ pub async fn live_for_user(
     .fetch_all(db)
     .await
 }
+
+/// How many logins are live: not revoked, not past a timeout.
+pub async fn count_live(db: impl Db<'_>, now: i64, idle_timeout: i64) -> sqlx::Result<i64> {
+    sqlx::query_scalar(
+        "SELECT COUNT(*) FROM sessions
+          WHERE revoked_at IS NULL AND expires_at > $1 AND last_seen_at >= $2",
+    )
+    .bind(now)
+    .bind(now - idle_timeout)
+    .fetch_one(db)
+    .await
+}

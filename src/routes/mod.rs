@@ -93,6 +93,8 @@ pub fn table() -> Vec<Endpoint> {
         endpoint(M::GET, "/session", session_inspector::show),
         endpoint(M::GET, "/tour", tour::show),
         endpoint(M::GET, "/healthz", health::check),
+        endpoint(M::GET, "/livez", health::live),
+        endpoint(M::GET, "/readyz", health::ready),
         endpoint(M::GET, "/static/{path:.+}", assets::serve),
     ]
 }

@@ -40,7 +40,14 @@ fn help_lists_every_command_and_every_setting_with_its_variable() {
     let dir = tempfile::tempdir().unwrap();
     let (ok, out, _) = run(&mut cookie_jar(dir.path(), &[], &["--help"]));
     assert!(ok);
-    for command in ["serve", "migrate", "gen-key", "create-user", "check-config"] {
+    for command in [
+        "serve",
+        "migrate",
+        "gen-key",
+        "create-user",
+        "check-config",
+        "backup",
+    ] {
         assert!(out.contains(command), "{command} in --help");
     }
     for (name, default, _) in VARIABLES {
@@ -185,5 +192,92 @@ fn serve_is_the_default_and_can_be_named() {
         child.kill().unwrap();
         child.wait().unwrap();
         assert!(opened, "{args:?}: the shop opened");
+    }
+}
+
+#[test]
+fn json_logs_carry_the_request_id() {
+    let dir = tempfile::tempdir().unwrap();
+    let vars = [("BIND_ADDR", "127.0.0.1:0"), ("LOG_FORMAT", "json")];
+    let mut child = cookie_jar(dir.path(), &vars, &[])
+        .stdout(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut lines = std::io::BufRead::lines(std::io::BufReader::new(child.stdout.take().unwrap()));
+    let mut next_json = || -> serde_json::Value {
+        let line = lines.next().expect("a log line").unwrap();
+        serde_json::from_str(&line).unwrap_or_else(|e| panic!("not JSON ({e}): {line}"))
+    };
+    let address = loop {
+        let message = next_json()["fields"]["message"]
+            .as_str()
+            .unwrap_or_default()
+            .to_string();
+        if let Some(at) = message.find("http://") {
+            break message[at..].split(' ').next().unwrap().to_string();
+        }
+    };
+    let status = reqwest::blocking::get(format!("{address}/products"))
+        .unwrap()
+        .status();
+    assert_eq!(status, StatusCode::OK);
+    let request = loop {
+        let entry = next_json();
+        if entry["fields"]["message"] == "request" {
+            break entry;
+        }
+    };
+    child.kill().unwrap();
+    child.wait().unwrap();
+    assert_eq!(request["fields"]["route"], "/products");
+    assert_eq!(request["fields"]["status"], 200);
+    let id = request["span"]["request_id"].as_str().unwrap_or_default();
+    assert_eq!(id.len(), 36, "a request id: {request}");
+}
+
+#[tokio::test]
+async fn backup_copies_the_sqlite_database_while_the_shop_runs() {
+    let app = TestApp::spawn().await;
+    app.user("kept@example.com").await;
+    let dir = tempfile::tempdir().unwrap();
+    let copy = dir.path().join("copy.db");
+    let vars = [("DATABASE_URL", app.database_url.as_str())];
+    let (ok, out, err) = run(&mut cookie_jar(
+        dir.path(),
+        &vars,
+        &["backup", copy.to_str().unwrap()],
+    ));
+    if !app.database_url.starts_with("sqlite:") {
+        assert!(!ok && err.contains("pg_dump"), "{out}{err}");
+        return;
+    }
+    assert!(ok, "{err}");
+    assert!(out.starts_with("Backed up"), "{out}");
+    let copied = format!("sqlite://{}", copy.display());
+    let vars = [("DATABASE_URL", copied.as_str())];
+    let (ok, out, _) = run(&mut cookie_jar(dir.path(), &vars, &["check-config"]));
+    assert!(ok && out.contains("Database: reachable"), "{out}");
+    let pool = sqlx::AnyPool::connect(&copied).await.unwrap();
+    let users: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM users")
+        .fetch_one(&pool)
+        .await
+        .unwrap();
+    assert_eq!(users, 1, "the account is in the copy");
+    let (ok, _, err) = run(&mut cookie_jar(
+        dir.path(),
+        &[("DATABASE_URL", app.database_url.as_str())],
+        &["backup", copy.to_str().unwrap()],
+    ));
+    assert!(!ok && err.contains("exists already"), "{err}");
+}
+
+#[test]
+fn the_env_example_documents_every_setting() {
+    let example = include_str!("../../.env.example");
+    for (name, ..) in VARIABLES {
+        assert!(
+            example.contains(&format!("{name}=")),
+            "{name} in .env.example"
+        );
     }
 }

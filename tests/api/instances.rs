@@ -88,7 +88,8 @@ async fn parallel_checkouts_through_two_instances_never_oversell() {
         .count();
     assert_eq!(placed, 3, "three units, three orders");
     assert_eq!(a.scalar("SELECT stock FROM products WHERE id = 2").await, 0);
-    let sold = "SELECT CAST(COALESCE(SUM(quantity), 0) AS BIGINT) FROM order_items WHERE product_id = 2";
+    let sold =
+        "SELECT CAST(COALESCE(SUM(quantity), 0) AS BIGINT) FROM order_items WHERE product_id = 2";
     assert_eq!(a.scalar(sold).await, 3);
 }
 

@@ -29,6 +29,9 @@ pub const PASSWORD: &str = "correct horse battery staple";
 
 pub struct TestApp {
     pub address: String,
+    /// `http://127.0.0.1:PORT` of the `/metrics` listener, when the test
+    /// set `METRICS_ADDR`.
+    pub metrics_address: Option<String>,
     pub clock: Clock,
     pub pool: Pool,
     pub state: web::Data<AppState>,
@@ -116,12 +119,16 @@ impl TestApp {
             .await
             .expect("the app starts");
         let address = format!("http://127.0.0.1:{}", app.port());
+        let metrics_address = app
+            .metrics_port()
+            .map(|port| format!("http://127.0.0.1:{port}"));
         let pool = app.state.pool.clone();
         let state = app.state.clone();
         let handle = app.handle();
         tokio::spawn(app.run_until_stopped());
         TestApp {
             address,
+            metrics_address,
             clock,
             pool,
             state,
