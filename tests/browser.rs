@@ -512,6 +512,23 @@ impl Shop {
         self.click_to(&submit, Locator::Css("nav form[action='/logout']"))
             .await;
     }
+
+    /// On a page with product cards: clicks the card's one-click "Add to
+    /// cart" button of `slug`, and lands on the cart.
+    async fn add_from_card(&self, slug: &str) {
+        let button = self
+            .find(Locator::XPath(&format!(
+                "//li[contains(@class, 'product-card')][.//a[@href='/products/{slug}']]\
+                 //form[@action='/cart/items']//button"
+            )))
+            .await;
+        self.click_to(
+            &button,
+            Locator::XPath("//h1[normalize-space()='Your cart']"),
+        )
+        .await;
+        assert_eq!(self.path().await, "/cart");
+    }
 }
 
 struct Page {
@@ -888,4 +905,53 @@ fn percent_encode(s: &str) -> String {
             _ => format!("%{b:02X}"),
         })
         .collect()
+}
+
+#[tokio::test]
+#[ignore = "needs chromium and chromedriver: cargo test --test browser -- --ignored"]
+async fn a_product_card_adds_one_to_the_cart_and_the_nav_counts_it() {
+    let app = TestApp::spawn().await;
+    let shop = Shop::open(&app).await;
+
+    // The home page features the classic cookie.
+    shop.goto("/").await;
+    assert_eq!(shop.cart_count().await, 0);
+    shop.add_from_card("classic-chocolate-chip").await;
+    assert_eq!(
+        shop.flash().await,
+        "Added 1 × Classic Chocolate Chip to your cart."
+    );
+    assert_eq!(shop.cart_count().await, 1);
+
+    // Each click adds one more, from the catalog too.
+    shop.goto("/products").await;
+    shop.add_from_card("ginger-snaps").await;
+    assert_eq!(shop.flash().await, "Added 1 × Ginger Snaps to your cart.");
+    assert_eq!(shop.cart_count().await, 2);
+    shop.goto("/products").await;
+    shop.add_from_card("ginger-snaps").await;
+    assert_eq!(shop.cart_count().await, 3);
+    assert_eq!(
+        shop.client
+            .find_all(Locator::Css("table.cart tbody tr"))
+            .await
+            .expect("cart rows")
+            .len(),
+        2,
+        "two lines: one cookie, two packs of ginger snaps"
+    );
+
+    // A sold-out product's card says so, and has no button.
+    shop.goto("/products").await;
+    let sold_out = shop
+        .find(Locator::XPath(
+            "//li[contains(@class, 'product-card')][.//a[@href='/products/butter-shortbread-tin']]",
+        ))
+        .await;
+    assert!(sold_out.text().await.unwrap().contains("Sold out"));
+    assert!(
+        sold_out.find(Locator::Css("form")).await.is_err(),
+        "no add-to-cart form on a sold-out card"
+    );
+    shop.close().await;
 }
