@@ -6,7 +6,8 @@
 //! and that the forms a browser really submits (with the headers a browser
 //! really sends) pass the CSRF and origin checks. They also run axe-core on
 //! every page, in both themes, and fail on any serious or critical
-//! accessibility violation.
+//! accessibility violation; and a guided tour of the shop takes the
+//! screenshots of `docs/screenshots/`.
 //!
 //! They need chromium and chromedriver (Debian: `apt-get install chromium
 //! chromium-driver`), so plain `cargo test` skips them; run them with
@@ -21,6 +22,14 @@
 //! `node_modules/` (from `package.json`), or `AXE_CORE` names its
 //! `axe.min.js`. When any of them is missing the tests fail with a message
 //! saying so; they never pass silently.
+//!
+//! `SCREENSHOTS=1` makes the tour write its PNGs into `docs/screenshots/`;
+//! without it the tour visits and checks the same pages and writes nothing,
+//! so CI never rewrites the committed pictures:
+//!
+//! ```sh
+//! SCREENSHOTS=1 cargo test --test browser -- --ignored the_guided_tour
+//! ```
 //!
 //! Each test starts its own chromedriver on a free port (in its own process
 //! group, so the Chromium it starts goes with it) with a fresh profile, and
@@ -228,6 +237,8 @@ impl Shop {
             "--disable-background-networking".into(),
             "--disable-component-update".into(),
             "--disable-sync".into(),
+            // No scrollbar in the viewport: the screenshots show the page.
+            "--hide-scrollbars".into(),
             "--window-size=1280,900".into(),
             format!("--user-data-dir={}", driver.profile_dir().display()),
         ];
@@ -580,6 +591,32 @@ impl Shop {
             .expect("press a key");
     }
 
+    /// Sizes the window so that the page's viewport is exactly `width` x
+    /// `height` CSS pixels (the window may be larger than its viewport).
+    async fn set_viewport(&self, width: u32, height: u32) {
+        const VIEWPORT: &str = "return [innerWidth, innerHeight];";
+        let (mut outer_width, mut outer_height) = (width, height);
+        for _ in 0..3 {
+            self.client
+                .set_window_size(outer_width, outer_height)
+                .await
+                .expect("size the window");
+            let inner = self.js(VIEWPORT).await;
+            let (Some(w), Some(h)) = (inner[0].as_u64(), inner[1].as_u64()) else {
+                panic!("the viewport is {inner}")
+            };
+            if (w, h) == (u64::from(width), u64::from(height)) {
+                return;
+            }
+            outer_width = (u64::from(outer_width) + u64::from(width) - w) as u32;
+            outer_height = (u64::from(outer_height) + u64::from(height) - h) as u32;
+        }
+        panic!(
+            "could not make the viewport {width}x{height}: it is {}",
+            self.js(VIEWPORT).await
+        );
+    }
+
     /// Runs axe-core on the current page. Each violation of impact
     /// "serious" or "critical" is added to `failures`, as the rule, its
     /// impact, what it asks for, and each offending node's selector with
@@ -649,7 +686,7 @@ struct Page {
     text: String,
 }
 
-// ---- accessibility ----------------------------------------------------------
+// ---- accessibility and screenshots -------------------------------------------
 
 /// The source of axe-core's browser build: `node_modules/axe-core/axe.min.js`
 /// at the repository root (`npm ci` installs it from `package.json`), or the
@@ -670,6 +707,61 @@ fn axe_source() -> &'static str {
             )
         })
     })
+}
+
+/// Where the tour's screenshots go: `docs/screenshots/` when `SCREENSHOTS=1`,
+/// nowhere otherwise (the pages are visited and checked all the same).
+struct Screenshots {
+    dir: Option<PathBuf>,
+}
+
+impl Screenshots {
+    fn from_env() -> Screenshots {
+        let on = std::env::var("SCREENSHOTS").is_ok_and(|v| v == "1");
+        Screenshots {
+            dir: on.then(|| Path::new(env!("CARGO_MANIFEST_DIR")).join("docs/screenshots")),
+        }
+    }
+
+    /// Checks the viewport is `width` x `height` at one device pixel per CSS
+    /// pixel; then, if screenshots are on, writes it to `{name}.png` and
+    /// checks the file is there and is a PNG of that size.
+    async fn take(&self, shop: &Shop, name: &str, (width, height): (u32, u32)) {
+        let viewport = shop
+            .js("return innerWidth + 'x' + innerHeight + ' at ' + devicePixelRatio;")
+            .await;
+        assert_eq!(viewport, format!("{width}x{height} at 1"), "{name}");
+        let Some(dir) = &self.dir else { return };
+        std::fs::create_dir_all(dir).expect("create docs/screenshots");
+        let path = dir.join(format!("{name}.png"));
+        // So a write that silently failed cannot leave the old file to pass.
+        let _ = std::fs::remove_file(&path);
+        let png = shop
+            .client
+            .screenshot()
+            .await
+            .unwrap_or_else(|e| panic!("screenshot {name}: {e}"));
+        std::fs::write(&path, png).unwrap_or_else(|e| panic!("write {}: {e}", path.display()));
+        let written =
+            std::fs::read(&path).unwrap_or_else(|e| panic!("read {}: {e}", path.display()));
+        assert_eq!(
+            png_size(&written),
+            Some((width, height)),
+            "{} is a {width}x{height} PNG",
+            path.display()
+        );
+    }
+}
+
+/// The width and height a PNG's header (its first chunk, IHDR) declares;
+/// `None` if `bytes` is no PNG.
+fn png_size(bytes: &[u8]) -> Option<(u32, u32)> {
+    let header = bytes.get(..24)?;
+    if header[..8] != *b"\x89PNG\r\n\x1a\n" || header[12..16] != *b"IHDR" {
+        return None;
+    }
+    let number = |at: usize| u32::from_be_bytes(header[at..at + 4].try_into().unwrap());
+    Some((number(16), number(20)))
 }
 
 // ---- the tests --------------------------------------------------------------
@@ -1322,4 +1414,146 @@ async fn audit_not_found(shop: &Shop, failures: &mut Vec<String>) {
         .expect("open /no-such-page");
     assert_eq!(shop.page().await.status, 404);
     shop.audit(failures).await;
+}
+
+/// The viewport of the tour's desktop pages, and of its phone pages.
+const DESKTOP: (u32, u32) = (1280, 900);
+const PHONE: (u32, u32) = (390, 844);
+
+/// The guided tour: the pages a shopper sees, in the light and the dark
+/// theme, at desktop size and (home, catalog, cart) at phone width. Each
+/// page is checked as it is visited; with `SCREENSHOTS=1` each is also
+/// written to `docs/screenshots/{page}-{theme}.png`.
+#[tokio::test]
+#[ignore = "needs chromium and chromedriver: cargo test --test browser -- --ignored"]
+async fn the_guided_tour_shows_each_page_in_both_themes_and_on_a_phone() {
+    let shots = Screenshots::from_env();
+    for theme in ["light", "dark"] {
+        // A shop of its own for each theme: the same account, the same
+        // pictures.
+        let app = TestApp::spawn().await;
+        let shop = Shop::open(&app).await;
+        tour(&app, &shop, theme, &shots).await;
+        shop.close().await;
+    }
+}
+
+async fn tour(app: &TestApp, shop: &Shop, theme: &str, shots: &Screenshots) {
+    let shot = |page: &str| format!("{page}-{theme}");
+    shop.set_viewport(DESKTOP.0, DESKTOP.1).await;
+    shop.choose_theme(theme).await;
+
+    shop.goto("/").await;
+    assert_eq!(
+        shop.text(Locator::Css("main h1")).await,
+        "Fresh cookies, honest sessions."
+    );
+    shots.take(shop, &shot("home"), DESKTOP).await;
+
+    shop.goto("/products").await;
+    assert_eq!(shop.text(Locator::Css("main h1")).await, "Products");
+    shots.take(shop, &shot("catalog"), DESKTOP).await;
+
+    shop.open_product("classic-chocolate-chip", "Classic Chocolate Chip")
+        .await;
+    shots.take(shop, &shot("product"), DESKTOP).await;
+
+    // A guest's cart: two cookies from the product page, a pack of ginger
+    // snaps from its card in the catalog.
+    shop.add_to_cart(2).await;
+    shop.goto("/products").await;
+    shop.add_from_card("ginger-snaps").await;
+    assert_eq!(shop.flash().await, "Added 1 × Ginger Snaps to your cart.");
+    assert_eq!(shop.cart_count().await, 3);
+    assert_eq!(
+        shop.text(Locator::Css("form[action='/checkout'] button"))
+            .await,
+        "Sign in to check out"
+    );
+    shots.take(shop, &shot("cart-guest"), DESKTOP).await;
+
+    // A login refused: there is no such account yet.
+    let sign_in = shop
+        .find(Locator::XPath("//nav//a[normalize-space()='Sign in']"))
+        .await;
+    shop.click_to(&sign_in, Locator::Css("form[action='/login']"))
+        .await;
+    shop.type_into(Locator::Id("email"), "ada@example.com")
+        .await;
+    shop.type_into(Locator::Id("password"), "not my password")
+        .await;
+    let submit = shop
+        .find(Locator::XPath(
+            "//form[@action='/login']//button[normalize-space()='Sign in']",
+        ))
+        .await;
+    let error = shop
+        .click_and_wait(&submit, Locator::Css("#login-error"))
+        .await;
+    assert_eq!(
+        error.text().await.unwrap(),
+        "The email or the password is not right."
+    );
+    assert_eq!(shop.page().await.status, 422);
+    shots.take(shop, &shot("login-error"), DESKTOP).await;
+
+    // Registered, the cart came along; and a second browser signs in.
+    shop.register("ada@example.com", "Ada").await;
+    let other = app.browser();
+    let res = other.login("ada@example.com", PASSWORD).await;
+    assert_eq!(res.status(), reqwest::StatusCode::SEE_OTHER);
+
+    shop.goto("/cart").await;
+    assert_eq!(shop.cart_count().await, 3);
+    assert_eq!(
+        shop.text(Locator::Css("form[action='/checkout'] button"))
+            .await,
+        "Place order"
+    );
+    shots.take(shop, &shot("cart-signed-in"), DESKTOP).await;
+
+    shop.goto("/profile").await;
+    assert_eq!(shop.text(Locator::Css("main h1")).await, "Your profile");
+    shots.take(shop, &shot("profile"), DESKTOP).await;
+
+    shop.goto("/profile/sessions").await;
+    let rows = shop
+        .client
+        .find_all(Locator::Css("table.sessions tbody tr"))
+        .await
+        .expect("session rows");
+    assert_eq!(rows.len(), 2, "this browser and the other one");
+    shots.take(shop, &shot("sessions"), DESKTOP).await;
+
+    shop.goto("/session").await;
+    let page = shop.loaded().await;
+    assert!(
+        page.text.contains("yes, as ada@example.com"),
+        "{}",
+        page.text
+    );
+    shots.take(shop, &shot("session"), DESKTOP).await;
+
+    // At phone width.
+    shop.set_viewport(PHONE.0, PHONE.1).await;
+    for (path, page) in [("/", "home"), ("/products", "catalog"), ("/cart", "cart")] {
+        shop.goto(path).await;
+        shots
+            .take(shop, &shot(&format!("phone-{page}")), PHONE)
+            .await;
+    }
+    shop.set_viewport(DESKTOP.0, DESKTOP.1).await;
+
+    // The order.
+    shop.goto("/cart").await;
+    let place_order = shop
+        .find(Locator::XPath("//button[normalize-space()='Place order']"))
+        .await;
+    shop.click_to(
+        &place_order,
+        Locator::XPath("//h1[starts-with(normalize-space(), 'Order #')]"),
+    )
+    .await;
+    assert_eq!(shop.flash().await, "Thank you! Your order is placed.");
+    shots.take(shop, &shot("order"), DESKTOP).await;
 }
