@@ -1224,8 +1224,8 @@ async fn the_first_tab_shows_a_skip_link_and_the_focus_is_outlined_in_both_theme
         assert!(skip["outline_width"].as_f64().unwrap() >= 2.0, "{skip}");
         assert_ne!(skip["outline_colour"], skip["background"], "{skip}");
 
-        // Following it, the next Tab lands in the page's main content:
-        // the first product card, past the whole navigation.
+        // Following it, the next Tab lands in the page's main content
+        // (the catalog's "change" link), past the whole navigation.
         shop.press(Key::Enter).await;
         shop.press(Key::Tab).await;
         let next = shop.js(FOCUS).await;
