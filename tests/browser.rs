@@ -136,7 +136,14 @@ impl Chromedriver {
     fn log_tail(&self) -> String {
         let log = std::fs::read_to_string(self.dir.path().join("chromedriver.log"))
             .unwrap_or_else(|e| format!("(no chromedriver log: {e})"));
-        let lines: Vec<&str> = log.lines().collect();
+        // Each line cut short: a line can hold a whole injected script.
+        let lines: Vec<String> = log
+            .lines()
+            .map(|line| match line.char_indices().nth(300) {
+                Some((cut, _)) => format!("{}…", &line[..cut]),
+                None => line.to_string(),
+            })
+            .collect();
         lines[lines.len().saturating_sub(40)..].join("\n")
     }
 
@@ -1275,6 +1282,7 @@ async fn audit_as_guest(shop: &Shop, failures: &mut Vec<String>) {
         "/register",
         "/preferences",
         "/session",
+        "/tour",
     ] {
         shop.goto(path).await;
         shop.audit(failures).await;

@@ -86,7 +86,8 @@ fn tour_html() -> String {
     }
     let mut out = String::with_capacity(TOUR.len() * 2);
     html::push_html(&mut out, events.into_iter());
-    out
+    // A code block wider than the page scrolls; the keyboard must reach it.
+    out.replace("<pre>", "<pre tabindex=\"0\">")
 }
 
 fn text_of<'a>(event: &'a Event) -> Option<&'a str> {

@@ -239,6 +239,33 @@ fn every_file_and_function_the_tour_names_exists() {
 }
 
 #[test]
+fn every_link_inside_the_tour_leads_to_one_of_its_headings() {
+    let heading = Regex::new(r"(?m)^#+ (.+)$").unwrap();
+    let anchors: Vec<String> = heading
+        .captures_iter(TOUR)
+        .map(|c| {
+            c[1].to_lowercase()
+                .chars()
+                .filter_map(|ch| match ch {
+                    ' ' => Some('-'),
+                    ch if ch.is_alphanumeric() || ch == '-' || ch == '_' => Some(ch),
+                    _ => None,
+                })
+                .collect()
+        })
+        .collect();
+    let link = Regex::new(r"\]\(#([^)]+)\)").unwrap();
+    let links: Vec<String> = link.captures_iter(TOUR).map(|c| c[1].to_string()).collect();
+    assert!(links.len() >= 15, "{links:?}");
+    for target in links {
+        assert!(
+            anchors.contains(&target),
+            "#{target} is no heading of the tour"
+        );
+    }
+}
+
+#[test]
 fn the_checker_finds_what_is_missing() {
     let files = source_files();
     assert!(resolves("auth::check_session", &files));
