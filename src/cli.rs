@@ -66,7 +66,10 @@ pub async fn create_user(settings: Settings, email: &str, name: &str) -> anyhow:
     let created = login::create_account(&app, &client, form).await;
     app.pool.close().await;
     match created.map_err(|e| anyhow::anyhow!("{e}"))? {
-        Ok(id) => Ok(format!("Created the account {email} (id {id}).")),
+        Ok(id) => Ok(format!(
+            "Created the account {} (id {id}).",
+            crate::validate::normalize_email(email)
+        )),
         Err(errors) => {
             let why: Vec<String> = errors
                 .into_iter()
@@ -95,21 +98,31 @@ pub async fn backup(settings: &Settings, path: &std::path::Path) -> anyhow::Resu
     if !settings.database_url.is_sqlite() {
         bail!("backup copies a SQLite database; for PostgreSQL use pg_dump");
     }
+    let Some(target) = path.to_str().filter(|p| !p.starts_with("file:")) else {
+        bail!("give the backup a plain file name (not a `file:` URI, valid UTF-8)");
+    };
     if path.exists() {
-        bail!("{} exists already; choose a new file", path.display());
+        bail!("{target} exists already; choose a new file");
     }
-    let pool = db::open(&settings.database_url).await?;
+    let pool = db::open_read_only(&settings.database_url)
+        .await
+        .with_context(|| format!("cannot open the database {}", settings.database_url))?;
+    if db::migrations_applied(&pool).await?.0 == 0 {
+        bail!(
+            "{} is not a Cookie Jar database (no migration applied): is DATABASE_URL right?",
+            settings.database_url
+        );
+    }
     sqlx::query("VACUUM INTO $1")
-        .bind(path.to_string_lossy().into_owned())
+        .bind(target.to_string())
         .execute(&pool)
         .await
-        .with_context(|| format!("cannot write the backup to {}", path.display()))?;
+        .with_context(|| format!("cannot write the backup to {target}"))?;
     pool.close().await;
-    Ok(format!(
-        "Backed up {} to {}.",
-        settings.database_url,
-        path.display()
-    ))
+    if !path.is_file() {
+        bail!("SQLite reported success but wrote no {target}");
+    }
+    Ok(format!("Backed up {} to {target}.", settings.database_url))
 }
 
 /// `check-config`: the settings as they are in force, secrets hidden, and
@@ -119,7 +132,7 @@ pub async fn check_config(settings: &Settings) -> anyhow::Result<String> {
     for (name, value) in settings.effective() {
         report.push_str(&format!("  {name:<29} {value}\n"));
     }
-    let pool = db::open(&settings.database_url)
+    let pool = db::open_read_only(&settings.database_url)
         .await
         .with_context(|| format!("the database {} does not answer", settings.database_url))?;
     db::ping(&pool)

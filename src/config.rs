@@ -96,7 +96,7 @@ pub const VARIABLES: &[(&str, &str, &str)] = &[
     (
         "SESSION_IDLE_TIMEOUT",
         "1800",
-        "seconds without a request before a login ends (at least 120)",
+        "seconds without a request before a login ends (at least 120; not with \"keep me signed in\")",
     ),
     (
         "SESSION_ABSOLUTE_TIMEOUT",
@@ -193,23 +193,32 @@ impl DatabaseUrl {
 }
 
 impl fmt::Display for DatabaseUrl {
-    /// `postgres://shop:secret@db/shop` -> `postgres://shop:…@db/shop`.
+    /// `postgres://shop:secret@db/shop` -> `postgres://shop:…@db/shop`, and
+    /// `…?password=secret` -> `…?password=…`.
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let url = &self.0;
-        match (url.find("://"), url.rfind('@')) {
+        let (address, query) = match self.0.split_once('?') {
+            Some((address, query)) => (address, Some(query)),
+            None => (self.0.as_str(), None),
+        };
+        match (address.find("://"), address.rfind('@')) {
             (Some(scheme_end), Some(at)) if at > scheme_end => {
-                let userinfo = &url[scheme_end + 3..at];
+                let userinfo = &address[scheme_end + 3..at];
                 let user = userinfo.split(':').next().unwrap_or_default();
                 let hidden = if userinfo.contains(':') { ":…" } else { "" };
-                write!(
-                    f,
-                    "{}://{user}{hidden}@{}",
-                    &url[..scheme_end],
-                    &url[at + 1..]
-                )
+                let (scheme, host) = (&address[..scheme_end], &address[at + 1..]);
+                write!(f, "{scheme}://{user}{hidden}@{host}")?;
             }
-            _ => f.write_str(url),
+            _ => f.write_str(address)?,
         }
+        let Some(query) = query else { return Ok(()) };
+        let shown: Vec<String> = query
+            .split('&')
+            .map(|pair| match pair.split_once('=') {
+                Some((key, _)) if key.to_ascii_lowercase().contains("pass") => format!("{key}=…"),
+                _ => pair.to_string(),
+            })
+            .collect();
+        write!(f, "?{}", shown.join("&"))
     }
 }
 
@@ -235,15 +244,33 @@ impl std::error::Error for ConfigError {}
 pub const DEV_KEY_FILE: &str = "data/session.key";
 pub const DEFAULT_DATABASE_URL: &str = "sqlite://data/cookie_jar.db?mode=rwc";
 
+/// Whether reading the settings may write the development key file.
+#[derive(Clone, Copy, PartialEq, Eq)]
+pub enum DevKey {
+    /// Serving: a missing `data/session.key` is made, once.
+    Create,
+    /// Looking only (`check-config`, `backup`): nothing is written; a
+    /// missing key file is a key that exists in memory only.
+    DoNotWrite,
+}
+
 impl Settings {
     /// Reads `.env` (if present) and the process environment.
     pub fn from_env() -> Result<Self, ConfigError> {
+        Self::from_env_with(DevKey::Create)
+    }
+
+    pub fn from_env_with(dev_key: DevKey) -> Result<Self, ConfigError> {
         let _ = dotenvy::dotenv();
-        Self::from_vars(&std::env::vars().collect())
+        Self::build(&std::env::vars().collect(), dev_key)
     }
 
     /// Builds settings from a map of variables; tests call this directly.
     pub fn from_vars(vars: &HashMap<String, String>) -> Result<Self, ConfigError> {
+        Self::build(vars, DevKey::Create)
+    }
+
+    fn build(vars: &HashMap<String, String>, dev_key: DevKey) -> Result<Self, ConfigError> {
         let get = |name: &str| vars.get(name).map(|v| v.trim()).filter(|v| !v.is_empty());
 
         let app_env = match get("APP_ENV").unwrap_or("development") {
@@ -266,7 +293,7 @@ impl Settings {
                         .into(),
                 ))
             }
-            None => dev_secret(&PathBuf::from(DEV_KEY_FILE))?,
+            None => dev_secret(&PathBuf::from(DEV_KEY_FILE), dev_key)?,
         };
 
         let idle = seconds(get, "SESSION_IDLE_TIMEOUT", 30 * 60)?;
@@ -409,12 +436,15 @@ fn parse_secret(name: &str, value: &str) -> Result<SessionSecret, ConfigError> {
 }
 
 /// Development only: a key generated once and kept on disk.
-fn dev_secret(path: &PathBuf) -> Result<SessionSecret, ConfigError> {
+fn dev_secret(path: &PathBuf, dev_key: DevKey) -> Result<SessionSecret, ConfigError> {
     if let Ok(text) = std::fs::read_to_string(path) {
         return parse_secret("SESSION_SECRET", text.trim())
             .map_err(|e| ConfigError(format!("{} ({})", e, path.display())));
     }
     let key = SessionSecret::generate();
+    if dev_key == DevKey::DoNotWrite {
+        return Ok(key);
+    }
     let write = || -> std::io::Result<()> {
         if let Some(dir) = path.parent() {
             std::fs::create_dir_all(dir)?;
@@ -560,6 +590,11 @@ mod tests {
         assert!(
             debug.contains("postgres://shop:…@db.internal:5432/shop"),
             "{debug}"
+        );
+        let in_query = DatabaseUrl::new("postgres://shop@db/shop?sslmode=require&password=hunter2");
+        assert_eq!(
+            in_query.to_string(),
+            "postgres://shop@db/shop?sslmode=require&password=…"
         );
         assert_eq!(
             s.database_url.expose(),

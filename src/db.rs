@@ -35,8 +35,7 @@ pub async fn connect(database_url: &DatabaseUrl) -> anyhow::Result<Pool> {
     Ok(pool)
 }
 
-/// The pool, as the database is (`cookie-jar check-config` looks before it
-/// changes anything).
+/// The pool, as the database is; a SQLite file is made if it is missing.
 pub async fn open(database_url: &DatabaseUrl) -> anyhow::Result<Pool> {
     install_default_drivers();
     let sqlite = database_url.is_sqlite();
@@ -59,6 +58,34 @@ pub async fn open(database_url: &DatabaseUrl) -> anyhow::Result<Pool> {
         .connect(database_url.expose())
         .await?;
     Ok(pool)
+}
+
+/// The pool for looking only (`cookie-jar check-config`, `backup`): a
+/// SQLite file is opened read-only, never made, and its journal left as it
+/// is; a database that is not there is an error.
+pub async fn open_read_only(database_url: &DatabaseUrl) -> anyhow::Result<Pool> {
+    install_default_drivers();
+    let url = if database_url.is_sqlite() {
+        read_only_sqlite(database_url.expose())
+    } else {
+        database_url.expose().to_string()
+    };
+    Ok(AnyPoolOptions::new()
+        .max_connections(2)
+        .acquire_timeout(Duration::from_secs(5))
+        .connect(&url)
+        .await?)
+}
+
+/// `sqlite://data/shop.db?mode=rwc` -> `sqlite://data/shop.db?mode=ro`.
+fn read_only_sqlite(url: &str) -> String {
+    let (file, query) = url.split_once('?').unwrap_or((url, ""));
+    let mut params: Vec<&str> = query
+        .split('&')
+        .filter(|p| !p.is_empty() && !p.starts_with("mode="))
+        .collect();
+    params.push("mode=ro");
+    format!("{file}?{}", params.join("&"))
 }
 
 /// SQLite will not create the folder of its file; we do, so `cargo run`

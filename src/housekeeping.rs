@@ -25,8 +25,9 @@ pub struct Swept {
 /// One round, now.
 pub async fn sweep(app: &AppState) -> Result<Swept> {
     let now = app.clock.now();
+    let idle = app.settings.session_idle_timeout.as_secs() as i64;
     Ok(Swept {
-        sessions: sessions::prune(&app.pool, now - 86_400).await?,
+        sessions: sessions::prune(&app.pool, now - 86_400, idle).await?,
         counters: rate_limit::prune(&app.pool, throttle::oldest_needed(app, now)).await?,
     })
 }

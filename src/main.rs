@@ -6,7 +6,7 @@ use std::io::IsTerminal;
 use clap::{CommandFactory, FromArgMatches, Parser, Subcommand};
 use cookie_jar::{
     cli,
-    config::{LogFormat, Settings},
+    config::{DevKey, LogFormat, Settings},
     startup::Application,
 };
 use tracing_subscriber::EnvFilter;
@@ -56,7 +56,15 @@ async fn main() {
         println!("{}", cli::gen_key());
         return;
     }
-    let settings = match Settings::from_env() {
+    // Only `serve` (and the commands that write) may make the development
+    // key; looking changes nothing.
+    let looking = matches!(command, Some(Command::CheckConfig | Command::Backup { .. }));
+    let dev_key = if looking {
+        DevKey::DoNotWrite
+    } else {
+        DevKey::Create
+    };
+    let settings = match Settings::from_env_with(dev_key) {
         Ok(settings) => settings,
         Err(err) => {
             eprintln!("cookie-jar: configuration error: {err}");

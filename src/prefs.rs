@@ -2,14 +2,14 @@
 //! keeps them in the session cookie, an account in the `users` table (one
 //! JSON column), and at login the guest's choices go over the account's.
 //!
-//! Adding a preference touches three places: a field of `Preferences`
-//! (with its default and its line in `merged`), its form field
+//! Adding a preference touches three files: a field of `Preferences` (with
+//! its default and its line in `merged`), its form and page fields
 //! (`routes::preferences`), and its control in `templates/preferences.html`.
 //! Storage, the cookie and the merge at login follow by themselves.
 
 use std::fmt;
 
-use serde::{Deserialize, Serialize};
+use serde::{de::DeserializeOwned, Deserialize, Deserializer, Serialize};
 
 /// The colour scheme; `System` follows the operating system's setting.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
@@ -109,12 +109,31 @@ impl From<PageSize> for i64 {
 /// `users.preferences` column (as JSON). A preference never chosen is
 /// `None` and follows the default, so a guest's untouched choices never
 /// overwrite an account's at login.
+///
+/// Stored by another version, a value this one cannot read counts as not
+/// chosen (the default), and a preference it does not know is ignored (and
+/// gone when the preferences are next saved): neither makes an account or a
+/// cookie unreadable.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Preferences {
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "lenient",
+        skip_serializing_if = "Option::is_none"
+    )]
     pub theme: Option<Theme>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "lenient",
+        skip_serializing_if = "Option::is_none"
+    )]
     pub page_size: Option<PageSize>,
+}
+
+/// A value, or `None` when it is not one this version knows.
+fn lenient<'de, D: Deserializer<'de>, T: DeserializeOwned>(d: D) -> Result<Option<T>, D::Error> {
+    let value = serde_json::Value::deserialize(d)?;
+    Ok(T::deserialize(value).ok())
 }
 
 impl Preferences {
@@ -145,8 +164,7 @@ impl Preferences {
     }
 }
 
-/// As stored in the database: JSON. What cannot be read (a value an older
-/// or newer version wrote) is an error for the row, never a guess.
+/// As stored in the database: JSON (an object; anything else is an error).
 impl TryFrom<String> for Preferences {
     type Error = serde_json::Error;
     fn try_from(json: String) -> Result<Self, Self::Error> {
@@ -192,6 +210,13 @@ mod tests {
         };
         assert_eq!(chosen.to_json(), r#"{"theme":"dark"}"#);
         assert_eq!(Preferences::try_from(chosen.to_json()).unwrap(), chosen);
-        assert!(Preferences::try_from(r#"{"page_size":7}"#.to_string()).is_err());
+        let unknown = r#"{"page_size":7,"theme":"sepia","font":"large"}"#;
+        let read = Preferences::try_from(unknown.to_string()).unwrap();
+        assert_eq!(
+            read,
+            Preferences::default(),
+            "unknown values count as not chosen"
+        );
+        assert!(Preferences::try_from("not json".to_string()).is_err());
     }
 }

@@ -70,8 +70,11 @@ pub struct Flash {
 pub enum RenewedFor {
     SignIn,
     PasswordChange,
-    /// The login's server-side row was revoked or timed out.
-    LoginEnded,
+    /// The login's server-side row was revoked (signed out elsewhere, a
+    /// password change elsewhere, the account deleted).
+    LoginRevoked,
+    /// The login reached its idle or absolute timeout.
+    LoginTimedOut,
 }
 
 impl RenewedFor {
@@ -82,8 +85,11 @@ impl RenewedFor {
             RenewedFor::PasswordChange => {
                 "renewed when the password changed: every other session was ended"
             }
-            RenewedFor::LoginEnded => {
-                "replaced by a guest session: the login it belonged to had ended"
+            RenewedFor::LoginRevoked => {
+                "replaced by a guest session: the login it belonged to was signed out"
+            }
+            RenewedFor::LoginTimedOut => {
+                "replaced by a guest session: the login it belonged to timed out"
             }
         }
     }
@@ -205,8 +211,9 @@ impl AppSession {
             session.save();
         }
         // Sealed under a previous key (`web::session_keys`): written back,
-        // so the browser's copy is under the current key from now on.
-        if req.extensions().get::<Resealed>().is_some() {
+        // so the browser's copy is under the current key from now on. (A
+        // state that could not be read is new, and follows the rule above.)
+        if !is_new && req.extensions().get::<Resealed>().is_some() {
             session.save();
         }
         req.extensions_mut().insert(session.clone());
@@ -272,14 +279,14 @@ impl AppSession {
         self.save();
     }
 
-    /// Replaces a login whose server row is gone or expired with a fresh
+    /// Replaces a login whose server row is gone or ended with a fresh
     /// anonymous session, with `flash` saying why.
-    pub fn reset_to_guest(&self, now: i64, flash: Option<Flash>) {
+    pub fn reset_to_guest(&self, now: i64, flash: Option<Flash>, why: RenewedFor) {
         let guest = SessionState {
             flash,
             ..SessionState::fresh(now)
         };
-        self.start(guest, RenewedFor::LoginEnded);
+        self.start(guest, why);
     }
 
     /// Logout: the browser is told to delete the cookie. Nothing more is

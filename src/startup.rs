@@ -152,7 +152,7 @@ fn serve(listener: TcpListener, state: web::Data<AppState>) -> anyhow::Result<Se
             .wrap(from_fn(session_cookie::browser_session_logins))
             .wrap(security::headers(cookie_secure))
             .wrap(from_fn(telemetry::record_requests))
-            .wrap(TracingLogger::default())
+            .wrap(TracingLogger::<telemetry::RequestSpan>::new())
             .configure(routes::configure)
             .default_service(web::to(routes::not_found))
     })

@@ -27,7 +27,7 @@ use crate::{
         sessions,
         users::{self, User},
     },
-    session::{AppSession, Flash, FlashLevel},
+    session::{AppSession, Flash, FlashLevel, RenewedFor},
     state::AppState,
     validate,
 };
@@ -58,26 +58,30 @@ pub async fn check_session(app: &AppState, session: &AppSession) -> Result<Optio
     let session_id = session.id();
     let Some(row) = sessions::with_user(&app.pool, &session_id, user_id).await? else {
         // The account or the session row is gone (account deleted).
-        session.reset_to_guest(now, None);
+        session.reset_to_guest(now, None, RenewedFor::LoginRevoked);
         return Ok(None);
     };
     let idle = app.settings.session_idle_timeout.as_secs() as i64;
+    // "Keep me signed in" has no idle timeout, only its longer absolute one.
     let why_not = if row.revoked {
-        Some("You have been signed out of this browser.")
+        let text = "You have been signed out of this browser.";
+        Some((text, RenewedFor::LoginRevoked))
     } else if now >= row.expires_at {
-        Some("Your session has reached its maximum age. Please sign in again.")
-    } else if now - row.last_seen_at > idle {
-        Some("You were signed out after a period of inactivity. Please sign in again.")
+        let text = "Your session has reached its maximum age. Please sign in again.";
+        Some((text, RenewedFor::LoginTimedOut))
+    } else if !row.remember_me && now - row.last_seen_at > idle {
+        let text = "You were signed out after a period of inactivity. Please sign in again.";
+        Some((text, RenewedFor::LoginTimedOut))
     } else {
         None
     };
-    if let Some(text) = why_not {
+    if let Some((text, why)) = why_not {
         sessions::revoke(&app.pool, &session_id, now).await?;
         let flash = Flash {
             level: FlashLevel::Info,
             text: text.into(),
         };
-        session.reset_to_guest(now, Some(flash));
+        session.reset_to_guest(now, Some(flash), why);
         return Ok(None);
     }
     session.touch(now);

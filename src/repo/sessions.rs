@@ -86,14 +86,17 @@ pub async fn with_user(
     .await
 }
 
-/// Deletes rows of sessions that ended (expired or revoked) before
-/// `before`: they can no longer be shown or used. Returns how many.
-pub async fn prune(db: impl Db<'_>, before: i64) -> sqlx::Result<u64> {
+/// Deletes rows of sessions that ended before `before`: expired, revoked,
+/// or (without "keep me signed in") idle for `idle_timeout`. They can no
+/// longer be shown or used. Returns how many.
+pub async fn prune(db: impl Db<'_>, before: i64, idle_timeout: i64) -> sqlx::Result<u64> {
     let done = sqlx::query(
         "DELETE FROM sessions
-          WHERE expires_at < $1 OR (revoked_at IS NOT NULL AND revoked_at < $1)",
+          WHERE expires_at < $1 OR (revoked_at IS NOT NULL AND revoked_at < $1)
+             OR (remember_me = 0 AND last_seen_at < $2)",
     )
     .bind(before)
+    .bind(before - idle_timeout)
     .execute(db)
     .await?;
     Ok(done.rows_affected())
@@ -178,7 +181,8 @@ pub async fn live_for_user(
     sqlx::query_as(
         "SELECT handle, created_at, last_seen_at, expires_at, user_agent, ip
            FROM sessions
-          WHERE user_id = $1 AND revoked_at IS NULL AND expires_at > $2 AND last_seen_at >= $3
+          WHERE user_id = $1 AND revoked_at IS NULL AND expires_at > $2
+            AND (remember_me = 1 OR last_seen_at >= $3)
           ORDER BY last_seen_at DESC",
     )
     .bind(user_id)
@@ -192,7 +196,8 @@ pub async fn live_for_user(
 pub async fn count_live(db: impl Db<'_>, now: i64, idle_timeout: i64) -> sqlx::Result<i64> {
     sqlx::query_scalar(
         "SELECT COUNT(*) FROM sessions
-          WHERE revoked_at IS NULL AND expires_at > $1 AND last_seen_at >= $2",
+          WHERE revoked_at IS NULL AND expires_at > $1
+            AND (remember_me = 1 OR last_seen_at >= $2)",
     )
     .bind(now)
     .bind(now - idle_timeout)

@@ -81,7 +81,10 @@ impl InspectorPage {
             now: app.clock.now(),
             created_at: state.created_at,
             last_seen_at: state.last_seen_at,
-            idle_deadline: login.map(|me| me.last_seen_at + idle),
+            // "Keep me signed in" has no idle timeout, only its 30 days.
+            idle_deadline: login
+                .filter(|me| !me.remember_me)
+                .map(|me| me.last_seen_at + idle),
             absolute_deadline: login.map(|me| me.expires_at),
             cookie_name: settings.cookie_name().to_string(),
             cookie_secure: settings.cookie_secure,

@@ -37,7 +37,8 @@ pub fn step_for(state: &SessionState) -> &'static str {
     let step = match (state.user_id, state.renewed.as_ref().map(|r| r.why)) {
         (_, Some(RenewedFor::PasswordChange)) => 6,
         (Some(_), _) => 3,
-        (None, Some(RenewedFor::LoginEnded)) => 8,
+        (None, Some(RenewedFor::LoginRevoked)) => 5,
+        (None, Some(RenewedFor::LoginTimedOut)) => 8,
         (None, _) if !state.cart.is_empty() => 2,
         (None, _) => 1,
     };

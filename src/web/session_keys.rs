@@ -100,7 +100,8 @@ fn seal(name: &str, plain: String, key: &Key) -> Cookie<'static> {
 fn request_cookies(req: &ServiceRequest) -> Vec<Cookie<'static>> {
     req.headers()
         .get_all(COOKIE)
-        .filter_map(|h| h.to_str().ok())
+        // As actix reads them: UTF-8 (a cookie with `é` in it is fine).
+        .filter_map(|h| std::str::from_utf8(h.as_bytes()).ok())
         .flat_map(|h| h.split(';'))
         .map(str::trim)
         .filter(|c| !c.is_empty())
@@ -125,12 +126,22 @@ fn replace_cookie(
         .collect::<Vec<_>>()
         .join("; ");
     debug_assert!(name.as_deref().is_none_or(|n| n == session_name));
+    let unreadable: Vec<HeaderValue> = req
+        .headers()
+        .get_all(COOKIE)
+        .filter(|h| std::str::from_utf8(h.as_bytes()).is_err())
+        .cloned()
+        .collect();
     let headers = req.headers_mut();
     headers.remove(COOKIE);
-    if let Ok(value) = HeaderValue::from_str(&kept) {
+    if let Ok(value) = HeaderValue::from_bytes(kept.as_bytes()) {
         if !kept.is_empty() {
             headers.insert(COOKIE, value);
         }
+    }
+    // A header this could not read goes on as it came.
+    for value in unreadable {
+        headers.append(COOKIE, value);
     }
 }
 

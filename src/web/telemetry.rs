@@ -1,5 +1,6 @@
-//! What an operator watches: an access log line per request (with the
-//! request id, in text or JSON), and Prometheus metrics, served at
+//! What an operator watches: an access log line per request (in the
+//! request's span: its id, method, path, client; in text or JSON), and
+//! Prometheus metrics, served at
 //! `/metrics` on a listener of its own (`METRICS_ADDR`), never on the
 //! shop's port. With no `METRICS_ADDR` no recorder is installed and the
 //! `metrics::counter!` calls cost nothing.
@@ -17,13 +18,16 @@ use std::{sync::OnceLock, time::Instant};
 
 use actix_web::{
     body::MessageBody,
-    dev::{ServiceRequest, ServiceResponse},
+    dev::{Payload, ServiceRequest, ServiceResponse},
+    http::Method,
     middleware::Next,
-    web, HttpResponse,
+    web, FromRequest, HttpMessage, HttpResponse,
 };
 use metrics_exporter_prometheus::{Matcher, PrometheusBuilder, PrometheusHandle};
+use tracing::Span;
+use tracing_actix_web::{RequestId, RootSpanBuilder};
 
-use crate::{error::Result, repo::sessions, state::AppState};
+use crate::{client::ClientInfo, error::Result, repo::sessions, state::AppState};
 
 /// The process's one recorder, installed the first time a metrics listener
 /// starts.
@@ -46,31 +50,74 @@ pub fn recorder() -> &'static PrometheusHandle {
     })
 }
 
+/// The span every request's log lines carry: its id, and what the client
+/// sent, quoted (`Debug`), so that nothing a client sends can pass for a
+/// field of its own; the client's address as `ClientInfo` has it, so a
+/// client's own `X-Forwarded-For` is not believed.
+pub struct RequestSpan;
+
+impl RootSpanBuilder for RequestSpan {
+    fn on_request_start(req: &ServiceRequest) -> Span {
+        let request_id = req.extensions().get::<RequestId>().map(|id| id.to_string());
+        let client = ClientInfo::from_request(req.request(), &mut Payload::None)
+            .into_inner()
+            .unwrap_or_default();
+        tracing::info_span!(
+            "request",
+            request_id = request_id.unwrap_or_default(),
+            method = ?req.method().as_str(),
+            path = ?req.path(),
+            client_ip = client.ip,
+            user_agent = ?client.user_agent,
+        )
+    }
+
+    fn on_request_end<B: MessageBody>(
+        _: Span,
+        _: &std::result::Result<ServiceResponse<B>, actix_web::Error>,
+    ) {
+    }
+}
+
 /// Counts and times every request, and logs one line for it.
 pub async fn record_requests(
     req: ServiceRequest,
     next: Next<impl MessageBody>,
 ) -> std::result::Result<ServiceResponse<impl MessageBody>, actix_web::Error> {
     let started = Instant::now();
-    let method = req.method().to_string();
-    let res = next.call(req).await?;
+    // A fixed set of labels: a client cannot make up new series.
+    let method = match *req.method() {
+        Method::GET => "GET",
+        Method::HEAD => "HEAD",
+        Method::POST => "POST",
+        Method::OPTIONS => "OPTIONS",
+        _ => "other",
+    };
+    let outcome = next.call(req).await;
     let seconds = started.elapsed().as_secs_f64();
-    // The route's pattern, not the path: `/orders/{id}` is one series.
-    let route = res
-        .request()
-        .match_pattern()
-        .unwrap_or_else(|| "unmatched".into());
-    let status = res.status().as_u16();
-    metrics::counter!("http_requests_total", "method" => method.clone(), "route" => route.clone(), "status" => status.to_string()).increment(1);
-    metrics::histogram!("http_request_duration_seconds", "method" => method.clone(), "route" => route.clone()).record(seconds);
-    tracing::info!(
-        method,
-        route,
-        status,
-        ms = (seconds * 1000.0).round(),
-        "request"
-    );
-    Ok(res)
+    let (route, status) = match &outcome {
+        // The route's pattern, not the path: `/orders/{id}` is one series.
+        Ok(res) => (
+            res.request()
+                .match_pattern()
+                .unwrap_or_else(|| "unmatched".into()),
+            res.status().as_u16(),
+        ),
+        Err(err) => (
+            "unmatched".into(),
+            err.as_response_error().status_code().as_u16(),
+        ),
+    };
+    let labels = [("method", method.to_string()), ("route", route.clone())];
+    metrics::histogram!("http_request_duration_seconds", &labels).record(seconds);
+    let labels = [
+        ("method", method.to_string()),
+        ("route", route.clone()),
+        ("status", status.to_string()),
+    ];
+    metrics::counter!("http_requests_total", &labels).increment(1);
+    tracing::info!(route, status, ms = (seconds * 1000.0).round(), "request");
+    outcome
 }
 
 /// `GET /metrics` on the metrics listener: Prometheus text.

@@ -25,14 +25,21 @@ fn cookie_jar(dir: &std::path::Path, vars: &[(&str, &str)], args: &[&str]) -> Co
     command
 }
 
-fn run(command: &mut Command) -> (bool, String, String) {
+/// Runs it to the end: (exit code, standard output, standard error).
+fn run_for_code(command: &mut Command) -> (Option<i32>, String, String) {
     let Output {
         status,
         stdout,
         stderr,
     } = command.output().expect("the binary runs");
     let text = |b: Vec<u8>| String::from_utf8_lossy(&b).into_owned();
-    (status.success(), text(stdout), text(stderr))
+    (status.code(), text(stdout), text(stderr))
+}
+
+/// Runs it to the end: (success, standard output, standard error).
+fn run(command: &mut Command) -> (bool, String, String) {
+    let (code, out, err) = run_for_code(command);
+    (code == Some(0), out, err)
 }
 
 #[test]
@@ -71,7 +78,7 @@ fn gen_key_prints_a_new_64_byte_key_that_the_settings_accept() {
     let (ok, out, err) = run(&mut cookie_jar(
         dir.path(),
         &[("SESSION_SECRET", key)],
-        &["check-config"],
+        &["migrate"],
     ));
     assert!(ok, "{out}{err}");
 }
@@ -131,38 +138,54 @@ async fn check_config_prints_the_settings_with_secrets_hidden_and_fails_on_a_pro
     let dir = tempfile::tempdir().unwrap();
     let key = STANDARD.encode([9u8; 64]);
     let url = fresh_database(dir.path()).await;
-    let (ok, out, err) = run(&mut cookie_jar(
-        dir.path(),
-        &[("DATABASE_URL", &url)],
-        &["check-config"],
-    ));
-    assert!(ok, "{err}");
+    let vars = [("DATABASE_URL", url.as_str())];
+    let check = || run_for_code(&mut cookie_jar(dir.path(), &vars, &["check-config"]));
+
+    if url.starts_with("sqlite:") {
+        // A SQLite file that is not there is not made by looking.
+        let (code, _, err) = check();
+        assert_eq!(code, Some(1), "{err}");
+        assert!(err.contains("does not answer"), "{err}");
+        assert!(
+            !dir.path().join("shop.db").exists(),
+            "check-config made no file"
+        );
+    }
+    run(&mut cookie_jar(dir.path(), &vars, &["migrate"]));
+    let (code, out, err) = check();
+    assert_eq!(code, Some(0), "{err}");
     assert!(
         out.contains("SESSION_SECRET") && !out.contains(&key),
         "{out}"
     );
-    assert!(out.contains("Database: reachable; 0 of"), "{out}");
+    assert!(
+        out.contains("Database: reachable;") && out.contains("migrations applied"),
+        "{out}"
+    );
 
-    let unreachable = "postgres://shop:hunter2@127.0.0.1:1/shop";
-    let (ok, out, err) = run(&mut cookie_jar(
-        dir.path(),
-        &[("DATABASE_URL", unreachable)],
-        &["check-config"],
-    ));
-    assert!(!ok, "{out}");
+    // Looking writes no development key either.
+    let bare = tempfile::tempdir().unwrap();
+    let mut no_key = cookie_jar(bare.path(), &vars, &["check-config"]);
+    no_key.env_remove("SESSION_SECRET");
+    let (code, _, err) = run_for_code(&mut no_key);
+    assert_eq!(code, Some(0), "{err}");
+    assert!(
+        !bare.path().join("data").exists(),
+        "no data/session.key made"
+    );
+
+    let unreachable = "postgres://shop:hunter2@127.0.0.1:1/shop?password=hunter2";
+    let vars = [("DATABASE_URL", unreachable)];
+    let (code, out, err) = run_for_code(&mut cookie_jar(dir.path(), &vars, &["check-config"]));
+    assert_eq!(code, Some(1), "{out}");
     assert!(
         err.contains("does not answer") && !err.contains("hunter2"),
         "{err}"
     );
 
-    let mut bad = cookie_jar(
-        dir.path(),
-        &[("SESSION_IDLE_TIMEOUT", "soon")],
-        &["check-config"],
-    );
-    let status = bad.status().unwrap();
-    assert_eq!(status.code(), Some(2));
-    let (_, _, err) = run(&mut bad);
+    let bad = [("SESSION_IDLE_TIMEOUT", "soon")];
+    let (code, _, err) = run_for_code(&mut cookie_jar(dir.path(), &bad, &["check-config"]));
+    assert_eq!(code, Some(2), "a bad setting: {err}");
     assert!(err.contains("SESSION_IDLE_TIMEOUT"), "{err}");
 }
 
@@ -269,6 +292,26 @@ async fn backup_copies_the_sqlite_database_while_the_shop_runs() {
         &["backup", copy.to_str().unwrap()],
     ));
     assert!(!ok && err.contains("exists already"), "{err}");
+
+    // A mistyped database is not "backed up" as an empty one, and a
+    // `file:` URI is no file name.
+    let typo = format!("sqlite://{}/typo.db?mode=rwc", dir.path().display());
+    let other = dir.path().join("other.db");
+    let (ok, _, err) = run(&mut cookie_jar(
+        dir.path(),
+        &[("DATABASE_URL", typo.as_str())],
+        &["backup", other.to_str().unwrap()],
+    ));
+    assert!(
+        !ok && !other.exists() && !dir.path().join("typo.db").exists(),
+        "{err}"
+    );
+    let (ok, _, err) = run(&mut cookie_jar(
+        dir.path(),
+        &[("DATABASE_URL", app.database_url.as_str())],
+        &["backup", "file:uri.db?mode=memory"],
+    ));
+    assert!(!ok && err.contains("plain file name"), "{err}");
 }
 
 #[test]
@@ -280,4 +323,49 @@ fn the_env_example_documents_every_setting() {
             "{name} in .env.example"
         );
     }
+}
+
+#[test]
+fn a_client_cannot_forge_log_fields_or_its_address() {
+    let dir = tempfile::tempdir().unwrap();
+    let vars = [("BIND_ADDR", "127.0.0.1:0"), ("NO_COLOR", "1")];
+    let mut child = cookie_jar(dir.path(), &vars, &[])
+        .stdout(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut lines = std::io::BufRead::lines(std::io::BufReader::new(child.stdout.take().unwrap()));
+    let address = loop {
+        let line = lines.next().expect("a log line").unwrap();
+        if let Some(at) = line.find("is open at http://") {
+            break line[at + "is open at ".len()..]
+                .split(' ')
+                .next()
+                .unwrap()
+                .to_string();
+        }
+    };
+    let forged = "curl/8 request_id=00000000-0000-0000-0000-000000000000} status=200";
+    reqwest::blocking::Client::new()
+        .get(format!("{address}/products"))
+        .header("User-Agent", forged)
+        .header("X-Forwarded-For", "6.6.6.6")
+        .send()
+        .unwrap();
+    let logged = loop {
+        let line = lines.next().expect("a log line").unwrap();
+        if line.contains(" request ") || line.ends_with("request") || line.contains(": request") {
+            break line;
+        }
+    };
+    child.kill().unwrap();
+    child.wait().unwrap();
+    assert!(
+        logged.contains(&format!("user_agent=\"{forged}\"")),
+        "quoted: {logged}"
+    );
+    assert!(
+        logged.contains("client_ip=\"127.0.0.1\""),
+        "the socket's address: {logged}"
+    );
+    assert!(!logged.contains("6.6.6.6"), "{logged}");
 }

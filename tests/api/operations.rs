@@ -93,3 +93,30 @@ async fn metrics_are_served_on_their_own_listener_only() {
         "not on the shop's port"
     );
 }
+
+#[tokio::test]
+async fn a_client_cannot_make_up_metric_series() {
+    let app = TestApp::spawn_with(&[("METRICS_ADDR", "127.0.0.1:0")]).await;
+    let metrics = app.metrics_address.clone().unwrap();
+    let browser = app.browser();
+    for method in ["FOO1", "FOO2", "PROPFIND"] {
+        let method = reqwest::Method::from_bytes(method.as_bytes()).unwrap();
+        browser
+            .client
+            .request(method, browser.url("/"))
+            .send()
+            .await
+            .unwrap();
+    }
+    let text = reqwest::get(format!("{metrics}/metrics"))
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(
+        !text.contains("FOO") && !text.contains("PROPFIND"),
+        "{text}"
+    );
+    assert!(text.contains(r#"method="other""#), "{text}");
+}

@@ -93,3 +93,58 @@ async fn a_revoked_session_stays_revoked_across_a_rotation() {
         "the account itself is fine"
     );
 }
+
+/// A cookie sealed under `key` the way actix-session seals one.
+fn sealed(key: u8, state: &str) -> String {
+    use actix_web::cookie::{Cookie, CookieJar, Key};
+    let mut jar = CookieJar::new();
+    jar.private_mut(&Key::from(&[key; 64]))
+        .add(Cookie::new("session", state.to_string()));
+    jar.get("session").unwrap().encoded().to_string()
+}
+
+#[tokio::test]
+async fn another_cookie_with_a_non_ascii_value_does_not_stop_the_resealing() {
+    let (old, new) = (key(7), key(8));
+    let app = TestApp::spawn_with(&[("SESSION_SECRET", &old)]).await;
+    let user = app.user("utf8@example.com").await;
+    let session = user.cookie().unwrap();
+    let app = app
+        .restart_with(&[("SESSION_SECRET", &new), ("SESSION_SECRET_PREVIOUS", &old)])
+        .await;
+    let cookies = format!("pref=café; session={session}");
+    let res = app
+        .browser()
+        .client
+        .get(format!("{}/profile", app.address))
+        .header(
+            "Cookie",
+            reqwest::header::HeaderValue::from_bytes(cookies.as_bytes()).unwrap(),
+        )
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), StatusCode::OK, "still signed in");
+}
+
+#[tokio::test]
+async fn an_old_key_cookie_with_an_unreadable_state_starts_no_session_on_a_post() {
+    let (old, new) = (key(9), key(10));
+    let app =
+        TestApp::spawn_with(&[("SESSION_SECRET", &new), ("SESSION_SECRET_PREVIOUS", &old)]).await;
+    let forged = sealed(9, r#"{"state":"not a session state"}"#);
+    let res = app
+        .browser()
+        .client
+        .post(format!("{}/preferences", app.address))
+        .header("Cookie", forged.to_string())
+        .form(&[("theme", "dark")])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), StatusCode::FORBIDDEN);
+    assert!(
+        res.headers().get("set-cookie").is_none(),
+        "a POST starts no session"
+    );
+}

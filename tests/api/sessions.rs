@@ -385,8 +385,55 @@ async fn the_inspector_says_when_and_why_the_id_last_changed() {
     app.sql("UPDATE sessions SET revoked_at = 1").await;
     let ended = browser.page("/session", StatusCode::OK).await;
     assert!(
-        says(&ended).contains("replaced by a guest session"),
+        says(&ended).contains("the login it belonged to was signed out"),
         "{ended}"
     );
-    assert_eq!(step(&ended), "/tour#8-expiry-idle-and-absolute");
+    let revoked = "/tour#5-a-second-browser-the-list-of-devices-revoking-one";
+    assert_eq!(step(&ended), revoked);
+}
+
+#[tokio::test]
+async fn keep_me_signed_in_survives_a_night_away_but_not_its_absolute_timeout() {
+    let app = TestApp::spawn().await;
+    app.user("night@example.com").await.logout().await;
+    let (remembered, plain) = (app.browser(), app.browser());
+    let form = |remember: bool| {
+        let mut fields = vec![("email", "night@example.com"), ("password", PASSWORD)];
+        if remember {
+            fields.push(("remember_me", "on"));
+        }
+        fields
+    };
+    remembered.post("/login", &form(true)).await;
+    plain.post("/login", &form(false)).await;
+
+    app.clock.advance(10 * 3600);
+    assert!(
+        remembered.is_logged_in().await,
+        "ten hours away, still signed in"
+    );
+    assert!(
+        !plain.is_logged_in().await,
+        "without it, the idle timeout ends the login"
+    );
+    let inspector = remembered.page("/session", StatusCode::OK).await;
+    assert!(
+        inspector.says("none: \"keep me signed in\" ends only at the absolute timeout"),
+        "{inspector}"
+    );
+
+    // Idle rows nobody comes back to are swept a day after they ended;
+    // the remembered one stays until its own deadline.
+    app.clock.advance(20 * 3600);
+    app.sweep().await;
+    let rows = app
+        .scalar("SELECT COUNT(*) FROM sessions WHERE remember_me = 0")
+        .await;
+    assert_eq!(rows, 0, "the idle login's row is gone");
+    assert!(remembered.is_logged_in().await);
+    app.clock.advance(30 * 86_400);
+    assert!(
+        !remembered.is_logged_in().await,
+        "30 days after sign-in, it ends"
+    );
 }

@@ -1,0 +1,293 @@
+#!/usr/bin/env bash
+# The Cookie Jar benchmark. Builds what it needs (release), measures the
+# floors (F0: actix-web hello world; F1: the same plus one sqlx SQLite query;
+# H: argon2id hashes per second on one core), then the shop itself on a
+# fresh SQLite database, and writes BENCHMARKS.md with every figure and its
+# ratio to the floors of the same run.
+#
+#   bench/run.sh                     the full run (about 3 minutes)
+#   bench/run.sh --quick             every scenario for 2 s: checks it works
+#   bench/run.sh --postgres URL      S1 and S2 on PostgreSQL too (URL of a
+#                                    server: a fresh database is made there)
+#   bench/run.sh --out FILE          write FILE instead of BENCHMARKS.md
+#
+# Needs wrk (Debian: apt-get install wrk), curl and taskset. Loopback only;
+# every load is bounded in time. The server runs on core 0 and wrk on core 1
+# when there are two cores or more.
+#
+# One load generator stands for many users here, so the shop runs with
+# CLIENT_AUTH_POSTS_PER_MINUTE raised (the per-client login limit); every
+# other setting is the default.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+DURATION=10
+CONNECTIONS=64
+QUICK=0
+PG_SERVER=""
+OUT=BENCHMARKS.md
+while [ $# -gt 0 ]; do
+  case "$1" in
+    --quick) QUICK=1; DURATION=2; shift ;;
+    --postgres) PG_SERVER="$2"; shift 2 ;;
+    --out) OUT="$2"; shift 2 ;;
+    *) echo "bench/run.sh: unknown argument $1" >&2; exit 2 ;;
+  esac
+done
+
+for tool in wrk curl taskset; do
+  command -v "$tool" >/dev/null || { echo "bench/run.sh needs $tool (apt-get install $tool)" >&2; exit 1; }
+done
+
+echo "== building (release)"
+cargo build --release --quiet --bin cookie-jar --example floor_hello --example floor_query --example argon2_rate
+BIN=target/release
+
+WORK=$(mktemp -d)
+PIDS=()
+cleanup() {
+  for pid in "${PIDS[@]:-}"; do [ -n "$pid" ] && kill "$pid" 2>/dev/null || true; done
+  wait 2>/dev/null || true
+  rm -rf "$WORK"
+}
+trap cleanup EXIT
+
+CORES=$(nproc)
+if [ "$CORES" -ge 2 ]; then
+  SERVER_CPU=(taskset -c 0); LOAD_CPU=(taskset -c 1)
+  PINNING="server on core 0, wrk on core 1"
+else
+  SERVER_CPU=(); LOAD_CPU=()
+  PINNING="one core: server and wrk share it (not pinned)"
+fi
+
+# ---- helpers -----------------------------------------------------------------
+
+PORT=18700
+SERVER_PID=""
+
+# start NAME URL_TO_WAIT_FOR COMMAND...: runs COMMAND on the server's core.
+start() {
+  local name=$1 ready=$2; shift 2
+  "${SERVER_CPU[@]}" "$@" >"$WORK/$name.log" 2>&1 &
+  SERVER_PID=$!
+  PIDS+=("$SERVER_PID")
+  for _ in $(seq 1 200); do
+    curl -s -o /dev/null "$ready" && return 0
+    kill -0 "$SERVER_PID" 2>/dev/null || { cat "$WORK/$name.log" >&2; echo "$name did not start" >&2; exit 1; }
+    sleep 0.05
+  done
+  echo "$name did not answer at $ready" >&2; exit 1
+}
+
+stop() {
+  kill "$SERVER_PID" 2>/dev/null || true
+  wait "$SERVER_PID" 2>/dev/null || true
+  SERVER_PID=""
+}
+
+# The peak resident memory (VmHWM, kB) since the last reset_peak.
+reset_peak() { echo 5 > "/proc/$SERVER_PID/clear_refs"; }
+peak_kb() { awk '/^VmHWM/ {print $2}' "/proc/$SERVER_PID/status"; }
+
+# load LABEL URL CONNECTIONS [VAR=VALUE...]: one wrk run; its JSON line and
+# the server's peak memory go to $WORK/LABEL.
+load() {
+  local label=$1 url=$2 conns=$3; shift 3
+  reset_peak
+  env "$@" "${LOAD_CPU[@]}" wrk -t1 -c"$conns" -d"${DURATION}s" --timeout 5s \
+    -s bench/scenario.lua "$url" | tail -n 1 >"$WORK/$label.json"
+  echo "$(peak_kb)" >"$WORK/$label.rss"
+  echo "   $label: $(cat "$WORK/$label.json")  peak RSS $(($(cat "$WORK/$label.rss") / 1024)) MB"
+}
+
+field() { sed -E "s/.*\"$2\": ([0-9.]+).*/\1/" "$WORK/$1.json"; }
+rss_mb() { echo $(($(cat "$WORK/$1.rss") / 1024)); }
+ratio() { awk -v a="$1" -v b="$2" 'BEGIN { if (b > 0) printf "%.2f", a / b; else print "-" }'; }
+
+# A fresh guest of the shop at $SHOP: its cookie jar and a page's token.
+new_guest() {
+  curl -s -c "$WORK/$1.jar" -b "$WORK/$1.jar" "$SHOP/" -o "$WORK/$1.html"
+}
+cookie_of() { awk '$6 == "session" { print "session=" $7 }' "$WORK/$1.jar"; }
+token_of() {
+  curl -s -c "$WORK/$1.jar" -b "$WORK/$1.jar" "$SHOP/$2" \
+    | grep -o 'name="csrf_token" value="[^"]*"' | head -n 1 | cut -d'"' -f4
+}
+post() {
+  local who=$1 path=$2; shift 2
+  curl -s -o /dev/null -w '%{http_code}' -c "$WORK/$who.jar" -b "$WORK/$who.jar" "$@" "$SHOP$path"
+}
+
+PASSWORD="correct horse battery staple"
+
+# A signed-in user with five lines in the cart: prints its Cookie header.
+signed_in_with_cart() {
+  local who=$1 email=$2
+  new_guest "$who"
+  local code
+  code=$(post "$who" /register --data-urlencode "email=$email" --data-urlencode "display_name=Bench" \
+    --data-urlencode "password=$PASSWORD" --data-urlencode "password_confirm=$PASSWORD" \
+    --data-urlencode "csrf_token=$(token_of "$who" register)")
+  [ "$code" = 303 ] || { echo "registering $email answered $code" >&2; exit 1; }
+  local token
+  token=$(token_of "$who" cart)
+  for id in 1 2 3 4 8; do
+    post "$who" /cart/items -d "product_id=$id&quantity=1&csrf_token=$token" >/dev/null
+  done
+  local lines
+  lines=$(curl -s -b "$WORK/$who.jar" -c "$WORK/$who.jar" "$SHOP/cart" | grep -c 'class="qty-cell"' || true)
+  [ "$lines" = 5 ] || { echo "$email's cart has $lines lines, not 5" >&2; exit 1; }
+  [ "$(curl -s -o /dev/null -w '%{http_code}' -b "$WORK/$who.jar" "$SHOP/profile")" = 200 ] \
+    || { echo "$email is not signed in" >&2; exit 1; }
+  cookie_of "$who"
+}
+
+# ---- the floors ----------------------------------------------------------------
+
+echo "== F0: actix-web, a static 2 KB page"
+start floor_hello "http://127.0.0.1:$PORT/" "$BIN/examples/floor_hello" "127.0.0.1:$PORT"
+load F0 "http://127.0.0.1:$PORT/" "$CONNECTIONS"
+stop
+
+echo "== F1: actix-web + one sqlx SQLite query"
+PORT=$((PORT + 1))
+start floor_query "http://127.0.0.1:$PORT/" "$BIN/examples/floor_query" "127.0.0.1:$PORT" "$WORK/floor.db"
+load F1 "http://127.0.0.1:$PORT/" "$CONNECTIONS"
+stop
+
+echo "== H: argon2id on one core (m = 19 MiB, t = 2, p = 1)"
+HASH_SECONDS=$([ "$QUICK" = 1 ] && echo 1 || echo 5)
+"${SERVER_CPU[@]}" "$BIN/examples/argon2_rate" "$HASH_SECONDS" >"$WORK/H.json"
+echo "   H: $(cat "$WORK/H.json")"
+HASH_RATE=$(sed -E 's/.*"per_second": ([0-9.]+).*/\1/' "$WORK/H.json")
+
+# ---- the shop ------------------------------------------------------------------
+
+# shop_on DATABASE_URL: starts the release binary on it.
+shop_on() {
+  PORT=$((PORT + 1))
+  SHOP="http://127.0.0.1:$PORT"
+  mkdir -p "$WORK/shop$PORT"
+  start "shop$PORT" "$SHOP/livez" env -C "$WORK/shop$PORT" \
+    BIND_ADDR="127.0.0.1:$PORT" DATABASE_URL="$1" CLIENT_AUTH_POSTS_PER_MINUTE=1000000000 \
+    SESSION_SECRET="$("$BIN/cookie-jar" gen-key)" LOG=info "$PWD/$BIN/cookie-jar"
+}
+
+echo "== the shop on SQLite"
+shop_on "sqlite://$WORK/shop.db?mode=rwc"
+
+echo "-- S1: GET /cart, signed in, 5 lines"
+USER_COOKIE=$(signed_in_with_cart s1 s1@example.com)
+load S1 "$SHOP/cart" "$CONNECTIONS" BENCH_COOKIE="$USER_COOKIE"
+
+echo "-- S2: GET /products, a guest"
+new_guest s2
+load S2 "$SHOP/products" "$CONNECTIONS" BENCH_COOKIE="$(cookie_of s2)"
+
+echo "-- S3: logins in a closed loop"
+signed_in_with_cart s3user s3@example.com >/dev/null
+new_guest s3
+LOGIN="email=s3%40example.com&password=correct+horse+battery+staple&csrf_token=$(token_of s3 login)"
+[ "$(curl -s -o /dev/null -w '%{http_code}' -H "Cookie: $(cookie_of s3)" -d "$LOGIN" "$SHOP/login")" = 303 ] \
+  || { echo "the login request of S3 does not sign in" >&2; exit 1; }
+load S3 "$SHOP/login" "$CORES" BENCH_METHOD=POST BENCH_COOKIE="$(cookie_of s3)" BENCH_BODY="$LOGIN"
+
+echo "-- S3+: logins far beyond capacity ($CONNECTIONS at once)"
+load S3_overload "$SHOP/login" "$CONNECTIONS" BENCH_METHOD=POST BENCH_COOKIE="$(cookie_of s3)" \
+  BENCH_BODY="$LOGIN" BENCH_COUNT_STATUSES=1
+
+echo "-- S4: S1 at a fixed rate, quiet, then under a login storm (3x hashing capacity)"
+USER_COOKIE=$(signed_in_with_cart s4 s4@example.com)
+RATE_CONNS=10; RATE_DELAY=20   # 10 connections, one request each 20 ms: ~500 req/s
+load S4_quiet "$SHOP/cart" "$RATE_CONNS" BENCH_COOKIE="$USER_COOKIE" BENCH_DELAY_MS="$RATE_DELAY"
+STORM_CONNS=$((CORES * 3))
+STORM_DELAY=$(awk -v r="$HASH_RATE" 'BEGIN { printf "%d", 1000 / r }')
+env BENCH_METHOD=POST BENCH_COOKIE="$(cookie_of s3)" BENCH_BODY="$LOGIN" BENCH_DELAY_MS="$STORM_DELAY" \
+  BENCH_COUNT_STATUSES=1 "${LOAD_CPU[@]}" wrk -t1 -c"$STORM_CONNS" -d"$((DURATION + 2))s" --timeout 5s \
+  -s bench/scenario.lua "$SHOP/login" | tail -n 1 >"$WORK/S4_storm.json" &
+STORM=$!
+sleep 1
+load S4 "$SHOP/cart" "$RATE_CONNS" BENCH_COOKIE="$USER_COOKIE" BENCH_DELAY_MS="$RATE_DELAY"
+wait "$STORM"
+echo "   the storm: $(cat "$WORK/S4_storm.json")"
+
+echo "-- S5: 90 % GET /cart, 10 % POST /cart/items/1 (a real change each)"
+USER_COOKIE=$(signed_in_with_cart s5 s5@example.com)
+MIX_TOKEN=$(token_of s5 cart)
+load S5 "$SHOP/cart" "$CONNECTIONS" BENCH_COOKIE="$(cookie_of s5)" BENCH_MIX_PATH=/cart/items/1 \
+  BENCH_MIX_TOKEN="$MIX_TOKEN" BENCH_MIX_EVERY=10
+
+echo "-- M: memory after a burst of 30 parallel logins, then 500 in a row"
+reset_peak
+BURST=()
+for _ in $(seq 1 30); do post s3 /login -d "$LOGIN" >/dev/null & BURST+=($!); done
+wait "${BURST[@]}"
+BURST_KB=$(peak_kb)
+for _ in $(seq 1 $([ "$QUICK" = 1 ] && echo 50 || echo 500)); do post s3 /login -d "$LOGIN" >/dev/null; done
+SEQUENCE_KB=$(peak_kb)
+echo "   30 parallel: $((BURST_KB / 1024)) MB; then 500 in a row: $((SEQUENCE_KB / 1024)) MB"
+stop
+
+if [ -n "$PG_SERVER" ]; then
+  echo "== the shop on PostgreSQL"
+  PG_DB="cookie_jar_bench_$$"
+  psql "$PG_SERVER/postgres" -qc "CREATE DATABASE $PG_DB"
+  shop_on "$PG_SERVER/$PG_DB"
+  USER_COOKIE=$(signed_in_with_cart pg1 pg1@example.com)
+  load PG_S1 "$SHOP/cart" "$CONNECTIONS" BENCH_COOKIE="$USER_COOKIE"
+  new_guest pg2
+  load PG_S2 "$SHOP/products" "$CONNECTIONS" BENCH_COOKIE="$(cookie_of pg2)"
+  stop
+  psql "$PG_SERVER/postgres" -qc "DROP DATABASE $PG_DB"
+fi
+
+# ---- the report ----------------------------------------------------------------
+
+F1_RPS=$(field F1 rps)
+F1_P99=$(field F1 p99_ms)
+row() {
+  local label=$1 what=$2 versus=$3
+  local errors=$(( $(field "$label" socket_errors) + $(field "$label" non_2xx_3xx) ))
+  printf '| %s | %s | %s | %s | %s | %s | %s | %s |\n' "$label" "$what" "$(field "$label" rps)" \
+    "$(field "$label" p50_ms)" "$(field "$label" p99_ms)" "$errors" "$(rss_mb "$label")" "$versus"
+}
+
+{
+  echo "# Benchmarks"
+  echo
+  echo "Written by \`bench/run.sh$([ "$QUICK" = 1 ] && echo " --quick")\` on $(date -u '+%Y-%m-%d %H:%M UTC'). Every figure below"
+  echo "comes from this one run; compare them only as ratios (the machine is shared"
+  echo "and noisy). Rerun: \`bench/run.sh\` (add \`--postgres postgres://USER@HOST\` for"
+  echo "the PostgreSQL rows)."
+  echo
+  echo "**Machine**: $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ //'), $CORES cores,"
+  echo "$(awk '/MemTotal/ {printf "%.0f GiB", $2 / 1048576}' /proc/meminfo), $(uname -sr); $PINNING."
+  echo "**Load**: wrk, one thread, $CONNECTIONS connections (S3: $CORES; S4: $RATE_CONNS at a fixed rate),"
+  echo "${DURATION} s each, loopback. The shop: the release binary on a fresh SQLite"
+  echo "database, default settings but \`CLIENT_AUTH_POSTS_PER_MINUTE\` raised (one load"
+  echo "client stands for many users), \`LOG=info\` (one access-log line per request)."
+  echo
+  echo "| run | what | req/s | p50 ms | p99 ms | errors | peak RSS MB | vs the floor |"
+  echo "| --- | --- | ---: | ---: | ---: | ---: | ---: | --- |"
+  row F0 "actix-web, static 2 KB page" "-"
+  row F1 "actix-web + one SQLite query" "-"
+  row S1 "GET /cart, signed in, 5 lines" "$(ratio "$(field S1 rps)" "$F1_RPS") x F1 req/s; p99 $(ratio "$(field S1 p99_ms)" "$F1_P99") x F1"
+  row S2 "GET /products, guest" "$(ratio "$(field S2 rps)" "$F1_RPS") x F1 req/s"
+  row S3 "POST /login, closed loop ($CORES connections)" "$(ratio "$(field S3 rps)" "$HASH_RATE") x H (one core: $HASH_RATE hashes/s)"
+  row S3_overload "POST /login, $CONNECTIONS at once" "statuses: $(sed -E 's/.*"statuses": \{([^}]*)\}.*/\1/' "$WORK/S3_overload.json")"
+  row S4_quiet "GET /cart at ~$((RATE_CONNS * 1000 / RATE_DELAY)) req/s, quiet" "-"
+  row S4 "the same during a login storm" "p99 $(ratio "$(field S4 p99_ms)" "$(field S4_quiet p99_ms)") x quiet"
+  row S5 "90 % GET /cart, 10 % POST /cart/items/1" "$(ratio "$(field S5 rps)" "$(field S1 rps)") x S1 req/s"
+  if [ -n "$PG_SERVER" ]; then
+    row PG_S1 "S1 on PostgreSQL" "$(ratio "$(field PG_S1 rps)" "$(field S1 rps)") x S1 on SQLite"
+    row PG_S2 "S2 on PostgreSQL" "$(ratio "$(field PG_S2 rps)" "$(field S2 rps)") x S2 on SQLite"
+  fi
+  echo
+  echo "- **H**: one core computes $HASH_RATE argon2id hashes a second (\`examples/argon2_rate.rs\`)."
+  echo "- **The login storm** during S4: $(cat "$WORK/S4_storm.json")."
+  echo "- **Memory**: a burst of 30 parallel logins peaked at $((BURST_KB / 1024)) MB; the same process"
+  echo "  after $([ "$QUICK" = 1 ] && echo 50 || echo 500) more logins in a row, $((SEQUENCE_KB / 1024)) MB."
+} >"$OUT"
+
+echo "== wrote $OUT"
