@@ -10,14 +10,17 @@
 #   bench/run.sh --postgres URL      S1 and S2 on PostgreSQL too (URL of a
 #                                    server: a fresh database is made there)
 #   bench/run.sh --out FILE          write FILE instead of BENCHMARKS.md
+#   bench/run.sh --only "F1 S1"      only these runs (while working on one;
+#                                    no report is written)
 #
 # Needs wrk (Debian: apt-get install wrk), curl and taskset. Loopback only;
 # every load is bounded in time. The server runs on core 0 and wrk on core 1
 # when there are two cores or more.
 #
-# One load generator stands for many users here, so the shop runs with
-# CLIENT_AUTH_POSTS_PER_MINUTE raised (the per-client login limit); every
-# other setting is the default.
+# One load generator stands for many users here, and its logins all use one
+# account, so the shop runs with the login limits raised
+# (CLIENT_AUTH_POSTS_PER_MINUTE, per client; LOGIN_MAX_FAILURES, per email);
+# every other setting is the default.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -26,8 +29,10 @@ CONNECTIONS=64
 QUICK=0
 PG_SERVER=""
 OUT=BENCHMARKS.md
+ONLY=""
 while [ $# -gt 0 ]; do
   case "$1" in
+    --only) ONLY="$2"; shift 2 ;;
     --quick) QUICK=1; DURATION=2; shift ;;
     --postgres) PG_SERVER="$2"; shift 2 ;;
     --out) OUT="$2"; shift 2 ;;
@@ -143,21 +148,28 @@ signed_in_with_cart() {
   cookie_of "$who"
 }
 
+# wanted RUN: whether this run was asked for (all, without --only).
+wanted() { [ -z "$ONLY" ] || [[ " $ONLY " == *" $1 "* ]]; }
+
 # ---- the floors ----------------------------------------------------------------
 
+if wanted F0; then
 echo "== F0: actix-web, a static 2 KB page"
 start floor_hello "http://127.0.0.1:$PORT/" "$BIN/examples/floor_hello" "127.0.0.1:$PORT"
 load F0 "http://127.0.0.1:$PORT/" "$CONNECTIONS"
 stop
+fi
 
+if wanted F1; then
 echo "== F1: actix-web + one sqlx SQLite query"
 PORT=$((PORT + 1))
 start floor_query "http://127.0.0.1:$PORT/" "$BIN/examples/floor_query" "127.0.0.1:$PORT" "$WORK/floor.db"
 load F1 "http://127.0.0.1:$PORT/" "$CONNECTIONS"
 stop
+fi
 
 echo "== H: argon2id on one core (m = 19 MiB, t = 2, p = 1)"
-HASH_SECONDS=$([ "$QUICK" = 1 ] && echo 1 || echo 5)
+HASH_SECONDS=$([ "$QUICK" = 1 ] || [ -n "$ONLY" ] && echo 1 || echo 5)
 "${SERVER_CPU[@]}" "$BIN/examples/argon2_rate" "$HASH_SECONDS" >"$WORK/H.json"
 echo "   H: $(cat "$WORK/H.json")"
 HASH_RATE=$(sed -E 's/.*"per_second": ([0-9.]+).*/\1/' "$WORK/H.json")
@@ -170,33 +182,45 @@ shop_on() {
   SHOP="http://127.0.0.1:$PORT"
   mkdir -p "$WORK/shop$PORT"
   start "shop$PORT" "$SHOP/livez" env -C "$WORK/shop$PORT" \
-    BIND_ADDR="127.0.0.1:$PORT" DATABASE_URL="$1" CLIENT_AUTH_POSTS_PER_MINUTE=1000000000 \
-    SESSION_SECRET="$("$BIN/cookie-jar" gen-key)" LOG=info "$PWD/$BIN/cookie-jar"
+    BIND_ADDR="127.0.0.1:$PORT" DATABASE_URL="$1" \
+    CLIENT_AUTH_POSTS_PER_MINUTE=1000000000 LOGIN_MAX_FAILURES=1000000000 \
+    SESSION_SECRET="$("$BIN/cookie-jar" gen-key)" LOG="${BENCH_LOG:-info}" "$PWD/$BIN/cookie-jar"
 }
 
 echo "== the shop on SQLite"
 shop_on "sqlite://$WORK/shop.db?mode=rwc"
 
+if wanted S1; then
 echo "-- S1: GET /cart, signed in, 5 lines"
 USER_COOKIE=$(signed_in_with_cart s1 s1@example.com)
 load S1 "$SHOP/cart" "$CONNECTIONS" BENCH_COOKIE="$USER_COOKIE"
+fi
 
+if wanted S2; then
 echo "-- S2: GET /products, a guest"
 new_guest s2
 load S2 "$SHOP/products" "$CONNECTIONS" BENCH_COOKIE="$(cookie_of s2)"
+fi
 
-echo "-- S3: logins in a closed loop"
+# A guest whose one request signs in (again and again): the logins below.
 signed_in_with_cart s3user s3@example.com >/dev/null
 new_guest s3
 LOGIN="email=s3%40example.com&password=correct+horse+battery+staple&csrf_token=$(token_of s3 login)"
 [ "$(curl -s -o /dev/null -w '%{http_code}' -H "Cookie: $(cookie_of s3)" -d "$LOGIN" "$SHOP/login")" = 303 ] \
   || { echo "the login request of S3 does not sign in" >&2; exit 1; }
-load S3 "$SHOP/login" "$CORES" BENCH_METHOD=POST BENCH_COOKIE="$(cookie_of s3)" BENCH_BODY="$LOGIN"
 
+if wanted S3; then
+echo "-- S3: logins in a closed loop"
+load S3 "$SHOP/login" "$CORES" BENCH_METHOD=POST BENCH_COOKIE="$(cookie_of s3)" BENCH_BODY="$LOGIN"
+fi
+
+if wanted S3_overload; then
 echo "-- S3+: logins far beyond capacity ($CONNECTIONS at once)"
 load S3_overload "$SHOP/login" "$CONNECTIONS" BENCH_METHOD=POST BENCH_COOKIE="$(cookie_of s3)" \
   BENCH_BODY="$LOGIN" BENCH_COUNT_STATUSES=1
+fi
 
+if wanted S4; then
 echo "-- S4: S1 at a fixed rate, quiet, then under a login storm (3x hashing capacity)"
 USER_COOKIE=$(signed_in_with_cart s4 s4@example.com)
 RATE_CONNS=10; RATE_DELAY=20   # 10 connections, one request each 20 ms: ~500 req/s
@@ -211,13 +235,17 @@ sleep 1
 load S4 "$SHOP/cart" "$RATE_CONNS" BENCH_COOKIE="$USER_COOKIE" BENCH_DELAY_MS="$RATE_DELAY"
 wait "$STORM"
 echo "   the storm: $(cat "$WORK/S4_storm.json")"
+fi
 
+if wanted S5; then
 echo "-- S5: 90 % GET /cart, 10 % POST /cart/items/1 (a real change each)"
 USER_COOKIE=$(signed_in_with_cart s5 s5@example.com)
 MIX_TOKEN=$(token_of s5 cart)
 load S5 "$SHOP/cart" "$CONNECTIONS" BENCH_COOKIE="$(cookie_of s5)" BENCH_MIX_PATH=/cart/items/1 \
   BENCH_MIX_TOKEN="$MIX_TOKEN" BENCH_MIX_EVERY=10
+fi
 
+if wanted M; then
 echo "-- M: memory after a burst of 30 parallel logins, then 500 in a row"
 reset_peak
 BURST=()
@@ -227,6 +255,8 @@ BURST_KB=$(peak_kb)
 for _ in $(seq 1 $([ "$QUICK" = 1 ] && echo 50 || echo 500)); do post s3 /login -d "$LOGIN" >/dev/null; done
 SEQUENCE_KB=$(peak_kb)
 echo "   30 parallel: $((BURST_KB / 1024)) MB; then 500 in a row: $((SEQUENCE_KB / 1024)) MB"
+fi
+
 stop
 
 if [ -n "$PG_SERVER" ]; then
@@ -243,6 +273,8 @@ if [ -n "$PG_SERVER" ]; then
 fi
 
 # ---- the report ----------------------------------------------------------------
+
+[ -z "$ONLY" ] || exit 0
 
 F1_RPS=$(field F1 rps)
 F1_P99=$(field F1 p99_ms)
@@ -265,8 +297,9 @@ row() {
   echo "$(awk '/MemTotal/ {printf "%.0f GiB", $2 / 1048576}' /proc/meminfo), $(uname -sr); $PINNING."
   echo "**Load**: wrk, one thread, $CONNECTIONS connections (S3: $CORES; S4: $RATE_CONNS at a fixed rate),"
   echo "${DURATION} s each, loopback. The shop: the release binary on a fresh SQLite"
-  echo "database, default settings but \`CLIENT_AUTH_POSTS_PER_MINUTE\` raised (one load"
-  echo "client stands for many users), \`LOG=info\` (one access-log line per request)."
+  echo "database, default settings but the login limits raised (\`CLIENT_AUTH_POSTS_PER_MINUTE\`,"
+  echo "\`LOGIN_MAX_FAILURES\`: one load client and one account stand for many users),"
+  echo "\`LOG=info\` (one access-log line per request)."
   echo
   echo "| run | what | req/s | p50 ms | p99 ms | errors | peak RSS MB | vs the floor |"
   echo "| --- | --- | ---: | ---: | ---: | ---: | ---: | --- |"

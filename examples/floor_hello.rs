@@ -4,6 +4,11 @@
 //!
 //! `cargo run --release --example floor_hello -- 127.0.0.1:9001`
 
+/// The same allocator as the shop (`src/main.rs`), so the floor measures
+/// the same stack.
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 use actix_web::{web, App, HttpResponse, HttpServer};
 
 #[actix_web::main]

@@ -4,6 +4,11 @@
 //!
 //! `cargo run --release --example floor_query -- 127.0.0.1:9002 /tmp/floor.db`
 
+/// The same allocator as the shop (`src/main.rs`), so the floor measures
+/// the same stack.
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 use actix_web::{web, App, HttpResponse, HttpServer};
 use sqlx::sqlite::{SqliteConnectOptions, SqlitePool, SqlitePoolOptions};
 
@@ -15,8 +20,10 @@ async fn main() -> anyhow::Result<()> {
     let options = SqliteConnectOptions::new()
         .filename(&file)
         .create_if_missing(true);
+    // As the shop's pool: eight connections, no ping before each use.
     let pool = SqlitePoolOptions::new()
         .max_connections(8)
+        .test_before_acquire(false)
         .connect_with(options)
         .await?;
     sqlx::query("CREATE TABLE IF NOT EXISTS items (id INTEGER PRIMARY KEY, name TEXT NOT NULL)")

@@ -13,6 +13,7 @@ use crate::{
     repo::{
         cart::{self, MAX_LINES, MAX_QUANTITY},
         products::{self, Product},
+        sessions::CartLine,
     },
     session::{AppSession, GuestCartLine},
     state::AppState,
@@ -79,29 +80,33 @@ impl Cart {
 #[derive(Debug)]
 pub struct Refusal(pub String);
 
-/// Whose cart: a guest's (in their session) or an account's.
+/// Whose cart: a guest's (in their session) or an account's (whose lines
+/// came with the visitor's session check, `auth::check_session`).
 pub enum CartOwner<'a> {
     Guest(&'a AppSession),
-    User(i64),
+    User { id: i64, lines: &'a [CartLine] },
 }
 
 impl CartOwner<'_> {
-    /// The cart with current product data (two queries at most).
+    /// The cart with current product data: an account's is already read,
+    /// a guest's takes one query.
     pub async fn load(&self, app: &AppState) -> Result<Cart> {
-        let pairs: Vec<(i64, i64)> = match self {
-            CartOwner::User(user_id) => cart::lines(&app.pool, *user_id).await?,
+        let lines = match self {
+            CartOwner::User { lines, .. } => lines.to_vec(),
             CartOwner::Guest(session) => {
-                session.read(|s| s.cart.iter().map(|(id, q)| (*id, i64::from(*q))).collect())
+                let pairs: Vec<(i64, u32)> = session.read(|s| s.cart.clone());
+                let ids: Vec<i64> = pairs.iter().map(|(id, _)| *id).collect();
+                let mut found = by_id(products::by_ids(&app.pool, &ids).await?);
+                let line = |(id, q): (i64, u32)| (id, i64::from(q), found.remove(&id));
+                pairs.into_iter().map(line).collect()
             }
         };
-        let ids: Vec<i64> = pairs.iter().map(|(id, _)| *id).collect();
-        let mut found = by_id(products::by_ids(&app.pool, &ids).await?);
-        let lines = pairs
+        let lines = lines
             .into_iter()
-            .map(|(product_id, quantity)| Line {
+            .map(|(product_id, quantity, product)| Line {
                 product_id,
                 quantity,
-                product: found.remove(&product_id),
+                product,
             })
             .collect();
         Ok(Cart { lines })
@@ -125,7 +130,7 @@ impl CartOwner<'_> {
         };
         let added = format!("Added {quantity} × {} to your cart.", product.name);
         match self {
-            CartOwner::User(user_id) => {
+            CartOwner::User { id: user_id, .. } => {
                 // Under the user's lock, so parallel adds cannot together
                 // pass the line limit.
                 let mut tx = db::begin_write(&app.pool).await?;
@@ -168,7 +173,9 @@ impl CartOwner<'_> {
         quantity: i64,
     ) -> Result<std::result::Result<(), Refusal>> {
         let in_cart = match self {
-            CartOwner::User(user_id) => cart::quantity(&app.pool, *user_id, product_id).await? > 0,
+            CartOwner::User { id: user_id, .. } => {
+                cart::quantity(&app.pool, *user_id, product_id).await? > 0
+            }
             CartOwner::Guest(session) => {
                 session.read(|s| s.cart.iter().any(|(id, _)| *id == product_id))
             }
@@ -194,10 +201,10 @@ impl CartOwner<'_> {
             }
         }
         let changed = match self {
-            CartOwner::User(user_id) if quantity == 0 => {
+            CartOwner::User { id: user_id, .. } if quantity == 0 => {
                 cart::remove(&app.pool, *user_id, product_id).await?
             }
-            CartOwner::User(user_id) => {
+            CartOwner::User { id: user_id, .. } => {
                 cart::update_quantity(&app.pool, *user_id, product_id, quantity).await?
             }
             CartOwner::Guest(session) => session.update(|state| {
@@ -221,7 +228,7 @@ impl CartOwner<'_> {
 
     pub async fn clear(&self, app: &AppState) -> Result<()> {
         match self {
-            CartOwner::User(user_id) => cart::clear(&app.pool, *user_id).await?,
+            CartOwner::User { id: user_id, .. } => cart::clear(&app.pool, *user_id).await?,
             CartOwner::Guest(session) => session.update(|state| state.cart.clear()),
         }
         Ok(())

@@ -45,6 +45,10 @@ pub async fn open(database_url: &DatabaseUrl) -> anyhow::Result<Pool> {
     let pool = AnyPoolOptions::new()
         .max_connections(if sqlite { 8 } else { 16 })
         .acquire_timeout(Duration::from_secs(5))
+        // No ping before each use: it is one more round trip per query, and
+        // a connection that broke fails its query, which then fails the
+        // request with a clear error (the pool drops the connection).
+        .test_before_acquire(false)
         .after_connect(move |conn, _meta| {
             Box::pin(async move {
                 if sqlite {

@@ -29,6 +29,9 @@ pub enum AppError {
     UnsupportedMediaType(&'static str),
     /// 429: throttled; try again after this many seconds.
     TooManyRequests { retry_after: i64 },
+    /// 503: the shop cannot take this now (the hashing queue is full);
+    /// try again after this many seconds.
+    ServiceUnavailable { retry_after: i64 },
     /// 303 to the login page, coming back to `next` afterwards.
     LoginRequired { next: String },
     /// 500: logged with its cause; the page shows only the request id.
@@ -46,6 +49,9 @@ impl std::fmt::Display for AppError {
             AppError::UnsupportedMediaType(why) => write!(f, "unsupported media type: {why}"),
             AppError::TooManyRequests { retry_after } => {
                 write!(f, "too many requests, retry after {retry_after}s")
+            }
+            AppError::ServiceUnavailable { retry_after } => {
+                write!(f, "service unavailable, retry after {retry_after}s")
             }
             AppError::LoginRequired { next } => write!(f, "login required for {next}"),
             AppError::Internal(e) => write!(f, "internal error: {e:#}"),
@@ -76,6 +82,9 @@ impl AppError {
                 "Too many attempts. Please wait {} and try again.",
                 wait_phrase(*retry_after)
             )),
+            AppError::ServiceUnavailable { .. } => {
+                Some("The shop is very busy just now. Please try again in a moment.".into())
+            }
             _ => None,
         }
     }
@@ -91,6 +100,7 @@ impl ResponseError for AppError {
             AppError::PayloadTooLarge => StatusCode::PAYLOAD_TOO_LARGE,
             AppError::UnsupportedMediaType(_) => StatusCode::UNSUPPORTED_MEDIA_TYPE,
             AppError::TooManyRequests { .. } => StatusCode::TOO_MANY_REQUESTS,
+            AppError::ServiceUnavailable { .. } => StatusCode::SERVICE_UNAVAILABLE,
             AppError::LoginRequired { .. } => StatusCode::SEE_OTHER,
             AppError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
         }
@@ -105,9 +115,12 @@ impl ResponseError for AppError {
                     .insert_header((header::LOCATION, format!("/login?next={next}")))
                     .finish();
             }
-            AppError::TooManyRequests { retry_after } => HttpResponse::TooManyRequests()
-                .insert_header((header::RETRY_AFTER, *retry_after))
-                .finish(),
+            AppError::TooManyRequests { retry_after }
+            | AppError::ServiceUnavailable { retry_after } => {
+                HttpResponse::build(self.status_code())
+                    .insert_header((header::RETRY_AFTER, *retry_after))
+                    .finish()
+            }
             _ => HttpResponse::build(self.status_code()).finish(),
         };
         if let Some(message) = self.message() {

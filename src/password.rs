@@ -1,50 +1,125 @@
 //! Password hashing with argon2id (OWASP parameters: m = 19 MiB, t = 2,
 //! p = 1), stored as PHC strings.
 //!
-//! A hash takes tens of milliseconds of CPU and 19 MiB of memory, so it runs
-//! on tokio's blocking pool, never on the async executor, and a semaphore
-//! sized to the cores bounds how many run at once.
+//! A hash takes milliseconds of CPU and 19 MiB of memory, so it never runs
+//! on the async executor. `Hasher` keeps a fixed set of hashing threads,
+//! one per core, each with its own 19 MiB of argon2 memory, reused for
+//! every hash: memory stays bounded however many logins arrive (no fresh
+//! 19 MiB block a hash for the allocator to keep). The threads run at the
+//! lowest priority (nice 19), so a storm of logins slows logins, not
+//! pages. Hashes wait in a short queue; when it is full, the login is
+//! refused at once with 503 and `Retry-After`, instead of piling up.
 
-use std::sync::{
-    atomic::{AtomicUsize, Ordering},
-    Arc, OnceLock,
+use std::{
+    sync::{
+        atomic::{AtomicUsize, Ordering},
+        mpsc::{sync_channel, Receiver, SyncSender, TrySendError},
+        Arc, Mutex, OnceLock,
+    },
+    thread,
 };
 
-use argon2::{Algorithm, Argon2, Params, PasswordHasher, PasswordVerifier, Version};
-use tokio::sync::Semaphore;
+use argon2::{
+    password_hash::phc::{Output, ParamsString, PasswordHash, Salt},
+    Algorithm, Argon2, Block, Params, Version,
+};
+use tokio::sync::oneshot;
 
-fn argon2() -> Argon2<'static> {
-    let params = Params::new(19_456, 2, 1, None).expect("valid argon2 parameters");
-    Argon2::new(Algorithm::Argon2id, Version::V0x13, params)
+use crate::{error::AppError, ids};
+
+/// The shop's parameters for new hashes.
+fn params() -> Params {
+    Params::new(19_456, 2, 1, None).expect("valid argon2 parameters")
+}
+
+/// `password` hashed with `salt` under these parameters, in `memory` (or,
+/// for a stored hash that needs more, in memory of its own).
+fn hash_into(
+    memory: &mut Vec<Block>,
+    password: &[u8],
+    salt: &Salt,
+    algorithm: Algorithm,
+    version: Version,
+    params: Params,
+) -> Result<PasswordHash, argon2::password_hash::Error> {
+    let blocks = params.block_count();
+    if memory.len() < blocks {
+        memory.resize(blocks, Block::new());
+    }
+    let mut out = [0u8; 64];
+    let out = &mut out[..params.output_len().unwrap_or(Params::DEFAULT_OUTPUT_LEN)];
+    Argon2::new(algorithm, version, params.clone()).hash_password_into_with_memory(
+        password,
+        salt.as_ref(),
+        out,
+        &mut memory[..blocks],
+    )?;
+    Ok(PasswordHash {
+        algorithm: algorithm.ident(),
+        version: Some(version.into()),
+        params: ParamsString::try_from(&params)?,
+        salt: Some(*salt),
+        hash: Some(Output::new(out)?),
+    })
+}
+
+fn hash_blocking(memory: &mut Vec<Block>, password: &str) -> String {
+    let salt = Salt::new(&ids::random_bytes::<16>()).expect("16 bytes make a salt");
+    hash_into(
+        memory,
+        password.as_bytes(),
+        &salt,
+        Algorithm::Argon2id,
+        Version::V0x13,
+        params(),
+    )
+    .expect("argon2 hashing cannot fail with valid parameters")
+    .to_string()
+}
+
+/// Checks `password` against a PHC string, with the string's own
+/// algorithm and parameters (so hashes of other parameters still verify);
+/// the outputs are compared in constant time (`Output`'s `==`).
+fn verify_blocking(memory: &mut Vec<Block>, password: &str, phc: &str) -> bool {
+    let mut check = || -> Result<bool, argon2::password_hash::Error> {
+        let stored = PasswordHash::new(phc)?;
+        let (Some(salt), Some(expected)) = (&stored.salt, &stored.hash) else {
+            return Ok(false);
+        };
+        let algorithm = Algorithm::try_from(stored.algorithm.as_str())?;
+        let version = Version::try_from(stored.version.unwrap_or(0x13))?;
+        let params = Params::try_from(&stored)?;
+        let computed = hash_into(
+            memory,
+            password.as_bytes(),
+            salt,
+            algorithm,
+            version,
+            params,
+        )?;
+        Ok(computed.hash.as_ref() == Some(expected))
+    };
+    check().unwrap_or(false)
 }
 
 /// The hash checked when the email is unknown, so that answer takes as long
 /// as a wrong password.
 fn dummy_hash() -> &'static str {
     static DUMMY: OnceLock<String> = OnceLock::new();
-    DUMMY.get_or_init(|| hash_blocking("not anybody's password"))
+    DUMMY.get_or_init(|| hash_blocking(&mut Vec::new(), "not anybody's password"))
 }
 
-fn hash_blocking(password: &str) -> String {
-    // With a random 16-byte salt from the OS.
-    argon2()
-        .hash_password(password.as_bytes())
-        .expect("argon2 hashing cannot fail with valid parameters")
-        .to_string()
-}
+/// A piece of work for a hashing thread, given its memory.
+type Job = Box<dyn FnOnce(&mut Vec<Block>) + Send>;
 
-fn verify_blocking(password: &str, phc: &str) -> bool {
-    // The PHC string's own parameters are used, so old hashes still verify.
-    argon2().verify_password(password.as_bytes(), phc).is_ok()
-}
-
-/// Runs hashes off the executor, a bounded number at a time.
+/// Runs hashes on the hashing threads, a bounded number waiting.
 #[derive(Clone)]
 pub struct Hasher {
-    permits: Arc<Semaphore>,
-    size: usize,
-    /// Hashes waiting for a permit.
+    jobs: SyncSender<Job>,
+    threads: usize,
+    /// Hashes waiting for a thread, and hashes running.
     waiting: Arc<AtomicUsize>,
+    running: Arc<AtomicUsize>,
 }
 
 impl Default for Hasher {
@@ -54,63 +129,123 @@ impl Default for Hasher {
 }
 
 impl Hasher {
+    /// One hashing thread per core, and room for eight hashes a thread to
+    /// wait (some 100 ms of work): beyond that a login gets 503 at once.
+    /// Waiting costs no argon2 memory, only the queue's place.
     pub fn new() -> Self {
-        let cores = std::thread::available_parallelism().map_or(2, |n| n.get());
+        let threads = thread::available_parallelism().map_or(2, |n| n.get());
+        let (jobs, queue) = sync_channel::<Job>(threads * 8);
+        let queue = Arc::new(Mutex::new(queue));
+        let (waiting, running) = (Arc::new(AtomicUsize::new(0)), Arc::new(AtomicUsize::new(0)));
+        for n in 0..threads {
+            let (queue, waiting, running) = (queue.clone(), waiting.clone(), running.clone());
+            thread::Builder::new()
+                .name(format!("argon2-{n}"))
+                .spawn(move || hash_thread(&queue, &waiting, &running))
+                .expect("a hashing thread starts");
+        }
         Hasher {
-            permits: Arc::new(Semaphore::new(cores)),
-            size: cores,
-            waiting: Arc::new(AtomicUsize::new(0)),
+            jobs,
+            threads,
+            waiting,
+            running,
         }
     }
 
-    /// (hashes waiting for a permit, hashes running), for `/metrics`.
+    /// (hashes waiting for a thread, hashes running), for `/metrics`.
     pub fn queue(&self) -> (usize, usize) {
-        let running = self.size - self.permits.available_permits();
-        (self.waiting.load(Ordering::Relaxed), running)
+        (
+            self.waiting.load(Ordering::Relaxed),
+            self.running.load(Ordering::Relaxed),
+        )
+    }
+
+    /// How many hashes can run at once.
+    pub fn threads(&self) -> usize {
+        self.threads
     }
 
     async fn run<R: Send + 'static>(
         &self,
-        work: impl FnOnce() -> R + Send + 'static,
-    ) -> anyhow::Result<R> {
-        // The permit travels with the work: it is released when the hash is
-        // done, even if the request that asked for it has gone away.
+        work: impl FnOnce(&mut Vec<Block>) -> R + Send + 'static,
+    ) -> Result<R, AppError> {
+        let (done, result) = oneshot::channel();
+        let job: Job = Box::new(move |memory| {
+            // The request may have gone away meanwhile: nobody to tell.
+            let _ = done.send(work(memory));
+        });
         self.waiting.fetch_add(1, Ordering::Relaxed);
-        let permit = self.permits.clone().acquire_owned().await;
-        self.waiting.fetch_sub(1, Ordering::Relaxed);
-        let permit = permit?;
-        Ok(tokio::task::spawn_blocking(move || {
-            let result = work();
-            drop(permit);
-            result
-        })
-        .await?)
+        match self.jobs.try_send(job) {
+            Ok(()) => {}
+            Err(TrySendError::Full(_)) => {
+                self.waiting.fetch_sub(1, Ordering::Relaxed);
+                return Err(AppError::ServiceUnavailable { retry_after: 1 });
+            }
+            Err(TrySendError::Disconnected(_)) => {
+                self.waiting.fetch_sub(1, Ordering::Relaxed);
+                return Err(anyhow::anyhow!("the hashing threads have stopped").into());
+            }
+        }
+        result
+            .await
+            .map_err(|_| anyhow::anyhow!("a hashing thread stopped mid-hash").into())
     }
 
     /// Computes the dummy hash now, so the first login for an unknown email
     /// takes no longer than any other.
-    pub async fn warm_up(&self) -> anyhow::Result<()> {
-        self.run(|| {
+    pub async fn warm_up(&self) -> Result<(), AppError> {
+        self.run(|_| {
             dummy_hash();
         })
         .await
     }
 
-    pub async fn hash(&self, password: String) -> anyhow::Result<String> {
-        self.run(move || hash_blocking(&password)).await
+    pub async fn hash(&self, password: String) -> Result<String, AppError> {
+        self.run(move |memory| hash_blocking(memory, &password))
+            .await
     }
 
     /// Checks `password` against the stored hash; with no hash (unknown
     /// email) it checks a dummy one and answers false, taking the same time.
-    pub async fn verify(&self, password: String, phc: Option<String>) -> anyhow::Result<bool> {
-        self.run(move || match phc {
-            Some(phc) => verify_blocking(&password, &phc),
+    pub async fn verify(&self, password: String, phc: Option<String>) -> Result<bool, AppError> {
+        self.run(move |memory| match phc {
+            Some(phc) => verify_blocking(memory, &password, &phc),
             None => {
-                verify_blocking(&password, dummy_hash());
+                verify_blocking(memory, &password, dummy_hash());
                 false
             }
         })
         .await
+    }
+}
+
+/// A hashing thread: takes jobs until every `Hasher` is gone, in memory of
+/// its own (made on the first job, kept for the next).
+fn hash_thread(queue: &Mutex<Receiver<Job>>, waiting: &AtomicUsize, running: &AtomicUsize) {
+    lower_priority();
+    let mut memory = Vec::new();
+    loop {
+        let job = match queue.lock() {
+            Ok(queue) => queue.recv(),
+            Err(_) => return,
+        };
+        let Ok(job) = job else { return };
+        waiting.fetch_sub(1, Ordering::Relaxed);
+        running.fetch_add(1, Ordering::Relaxed);
+        job(&mut memory);
+        running.fetch_sub(1, Ordering::Relaxed);
+    }
+}
+
+/// Nice 19 for this thread, the lowest priority that still runs: when the
+/// cores are busy, pages go first and logins wait (or, with the queue full,
+/// get 503 at once).
+fn lower_priority() {
+    #[cfg(target_os = "linux")]
+    // SAFETY: setpriority(2) on the calling thread (who = 0); it reads and
+    // writes no memory of ours. Failing (not permitted) leaves it as it was.
+    unsafe {
+        libc::setpriority(libc::PRIO_PROCESS, 0, 19);
     }
 }
 
@@ -120,9 +255,38 @@ mod tests {
 
     #[test]
     fn hashes_are_argon2id_with_owasp_parameters() {
-        let phc = hash_blocking("correct horse battery staple");
+        let mut memory = Vec::new();
+        let phc = hash_blocking(&mut memory, "correct horse battery staple");
         assert!(phc.starts_with("$argon2id$v=19$m=19456,t=2,p=1$"), "{phc}");
-        assert!(verify_blocking("correct horse battery staple", &phc));
-        assert!(!verify_blocking("wrong", &phc));
+        assert!(verify_blocking(
+            &mut memory,
+            "correct horse battery staple",
+            &phc
+        ));
+        assert!(!verify_blocking(&mut memory, "wrong", &phc));
+        assert!(!verify_blocking(&mut memory, "wrong", "not a PHC string"));
+    }
+
+    #[test]
+    fn hashes_made_by_the_argon2_crate_itself_still_verify() {
+        use argon2::{PasswordHasher, PasswordVerifier};
+        let other = Argon2::new(
+            Algorithm::Argon2id,
+            Version::V0x13,
+            Params::new(8_192, 3, 1, None).unwrap(),
+        );
+        let phc = other
+            .hash_password(b"an older passphrase")
+            .unwrap()
+            .to_string();
+        let mut memory = Vec::new();
+        assert!(verify_blocking(&mut memory, "an older passphrase", &phc));
+        assert!(!verify_blocking(&mut memory, "another", &phc));
+        // And the crate accepts ours.
+        let ours = hash_blocking(&mut memory, "a passphrase of ours");
+        let parsed = PasswordHash::new(&ours).unwrap();
+        assert!(other
+            .verify_password(b"a passphrase of ours", &parsed)
+            .is_ok());
     }
 }

@@ -17,7 +17,10 @@ impl AppState {
     pub async fn open(settings: Settings, clock: Clock) -> anyhow::Result<AppState> {
         let pool = db::connect(&settings.database_url).await?;
         let hasher = Hasher::new();
-        hasher.warm_up().await?;
+        hasher
+            .warm_up()
+            .await
+            .map_err(|e| anyhow::anyhow!("cannot warm the hasher up: {e}"))?;
         Ok(AppState {
             pool,
             settings,

@@ -24,7 +24,7 @@ use crate::{
     ids::SessionId,
     repo::{
         events::{self, EventKind},
-        sessions,
+        sessions::{self, CartLine},
         users::{self, User},
     },
     session::{AppSession, Flash, FlashLevel, RenewedFor},
@@ -39,12 +39,20 @@ pub struct LoggedIn {
     pub session_id: SessionId,
     /// The session's public name (the sessions page marks this one by it).
     pub handle: String,
-    pub cart_count: i64,
+    /// The user's cart, read with the session row.
+    pub cart: Vec<CartLine>,
     /// When the server last saw this session (written at most once a minute).
     pub last_seen_at: i64,
     /// The absolute deadline of this login.
     pub expires_at: i64,
     pub remember_me: bool,
+}
+
+impl LoggedIn {
+    /// Units in the cart (the nav's badge).
+    pub fn cart_count(&self) -> i64 {
+        self.cart.iter().map(|(_, quantity, _)| quantity).sum()
+    }
 }
 
 /// Checks the session's login against its server-side row; a login that
@@ -99,7 +107,7 @@ pub async fn check_session(app: &AppState, session: &AppSession) -> Result<Optio
         user: row.user,
         session_id,
         handle: row.handle,
-        cart_count: row.cart_count,
+        cart: row.cart,
         last_seen_at,
         expires_at: row.expires_at,
         remember_me: row.remember_me,

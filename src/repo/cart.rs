@@ -8,16 +8,6 @@ pub const MAX_QUANTITY: i64 = 99;
 /// Lines a cart may hold (the guest cart must fit in a cookie).
 pub const MAX_LINES: i64 = 50;
 
-/// (product id, quantity) for each line, oldest first.
-pub async fn lines(db: impl Db<'_>, user_id: i64) -> sqlx::Result<Vec<(i64, i64)>> {
-    sqlx::query_as(
-        "SELECT product_id, quantity FROM cart_items WHERE user_id = $1 ORDER BY added_at, product_id",
-    )
-    .bind(user_id)
-    .fetch_all(db)
-    .await
-}
-
 /// The line's quantity, 0 when absent.
 pub async fn quantity(db: impl Db<'_>, user_id: i64, product_id: i64) -> sqlx::Result<i64> {
     let q: Option<i64> = sqlx::query_scalar(

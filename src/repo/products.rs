@@ -42,6 +42,32 @@ impl FromRow<'_, AnyRow> for Product {
 
 const COLUMNS: &str = "id, slug, name, description, price_cents, stock, image, active";
 
+/// The columns of `Product` as another table's query joins them (`p` is
+/// `products`), read back by `Product::from_joined`.
+pub const JOINED_COLUMNS: &str = "p.id AS p_id, p.slug AS p_slug, p.name AS p_name, \
+    p.description AS p_description, p.price_cents AS p_price_cents, p.stock AS p_stock, \
+    p.image AS p_image, p.active AS p_active";
+
+impl Product {
+    /// The product of a row with `JOINED_COLUMNS`; `None` when the join
+    /// found none (the product no longer exists).
+    pub fn from_joined(row: &AnyRow) -> sqlx::Result<Option<Product>> {
+        let Some(id) = row.try_get::<Option<i64>, _>("p_id")? else {
+            return Ok(None);
+        };
+        Ok(Some(Product {
+            id,
+            slug: row.try_get("p_slug")?,
+            name: row.try_get("p_name")?,
+            description: row.try_get("p_description")?,
+            price_cents: row.try_get("p_price_cents")?,
+            stock: row.try_get("p_stock")?,
+            image: row.try_get("p_image")?,
+            active: flag(row, "p_active")?,
+        }))
+    }
+}
+
 /// How the catalog is ordered; the only values `ORDER BY` ever sees.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub enum Sort {
@@ -82,23 +108,32 @@ pub async fn featured(db: impl Db<'_>) -> sqlx::Result<Vec<Product>> {
     .await
 }
 
-/// How many products are sold.
-pub async fn count_active(db: impl Db<'_>) -> sqlx::Result<i64> {
-    sqlx::query_scalar("SELECT COUNT(*) FROM products WHERE active = 1")
-        .fetch_one(db)
-        .await
-}
-
-/// Page `n` (from 1) of the catalog in pages of `size`.
-pub async fn page(db: impl Db<'_>, sort: Sort, size: i64, n: i64) -> sqlx::Result<Vec<Product>> {
-    sqlx::query_as(AssertSqlSafe(format!(
-        "SELECT {COLUMNS} FROM products WHERE active = 1 ORDER BY {} LIMIT $1 OFFSET $2",
+/// Page `n` (from 1) of the catalog in pages of `size`, and how many
+/// products there are in all, in one query (the count is a subquery that
+/// runs once): the total is `None` when the page is past the end (no row
+/// to carry it).
+pub async fn page(
+    db: impl Db<'_>,
+    sort: Sort,
+    size: i64,
+    n: i64,
+) -> sqlx::Result<(Vec<Product>, Option<i64>)> {
+    let rows = sqlx::query(AssertSqlSafe(format!(
+        "SELECT {COLUMNS}, (SELECT COUNT(*) FROM products WHERE active = 1) AS total
+           FROM products WHERE active = 1
+          ORDER BY {} LIMIT $1 OFFSET $2",
         sort.order_by()
     )))
     .bind(size)
-    .bind((n - 1) * size)
+    .bind((n - 1).saturating_mul(size))
     .fetch_all(db)
-    .await
+    .await?;
+    let total = rows.first().map(|row| row.try_get("total")).transpose()?;
+    let products = rows
+        .iter()
+        .map(Product::from_row)
+        .collect::<sqlx::Result<_>>()?;
+    Ok((products, total))
 }
 
 pub async fn by_slug(db: impl Db<'_>, slug: &str) -> sqlx::Result<Option<Product>> {

@@ -2,12 +2,15 @@
 //! The secret `id` is the one the cookie carries; `handle` is the public
 //! name pages and URLs use.
 
-use sqlx::{any::AnyRow, AssertSqlSafe, FromRow, Row};
+use sqlx::{AssertSqlSafe, FromRow, Row};
 
 use crate::{
     db::{flag, Db},
     ids::SessionId,
-    repo::users::{self, User},
+    repo::{
+        products::{self, Product},
+        users::{self, User},
+    },
 };
 
 pub struct NewSession<'a> {
@@ -40,8 +43,12 @@ pub async fn insert(db: impl Db<'_>, s: &NewSession<'_>) -> sqlx::Result<()> {
     Ok(())
 }
 
-/// A session row with its user and the user's cart count: all a page needs
-/// about a logged-in visitor, in one query.
+/// One line of a cart as it is now: product id, quantity, and the product
+/// (`None` when it no longer exists).
+pub type CartLine = (i64, i64, Option<Product>);
+
+/// A session row with its user and the user's cart: all any page needs
+/// about a logged-in visitor, and all the cart page needs, in one query.
 #[derive(Clone, Debug)]
 pub struct SessionWithUser {
     pub user: User,
@@ -50,40 +57,54 @@ pub struct SessionWithUser {
     pub expires_at: i64,
     pub remember_me: bool,
     pub revoked: bool,
-    pub cart_count: i64,
+    /// Oldest line first.
+    pub cart: Vec<CartLine>,
 }
 
-impl FromRow<'_, AnyRow> for SessionWithUser {
-    fn from_row(row: &AnyRow) -> sqlx::Result<Self> {
-        Ok(SessionWithUser {
-            user: User::from_row(row)?,
-            handle: row.try_get("handle")?,
-            last_seen_at: row.try_get("last_seen_at")?,
-            expires_at: row.try_get("expires_at")?,
-            remember_me: flag(row, "remember_me")?,
-            revoked: row.try_get::<Option<i64>, _>("revoked_at")?.is_some(),
-            cart_count: row.try_get("cart_count")?,
-        })
-    }
-}
-
+/// The session row `id` of `user_id`, its user and the user's cart: one
+/// row per cart line (one row, with no line, for an empty cart).
 pub async fn with_user(
     db: impl Db<'_>,
     id: &SessionId,
     user_id: i64,
 ) -> sqlx::Result<Option<SessionWithUser>> {
-    sqlx::query_as(AssertSqlSafe(format!(
+    let rows = sqlx::query(AssertSqlSafe(format!(
         "SELECT {}, s.handle, s.last_seen_at, s.expires_at, s.remember_me, s.revoked_at,
-                (SELECT CAST(COALESCE(SUM(c.quantity), 0) AS BIGINT)
-                   FROM cart_items c WHERE c.user_id = u.id) AS cart_count
+                c.product_id, c.quantity, {}
            FROM sessions s JOIN users u ON u.id = s.user_id
-          WHERE s.id = $1 AND s.user_id = $2",
-        users::COLUMNS
+           LEFT JOIN cart_items c ON c.user_id = u.id
+           LEFT JOIN products p ON p.id = c.product_id
+          WHERE s.id = $1 AND s.user_id = $2
+          ORDER BY c.added_at, c.product_id",
+        users::COLUMNS,
+        products::JOINED_COLUMNS
     )))
     .bind(id.expose())
     .bind(user_id)
-    .fetch_optional(db)
-    .await
+    .fetch_all(db)
+    .await?;
+    let Some(first) = rows.first() else {
+        return Ok(None);
+    };
+    let mut cart = Vec::with_capacity(rows.len());
+    for row in &rows {
+        if let Some(product_id) = row.try_get::<Option<i64>, _>("product_id")? {
+            cart.push((
+                product_id,
+                row.try_get("quantity")?,
+                Product::from_joined(row)?,
+            ));
+        }
+    }
+    Ok(Some(SessionWithUser {
+        user: User::from_row(first)?,
+        handle: first.try_get("handle")?,
+        last_seen_at: first.try_get("last_seen_at")?,
+        expires_at: first.try_get("expires_at")?,
+        remember_me: flag(first, "remember_me")?,
+        revoked: first.try_get::<Option<i64>, _>("revoked_at")?.is_some(),
+        cart,
+    }))
 }
 
 /// Deletes rows of sessions that ended before `before`: expired, revoked,

@@ -60,13 +60,16 @@ pub async fn index(
             .ok_or_else(|| AppError::BadRequest("Sort by `name` or `price`.".into()))?,
     };
     let page_size = visitor.preferences().page_size().get();
-    let total = products::count_active(&app.pool).await?;
-    let pages = ((total + page_size - 1) / page_size).max(1);
     let page = query.page.unwrap_or(1);
-    if !(1..=pages).contains(&page) {
+    if page < 1 {
         return Err(AppError::NotFound);
     }
-    let products = products::page(&app.pool, sort, page_size, page).await?;
+    let (products, total) = products::page(&app.pool, sort, page_size, page).await?;
+    // No row: past the last page (or a shop with nothing for sale).
+    let Some(total) = total.or((page == 1).then_some(0)) else {
+        return Err(AppError::NotFound);
+    };
+    let pages = ((total + page_size - 1) / page_size).max(1);
     render(CatalogPage {
         layout: visitor.layout(),
         products,

@@ -8,7 +8,7 @@
 //! content can never change, cached for a year; a new version of the file
 //! is a new URL.
 
-use std::borrow::Cow;
+use std::{borrow::Cow, collections::HashMap, sync::LazyLock};
 
 use actix_web::{
     http::header::{self, HttpDate},
@@ -27,16 +27,24 @@ struct Static;
 pub const PREFIX: &str = "/static/";
 
 /// `/static/css/app.css` -> `/static/css/app.css?v=3f9a1c0b2d4e`; a path
-/// that names no embedded file is left as it is.
+/// that names no embedded file is left as it is. Every page asks for a
+/// dozen of these, so they are worked out once, for every file, at the
+/// first page.
 pub fn versioned(url: &str) -> String {
-    let digest = url
-        .strip_prefix(PREFIX)
-        .and_then(Static::get)
-        .map(|file| version(&file.metadata.sha256_hash()));
-    match digest {
-        Some(v) => format!("{url}?v={v}"),
-        None => url.to_string(),
-    }
+    static VERSIONED: LazyLock<HashMap<String, String>> = LazyLock::new(|| {
+        Static::iter()
+            .filter_map(|path| {
+                let file = Static::get(&path)?;
+                let url = format!("{PREFIX}{path}");
+                let pinned = format!("{url}?v={}", version(&file.metadata.sha256_hash()));
+                Some((url, pinned))
+            })
+            .collect()
+    });
+    VERSIONED
+        .get(url)
+        .cloned()
+        .unwrap_or_else(|| url.to_string())
 }
 
 /// Whether the browser's copy is this one: `If-None-Match` (weak

@@ -67,15 +67,18 @@ impl Visitor {
 
     /// This visitor's cart, wherever it lives.
     pub fn cart(&self) -> CartOwner<'_> {
-        match self.user_id() {
-            Some(user_id) => CartOwner::User(user_id),
+        match &self.user {
+            Some(me) => CartOwner::User {
+                id: me.user.id,
+                lines: &me.cart,
+            },
             None => CartOwner::Guest(&self.session),
         }
     }
 
     pub fn cart_count(&self) -> i64 {
         match &self.user {
-            Some(me) => me.cart_count,
+            Some(me) => me.cart_count(),
             None => self.session.read(|s| s.guest_cart_count()),
         }
     }

@@ -113,3 +113,112 @@ fn production_without_a_session_secret_refuses_to_start() {
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert!(stderr.contains("SESSION_SECRET is required"), "{stderr}");
 }
+
+/// The resident memory peak of a process (VmHWM), in MiB.
+fn peak_mib(pid: u32) -> u64 {
+    let status = std::fs::read_to_string(format!("/proc/{pid}/status")).unwrap();
+    let kib: u64 = status
+        .lines()
+        .find_map(|l| l.strip_prefix("VmHWM:"))
+        .and_then(|v| v.trim().trim_end_matches("kB").trim().parse().ok())
+        .expect("VmHWM in /proc/PID/status");
+    kib / 1024
+}
+
+#[cfg(target_os = "linux")]
+#[tokio::test]
+async fn bursts_of_logins_neither_grow_memory_nor_queue_without_bound() {
+    let dir = tempfile::tempdir().unwrap();
+    let child = Command::new(env!("CARGO_BIN_EXE_cookie-jar"))
+        .current_dir(dir.path())
+        .env("BIND_ADDR", "127.0.0.1:0")
+        .env("LOG", "info")
+        .env("NO_COLOR", "1")
+        .env("CLIENT_AUTH_POSTS_PER_MINUTE", "1000000")
+        .env("LOGIN_MAX_FAILURES", "1000000")
+        .env_remove("DATABASE_URL")
+        .env_remove("SESSION_SECRET")
+        .stdout(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut running = Running(child);
+    let pid = running.0.id();
+    let address = address_from_log(&mut running.0);
+    let user = Browser::new(&address);
+    let res = user.register("burst@example.com", "Burst", PASSWORD).await;
+    assert_eq!(res.status(), StatusCode::SEE_OTHER);
+    let guest = Browser::new(&address);
+    let token = guest.csrf_token().await;
+    let form = [
+        ("email", "burst@example.com"),
+        ("password", PASSWORD),
+        ("csrf_token", token.as_str()),
+    ];
+    // Every login replays the same guest cookie, as many tabs would: a
+    // client without a cookie jar, so one success does not change the
+    // cookie (and the token) the others send.
+    let guest_cookie = format!("session={}", guest.cookie().unwrap());
+    let client = reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .unwrap();
+    let login = || {
+        client
+            .post(guest.url("/login"))
+            .header("Cookie", guest_cookie.as_str())
+            .form(&form)
+            .send()
+    };
+
+    // Rounds of 30 at once, then some in a row: the peak stays put.
+    let mut statuses = Vec::new();
+    for _ in 0..3 {
+        let burst = futures_util::future::join_all((0..30).map(|_| login())).await;
+        statuses.extend(burst.into_iter().map(|r| r.unwrap().status()));
+    }
+    let after_bursts = peak_mib(pid);
+    for _ in 0..50 {
+        statuses.push(login().await.unwrap().status());
+    }
+    let after_all = peak_mib(pid);
+    assert!(after_all < 120, "peak RSS {after_all} MiB after 140 logins");
+    assert!(
+        after_all <= after_bursts + 5,
+        "{after_bursts} MiB, then {after_all} MiB"
+    );
+    assert!(
+        statuses
+            .iter()
+            .all(|s| *s == StatusCode::SEE_OTHER || *s == StatusCode::SERVICE_UNAVAILABLE),
+        "only signed in, or refused as busy: {statuses:?}"
+    );
+    assert!(
+        statuses
+            .iter()
+            .filter(|s| **s == StatusCode::SEE_OTHER)
+            .count()
+            >= 50
+    );
+
+    // Far beyond what the hashing queue holds: the rest are refused at
+    // once, with Retry-After.
+    let flood = futures_util::future::join_all((0..200).map(|_| async {
+        let started = std::time::Instant::now();
+        let res = login().await.unwrap();
+        (
+            res.status(),
+            res.headers().get("retry-after").cloned(),
+            started.elapsed(),
+        )
+    }))
+    .await;
+    let busy: Vec<_> = flood
+        .iter()
+        .filter(|(status, ..)| *status == StatusCode::SERVICE_UNAVAILABLE)
+        .collect();
+    assert!(!busy.is_empty(), "200 at once overflow the queue");
+    assert!(busy
+        .iter()
+        .all(|(_, retry, _)| retry.as_ref().is_some_and(|v| v == "1")));
+    assert!(peak_mib(pid) < 120, "the flood did not grow memory");
+}
