@@ -7,13 +7,15 @@
 //! every hash: memory stays bounded however many logins arrive (no fresh
 //! 19 MiB block a hash for the allocator to keep). The threads run at the
 //! lowest priority (nice 19), so a storm of logins slows logins, not
-//! pages. Hashes wait in a short queue; when it is full, the login is
-//! refused at once with 503 and `Retry-After`, instead of piling up.
+//! pages. A use case that will hash takes a place first
+//! (`Hasher::reserve`), before it writes or reads anything: when every
+//! place is taken, it is refused at once with 503 and `Retry-After` and
+//! costs nothing more, instead of piling up.
 
 use std::{
     sync::{
         atomic::{AtomicUsize, Ordering},
-        mpsc::{sync_channel, Receiver, SyncSender, TrySendError},
+        mpsc::{channel, Receiver, Sender},
         Arc, Mutex, OnceLock,
     },
     thread,
@@ -112,14 +114,29 @@ fn dummy_hash() -> &'static str {
 /// A piece of work for a hashing thread, given its memory.
 type Job = Box<dyn FnOnce(&mut Vec<Block>) + Send>;
 
-/// Runs hashes on the hashing threads, a bounded number waiting.
+/// Runs hashes on the hashing threads, for a bounded number of places.
 #[derive(Clone)]
 pub struct Hasher {
-    jobs: SyncSender<Job>,
+    jobs: Sender<Job>,
     threads: usize,
+    /// How many places there are, and how many are taken (`HashPermit`s).
+    places: usize,
+    taken: Arc<AtomicUsize>,
     /// Hashes waiting for a thread, and hashes running.
     waiting: Arc<AtomicUsize>,
     running: Arc<AtomicUsize>,
+}
+
+/// A place at the hashing threads, held by one use case while it runs
+/// (a password change hashes twice under one); given back when dropped.
+pub struct HashPermit {
+    hasher: Hasher,
+}
+
+impl Drop for HashPermit {
+    fn drop(&mut self) {
+        self.hasher.taken.fetch_sub(1, Ordering::Relaxed);
+    }
 }
 
 impl Default for Hasher {
@@ -129,12 +146,14 @@ impl Default for Hasher {
 }
 
 impl Hasher {
-    /// One hashing thread per core, and room for eight hashes a thread to
-    /// wait (some 100 ms of work): beyond that a login gets 503 at once.
-    /// Waiting costs no argon2 memory, only the queue's place.
+    /// One hashing thread per core, and places for nine use cases a
+    /// thread (one hashing, eight waiting: some 100 ms of work); beyond
+    /// that a login gets 503 at once. Waiting costs no argon2 memory.
     pub fn new() -> Self {
         let threads = thread::available_parallelism().map_or(2, |n| n.get());
-        let (jobs, queue) = sync_channel::<Job>(threads * 8);
+        // Unbounded, because the places bound it: a job is sent only
+        // under a permit.
+        let (jobs, queue) = channel::<Job>();
         let queue = Arc::new(Mutex::new(queue));
         let (waiting, running) = (Arc::new(AtomicUsize::new(0)), Arc::new(AtomicUsize::new(0)));
         for n in 0..threads {
@@ -147,9 +166,25 @@ impl Hasher {
         Hasher {
             jobs,
             threads,
+            places: threads * 9,
+            taken: Arc::new(AtomicUsize::new(0)),
             waiting,
             running,
         }
+    }
+
+    /// A place for a use case that will hash, or, when all are taken,
+    /// `ServiceUnavailable` (503, `Retry-After: 1`) at once. Take it
+    /// before anything else, so a refused request has written nothing.
+    pub fn reserve(&self) -> Result<HashPermit, AppError> {
+        self.taken
+            .fetch_update(Ordering::Relaxed, Ordering::Relaxed, |taken| {
+                (taken < self.places).then_some(taken + 1)
+            })
+            .map_err(|_| AppError::ServiceUnavailable { retry_after: 1 })?;
+        Ok(HashPermit {
+            hasher: self.clone(),
+        })
     }
 
     /// (hashes waiting for a thread, hashes running), for `/metrics`.
@@ -175,16 +210,9 @@ impl Hasher {
             let _ = done.send(work(memory));
         });
         self.waiting.fetch_add(1, Ordering::Relaxed);
-        match self.jobs.try_send(job) {
-            Ok(()) => {}
-            Err(TrySendError::Full(_)) => {
-                self.waiting.fetch_sub(1, Ordering::Relaxed);
-                return Err(AppError::ServiceUnavailable { retry_after: 1 });
-            }
-            Err(TrySendError::Disconnected(_)) => {
-                self.waiting.fetch_sub(1, Ordering::Relaxed);
-                return Err(anyhow::anyhow!("the hashing threads have stopped").into());
-            }
+        if self.jobs.send(job).is_err() {
+            self.waiting.fetch_sub(1, Ordering::Relaxed);
+            return Err(anyhow::anyhow!("the hashing threads have stopped").into());
         }
         result
             .await
@@ -194,28 +222,33 @@ impl Hasher {
     /// Computes the dummy hash now, so the first login for an unknown email
     /// takes no longer than any other.
     pub async fn warm_up(&self) -> Result<(), AppError> {
+        let _place = self.reserve()?;
         self.run(|_| {
             dummy_hash();
         })
         .await
     }
+}
 
+impl HashPermit {
     pub async fn hash(&self, password: String) -> Result<String, AppError> {
-        self.run(move |memory| hash_blocking(memory, &password))
+        self.hasher
+            .run(move |memory| hash_blocking(memory, &password))
             .await
     }
 
     /// Checks `password` against the stored hash; with no hash (unknown
     /// email) it checks a dummy one and answers false, taking the same time.
     pub async fn verify(&self, password: String, phc: Option<String>) -> Result<bool, AppError> {
-        self.run(move |memory| match phc {
-            Some(phc) => verify_blocking(memory, &password, &phc),
-            None => {
-                verify_blocking(memory, &password, dummy_hash());
-                false
-            }
-        })
-        .await
+        self.hasher
+            .run(move |memory| match phc {
+                Some(phc) => verify_blocking(memory, &password, &phc),
+                None => {
+                    verify_blocking(memory, &password, dummy_hash());
+                    false
+                }
+            })
+            .await
     }
 }
 
@@ -252,6 +285,20 @@ fn lower_priority() {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_places_are_bounded_and_given_back_when_dropped() {
+        let hasher = Hasher::new();
+        let places: Vec<_> = (0..hasher.threads() * 9)
+            .map(|_| hasher.reserve().expect("a free place"))
+            .collect();
+        assert!(matches!(
+            hasher.reserve(),
+            Err(AppError::ServiceUnavailable { retry_after: 1 })
+        ));
+        drop(places);
+        assert!(hasher.reserve().is_ok());
+    }
 
     #[test]
     fn hashes_are_argon2id_with_owasp_parameters() {

@@ -36,8 +36,12 @@ pub async fn change_password(
     form: PasswordChange<'_>,
 ) -> Result<Result<u64, FieldErrors>> {
     let user = &me.user;
+    // One place at the hashing threads for both hashes (the current
+    // password's check, the new one's hash).
+    let place = app.hasher.reserve()?;
     let check = check_password(
         app,
+        &place,
         client,
         &user.email,
         form.current,
@@ -63,7 +67,7 @@ pub async fn change_password(
         return Ok(Err(FieldErrors::from([mistake])));
     }
 
-    let hash = app.hasher.hash(form.new.to_string()).await?;
+    let hash = place.hash(form.new.to_string()).await?;
     let now = app.clock.now();
     let new = SessionState::logged_in(user.id, me.remember_me, now);
     let mut tx = db::begin_write(&app.pool).await?;
@@ -89,8 +93,10 @@ pub async fn delete_account(
     password: &str,
 ) -> Result<Result<(), FieldErrors>> {
     let user = &me.user;
+    let place = app.hasher.reserve()?;
     let check = check_password(
         app,
+        &place,
         client,
         &user.email,
         password,

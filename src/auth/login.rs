@@ -15,6 +15,7 @@ use crate::{
     db::{self, Conn, Tx},
     error::{AppError, Result},
     ids,
+    password::HashPermit,
     prefs::Preferences,
     repo::{
         events::{self, EventKind},
@@ -64,9 +65,19 @@ async fn try_log_in(
     client: &ClientInfo,
     form: Credentials<'_>,
 ) -> Result<Login> {
+    // A place at the hashing threads first: when there is none, the login
+    // is refused (503) before anything is counted or read.
+    let place = app.hasher.reserve()?;
     throttle::count_client(app, &client.ip).await?;
     let email = validate::normalize_email(form.email);
-    let check = check_password(app, client, &email, form.password, EventKind::LoginFailed);
+    let check = check_password(
+        app,
+        &place,
+        client,
+        &email,
+        form.password,
+        EventKind::LoginFailed,
+    );
     let Some(user_id) = check.await? else {
         return Ok(Login::Refused);
     };
@@ -97,8 +108,9 @@ pub async fn register(
     client: &ClientInfo,
     form: NewAccount<'_>,
 ) -> Result<Result<Registered, FieldErrors>> {
+    let place = app.hasher.reserve()?;
     throttle::count_client(app, &client.ip).await?;
-    let (tx, account) = match new_account(app, client, &form).await? {
+    let (tx, account) = match new_account(app, &place, client, &form).await? {
         Ok(created) => created,
         Err(errors) => return Ok(Err(errors)),
     };
@@ -116,7 +128,8 @@ pub async fn create_account(
     client: &ClientInfo,
     form: NewAccount<'_>,
 ) -> Result<Result<i64, FieldErrors>> {
-    let (tx, account) = match new_account(app, client, &form).await? {
+    let place = app.hasher.reserve()?;
+    let (tx, account) = match new_account(app, &place, client, &form).await? {
         Ok(created) => created,
         Err(errors) => return Ok(Err(errors)),
     };
@@ -133,6 +146,7 @@ struct Account {
 /// "created" event, in a transaction left open for the caller to finish.
 async fn new_account(
     app: &AppState,
+    place: &HashPermit,
     client: &ClientInfo,
     form: &NewAccount<'_>,
 ) -> Result<Result<(Tx, Account), FieldErrors>> {
@@ -156,7 +170,7 @@ async fn new_account(
 
     // Hash before looking at the email, so a taken address is not
     // answered faster than a free one.
-    let hash = app.hasher.hash(form.password.to_string()).await?;
+    let hash = place.hash(form.password.to_string()).await?;
     let now = app.clock.now();
     let user = NewUser {
         id: ids::row_id(),

@@ -22,6 +22,7 @@ use crate::{
     client::ClientInfo,
     error::Result,
     ids::SessionId,
+    password::HashPermit,
     repo::{
         events::{self, EventKind},
         sessions::{self, CartLine},
@@ -122,8 +123,11 @@ pub async fn check_session(app: &AppState, session: &AppSession) -> Result<Optio
 /// or no such account; an unknown email is checked against a dummy hash,
 /// so it takes as long, and a wrong password of a real account is noted as
 /// `on_failure` in its security log. `Err(TooManyRequests)`: throttled.
+/// The caller holds a place at the hashing threads (`Hasher::reserve`),
+/// taken before it wrote anything.
 pub async fn check_password(
     app: &AppState,
+    place: &HashPermit,
     client: &ClientInfo,
     email: &str,
     password: &str,
@@ -137,7 +141,7 @@ pub async fn check_password(
         Err(_) => None,
     };
     let (user_id, hash) = account.unzip();
-    let right = app.hasher.verify(password.to_string(), hash).await?;
+    let right = place.verify(password.to_string(), hash).await?;
     match user_id {
         Some(user_id) if right => {
             throttle::forget(app, email).await?;

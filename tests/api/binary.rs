@@ -200,25 +200,50 @@ async fn bursts_of_logins_neither_grow_memory_nor_queue_without_bound() {
             >= 50
     );
 
-    // Far beyond what the hashing queue holds: the rest are refused at
-    // once, with Retry-After.
+    // Far beyond what the hashing threads take (wrong passwords now): the
+    // rest are refused at once, with Retry-After, and before anything is
+    // written: only the attempts that were answered are counted.
+    let wrong = [
+        ("email", "burst@example.com"),
+        ("password", "not the password at all"),
+        ("csrf_token", token.as_str()),
+    ];
     let flood = futures_util::future::join_all((0..200).map(|_| async {
-        let started = std::time::Instant::now();
-        let res = login().await.unwrap();
-        (
-            res.status(),
-            res.headers().get("retry-after").cloned(),
-            started.elapsed(),
-        )
+        let res = client
+            .post(guest.url("/login"))
+            .header("Cookie", guest_cookie.as_str())
+            .form(&wrong)
+            .send()
+            .await
+            .unwrap();
+        (res.status(), res.headers().get("retry-after").cloned())
     }))
     .await;
-    let busy: Vec<_> = flood
+    let (busy, answered): (Vec<_>, Vec<_>) = flood
         .iter()
-        .filter(|(status, ..)| *status == StatusCode::SERVICE_UNAVAILABLE)
-        .collect();
-    assert!(!busy.is_empty(), "200 at once overflow the queue");
+        .partition(|(status, _)| *status == StatusCode::SERVICE_UNAVAILABLE);
+    assert!(!busy.is_empty(), "200 at once overflow the hashing places");
     assert!(busy
         .iter()
-        .all(|(_, retry, _)| retry.as_ref().is_some_and(|v| v == "1")));
+        .all(|(_, retry)| retry.as_ref().is_some_and(|v| v == "1")));
+    assert!(
+        answered
+            .iter()
+            .all(|(status, _)| *status == StatusCode::UNPROCESSABLE_ENTITY),
+        "the others are told the password is wrong: {answered:?}"
+    );
     assert!(peak_mib(pid) < 120, "the flood did not grow memory");
+    let db = sqlx::SqlitePool::connect(&format!(
+        "sqlite://{}",
+        dir.path().join("data/cookie_jar.db").display()
+    ))
+    .await
+    .unwrap();
+    let bucket = "SELECT attempts FROM rate_limits WHERE bucket = 'email:burst@example.com'";
+    let counted: i64 = sqlx::query_scalar(bucket).fetch_one(&db).await.unwrap();
+    assert_eq!(
+        counted,
+        answered.len() as i64,
+        "a refused login counts no attempt"
+    );
 }
