@@ -2,8 +2,10 @@
 # The Cookie Jar benchmark. Builds what it needs (release), measures the
 # floors (F0: actix-web hello world; F1: the same plus one sqlx SQLite query;
 # H: argon2id hashes per second on one core), then the shop itself on a
-# fresh SQLite database, and writes BENCHMARKS.md with every figure and its
-# ratio to the floors of the same run.
+# fresh SQLite database, then F2 (the catalog page's query and cards on the
+# bare stack, on the shop's database), and writes BENCHMARKS.md with every
+# figure and its ratio to the floors of the same run, followed by
+# bench/NOTES.md (what the figures mean, by hand).
 #
 #   bench/run.sh                     the full run (about 3 minutes)
 #   bench/run.sh --quick             every scenario for 2 s: checks it works
@@ -45,7 +47,8 @@ for tool in wrk curl taskset; do
 done
 
 echo "== building (release)"
-cargo build --release --quiet --bin cookie-jar --example floor_hello --example floor_query --example argon2_rate
+cargo build --release --quiet --bin cookie-jar --example floor_hello --example floor_query \
+  --example floor_catalog --example argon2_rate
 BIN=target/release
 
 WORK=$(mktemp -d)
@@ -59,10 +62,10 @@ trap cleanup EXIT
 
 CORES=$(nproc)
 if [ "$CORES" -ge 2 ]; then
-  SERVER_CPU=(taskset -c 0); LOAD_CPU=(taskset -c 1)
+  SERVER_CPU=(taskset -c 0); LOAD_CPU=(taskset -c 1); SERVER_CORES=1
   PINNING="server on core 0, wrk on core 1"
 else
-  SERVER_CPU=(); LOAD_CPU=()
+  SERVER_CPU=(); LOAD_CPU=(); SERVER_CORES=1
   PINNING="one core: server and wrk share it (not pinned)"
 fi
 
@@ -199,7 +202,19 @@ fi
 if wanted S2; then
 echo "-- S2: GET /products, a guest"
 new_guest s2
+curl -s -o /dev/null -w '%{size_download}' -b "$WORK/s2.jar" "$SHOP/products" >"$WORK/S2.bytes"
 load S2 "$SHOP/products" "$CONNECTIONS" BENCH_COOKIE="$(cookie_of s2)"
+fi
+
+# The ladder from F0 to S2: what each layer of the shop costs on its own.
+if wanted L0; then
+echo "-- L0: GET /livez (the shop's middleware, no session, no database)"
+load L0 "$SHOP/livez" "$CONNECTIONS"
+fi
+if wanted L1; then
+echo "-- L1: GET /login, a guest (plus the session cookie and a page; no database)"
+new_guest l1
+load L1 "$SHOP/login" "$CONNECTIONS" BENCH_COOKIE="$(cookie_of l1)"
 fi
 
 # A guest whose one request signs in (again and again): the logins below.
@@ -215,9 +230,39 @@ load S3 "$SHOP/login" "$CORES" BENCH_METHOD=POST BENCH_COOKIE="$(cookie_of s3)" 
 fi
 
 if wanted S3_overload; then
-echo "-- S3+: logins far beyond capacity ($CONNECTIONS at once)"
+echo "-- S3+: logins far beyond capacity ($CONNECTIONS at once), and a visitor who arrives meanwhile"
+# While wrk floods, a probe logs in every 50 ms on a new connection, like
+# a visitor arriving: how long its answer takes, by status. (wrk's own
+# latencies of this run mix the few admitted logins, which wait seconds
+# for a starved hashing thread, with the many refusals.)
+probe() {
+  local cookie
+  cookie=$(cookie_of s3)
+  sleep 0.5
+  for _ in $(seq 1 $((DURATION * 15))); do
+    "${LOAD_CPU[@]}" curl -s -o /dev/null --max-time 10 -w '%{http_code} %{time_total}\n' \
+      -H "Cookie: $cookie" -d "$LOGIN" "$SHOP/login" >>"$WORK/probe.txt" &
+    sleep 0.05
+  done
+  wait
+}
+probe &
+PROBE=$!
 load S3_overload "$SHOP/login" "$CONNECTIONS" BENCH_METHOD=POST BENCH_COOKIE="$(cookie_of s3)" \
   BENCH_BODY="$LOGIN" BENCH_COUNT_STATUSES=1
+wait "$PROBE"
+# "N p50 p99 max" of the probe's answers with this status, in ms.
+probe_stats() {
+  awk -v s="$1" '$1 == s { print $2 * 1000 }' "$WORK/probe.txt" | sort -n | awk '
+    { v[NR] = $1 } END {
+      if (NR == 0) { print "0 - - -"; exit }
+      # nearest rank: the smallest value with at least p % of them at or below it
+      p50 = int(NR * 0.50 + 0.999); p99 = int(NR * 0.99 + 0.999)
+      printf "%d %.1f %.1f %.1f", NR, v[p50], v[p99], v[NR] }'
+}
+PROBE_503=$(probe_stats 503)
+PROBE_303=$(probe_stats 303)
+echo "   the probe: 503 (n p50 p99 max ms): $PROBE_503; 303: $PROBE_303"
 fi
 
 if wanted S4; then
@@ -225,8 +270,11 @@ echo "-- S4: S1 at a fixed rate, quiet, then under a login storm (3x hashing cap
 USER_COOKIE=$(signed_in_with_cart s4 s4@example.com)
 RATE_CONNS=10; RATE_DELAY=20   # 10 connections, one request each 20 ms: ~500 req/s
 load S4_quiet "$SHOP/cart" "$RATE_CONNS" BENCH_COOKIE="$USER_COOKIE" BENCH_DELAY_MS="$RATE_DELAY"
-STORM_CONNS=$((CORES * 3))
-STORM_DELAY=$(awk -v r="$HASH_RATE" 'BEGIN { printf "%d", 1000 / r }')
+# Logins offered at three times what the server's cores can hash (H per
+# core): 30 connections, each pausing so that together they send 3x.
+# Most are refused (503) at once; the queue stays full.
+STORM_CONNS=30
+STORM_DELAY=$(awk -v r="$HASH_RATE" -v c="$SERVER_CORES" -v n="$STORM_CONNS" 'BEGIN { printf "%d", n * 1000 / (3 * r * c) }')
 env BENCH_METHOD=POST BENCH_COOKIE="$(cookie_of s3)" BENCH_BODY="$LOGIN" BENCH_DELAY_MS="$STORM_DELAY" \
   BENCH_COUNT_STATUSES=1 "${LOAD_CPU[@]}" wrk -t1 -c"$STORM_CONNS" -d"$((DURATION + 2))s" --timeout 5s \
   -s bench/scenario.lua "$SHOP/login" | tail -n 1 >"$WORK/S4_storm.json" &
@@ -259,6 +307,20 @@ fi
 
 stop
 
+# The catalog page's own work on the bare stack, on the shop's database
+# (the floors below S2 in the ladder; see examples/floor_catalog.rs).
+if wanted F2; then
+echo "== F2: actix-web + the catalog's query + its cards (SqlitePool), F2a: the same through AnyPool"
+for variant in F2 F2a; do
+  PORT=$((PORT + 1))
+  start "floor_$variant" "http://127.0.0.1:$PORT/" "$BIN/examples/floor_catalog" "127.0.0.1:$PORT" \
+    "$WORK/shop.db" "$([ "$variant" = F2a ] && echo any || echo sqlite)"
+  curl -s -o /dev/null -w '%{size_download}' "http://127.0.0.1:$PORT/" >"$WORK/$variant.bytes"
+  load "$variant" "http://127.0.0.1:$PORT/" "$CONNECTIONS"
+  stop
+done
+fi
+
 if [ -n "$PG_SERVER" ]; then
   echo "== the shop on PostgreSQL"
   PG_DB="cookie_jar_bench_$$"
@@ -278,9 +340,14 @@ fi
 
 F1_RPS=$(field F1 rps)
 F1_P99=$(field F1 p99_ms)
+# row LABEL WHAT VERSUS [503]: a table row; with 503, those answers are
+# what the run expects (refused logins) and not counted as errors.
 row() {
   local label=$1 what=$2 versus=$3
   local errors=$(( $(field "$label" socket_errors) + $(field "$label" non_2xx_3xx) ))
+  if [ "${4:-}" = 503 ]; then
+    errors=$(( errors - $(sed -nE 's/.*"503": ([0-9]+).*/\1/p' "$WORK/$label.json" | grep . || echo 0) ))
+  fi
   printf '| %s | %s | %s | %s | %s | %s | %s | %s |\n' "$label" "$what" "$(field "$label" rps)" \
     "$(field "$label" p50_ms)" "$(field "$label" p99_ms)" "$errors" "$(rss_mb "$label")" "$versus"
 }
@@ -307,8 +374,12 @@ row() {
   row F1 "actix-web + one SQLite query" "-"
   row S1 "GET /cart, signed in, 5 lines" "$(ratio "$(field S1 rps)" "$F1_RPS") x F1 req/s; p99 $(ratio "$(field S1 p99_ms)" "$F1_P99") x F1"
   row S2 "GET /products, guest" "$(ratio "$(field S2 rps)" "$F1_RPS") x F1 req/s"
+  row L0 "GET /livez: the middleware alone" "$(ratio "$(field L0 rps)" "$(field F0 rps)") x F0 req/s"
+  row L1 "GET /login, guest: + session, page; no query" "$(ratio "$(field L1 rps)" "$(field F0 rps)") x F0 req/s"
+  row F2 "actix-web + the catalog query + its $(cat "$WORK/F2.bytes") B of cards" "S2 ($(cat "$WORK/S2.bytes") B) is $(ratio "$(field S2 rps)" "$(field F2 rps)") x F2"
+  row F2a "F2 through AnyPool" "$(ratio "$(field F2a rps)" "$(field F2 rps)") x F2"
   row S3 "POST /login, closed loop ($CORES connections)" "$(ratio "$(field S3 rps)" "$HASH_RATE") x H (one core: $HASH_RATE hashes/s)"
-  row S3_overload "POST /login, $CONNECTIONS at once" "statuses: $(sed -E 's/.*"statuses": \{([^}]*)\}.*/\1/' "$WORK/S3_overload.json")"
+  row S3_overload "POST /login, $CONNECTIONS at once" "statuses: $(sed -E 's/.*"statuses": \{([^}]*)\}.*/\1/' "$WORK/S3_overload.json"); a visitor meanwhile: 503 in p99 $(echo "$PROBE_503" | cut -d' ' -f3) ms" 503
   row S4_quiet "GET /cart at ~$((RATE_CONNS * 1000 / RATE_DELAY)) req/s, quiet" "-"
   row S4 "the same during a login storm" "p99 $(ratio "$(field S4 p99_ms)" "$(field S4_quiet p99_ms)") x quiet"
   row S5 "90 % GET /cart, 10 % POST /cart/items/1" "$(ratio "$(field S5 rps)" "$(field S1 rps)") x S1 req/s"
@@ -319,8 +390,12 @@ row() {
   echo
   echo "- **H**: one core computes $HASH_RATE argon2id hashes a second (\`examples/argon2_rate.rs\`)."
   echo "- **The login storm** during S4: $(cat "$WORK/S4_storm.json")."
+  echo "- **A visitor during the S3+ flood** (a new connection every 50 ms): 503 answers (count, p50, p99, max ms):"
+  echo "  $PROBE_503; signed in (303): $PROBE_303."
   echo "- **Memory**: a burst of 30 parallel logins peaked at $((BURST_KB / 1024)) MB; the same process"
   echo "  after $([ "$QUICK" = 1 ] && echo 50 || echo 500) more logins in a row, $((SEQUENCE_KB / 1024)) MB."
+  echo
+  cat bench/NOTES.md
 } >"$OUT"
 
 echo "== wrote $OUT"
