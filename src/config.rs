@@ -46,6 +46,9 @@ pub struct Settings {
     pub public_origin: Option<String>,
     /// How often ended sessions and old throttle counters are deleted.
     pub housekeeping_interval: Duration,
+    /// On SIGTERM, how long requests in flight may take to finish before
+    /// the process exits anyway.
+    pub shutdown_timeout: Duration,
     /// Failed logins per email within `login_failure_window` before 429.
     pub login_max_failures: u32,
     pub login_failure_window: Duration,
@@ -133,6 +136,11 @@ pub const VARIABLES: &[(&str, &str, &str)] = &[
         "HOUSEKEEPING_INTERVAL",
         "600",
         "seconds between deletions of ended sessions and old counters",
+    ),
+    (
+        "SHUTDOWN_TIMEOUT",
+        "30",
+        "seconds requests in flight get to finish on SIGTERM",
     ),
     (
         "METRICS_ADDR",
@@ -352,6 +360,7 @@ impl Settings {
                 Some(v) => Some(origin(v)?),
             },
             housekeeping_interval: seconds(get, "HOUSEKEEPING_INTERVAL", 10 * 60)?,
+            shutdown_timeout: seconds(get, "SHUTDOWN_TIMEOUT", 30)?,
             login_max_failures: number(get, "LOGIN_MAX_FAILURES", 5)?,
             login_failure_window: seconds(get, "LOGIN_FAILURE_WINDOW", 15 * 60)?,
             client_auth_posts_per_minute: number(get, "CLIENT_AUTH_POSTS_PER_MINUTE", 30)?,
@@ -402,6 +411,10 @@ impl Settings {
             (
                 "HOUSEKEEPING_INTERVAL",
                 self.housekeeping_interval.as_secs().to_string(),
+            ),
+            (
+                "SHUTDOWN_TIMEOUT",
+                self.shutdown_timeout.as_secs().to_string(),
             ),
             ("METRICS_ADDR", shown(&self.metrics_addr)),
             ("LOG", self.log.clone()),

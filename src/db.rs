@@ -28,10 +28,15 @@ impl<'c, T: Executor<'c, Database = sqlx::Any>> Db<'c> for T {}
 /// those a database has not had yet.
 pub static MIGRATIONS: sqlx::migrate::Migrator = sqlx::migrate!("./migrations");
 
-/// The pool, with the migrations not yet applied applied.
+/// The pool, with the migrations not yet applied applied. A database that
+/// has them all is only read, so the shop also starts on one it may not
+/// write (a read-only file or standby): it shows pages and refuses changes.
 pub async fn connect(database_url: &DatabaseUrl) -> anyhow::Result<Pool> {
     let pool = open(database_url).await?;
-    MIGRATIONS.run(&pool).await?;
+    let (applied, known) = migrations_applied(&pool).await?;
+    if applied < known {
+        MIGRATIONS.run(&pool).await?;
+    }
     Ok(pool)
 }
 

@@ -32,6 +32,9 @@ pub enum AppError {
     /// 503: the shop cannot take this now (the hashing queue is full);
     /// try again after this many seconds.
     ServiceUnavailable { retry_after: i64 },
+    /// 503: the database cannot be reached or written (down, restarting,
+    /// read-only, its disk full); nothing was changed. Logged.
+    DatabaseUnavailable(anyhow::Error),
     /// 303 to the login page, coming back to `next` afterwards.
     LoginRequired { next: String },
     /// 500: logged with its cause; the page shows only the request id.
@@ -53,6 +56,7 @@ impl std::fmt::Display for AppError {
             AppError::ServiceUnavailable { retry_after } => {
                 write!(f, "service unavailable, retry after {retry_after}s")
             }
+            AppError::DatabaseUnavailable(e) => write!(f, "database unavailable: {e:#}"),
             AppError::LoginRequired { next } => write!(f, "login required for {next}"),
             AppError::Internal(e) => write!(f, "internal error: {e:#}"),
         }
@@ -61,8 +65,53 @@ impl std::fmt::Display for AppError {
 
 impl<E: Into<anyhow::Error>> From<E> for AppError {
     fn from(err: E) -> Self {
-        AppError::Internal(err.into())
+        let err = err.into();
+        if err.chain().any(database_unavailable) {
+            AppError::DatabaseUnavailable(err)
+        } else {
+            AppError::Internal(err)
+        }
     }
+}
+
+/// Seconds a visitor is asked to wait when the database is away.
+const DATABASE_RETRY_AFTER: i64 = 5;
+
+/// Whether an error says the database is away rather than that the shop
+/// asked it something wrong: no connection within the pool's acquire
+/// timeout, a broken connection, a server shutting down or refusing
+/// connections, a SQLite file that cannot be opened or written.
+fn database_unavailable(cause: &(dyn std::error::Error + 'static)) -> bool {
+    use sqlx::Error as E;
+    match cause.downcast_ref::<E>() {
+        Some(E::PoolTimedOut | E::PoolClosed | E::Io(_) | E::Tls(_) | E::WorkerCrashed) => true,
+        Some(E::Database(db)) => {
+            if let Some(pg) = db.try_downcast_ref::<sqlx::postgres::PgDatabaseError>() {
+                postgres_unavailable(pg.code())
+            } else {
+                db.code()
+                    .and_then(|code| code.parse().ok())
+                    .is_some_and(sqlite_unavailable)
+            }
+        }
+        _ => false,
+    }
+}
+
+/// SQLSTATEs that mean "not now": connection exceptions (08), a server
+/// shutting down or starting (57P0x), too many connections or no space
+/// (53), a read-only standby (25006).
+fn postgres_unavailable(sqlstate: &str) -> bool {
+    sqlstate.starts_with("08")
+        || sqlstate.starts_with("57P0")
+        || sqlstate.starts_with("53")
+        || sqlstate == "25006"
+}
+
+/// SQLite result codes (the primary code is the low byte) that mean "not
+/// now": BUSY, READONLY, IOERR, FULL, CANTOPEN.
+fn sqlite_unavailable(code: i32) -> bool {
+    matches!(code & 0xff, 5 | 8 | 10 | 13 | 14)
 }
 
 /// The sentence an error page shows, handed from `AppError` to the page
@@ -85,6 +134,11 @@ impl AppError {
             AppError::ServiceUnavailable { .. } => {
                 Some("The shop is very busy just now. Please try again in a moment.".into())
             }
+            AppError::DatabaseUnavailable(_) => Some(
+                "The shop cannot reach its records just now, so nothing was changed. \
+                 Please try again in a moment."
+                    .into(),
+            ),
             _ => None,
         }
     }
@@ -100,7 +154,9 @@ impl ResponseError for AppError {
             AppError::PayloadTooLarge => StatusCode::PAYLOAD_TOO_LARGE,
             AppError::UnsupportedMediaType(_) => StatusCode::UNSUPPORTED_MEDIA_TYPE,
             AppError::TooManyRequests { .. } => StatusCode::TOO_MANY_REQUESTS,
-            AppError::ServiceUnavailable { .. } => StatusCode::SERVICE_UNAVAILABLE,
+            AppError::ServiceUnavailable { .. } | AppError::DatabaseUnavailable(_) => {
+                StatusCode::SERVICE_UNAVAILABLE
+            }
             AppError::LoginRequired { .. } => StatusCode::SEE_OTHER,
             AppError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
         }
@@ -119,6 +175,12 @@ impl ResponseError for AppError {
             | AppError::ServiceUnavailable { retry_after } => {
                 HttpResponse::build(self.status_code())
                     .insert_header((header::RETRY_AFTER, *retry_after))
+                    .finish()
+            }
+            AppError::DatabaseUnavailable(cause) => {
+                tracing::warn!(error = %format!("{cause:#}"), "database unavailable");
+                HttpResponse::build(self.status_code())
+                    .insert_header((header::RETRY_AFTER, DATABASE_RETRY_AFTER))
                     .finish()
             }
             _ => HttpResponse::build(self.status_code()).finish(),

@@ -97,7 +97,14 @@ async fn main() {
 }
 
 async fn serve(settings: Settings) -> anyhow::Result<()> {
-    let filter = EnvFilter::try_new(&settings.log).unwrap_or_else(|_| EnvFilter::new("info"));
+    let mut filter = EnvFilter::try_new(&settings.log).unwrap_or_else(|_| EnvFilter::new("info"));
+    // actix-http logs each malformed request (a head too large, a broken
+    // connection) at ERROR, so any client could fill the log with them.
+    // They are answered (400, 431) and are not the shop's errors: off,
+    // unless LOG names actix_http itself.
+    if !settings.log.contains("actix_http") {
+        filter = filter.add_directive("actix_http::h1=off".parse().expect("a valid directive"));
+    }
     let logs = tracing_subscriber::fmt().with_env_filter(filter);
     match settings.log_format {
         LogFormat::Text => logs.with_ansi(std::io::stdout().is_terminal()).init(),

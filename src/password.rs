@@ -27,7 +27,7 @@ use argon2::{
 };
 use tokio::sync::oneshot;
 
-use crate::{error::AppError, ids};
+use crate::{error::AppError, ids, validate};
 
 /// The shop's parameters for new hashes.
 fn params() -> Params {
@@ -231,6 +231,24 @@ impl Hasher {
 }
 
 impl HashPermit {
+    /// `validate::password` for a new password, on a hashing thread too:
+    /// zxcvbn's guess at its strength is also CPU work an executor thread
+    /// must not do (it would hold up every other request on that thread).
+    pub async fn judge(
+        &self,
+        password: &str,
+        user_inputs: &[&str],
+    ) -> Result<Result<(), String>, AppError> {
+        let password = password.to_string();
+        let inputs: Vec<String> = user_inputs.iter().map(|s| s.to_string()).collect();
+        self.hasher
+            .run(move |_| {
+                let inputs: Vec<&str> = inputs.iter().map(String::as_str).collect();
+                validate::password(&password, &inputs)
+            })
+            .await
+    }
+
     pub async fn hash(&self, password: String) -> Result<String, AppError> {
         self.hasher
             .run(move |memory| hash_blocking(memory, &password))

@@ -112,6 +112,7 @@ fn serve(listener: TcpListener, state: web::Data<AppState>) -> anyhow::Result<Se
     // (remember-me); the server enforces the shorter timeouts itself, and
     // `session_cookie` shortens a login's cookie to the browser session.
     let cookie_ttl = CookieDuration::seconds(settings.session_remember_me_timeout.as_secs() as i64);
+    let shutdown_timeout = settings.shutdown_timeout.as_secs();
 
     let server = HttpServer::new(move || {
         let session = SessionMiddleware::builder(CookieSessionStore::default(), key.clone())
@@ -156,6 +157,9 @@ fn serve(listener: TcpListener, state: web::Data<AppState>) -> anyhow::Result<Se
             .configure(routes::configure)
             .default_service(web::to(routes::not_found))
     })
+    // On SIGTERM or SIGINT: stop accepting, let requests in flight finish
+    // for up to this long, then exit.
+    .shutdown_timeout(shutdown_timeout)
     .listen(listener)?
     .run();
     Ok(server)

@@ -10,12 +10,16 @@ mod api {
     mod cart;
     mod checkout;
     mod cli;
+    mod crash;
+    mod hostile;
     mod instances;
     mod migrations;
     mod operations;
+    mod outage;
     mod profile;
     mod rotation;
     mod security;
     mod sessions;
+    mod shutdown;
     mod tour;
 }

@@ -14,7 +14,7 @@ use crate::{
     repo::{events::EventKind, sessions, users},
     session::{AppSession, RenewedFor, SessionState},
     state::AppState,
-    validate::{self, FieldErrors},
+    validate::FieldErrors,
 };
 
 /// What the password form sends.
@@ -52,7 +52,10 @@ pub async fn change_password(
             "current_password",
             "That is not your current password.".into(),
         ))
-    } else if let Err(e) = validate::password(form.new, &[&user.email, &user.display_name]) {
+    } else if let Err(e) = place
+        .judge(form.new, &[&user.email, &user.display_name])
+        .await?
+    {
         Some(("new_password", e))
     } else if form.new == form.current {
         let same = "Choose a password different from the current one.";

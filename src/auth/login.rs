@@ -159,7 +159,7 @@ async fn new_account(
         errors.insert("display_name", e);
         String::new()
     });
-    if let Err(e) = validate::password(form.password, &[&email, &display_name]) {
+    if let Err(e) = place.judge(form.password, &[&email, &display_name]).await? {
         errors.insert("password", e);
     } else if form.password != form.password_confirm {
         errors.insert("password_confirm", "The two passwords do not match.".into());

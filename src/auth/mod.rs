@@ -134,11 +134,11 @@ pub async fn check_password(
     on_failure: EventKind,
 ) -> Result<Option<i64>> {
     throttle::count_attempt(app, email).await?;
-    // Something that is not an email cannot have an account (and is never
-    // sent to the database); it still costs a hash below.
-    let account = match validate::email(email) {
-        Ok(()) => users::credentials(&app.pool, email).await?,
-        Err(_) => None,
+    // Something that no account could have is never sent to the database;
+    // it still costs a hash below.
+    let account = match validate::could_be_registered(email) {
+        true => users::credentials(&app.pool, email).await?,
+        false => None,
     };
     let (user_id, hash) = account.unzip();
     let right = place.verify(password.to_string(), hash).await?;

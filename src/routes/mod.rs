@@ -34,13 +34,18 @@ pub struct Endpoint {
 }
 
 /// A GET endpoint answers HEAD too (the same headers, no body: actix
-/// leaves the body out).
+/// leaves the body out). GET reads, POST changes: there is no third kind,
+/// so `web::csrf`, which checks every POST, checks every change.
 fn endpoint<F, Args>(method: Method, path: &'static str, handler: F) -> Endpoint
 where
     F: Handler<Args>,
     Args: FromRequest + 'static,
     F::Output: Responder + 'static,
 {
+    assert!(
+        method == Method::GET || method == Method::POST,
+        "{method} {path}: the shop's routes are GET or POST"
+    );
     let route = if method == Method::GET {
         web::route().guard(guard::Any(guard::Get()).or(guard::Head()))
     } else {
@@ -110,9 +115,12 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         }
     }
     for (path, endpoints) in paths {
-        let mut allow: Vec<&str> = endpoints.iter().map(|e| e.method.as_str()).collect();
-        if allow.contains(&"GET") {
-            allow.push("HEAD");
+        let mut allow = Vec::new();
+        for endpoint in &endpoints {
+            allow.push(endpoint.method.as_str());
+            if endpoint.method == Method::GET {
+                allow.push("HEAD");
+            }
         }
         let allow = allow.join(", ");
         let mut resource = web::resource(path);

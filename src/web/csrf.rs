@@ -1,16 +1,17 @@
 //! CSRF protection for every state-changing request, as a middleware: no
 //! handler can forget it, whatever it extracts.
 //!
-//! Every request that is not a GET, HEAD or OPTIONS passes two independent
-//! checks before any handler runs:
+//! Every POST passes two independent checks before any handler runs (the
+//! shop changes things on POST only: `routes::endpoint` takes no other
+//! unsafe method, so a PUT or DELETE meets no handler and is answered 405):
 //! 1. it comes from our own origin when the browser says where it comes
 //!    from (`Sec-Fetch-Site`, else `Origin`, else `Referer`), compared with
 //!    `PUBLIC_ORIGIN` or else the `Host` it was sent to;
 //! 2. its form's `csrf_token` field equals the session's token (the
 //!    synchronizer-token pattern), compared in constant time.
 //!
-//! The check runs before routing, so an unsafe request without its token is
-//! refused with 403 whatever its path (a POST to a page that takes only GET
+//! The check runs before routing, so a POST without its token is refused
+//! with 403 whatever its path (a POST to a page that takes only GET
 //! included). Only url-encoded forms carry a token here; anything else is
 //! refused. The error page shows the visitor's own navigation. Hand-written
 //! rather than a crate: it is short, and it is the lesson.
@@ -36,7 +37,10 @@ pub async fn protect(
     mut req: ServiceRequest,
     next: Next<impl MessageBody + 'static>,
 ) -> Result<ServiceResponse<EitherBody<impl MessageBody>>, actix_web::Error> {
-    if matches!(*req.method(), Method::GET | Method::HEAD | Method::OPTIONS) {
+    // Only a POST can change anything: the route table has GET and POST
+    // endpoints only (`routes::endpoint`), so any other method meets no
+    // handler (405 with `Allow`, or 404) and needs no token.
+    if req.method() != Method::POST {
         return Ok(next.call(req).await?.map_into_left_body());
     }
     match check(&mut req).await {

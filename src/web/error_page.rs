@@ -66,10 +66,17 @@ async fn page_for<B: MessageBody + 'static>(
         .get::<ErrorMessage>()
         .map_or_else(|| default_message(status), |m| m.0.clone());
     // The visitor as resolved at the start of the request (a handler that
-    // failed after changing the cart shows the count from before), or now.
-    let layout = match Visitor::extract(&request).await {
-        Ok(visitor) => visitor.layout_keeping_flash(),
-        Err(_) => Layout::bare(),
+    // failed after changing the cart shows the count from before), or now;
+    // not now when the shop is unavailable (its database may be away: no
+    // second wait for it).
+    let resolved = request.extensions().get::<Visitor>().cloned();
+    let layout = match resolved {
+        Some(visitor) => visitor.layout_keeping_flash(),
+        None if status == StatusCode::SERVICE_UNAVAILABLE => Layout::bare(),
+        None => match Visitor::extract(&request).await {
+            Ok(visitor) => visitor.layout_keeping_flash(),
+            Err(_) => Layout::bare(),
+        },
     };
     let request_id = (status == StatusCode::INTERNAL_SERVER_ERROR)
         .then(|| {

@@ -47,6 +47,13 @@ async fn registration_mistakes_come_back_as_422_with_what_was_typed() {
             "Enter an email address",
         ),
         (
+            "a\"<b>x</b>@example.com",
+            "Ann",
+            PASSWORD,
+            PASSWORD,
+            "Enter an email address",
+        ),
+        (
             "ann@example.com",
             "   ",
             PASSWORD,

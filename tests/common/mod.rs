@@ -12,6 +12,7 @@
 //! use are not dead code.
 
 pub mod page;
+pub mod process;
 
 use std::{collections::HashMap, sync::Arc, sync::Mutex};
 
@@ -89,6 +90,12 @@ impl TestApp {
         let dir = Arc::new(tempfile::tempdir().expect("temp dir"));
         let database_url = fresh_database(dir.path()).await;
         Self::start(dir, database_url, extra).await
+    }
+
+    /// On a database of the test's own choosing (already there).
+    pub async fn spawn_on(database_url: &str, extra: &[(&str, &str)]) -> TestApp {
+        let dir = Arc::new(tempfile::tempdir().expect("temp dir"));
+        Self::start(dir, database_url.to_string(), extra).await
     }
 
     /// A second server on the same database (a restart).
@@ -347,6 +354,13 @@ impl Browser {
             .ok()?
             .split("; ")
             .find_map(|c| c.strip_prefix("session=").map(str::to_string))
+    }
+
+    /// This browser, holding `other`'s session cookie (the same visitor,
+    /// after a restart or on another instance).
+    pub fn with_cookie_of(self, other: &Browser) -> Browser {
+        self.set_cookie(&other.cookie().expect("a session cookie"));
+        self
     }
 
     /// Puts a (copied) session cookie into this jar.

@@ -1,0 +1,265 @@
+//! When the database is away: a clear 503 page with `Retry-After`, health
+//! checks that say so, no request waiting longer than the pool's acquire
+//! timeout, nothing lost, and service back by itself when it returns.
+
+use std::{
+    path::{Path, PathBuf},
+    process::Command,
+    time::{Duration, Instant},
+};
+
+use reqwest::StatusCode;
+
+use crate::common::{Browser, Page, TestApp, PASSWORD};
+
+/// The same database, opened so that it can be read and not written: a
+/// SQLite file opened read-only, or a PostgreSQL session whose
+/// transactions are all read-only (a standby answers the same way).
+fn read_only(url: &str) -> String {
+    if url.starts_with("sqlite:") {
+        url.replace("mode=rwc", "mode=ro")
+    } else {
+        format!("{url}?options=-c%20default_transaction_read_only%3Don")
+    }
+}
+
+fn assert_unavailable_page(page: &Page, what: &str) {
+    assert_eq!(
+        page.status,
+        StatusCode::SERVICE_UNAVAILABLE,
+        "{what}: {page}"
+    );
+    assert!(page.says("nothing was changed"), "{what}: {page}");
+}
+
+#[tokio::test]
+async fn on_a_database_it_cannot_write_the_shop_shows_pages_and_refuses_changes_with_a_clear_503() {
+    let app = TestApp::spawn().await;
+    let user = app.user("ro@example.com").await;
+    user.add_to_cart(1, 2).await;
+    let url = app.database_url.clone();
+    let ro = app
+        .restart_with(&[("DATABASE_URL", &read_only(&url))])
+        .await;
+
+    // Reading works, for guests and for the signed-in user.
+    let guest = ro.browser();
+    guest.page("/products", StatusCode::OK).await;
+    let user = Browser::new(&ro.address).with_cookie_of(&user);
+    let cart = user.page("/cart", StatusCode::OK).await;
+    assert_eq!(cart.cart_count(), 2);
+
+    // Every change is refused, with a page that says so and when to retry.
+    let res = guest
+        .post(
+            "/register",
+            &[
+                ("email", "new@example.com"),
+                ("display_name", "New"),
+                ("password", PASSWORD),
+                ("password_confirm", PASSWORD),
+            ],
+        )
+        .await;
+    assert_eq!(res.headers().get("retry-after").unwrap(), "5");
+    assert_unavailable_page(&Page::from_response(res).await, "register");
+    let res = user.add_to_cart(3, 1).await;
+    assert_unavailable_page(&Page::from_response(res).await, "add to cart");
+    let res = user.post("/profile", &[("display_name", "Changed")]).await;
+    assert_unavailable_page(&Page::from_response(res).await, "rename");
+
+    // Writable again: everything as it was before, nothing half-done.
+    let rw = ro.restart_with(&[("DATABASE_URL", &url)]).await;
+    let user = Browser::new(&rw.address).with_cookie_of(&user);
+    assert_eq!(user.cart_count().await, 2);
+    let profile = user.page("/profile", StatusCode::OK).await;
+    assert_eq!(profile.field("display_name").as_deref(), Some("Tester"));
+    assert_eq!(
+        rw.scalar("SELECT COUNT(*) FROM users WHERE email = 'new@example.com'")
+            .await,
+        0
+    );
+}
+
+/// A PostgreSQL server of the test's own, on its own port and data
+/// directory, which the test may stop: never the machine's shared server.
+struct PrivateCluster {
+    dir: tempfile::TempDir,
+    port: u16,
+}
+
+/// `pg_ctl`, `initdb`... of the installed PostgreSQL, as the `postgres`
+/// user when the test runs as root (PostgreSQL refuses to run as root).
+fn pg(tool: &str) -> Command {
+    let bin = std::fs::read_dir("/usr/lib/postgresql")
+        .ok()
+        .and_then(|versions| versions.filter_map(Result::ok).map(|v| v.path()).max())
+        .map(|version| version.join("bin").join(tool))
+        .filter(|path| path.exists())
+        .unwrap_or_else(|| PathBuf::from(tool));
+    // SAFETY: geteuid has no preconditions.
+    if unsafe { libc::geteuid() } == 0 {
+        let mut command = Command::new("runuser");
+        command.args(["-u", "postgres", "--"]).arg(bin);
+        command
+    } else {
+        Command::new(bin)
+    }
+}
+
+fn run(mut command: Command, what: &str) {
+    let out = command.output().unwrap_or_else(|e| panic!("{what}: {e}"));
+    assert!(
+        out.status.success(),
+        "{what}: {}{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+}
+
+impl PrivateCluster {
+    fn create() -> PrivateCluster {
+        let dir = tempfile::tempdir().unwrap();
+        if unsafe { libc::geteuid() } == 0 {
+            run(
+                {
+                    let mut c = Command::new("chown");
+                    c.arg("postgres:postgres").arg(dir.path());
+                    c
+                },
+                "chown the cluster's folder",
+            );
+        }
+        let port = std::net::TcpListener::bind("127.0.0.1:0")
+            .unwrap()
+            .local_addr()
+            .unwrap()
+            .port();
+        let mut initdb = pg("initdb");
+        initdb
+            .args(["-A", "trust", "-U", "postgres", "--no-sync", "-D"])
+            .arg(Self::data(dir.path()));
+        run(initdb, "initdb");
+        let cluster = PrivateCluster { dir, port };
+        cluster.start();
+        cluster
+    }
+
+    fn data(dir: &Path) -> PathBuf {
+        dir.join("data")
+    }
+
+    fn url(&self) -> String {
+        format!("postgres://postgres@127.0.0.1:{}/postgres", self.port)
+    }
+
+    fn start(&self) {
+        let mut start = pg("pg_ctl");
+        start
+            .arg("-D")
+            .arg(Self::data(self.dir.path()))
+            .arg("-l")
+            .arg(self.dir.path().join("log"))
+            .arg("-o")
+            .arg(format!(
+                "-p {} -k {} -c listen_addresses=127.0.0.1 -c fsync=off",
+                self.port,
+                self.dir.path().display()
+            ))
+            .args(["-w", "start"]);
+        run(start, "pg_ctl start");
+    }
+
+    fn stop(&self) {
+        let mut stop = pg("pg_ctl");
+        stop.arg("-D")
+            .arg(Self::data(self.dir.path()))
+            .args(["-m", "fast", "-w", "stop"]);
+        run(stop, "pg_ctl stop");
+    }
+}
+
+impl Drop for PrivateCluster {
+    fn drop(&mut self) {
+        let mut stop = pg("pg_ctl");
+        stop.arg("-D")
+            .arg(Self::data(self.dir.path()))
+            .args(["-m", "immediate", "stop"]);
+        let _ = stop.output();
+    }
+}
+
+/// GET `path`, and how long the answer took.
+async fn timed(browser: &Browser, path: &str) -> (Page, Duration) {
+    let started = Instant::now();
+    let page = browser.open(path).await;
+    (page, started.elapsed())
+}
+
+#[tokio::test]
+#[ignore = "starts a PostgreSQL cluster of its own (initdb, pg_ctl): .ci/run runs it with --ignored"]
+async fn when_postgresql_goes_away_pages_answer_503_at_once_and_come_back_by_themselves() {
+    let cluster = PrivateCluster::create();
+    let app = TestApp::spawn_on(&cluster.url(), &[]).await;
+    let user = app.user("away@example.com").await;
+    user.add_to_cart(1, 2).await;
+    let guest = app.browser();
+    guest.page("/products", StatusCode::OK).await;
+    // The form of the page the user had open before the outage.
+    let token = user.csrf_token().await;
+
+    cluster.stop();
+    // The pool's acquire timeout is 5 s: no answer takes longer.
+    let limit = Duration::from_secs(7);
+    for (who, path) in [
+        (&guest, "/"),
+        (&guest, "/products"),
+        (&user, "/cart"),
+        (&user, "/orders"),
+    ] {
+        let (page, took) = timed(who, path).await;
+        assert_unavailable_page(&page, path);
+        assert!(took < limit, "{path} took {took:?}");
+        println!("database away: {path} answered 503 in {took:.1?}");
+    }
+    let add = [
+        ("product_id", "2"),
+        ("quantity", "1"),
+        ("csrf_token", &token),
+    ];
+    let res = user.post_raw("/cart/items", &add).await;
+    assert_eq!(res.status(), StatusCode::SERVICE_UNAVAILABLE);
+    assert_eq!(res.headers().get("retry-after").unwrap(), "5");
+    for path in ["/readyz", "/healthz"] {
+        let started = Instant::now();
+        let res = guest.get(path).await;
+        assert_eq!(res.status(), StatusCode::SERVICE_UNAVAILABLE, "{path}");
+        assert!(started.elapsed() < limit, "{path}");
+    }
+    assert_eq!(
+        guest.get("/livez").await.status(),
+        StatusCode::OK,
+        "the process is up"
+    );
+
+    cluster.start();
+    // Back by itself: the pool reconnects; a broken connection it still
+    // held fails one request (503) and is dropped.
+    let deadline = Instant::now() + Duration::from_secs(30);
+    loop {
+        let ready = guest.get("/readyz").await.status() == StatusCode::OK;
+        let cart = user.open("/cart").await;
+        if ready && cart.status == StatusCode::OK {
+            assert_eq!(cart.cart_count(), 2, "the cart is as it was");
+            break;
+        }
+        assert!(
+            Instant::now() < deadline,
+            "not back 30 s after the database: {cart}"
+        );
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+    let res = user.add_to_cart(2, 1).await;
+    assert_eq!(res.status(), StatusCode::SEE_OTHER);
+    assert_eq!(user.cart_count().await, 3);
+}
