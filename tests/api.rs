@@ -21,5 +21,6 @@ mod api {
     mod security;
     mod sessions;
     mod shutdown;
+    mod soak;
     mod tour;
 }

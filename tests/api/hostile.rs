@@ -8,6 +8,11 @@ use std::{
     time::Duration,
 };
 
+use proptest::{
+    prelude::{any, prop_oneof, Just, Strategy},
+    prop_assert, prop_assert_eq,
+    test_runner::{Config as ProptestConfig, TestCaseError},
+};
 use reqwest::{Method, StatusCode};
 
 use crate::common::{process::Process, TestApp};
@@ -151,4 +156,296 @@ async fn a_visitors_mistakes_are_not_errors_in_the_log() {
         "at LOG=warn, a visitor's mistakes log nothing:\n{}",
         noisy.join("\n")
     );
+}
+
+/// One request a hostile client might send.
+#[derive(Debug, Clone)]
+struct Hostile {
+    method: Method,
+    path: String,
+    body: Vec<u8>,
+    content_type: Option<&'static str>,
+    cookie: CookieKind,
+    with_token: bool,
+    long_header: bool,
+}
+
+#[derive(Debug, Clone)]
+enum CookieKind {
+    Valid,
+    None,
+    Garbage(String),
+    Oversized,
+}
+
+/// What a hostile client might type, markup and traversal included: the
+/// probe `<zz-probe>` must never come back unescaped.
+fn hostile_text() -> impl Strategy<Value = String> {
+    prop_oneof![
+        Just("<zz-probe>".to_string()),
+        Just("\"><zz-probe>".to_string()),
+        Just("../../etc/passwd".to_string()),
+        Just("%2e%2e%2f%2e%2e%2fCargo.toml".to_string()),
+        Just("..%2f..%2fsrc%2fmain.rs".to_string()),
+        Just("%00".to_string()),
+        Just("99999999999999999999999999".to_string()),
+        Just("-1".to_string()),
+        Just("1e9".to_string()),
+        Just("0x10".to_string()),
+        Just(String::new()),
+        Just("x".repeat(5000)),
+        "[a-z0-9]{1,12}",
+        any::<String>(),
+    ]
+}
+
+/// A path of the route table with its `{params}` filled in with hostile
+/// text, or the static route with a traversal, or junk.
+fn hostile_path(paths: Vec<&'static str>) -> impl Strategy<Value = String> {
+    let filled = (
+        proptest::sample::select(paths),
+        hostile_text(),
+        hostile_text(),
+    )
+        .prop_map(|(path, param, query)| {
+            let path = regex::Regex::new(r"\{[^}]+\}")
+                .unwrap()
+                .replace_all(path, percent(&param).as_str())
+                .into_owned();
+            if query.is_empty() {
+                path
+            } else {
+                format!("{path}?next={0}&page={0}&back={0}", percent(&query))
+            }
+        });
+    prop_oneof![
+        4 => filled,
+        1 => Just("/static/..%2f..%2fCargo.toml".to_string()),
+        1 => Just("/static/%2e%2e/%2e%2e/Cargo.toml".to_string()),
+        1 => Just(format!("/{}", "a/".repeat(3000))),
+        1 => "/[a-zA-Z0-9%./_-]{0,40}",
+    ]
+}
+
+/// Percent-encodes what a URL cannot carry as is (but keeps `%`, so
+/// encoded traversals stay encoded).
+fn percent(text: &str) -> String {
+    text.bytes()
+        .map(|b| match b {
+            b'a'..=b'z' | b'A'..=b'Z' | b'0'..=b'9' | b'-' | b'.' | b'_' | b'%' | b'/' => {
+                (b as char).to_string()
+            }
+            _ => format!("%{b:02X}"),
+        })
+        .collect()
+}
+
+/// A form of the shop's field names with hostile values (fields repeated or
+/// missing), or raw bytes (invalid UTF-8, NUL).
+fn hostile_body() -> impl Strategy<Value = Vec<u8>> {
+    let fields = proptest::sample::select(vec![
+        "email",
+        "password",
+        "password_confirm",
+        "display_name",
+        "product_id",
+        "quantity",
+        "current_password",
+        "new_password",
+        "new_password_confirm",
+        "theme",
+        "page_size",
+        "remember_me",
+        "next",
+        "csrf_token",
+    ]);
+    let form = proptest::collection::vec((fields, hostile_text()), 0..6).prop_map(|pairs| {
+        pairs
+            .iter()
+            .map(|(k, v)| format!("{k}={}", percent(v)))
+            .collect::<Vec<_>>()
+            .join("&")
+            .into_bytes()
+    });
+    prop_oneof![3 => form, 1 => proptest::collection::vec(any::<u8>(), 0..300)]
+}
+
+fn hostile_request(paths: Vec<&'static str>) -> impl Strategy<Value = Hostile> {
+    let method = proptest::sample::select(vec![
+        Method::GET,
+        Method::HEAD,
+        Method::POST,
+        Method::POST,
+        Method::PUT,
+        Method::DELETE,
+        Method::PATCH,
+        Method::OPTIONS,
+    ]);
+    let content_type = proptest::sample::select(vec![
+        Some("application/x-www-form-urlencoded"),
+        Some("application/x-www-form-urlencoded"),
+        Some("application/json"),
+        Some("multipart/form-data; boundary=x"),
+        None,
+    ]);
+    let cookie = prop_oneof![
+        3 => Just(CookieKind::Valid),
+        1 => Just(CookieKind::None),
+        1 => "[A-Za-z0-9+/=%]{0,200}".prop_map(CookieKind::Garbage),
+        1 => Just(CookieKind::Oversized),
+    ];
+    (
+        method,
+        hostile_path(paths),
+        hostile_body(),
+        content_type,
+        cookie,
+        any::<bool>(),
+        proptest::bool::weighted(0.1),
+    )
+        .prop_map(
+            |(method, path, body, content_type, cookie, with_token, long_header)| Hostile {
+                method,
+                path,
+                body,
+                content_type,
+                cookie,
+                with_token,
+                long_header,
+            },
+        )
+}
+
+/// Everything a request could change, in one string.
+async fn fingerprint(app: &TestApp) -> String {
+    let mut parts = Vec::new();
+    for query in [
+        "SELECT COUNT(*) FROM users",
+        "SELECT COALESCE(SUM(LENGTH(display_name) + LENGTH(password_hash)), 0) FROM users",
+        "SELECT COUNT(*) FROM sessions",
+        "SELECT COUNT(*) FROM sessions WHERE revoked_at IS NOT NULL",
+        "SELECT COALESCE(SUM(quantity * product_id), 0) FROM cart_items",
+        "SELECT COUNT(*) FROM orders",
+        "SELECT COALESCE(SUM(stock), 0) FROM products",
+        "SELECT COALESCE(SUM(LENGTH(preferences)), 0) FROM users",
+    ] {
+        parts.push(app.scalar(query).await.to_string());
+    }
+    parts.join(",")
+}
+
+#[test]
+fn hostile_requests_at_every_route_never_get_a_5xx_never_change_anything_without_a_token_and_never_reflect_markup(
+) {
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .unwrap();
+    let (app, browser, token) = runtime.block_on(async {
+        let app = TestApp::spawn().await;
+        let browser = app.user("hostile@example.com").await;
+        browser.add_to_cart(1, 2).await;
+        let token = browser.csrf_token().await;
+        (app, browser, token)
+    });
+    let cookie = format!("session={}", browser.cookie().unwrap());
+    let client = reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .unwrap();
+    let table = cookie_jar::routes::table();
+    let paths: Vec<&'static str> = table.iter().map(|e| e.path).collect();
+    // The table's methods are actix's type; compared by name.
+    let allowed = |path: &str, method: &Method| {
+        table.iter().filter(|e| e.path == path).any(|e| {
+            let name = e.method.as_str();
+            name == method.as_str() || (name == "GET" && *method == Method::HEAD)
+        })
+    };
+
+    let config = ProptestConfig {
+        cases: 800,
+        failure_persistence: None,
+        ..ProptestConfig::default()
+    };
+    let mut runner = proptest::test_runner::TestRunner::new(config);
+    let tried = std::sync::atomic::AtomicUsize::new(0);
+    let outcome = runner.run(&hostile_request(paths.clone()), |case| {
+        tried.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        runtime.block_on(async {
+            let before = fingerprint(&app).await;
+            let route = case.path.split('?').next().unwrap();
+            // The token goes with some POSTs, but never to the ones that
+            // end the session (the rest of the run needs it).
+            let ends_session = route == "/logout" || route.starts_with("/profile/sessions");
+            // A token of its own in the body makes the field repeated,
+            // which the check refuses like a wrong token.
+            let own_token = String::from_utf8_lossy(&case.body).contains("csrf_token");
+            let valid_post = case.method == Method::POST
+                && case.with_token
+                && !ends_session
+                && !own_token
+                && case.content_type == Some("application/x-www-form-urlencoded")
+                && matches!(case.cookie, CookieKind::Valid);
+            let mut body = case.body.clone();
+            if valid_post {
+                body.extend(format!("&csrf_token={token}").as_bytes());
+            }
+            let mut request = client
+                .request(case.method.clone(), format!("{}{}", app.address, case.path))
+                .body(body);
+            if let Some(content_type) = case.content_type {
+                request = request.header("content-type", content_type);
+            }
+            request = match &case.cookie {
+                CookieKind::Valid => request.header("cookie", &cookie),
+                CookieKind::None => request,
+                CookieKind::Garbage(value) => request.header("cookie", format!("session={value}")),
+                CookieKind::Oversized => {
+                    request.header("cookie", format!("session={}", "A".repeat(6000)))
+                }
+            };
+            if case.long_header {
+                request = request.header("x-long", "h".repeat(20_000));
+            }
+            let res = request
+                .send()
+                .await
+                .map_err(|e| TestCaseError::fail(format!("no answer: {e}")))?;
+            let status = res.status();
+            let allow = res.headers().get("allow").cloned();
+            let text = String::from_utf8_lossy(&res.bytes().await.unwrap()).into_owned();
+            prop_assert!(!status.is_server_error(), "{status} for {case:?}: {text}");
+            prop_assert!(
+                !text.contains("<zz-probe>"),
+                "reflected unescaped: {case:?}: {text}"
+            );
+            if paths.contains(&route) && !allowed(route, &case.method) {
+                // A POST is checked for its token before routing: without
+                // one it is refused (403) before it can be told 405.
+                if case.method == Method::POST && !valid_post {
+                    prop_assert!(
+                        status == StatusCode::FORBIDDEN || status == StatusCode::METHOD_NOT_ALLOWED,
+                        "{status} for {case:?}"
+                    );
+                } else {
+                    prop_assert_eq!(status, StatusCode::METHOD_NOT_ALLOWED, "{:?}", case);
+                    prop_assert!(allow.is_some(), "405 without Allow: {:?}", case);
+                }
+            }
+            if !valid_post {
+                prop_assert_eq!(fingerprint(&app).await, before, "changed by {:?}", case);
+            }
+            Ok(())
+        })
+    });
+    // The user may have been signed out or renamed by a valid POST, which
+    // is allowed; what matters is that the server is still whole.
+    runtime.block_on(async {
+        app.browser().page("/", StatusCode::OK).await;
+    });
+    println!("hostile requests: {} tried", tried.into_inner());
+    if let Err(failure) = outcome {
+        panic!("{failure}");
+    }
 }

@@ -11,6 +11,7 @@
 //! Each suite declares it `pub mod common;` so helpers one suite does not
 //! use are not dead code.
 
+pub mod invariants;
 pub mod page;
 pub mod process;
 

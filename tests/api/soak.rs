@@ -1,0 +1,160 @@
+//! The soak: a bounded mixed load (browsing, cart changes, checkouts,
+//! logins and logouts) on the built binary, then the same invariants as
+//! the crash test. `.ci/run` runs the one-minute version; the ten-minute
+//! one is
+//!
+//! ```sh
+//! SOAK_SECONDS=600 cargo test --test api soak -- --ignored --nocapture
+//! ```
+
+use std::{
+    collections::BTreeMap,
+    sync::{Arc, Mutex},
+    time::{Duration, Instant},
+};
+
+use cookie_jar::{config::DatabaseUrl, db};
+use reqwest::StatusCode;
+
+use crate::common::{fresh_database, invariants, process::Process, Browser, PASSWORD};
+
+/// Resident memory now (VmRSS), in KiB.
+fn rss_kib(pid: i32) -> u64 {
+    let status = std::fs::read_to_string(format!("/proc/{pid}/status")).unwrap();
+    status
+        .lines()
+        .find_map(|l| l.strip_prefix("VmRSS:"))
+        .and_then(|v| v.trim().trim_end_matches("kB").trim().parse().ok())
+        .expect("VmRSS")
+}
+
+#[derive(Default)]
+struct Tally {
+    statuses: BTreeMap<u16, u64>,
+    failures: Vec<String>,
+}
+
+impl Tally {
+    fn note(&mut self, what: &str, status: StatusCode) {
+        *self.statuses.entry(status.as_u16()).or_default() += 1;
+        if status.is_server_error() {
+            self.failures.push(format!("{what}: {status}"));
+        }
+    }
+}
+
+/// One shopper: browses, changes the cart, checks out now and then, and
+/// signs out and in again now and then, until `until`.
+async fn shop(browser: Browser, email: String, until: Instant, tally: Arc<Mutex<Tally>>) {
+    let mut round: u64 = 0;
+    while Instant::now() < until {
+        round += 1;
+        let product = 1 + (round % 8) as i64;
+        let note = |what: &str, status| tally.lock().unwrap().note(what, status);
+        for path in ["/", "/products", "/cart", "/orders", "/profile", "/session"] {
+            note(path, browser.open(path).await.status);
+        }
+        note("add", browser.add_to_cart(product, 1).await.status());
+        let quantity = (1 + round % 3).to_string();
+        let set = format!("/cart/items/{product}");
+        note(
+            "set",
+            browser
+                .post(&set, &[("quantity", &quantity)])
+                .await
+                .status(),
+        );
+        if round.is_multiple_of(5) {
+            note("checkout", browser.post("/checkout", &[]).await.status());
+        }
+        if round.is_multiple_of(20) {
+            note("logout", browser.logout().await.status());
+            note("login form", browser.open("/login").await.status);
+            note("login", browser.login(&email, PASSWORD).await.status());
+        }
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+#[ignore = "a minute of load or more: .ci/run runs it with --ignored"]
+async fn a_mixed_load_grows_no_memory_answers_no_5xx_and_leaves_the_shop_whole() {
+    let seconds: u64 = std::env::var("SOAK_SECONDS")
+        .ok()
+        .and_then(|s| s.parse().ok())
+        .unwrap_or(60);
+    let dir = tempfile::tempdir().unwrap();
+    let url = fresh_database(dir.path()).await;
+    // Warnings and the shop's own lines, but not a line per request (the
+    // test keeps the log in memory).
+    let log = "warn,cookie_jar=info,cookie_jar::web::telemetry=warn";
+    let shop_process = Process::start(dir.path(), &[("DATABASE_URL", &url), ("LOG", log)]);
+    let pool = db::open(&DatabaseUrl::new(url.clone())).await.unwrap();
+    // One product scarce enough to sell out, so refusals are part of it.
+    sqlx::query("UPDATE products SET stock = 40 WHERE id = 3")
+        .execute(&pool)
+        .await
+        .unwrap();
+    let initial = invariants::stock(&pool).await;
+
+    let mut browsers = Vec::new();
+    for n in 0..6 {
+        let email = format!("soak{n}@example.com");
+        let browser = Browser::new(&shop_process.address);
+        let res = browser.register(&email, "Soak", PASSWORD).await;
+        assert_eq!(res.status(), StatusCode::SEE_OTHER);
+        browsers.push((browser, email));
+    }
+    let started = Instant::now();
+    let until = started + Duration::from_secs(seconds);
+    let tally = Arc::new(Mutex::new(Tally::default()));
+    let mut shoppers = Vec::new();
+    for (browser, email) in browsers {
+        shoppers.push(tokio::spawn(shop(browser, email, until, tally.clone())));
+    }
+
+    // Memory, once a second: the peak of the warm-up (the first fifth),
+    // and the peak after it.
+    let warm_up = Duration::from_secs((seconds / 5).max(10));
+    let pid = shop_process.pid();
+    let (mut warm_peak, mut later_peak) = (0, 0);
+    while Instant::now() < until {
+        tokio::time::sleep(Duration::from_secs(1)).await;
+        let now = rss_kib(pid);
+        if started.elapsed() < warm_up {
+            warm_peak = warm_peak.max(now);
+        } else {
+            later_peak = later_peak.max(now);
+        }
+    }
+    for shopper in shoppers {
+        shopper.await.unwrap();
+    }
+
+    let tally = std::mem::take(&mut *tally.lock().unwrap());
+    let requests: u64 = tally.statuses.values().sum();
+    let sold = invariants::assert_stock_and_orders_whole(&pool, &initial).await;
+    let orders: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM orders")
+        .fetch_one(&pool)
+        .await
+        .unwrap();
+    println!(
+        "soak: {seconds} s, {requests} requests {:?}, {orders} orders ({sold} units), \
+         RSS peak {} MiB in the warm-up, {} MiB after",
+        tally.statuses,
+        warm_peak / 1024,
+        later_peak / 1024
+    );
+    assert!(
+        tally.failures.is_empty(),
+        "5xx answers: {:?}",
+        tally.failures
+    );
+    assert!(orders > 0, "orders were placed");
+    assert!(
+        later_peak * 10 <= warm_peak * 11,
+        "memory grew by more than 10 % after the warm-up: {warm_peak} KiB, then {later_peak} KiB"
+    );
+    let log = shop_process.log();
+    assert!(!log.contains("panicked"), "{log}");
+    assert!(!log.contains("ERROR"), "{log}");
+}
