@@ -16,7 +16,7 @@ use std::{
 use cookie_jar::{config::DatabaseUrl, db};
 use reqwest::StatusCode;
 
-use crate::common::{fresh_database, invariants, process::Process, Browser, PASSWORD};
+use crate::common::{fresh_database, invariants, location, process::Process, Browser, PASSWORD};
 
 /// Resident memory now (VmRSS), in KiB.
 fn rss_kib(pid: i32) -> u64 {
@@ -65,7 +65,14 @@ async fn shop(browser: Browser, email: String, until: Instant, tally: Arc<Mutex<
                 .status(),
         );
         if round.is_multiple_of(5) {
-            note("checkout", browser.post("/checkout", &[]).await.status());
+            let res = browser.post("/checkout", &[]).await;
+            note("checkout", res.status());
+            if location(&res) == "/cart" {
+                // Refused: the scarce product sold out. Take it out, as a
+                // shopper would, and carry on.
+                let res = browser.post("/cart/items/3", &[("quantity", "0")]).await;
+                note("remove", res.status());
+            }
         }
         if round.is_multiple_of(20) {
             note("logout", browser.logout().await.status());
@@ -89,11 +96,14 @@ async fn a_mixed_load_grows_no_memory_answers_no_5xx_and_leaves_the_shop_whole()
     let log = "warn,cookie_jar=info,cookie_jar::web::telemetry=warn";
     let shop_process = Process::start(dir.path(), &[("DATABASE_URL", &url), ("LOG", log)]);
     let pool = db::open(&DatabaseUrl::new(url.clone())).await.unwrap();
-    // One product scarce enough to sell out, so refusals are part of it.
-    sqlx::query("UPDATE products SET stock = 40 WHERE id = 3")
-        .execute(&pool)
-        .await
-        .unwrap();
+    // Stock for hours of orders, but one product scarce enough to sell
+    // out, so refusals are part of it.
+    for update in [
+        "UPDATE products SET stock = 1000000 WHERE id BETWEEN 1 AND 8",
+        "UPDATE products SET stock = 40 WHERE id = 3",
+    ] {
+        sqlx::query(update).execute(&pool).await.unwrap();
+    }
     let initial = invariants::stock(&pool).await;
 
     let mut browsers = Vec::new();
