@@ -97,6 +97,33 @@ fn read_only_sqlite(url: &str) -> String {
     format!("{file}?{}", params.join("&"))
 }
 
+/// The file of a `sqlite:` URL (`None` for PostgreSQL and `:memory:`).
+pub fn sqlite_file(database_url: &DatabaseUrl) -> Option<std::path::PathBuf> {
+    let url = database_url.expose();
+    let path = url
+        .strip_prefix("sqlite://")
+        .or(url.strip_prefix("sqlite:"))?;
+    let path = path.split('?').next().unwrap_or_default();
+    (!path.is_empty() && path != ":memory:").then(|| path.into())
+}
+
+/// Which file a path names now (device and inode), or `None` when there
+/// is none: a file deleted or replaced under the shop answers differently.
+pub fn file_identity(path: &std::path::Path) -> Option<(u64, u64)> {
+    let metadata = std::fs::metadata(path).ok()?;
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::MetadataExt;
+        Some((metadata.dev(), metadata.ino()))
+    }
+    // Elsewhere only whether it is there.
+    #[cfg(not(unix))]
+    {
+        let _ = metadata;
+        Some((0, 0))
+    }
+}
+
 /// SQLite will not create the folder of its file; we do, so `cargo run`
 /// works on a fresh clone.
 fn create_parent_dir(database_url: &str) -> std::io::Result<()> {

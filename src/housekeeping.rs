@@ -10,6 +10,7 @@ use actix_web::web;
 
 use crate::{
     auth::throttle,
+    db,
     error::Result,
     repo::{rate_limit, sessions},
     state::AppState,
@@ -30,6 +31,31 @@ pub async fn sweep(app: &AppState) -> Result<Swept> {
         sessions: sessions::prune(&app.pool, now - 86_400, idle).await?,
         counters: rate_limit::prune(&app.pool, throttle::oldest_needed(app, now)).await?,
     })
+}
+
+/// Watches the SQLite file the pool has open, once a second. A file
+/// deleted or replaced under the running shop would go on taking writes
+/// through the connections that have it open, into a file nobody will see
+/// again: instead the pool is closed, so every request answers the clear
+/// 503 of `AppError::DatabaseUnavailable` until the shop is restarted on
+/// the restored file. `None` for PostgreSQL.
+pub fn watch_sqlite_file(app: web::Data<AppState>) -> Option<tokio::task::JoinHandle<()>> {
+    let path = db::sqlite_file(&app.settings.database_url)?;
+    let opened = db::file_identity(&path);
+    Some(tokio::spawn(async move {
+        let mut ticks = tokio::time::interval(Duration::from_secs(1));
+        loop {
+            ticks.tick().await;
+            if db::file_identity(&path) != opened {
+                tracing::error!(
+                    file = %path.display(),
+                    "the database file was deleted or replaced: every request is refused (503) until a restart"
+                );
+                app.pool.close().await;
+                return;
+            }
+        }
+    }))
 }
 
 /// Runs `sweep` every `every`, from now until the task is aborted. A failed

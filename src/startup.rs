@@ -39,6 +39,8 @@ pub struct Application {
     /// The `/metrics` listener, when `METRICS_ADDR` is set.
     metrics: Option<(u16, ServerHandle)>,
     housekeeping: JoinHandle<()>,
+    /// `housekeeping::watch_sqlite_file`, on SQLite.
+    watcher: Option<JoinHandle<()>>,
     pub state: web::Data<AppState>,
 }
 
@@ -59,12 +61,14 @@ impl Application {
             None => None,
         };
         let housekeeping = housekeeping::spawn(state.clone(), every);
+        let watcher = housekeeping::watch_sqlite_file(state.clone());
         let server = serve(listener, state.clone())?;
         Ok(Application {
             port,
             server,
             metrics,
             housekeeping,
+            watcher,
             state,
         })
     }
@@ -91,6 +95,9 @@ impl Application {
             metrics.stop(true).await;
         }
         self.housekeeping.abort();
+        if let Some(watcher) = self.watcher {
+            watcher.abort();
+        }
         served
     }
 }

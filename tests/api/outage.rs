@@ -81,6 +81,45 @@ async fn on_a_database_it_cannot_write_the_shop_shows_pages_and_refuses_changes_
     );
 }
 
+#[tokio::test]
+async fn a_sqlite_file_deleted_under_the_running_shop_gives_a_clear_503_not_lost_writes() {
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("shop.db");
+    let app = TestApp::spawn_on(&format!("sqlite://{}?mode=rwc", file.display()), &[]).await;
+    let user = app.user("gone@example.com").await;
+    user.add_to_cart(1, 1).await;
+    let token = user.csrf_token().await;
+    for suffix in ["", "-wal", "-shm"] {
+        let _ = std::fs::remove_file(format!("{}{suffix}", file.display()));
+    }
+    // The watcher looks once a second.
+    let deadline = Instant::now() + Duration::from_secs(5);
+    let page = loop {
+        let page = user.open("/cart").await;
+        if page.status != StatusCode::OK || Instant::now() > deadline {
+            break page;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    };
+    assert_unavailable_page(&page, "the cart, the file gone");
+    let add = [
+        ("product_id", "2"),
+        ("quantity", "1"),
+        ("csrf_token", &token),
+    ];
+    let res = user.post_raw("/cart/items", &add).await;
+    assert_eq!(
+        res.status(),
+        StatusCode::SERVICE_UNAVAILABLE,
+        "a change is refused, not lost"
+    );
+    assert_eq!(
+        user.get("/readyz").await.status(),
+        StatusCode::SERVICE_UNAVAILABLE
+    );
+    assert_eq!(user.get("/livez").await.status(), StatusCode::OK);
+}
+
 /// A PostgreSQL server of the test's own, on its own port and data
 /// directory, which the test may stop: never the machine's shared server.
 struct PrivateCluster {
