@@ -33,8 +33,7 @@ pub static MIGRATIONS: sqlx::migrate::Migrator = sqlx::migrate!("./migrations");
 /// write (a read-only file or standby): it shows pages and refuses changes.
 pub async fn connect(database_url: &DatabaseUrl) -> anyhow::Result<Pool> {
     let pool = open(database_url).await?;
-    let (applied, known) = migrations_applied(&pool).await?;
-    if applied < known {
+    if !migrations_up_to_date(&pool).await? {
         MIGRATIONS.run(&pool).await?;
     }
     Ok(pool)
@@ -155,24 +154,47 @@ pub fn is_unique_violation(err: &sqlx::Error) -> bool {
     matches!(err, sqlx::Error::Database(db) if db.is_unique_violation())
 }
 
-/// How many of `MIGRATIONS` the database has had, and how many there are.
-pub async fn migrations_applied(pool: &Pool) -> sqlx::Result<(usize, usize)> {
-    let known = MIGRATIONS.iter().count();
-    let applied: Vec<i64> =
-        match sqlx::query_scalar("SELECT version FROM _sqlx_migrations WHERE success")
-            .fetch_all(pool)
-            .await
+/// The migrations the database records as applied: version and checksum.
+async fn applied_migrations(pool: &Pool) -> sqlx::Result<Vec<(i64, Vec<u8>)>> {
+    let applied = sqlx::query_as("SELECT version, checksum FROM _sqlx_migrations WHERE success")
+        .fetch_all(pool)
+        .await;
+    match applied {
+        Ok(rows) => Ok(rows),
+        // No table yet: a database no migration has touched (SQLite: "no
+        // such table"; PostgreSQL: 42P01). Any other error is an error.
+        Err(sqlx::Error::Database(db))
+            if db.code().as_deref() == Some("42P01") || db.message().contains("no such table") =>
         {
-            Ok(versions) => versions,
-            // No table yet: a database no migration has touched.
-            Err(sqlx::Error::Database(_)) => Vec::new(),
-            Err(e) => return Err(e),
-        };
+            Ok(Vec::new())
+        }
+        Err(e) => Err(e),
+    }
+}
+
+/// How many of `MIGRATIONS` the database has had (the same version with
+/// the same checksum), and how many there are.
+pub async fn migrations_applied(pool: &Pool) -> sqlx::Result<(usize, usize)> {
+    let applied = applied_migrations(pool).await?;
     let done = MIGRATIONS
         .iter()
-        .filter(|m| applied.contains(&m.version))
+        .filter(|m| {
+            applied
+                .iter()
+                .any(|(v, sum)| *v == m.version && *sum == *m.checksum)
+        })
         .count();
-    Ok((done, known))
+    Ok((done, MIGRATIONS.iter().count()))
+}
+
+/// Whether the database has exactly `MIGRATIONS`, no fewer, none changed,
+/// none the binary does not know (a newer binary's): then `connect` need
+/// not run them, and only reads. Anything else goes to sqlx's migrator,
+/// which applies what is missing or says what does not match.
+async fn migrations_up_to_date(pool: &Pool) -> sqlx::Result<bool> {
+    let applied = applied_migrations(pool).await?;
+    let (done, known) = migrations_applied(pool).await?;
+    Ok(done == known && applied.len() == known)
 }
 
 /// One round trip, for the health check.

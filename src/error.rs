@@ -33,7 +33,8 @@ pub enum AppError {
     /// try again after this many seconds.
     ServiceUnavailable { retry_after: i64 },
     /// 503: the database cannot be reached or written (down, restarting,
-    /// read-only, its disk full); nothing was changed. Logged.
+    /// read-only, its disk full). A write whose commit was cut off may or
+    /// may not have landed; the page says so. Logged.
     DatabaseUnavailable(anyhow::Error),
     /// 303 to the login page, coming back to `next` afterwards.
     LoginRequired { next: String },
@@ -98,14 +99,14 @@ fn database_unavailable(cause: &(dyn std::error::Error + 'static)) -> bool {
     }
 }
 
-/// SQLSTATEs that mean "not now": connection exceptions (08), a server
-/// shutting down or starting (57P0x), too many connections or no space
-/// (53), a read-only standby (25006).
+/// SQLSTATEs that mean "not now": connection exceptions (08, but not
+/// 08P01, a protocol violation: our bug), a server shutting down or
+/// starting (57P0x), a full disk (53100), too many connections (53300), a
+/// read-only standby (25006).
 fn postgres_unavailable(sqlstate: &str) -> bool {
-    sqlstate.starts_with("08")
+    (sqlstate.starts_with("08") && sqlstate != "08P01")
         || sqlstate.starts_with("57P0")
-        || sqlstate.starts_with("53")
-        || sqlstate == "25006"
+        || matches!(sqlstate, "53100" | "53300" | "25006")
 }
 
 /// SQLite result codes (the primary code is the low byte) that mean "not
@@ -135,8 +136,8 @@ impl AppError {
                 Some("The shop is very busy just now. Please try again in a moment.".into())
             }
             AppError::DatabaseUnavailable(_) => Some(
-                "The shop cannot reach its records just now, so nothing was changed. \
-                 Please try again in a moment."
+                "The shop cannot reach its records just now. If you were changing something, \
+                 it may not have been saved: please look again in a moment before you retry."
                     .into(),
             ),
             _ => None,

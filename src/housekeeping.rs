@@ -33,20 +33,29 @@ pub async fn sweep(app: &AppState) -> Result<Swept> {
     })
 }
 
-/// Watches the SQLite file the pool has open, once a second. A file
+/// Watches the SQLite file the pool has open, twice a second. A file
 /// deleted or replaced under the running shop would go on taking writes
 /// through the connections that have it open, into a file nobody will see
-/// again: instead the pool is closed, so every request answers the clear
-/// 503 of `AppError::DatabaseUnavailable` until the shop is restarted on
-/// the restored file. `None` for PostgreSQL.
+/// again: once two looks in a row find it gone or another file (so at most
+/// about a second of writes goes there), the pool is closed, and every
+/// request answers the clear 503 of `AppError::DatabaseUnavailable` (and
+/// `/readyz` 503) until the shop is restarted on the restored file. Not
+/// an exit: restarted on a missing file, the shop would make a new, empty
+/// one. `None` for PostgreSQL.
 pub fn watch_sqlite_file(app: web::Data<AppState>) -> Option<tokio::task::JoinHandle<()>> {
     let path = db::sqlite_file(&app.settings.database_url)?;
     let opened = db::file_identity(&path);
     Some(tokio::spawn(async move {
-        let mut ticks = tokio::time::interval(Duration::from_secs(1));
+        let mut ticks = tokio::time::interval(Duration::from_millis(500));
+        let mut misses = 0;
         loop {
             ticks.tick().await;
-            if db::file_identity(&path) != opened {
+            misses = if db::file_identity(&path) == opened {
+                0
+            } else {
+                misses + 1
+            };
+            if misses == 2 {
                 tracing::error!(
                     file = %path.display(),
                     "the database file was deleted or replaced: every request is refused (503) until a restart"

@@ -206,7 +206,11 @@ impl Hasher {
     ) -> Result<R, AppError> {
         let (done, result) = oneshot::channel();
         let job: Job = Box::new(move |memory| {
-            // The request may have gone away meanwhile: nobody to tell.
+            // The request went away while this waited (the client hung
+            // up): its place is free again, so its work is skipped.
+            if done.is_closed() {
+                return;
+            }
             let _ = done.send(work(memory));
         });
         self.waiting.fetch_add(1, Ordering::Relaxed);

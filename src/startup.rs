@@ -86,8 +86,8 @@ impl Application {
         self.server.handle()
     }
 
-    /// Serves until SIGINT/SIGTERM or `handle().stop()` (graceful:
-    /// requests in flight finish), then stops the metrics listener and the
+    /// Serves until SIGTERM or `handle().stop()` (graceful:
+    /// requests in flight finish; SIGINT, Ctrl-C, stops at once), then stops the metrics listener and the
     /// housekeeping task.
     pub async fn run_until_stopped(self) -> std::io::Result<()> {
         let served = self.server.await;
@@ -164,7 +164,7 @@ fn serve(listener: TcpListener, state: web::Data<AppState>) -> anyhow::Result<Se
             .configure(routes::configure)
             .default_service(web::to(routes::not_found))
     })
-    // On SIGTERM or SIGINT: stop accepting, let requests in flight finish
+    // On SIGTERM: stop accepting, let requests in flight finish
     // for up to this long, then exit.
     .shutdown_timeout(shutdown_timeout)
     .listen(listener)?

@@ -46,8 +46,17 @@ pub fn could_be_registered(email: &str) -> bool {
             .is_some_and(|(local, domain)| !local.is_empty() && domain.contains('.'))
 }
 
+/// A letter of any script, with its marks and joiners (RFC 6531 allows
+/// UTF-8 in addresses): anything beyond ASCII that is not a space, a
+/// control or a bidirectional control.
+fn international(c: char) -> bool {
+    !c.is_ascii() && !c.is_whitespace() && !c.is_control() && !is_bidi_control(c)
+}
+
 fn local_part_ok(local: &str) -> bool {
-    let atom_char = |c: char| c.is_alphanumeric() || "!#$%&'*+/=?^_`{|}~-".contains(c);
+    let atom_char = |c: char| {
+        c.is_ascii_alphanumeric() || "!#$%&'*+/=?^_`{|}~-".contains(c) || international(c)
+    };
     (1..=64).contains(&local.len())
         && local
             .split('.')
@@ -59,7 +68,9 @@ fn domain_ok(domain: &str) -> bool {
         (1..=63).contains(&label.len())
             && !label.starts_with('-')
             && !label.ends_with('-')
-            && label.chars().all(|c| c.is_alphanumeric() || c == '-')
+            && label
+                .chars()
+                .all(|c| c.is_ascii_alphanumeric() || c == '-' || international(c))
     };
     domain.contains('.') && domain.split('.').all(label_ok)
 }
@@ -145,6 +156,8 @@ mod tests {
             "ann.lee+shop@mail.example.co.uk",
             "o'brien@example.ie",
             "zoë@exämple.de",
+            "राम@उदाहरण.भारत",
+            "user@مثال.إختبار",
             "x@a-b.example",
         ] {
             assert!(email(good).is_ok(), "{good}");
@@ -177,6 +190,7 @@ mod tests {
             "ann@[127.0.0.1]",
             "ann@exa_mple.com",
             "ann(comment)@example.com",
+            "ann\u{202E}@example.com",
         ] {
             assert!(email(bad).is_err(), "{bad}");
         }

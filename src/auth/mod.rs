@@ -20,7 +20,7 @@ pub mod throttle;
 
 use crate::{
     client::ClientInfo,
-    error::Result,
+    error::{AppError, Result},
     ids::SessionId,
     password::HashPermit,
     repo::{
@@ -56,6 +56,20 @@ impl LoggedIn {
     }
 }
 
+/// A write that only keeps the books of a session (its last-seen time, a
+/// revocation the row's deadlines already imply) and failed because the
+/// database cannot be written: logged, not the visitor's problem. Any
+/// other failure is.
+fn bookkeeping_failed(err: AppError) -> Result<()> {
+    match err {
+        AppError::DatabaseUnavailable(cause) => {
+            tracing::warn!(error = %format!("{cause:#}"), "session bookkeeping not written");
+            Ok(())
+        }
+        other => Err(other),
+    }
+}
+
 /// Checks the session's login against its server-side row; a login that
 /// ended becomes a guest session, with a message saying why.
 pub async fn check_session(app: &AppState, session: &AppSession) -> Result<Option<LoggedIn>> {
@@ -85,7 +99,12 @@ pub async fn check_session(app: &AppState, session: &AppSession) -> Result<Optio
         None
     };
     if let Some((text, why)) = why_not {
-        sessions::revoke(&app.pool, &session_id, now).await?;
+        // Ended either way: the cookie is a guest's from now on, even if
+        // the database cannot take the revocation just now (it is read-only
+        // or away; the row's own deadlines keep it ended).
+        if let Err(err) = sessions::revoke(&app.pool, &session_id, now).await {
+            bookkeeping_failed(err.into())?;
+        }
         let flash = Flash {
             level: FlashLevel::Info,
             text: text.into(),
@@ -101,8 +120,13 @@ pub async fn check_session(app: &AppState, session: &AppSession) -> Result<Optio
     }
     let mut last_seen_at = row.last_seen_at;
     if now - last_seen_at >= 60 {
-        sessions::touch(&app.pool, &session_id, now).await?;
-        last_seen_at = now;
+        match sessions::touch(&app.pool, &session_id, now).await {
+            Ok(()) => last_seen_at = now,
+            // A database that can be read but not written (read-only, a
+            // standby) still shows this visitor their pages; the idle
+            // deadline then runs from the last touch that was written.
+            Err(err) => bookkeeping_failed(err.into())?,
+        }
     }
     Ok(Some(LoggedIn {
         user: row.user,

@@ -20,7 +20,7 @@ use askama::Template;
 use tracing_actix_web::RequestId;
 
 use crate::{
-    error::ErrorMessage,
+    error::{AppError, ErrorMessage},
     web::{
         extract::Visitor,
         form::FORM_LIMIT_BYTES,
@@ -59,6 +59,16 @@ async fn page_for<B: MessageBody + 'static>(
     res: ServiceResponse<B>,
 ) -> actix_web::Result<ServiceResponse<EitherBody<B>>> {
     let status = res.status();
+    // `AppError` logs its own causes; a 5xx from anywhere else (actix or
+    // a middleware) is logged here, or it would show only as a status.
+    let foreign = res
+        .response()
+        .error()
+        .filter(|e| e.as_error::<AppError>().is_none())
+        .map(|e| e.to_string());
+    if status.is_server_error() && (foreign.is_some() || res.response().error().is_none()) {
+        tracing::error!(status = status.as_u16(), error = ?foreign, "server error");
+    }
     let request = res.request().clone();
     let message = res
         .response()

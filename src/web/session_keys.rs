@@ -61,14 +61,14 @@ pub async fn reseal_old_cookies(
     next.call(req).await
 }
 
-enum Opened {
+pub enum Opened {
     WithCurrentKey,
     /// The plain value (the session state, as actix-session stores it).
     WithPreviousKey(String),
     No,
 }
 
-fn open(sealed: &Cookie<'static>, keys: &Keys) -> Opened {
+pub fn open(sealed: &Cookie<'static>, keys: &Keys) -> Opened {
     let opens = |key: &Key| {
         let mut jar = CookieJar::new();
         jar.add_original(sealed.clone());
@@ -87,7 +87,7 @@ fn open(sealed: &Cookie<'static>, keys: &Keys) -> Opened {
 
 /// `plain` sealed under `key`, as actix-session seals (AES-256-GCM, the
 /// cookie's name bound in).
-fn seal(name: &str, plain: String, key: &Key) -> Cookie<'static> {
+pub fn seal(name: &str, plain: String, key: &Key) -> Cookie<'static> {
     let mut jar = CookieJar::new();
     jar.private_mut(key)
         .add(Cookie::new(name.to_string(), plain));

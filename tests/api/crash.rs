@@ -12,7 +12,10 @@ use std::{
     time::Duration,
 };
 
-use cookie_jar::{config::DatabaseUrl, db};
+use cookie_jar::{
+    config::DatabaseUrl,
+    db::{self, Pool},
+};
 use reqwest::StatusCode;
 use sqlx::AssertSqlSafe;
 
@@ -88,17 +91,22 @@ async fn buy(
     }
 }
 
-/// An editor: sets the quantity of one line, 1 to 9 round and round.
+/// An editor: sets the quantity of one line, 1 to 9 round and round;
+/// holds still while `paused` (the test looks at its line then).
 async fn edit(
     browser: Browser,
     token: String,
     email: String,
-    stop: Arc<AtomicBool>,
+    (stop, paused): (Arc<AtomicBool>, Arc<AtomicBool>),
     seen: Arc<Mutex<Answers>>,
 ) {
     let mut round = 0;
     let path = format!("/cart/items/{EDITED}");
     while !stop.load(Ordering::Relaxed) {
+        if paused.load(Ordering::Relaxed) {
+            tokio::time::sleep(Duration::from_millis(10)).await;
+            continue;
+        }
         round += 1;
         let quantity = 1 + round % 9;
         let res = browser
@@ -164,6 +172,7 @@ async fn kill_9_during_checkouts_loses_no_answered_write_and_keeps_stock_whole()
     let vars = [vars[0], vars[1], ("BIND_ADDR", bind.as_str())];
 
     let stop = Arc::new(AtomicBool::new(false));
+    let paused = Arc::new(AtomicBool::new(false));
     let seen = Arc::new(Mutex::new(Answers::default()));
     let mut clients = Vec::new();
     for n in 0..4 {
@@ -185,7 +194,7 @@ async fn kill_9_during_checkouts_loses_no_answered_write_and_keeps_stock_whole()
             browser,
             token,
             email,
-            stop.clone(),
+            (stop.clone(), paused.clone()),
             seen.clone(),
         )));
     }
@@ -195,7 +204,14 @@ async fn kill_9_during_checkouts_loses_no_answered_write_and_keeps_stock_whole()
         tokio::time::sleep(Duration::from_millis(900 + 300 * kill)).await;
         shop.kill_hard();
         logs.push(shop.log());
+        // The editors hold still (what they sent meanwhile found nobody),
+        // so the restarted shop shows what the dead one had committed.
+        paused.store(true, Ordering::Relaxed);
+        tokio::time::sleep(Duration::from_millis(200)).await;
         shop = Process::start(dir.path(), &vars);
+        let edits = seen.lock().unwrap().edits.clone();
+        editors_hold_what_was_answered(&pool, &edits).await;
+        paused.store(false, Ordering::Relaxed);
         let ready = reqwest::get(format!("{}/readyz", shop.address))
             .await
             .unwrap();
@@ -248,22 +264,25 @@ async fn kill_9_during_checkouts_loses_no_answered_write_and_keeps_stock_whole()
         assert_eq!(found, 1, "order {id} was answered as placed");
     }
 
-    // Each editor's line holds the last quantity answered, or one sent
-    // after it whose answer the kill cut off (it may have committed).
-    for (email, edits) in &seen.edits {
+    editors_hold_what_was_answered(&pool, &seen.edits).await;
+}
+
+/// Each editor's line holds the last quantity answered, or one sent after
+/// it whose answer the kill cut off (it may have committed).
+async fn editors_hold_what_was_answered(pool: &Pool, edits: &HashMap<String, Vec<(i64, bool)>>) {
+    for (email, edits) in edits {
         let held: i64 = sqlx::query_scalar(
             "SELECT c.quantity FROM cart_items c JOIN users u ON u.id = c.user_id
               WHERE u.email = $1 AND c.product_id = $2",
         )
         .bind(email)
         .bind(EDITED)
-        .fetch_one(&pool)
+        .fetch_one(pool)
         .await
         .unwrap();
-        let last_answered = edits
-            .iter()
-            .rposition(|(_, answered)| *answered)
-            .expect("answers");
+        let Some(last_answered) = edits.iter().rposition(|(_, answered)| *answered) else {
+            continue;
+        };
         let possible: Vec<i64> = edits[last_answered..]
             .iter()
             .map(|(quantity, _)| *quantity)
