@@ -354,7 +354,7 @@ async fn fingerprint(app: &TestApp) -> String {
 }
 
 #[test]
-fn hostile_requests_at_every_route_never_get_a_5xx_never_change_anything_without_a_token_and_never_reflect_markup(
+fn hostile_requests_at_every_route_never_get_a_5xx_never_change_anything_without_a_token_never_reflect_markup_and_head_answers_like_get(
 ) {
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
@@ -427,11 +427,25 @@ fn hostile_requests_at_every_route_never_get_a_5xx_never_change_anything_without
             if case.long_header {
                 request = request.header("x-long", "h".repeat(20_000));
             }
-            let res = request
-                .send()
+            let request = request.build().expect("a request");
+            // HEAD answers wherever GET does, with the same status.
+            let as_get = (case.method == Method::HEAD).then(|| {
+                let mut get = request.try_clone().expect("a body in memory");
+                *get.method_mut() = Method::GET;
+                get
+            });
+            let res = client
+                .execute(request)
                 .await
                 .map_err(|e| TestCaseError::fail(format!("no answer: {e}")))?;
             let status = res.status();
+            if let Some(get) = as_get {
+                let got = client
+                    .execute(get)
+                    .await
+                    .map_err(|e| TestCaseError::fail(format!("no answer to GET: {e}")))?;
+                prop_assert_eq!(status, got.status(), "HEAD and GET of {:?}", case);
+            }
             let allow = res.headers().get("allow").cloned();
             let text = String::from_utf8_lossy(&res.bytes().await.unwrap()).into_owned();
             prop_assert!(!status.is_server_error(), "{status} for {case:?}: {text}");
