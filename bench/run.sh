@@ -12,6 +12,9 @@
 #   bench/run.sh --postgres URL      S1 and S2 on PostgreSQL too (URL of a
 #                                    server: a fresh database is made there)
 #   bench/run.sh --out FILE          write FILE instead of BENCHMARKS.md
+#   bench/run.sh --quick --dev       the same on the debug build (CI's smoke
+#                                    run: it reuses the test build; figures
+#                                    of a debug build mean nothing)
 #   bench/run.sh --only "F1 S1"      only these runs (while working on one;
 #                                    no report is written)
 #
@@ -29,6 +32,7 @@ cd "$(dirname "$0")/.."
 DURATION=10
 CONNECTIONS=64
 QUICK=0
+DEV=0
 PG_SERVER=""
 OUT=BENCHMARKS.md
 ONLY=""
@@ -36,6 +40,7 @@ while [ $# -gt 0 ]; do
   case "$1" in
     --only) ONLY="$2"; shift 2 ;;
     --quick) QUICK=1; DURATION=2; shift ;;
+    --dev) DEV=1; shift ;;
     --postgres) PG_SERVER="$2"; shift 2 ;;
     --out) OUT="$2"; shift 2 ;;
     *) echo "bench/run.sh: unknown argument $1" >&2; exit 2 ;;
@@ -47,9 +52,10 @@ for tool in wrk curl taskset; do
 done
 
 echo "== building (release)"
-cargo build --release --quiet --bin cookie-jar --example floor_hello --example floor_query \
+PROFILE=(--release); BIN=target/release
+if [ "$DEV" = 1 ]; then PROFILE=(); BIN=target/debug; fi
+cargo build "${PROFILE[@]}" --quiet --bin cookie-jar --example floor_hello --example floor_query \
   --example floor_catalog --example argon2_rate
-BIN=target/release
 
 WORK=$(mktemp -d)
 PIDS=()
