@@ -51,9 +51,9 @@ for tool in wrk curl taskset; do
   command -v "$tool" >/dev/null || { echo "bench/run.sh needs $tool (apt-get install $tool)" >&2; exit 1; }
 done
 
-echo "== building (release)"
 PROFILE=(--release); BIN=target/release
 if [ "$DEV" = 1 ]; then PROFILE=(); BIN=target/debug; fi
+echo "== building ($([ "$DEV" = 1 ] && echo "debug, --dev" || echo release))"
 cargo build "${PROFILE[@]}" --quiet --bin cookie-jar --example floor_hello --example floor_query \
   --example floor_catalog --example argon2_rate
 
