@@ -27,16 +27,7 @@ impl Product {
 
 impl FromRow<'_, AnyRow> for Product {
     fn from_row(row: &AnyRow) -> sqlx::Result<Self> {
-        Ok(Product {
-            id: row.try_get("id")?,
-            slug: row.try_get("slug")?,
-            name: row.try_get("name")?,
-            description: row.try_get("description")?,
-            price_cents: row.try_get("price_cents")?,
-            stock: row.try_get("stock")?,
-            image: row.try_get("image")?,
-            active: flag(row, "active")?,
-        })
+        read(row, &OWN_NAMES)
     }
 }
 
@@ -48,23 +39,52 @@ pub const JOINED_COLUMNS: &str = "p.id AS p_id, p.slug AS p_slug, p.name AS p_na
     p.description AS p_description, p.price_cents AS p_price_cents, p.stock AS p_stock, \
     p.image AS p_image, p.active AS p_active";
 
+/// The names `COLUMNS` and `JOINED_COLUMNS` give the fields, in the order
+/// `read` takes them.
+const OWN_NAMES: [&str; 8] = [
+    "id",
+    "slug",
+    "name",
+    "description",
+    "price_cents",
+    "stock",
+    "image",
+    "active",
+];
+const JOINED_NAMES: [&str; 8] = [
+    "p_id",
+    "p_slug",
+    "p_name",
+    "p_description",
+    "p_price_cents",
+    "p_stock",
+    "p_image",
+    "p_active",
+];
+
+/// A `Product` from a row, its columns under these names.
+fn read(row: &AnyRow, names: &[&str; 8]) -> sqlx::Result<Product> {
+    let [id, slug, name, description, price_cents, stock, image, active] = *names;
+    Ok(Product {
+        id: row.try_get(id)?,
+        slug: row.try_get(slug)?,
+        name: row.try_get(name)?,
+        description: row.try_get(description)?,
+        price_cents: row.try_get(price_cents)?,
+        stock: row.try_get(stock)?,
+        image: row.try_get(image)?,
+        active: flag(row, active)?,
+    })
+}
+
 impl Product {
     /// The product of a row with `JOINED_COLUMNS`; `None` when the join
     /// found none (the product no longer exists).
     pub fn from_joined(row: &AnyRow) -> sqlx::Result<Option<Product>> {
-        let Some(id) = row.try_get::<Option<i64>, _>("p_id")? else {
+        if row.try_get::<Option<i64>, _>("p_id")?.is_none() {
             return Ok(None);
-        };
-        Ok(Some(Product {
-            id,
-            slug: row.try_get("p_slug")?,
-            name: row.try_get("p_name")?,
-            description: row.try_get("p_description")?,
-            price_cents: row.try_get("p_price_cents")?,
-            stock: row.try_get("p_stock")?,
-            image: row.try_get("p_image")?,
-            active: flag(row, "p_active")?,
-        }))
+        }
+        read(row, &JOINED_NAMES).map(Some)
     }
 }
 
