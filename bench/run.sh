@@ -2,8 +2,8 @@
 # The Cookie Jar benchmark. Builds what it needs (release), measures the
 # floors (F0: actix-web hello world; F1: the same plus one sqlx SQLite query;
 # H: argon2id hashes per second on one core), then the shop itself on a
-# fresh SQLite database, then F2 (the catalog page's query and cards on the
-# bare stack, on the shop's database), and writes BENCHMARKS.md with every
+# fresh SQLite database, then F2 and F3 (the catalog's and the cart page's
+# own query and markup on the bare stack, on the shop's database), and writes BENCHMARKS.md with every
 # figure and its ratio to the floors of the same run, followed by
 # bench/NOTES.md (what the figures mean, by hand).
 #
@@ -17,6 +17,12 @@
 #                                    of a debug build mean nothing)
 #   bench/run.sh --only "F1 S1"      only these runs (while working on one;
 #                                    no report is written)
+#
+# BENCH_PERF_DIR=DIR records a CPU profile of the server during each run
+# (perf record -e cpu-clock -g, DIR/LABEL.data; read it with perf report -i).
+# For symbols, build with them into a target directory of their own:
+#   CARGO_PROFILE_RELEASE_DEBUG=true CARGO_TARGET_DIR=/tmp/prof \
+#     BENCH_PERF_DIR=/tmp/perf bench/run.sh --only "F1 S2"
 #
 # Needs wrk (Debian: apt-get install wrk), curl and taskset. Loopback only;
 # every load is bounded in time. The server runs on core 0 and wrk on core 1
@@ -51,11 +57,14 @@ for tool in wrk curl taskset; do
   command -v "$tool" >/dev/null || { echo "bench/run.sh needs $tool (apt-get install $tool)" >&2; exit 1; }
 done
 
-PROFILE=(--release); BIN=target/release
-if [ "$DEV" = 1 ]; then PROFILE=(); BIN=target/debug; fi
+# The build of cargo's target directory (CARGO_TARGET_DIR, if set), by absolute path.
+TARGET=${CARGO_TARGET_DIR:-target}
+case "$TARGET" in /*) ;; *) TARGET=$PWD/$TARGET ;; esac
+PROFILE=(--release); BIN=$TARGET/release
+if [ "$DEV" = 1 ]; then PROFILE=(); BIN=$TARGET/debug; fi
 echo "== building ($([ "$DEV" = 1 ] && echo "debug, --dev" || echo release))"
 cargo build "${PROFILE[@]}" --quiet --bin cookie-jar --example floor_hello --example floor_query \
-  --example floor_catalog --example argon2_rate
+  --example floor_catalog --example floor_cart --example argon2_rate
 
 WORK=$(mktemp -d)
 PIDS=()
@@ -109,8 +118,16 @@ peak_kb() { awk '/^VmHWM/ {print $2}' "/proc/$SERVER_PID/status"; }
 load() {
   local label=$1 url=$2 conns=$3; shift 3
   reset_peak
+  local perf=""
+  if [ -n "${BENCH_PERF_DIR:-}" ]; then
+    mkdir -p "$BENCH_PERF_DIR"
+    perf record -q -e cpu-clock -g -p "$SERVER_PID" -o "$BENCH_PERF_DIR/$label.data" \
+      -- sleep "$DURATION" 2>/dev/null &
+    perf=$!
+  fi
   env "$@" "${LOAD_CPU[@]}" wrk -t1 -c"$conns" -d"${DURATION}s" --timeout 5s \
     -s bench/scenario.lua "$url" | tail -n 1 >"$WORK/$label.json"
+  if [ -n "$perf" ]; then wait "$perf" || true; fi
   echo "$(peak_kb)" >"$WORK/$label.rss"
   echo "   $label: $(cat "$WORK/$label.json")  peak RSS $(($(cat "$WORK/$label.rss") / 1024)) MB"
 }
@@ -193,7 +210,7 @@ shop_on() {
   start "shop$PORT" "$SHOP/livez" env -C "$WORK/shop$PORT" \
     BIND_ADDR="127.0.0.1:$PORT" DATABASE_URL="$1" \
     CLIENT_AUTH_POSTS_PER_MINUTE=1000000000 LOGIN_MAX_FAILURES=1000000000 \
-    SESSION_SECRET="$("$BIN/cookie-jar" gen-key)" LOG="${BENCH_LOG:-info}" "$PWD/$BIN/cookie-jar"
+    SESSION_SECRET="$("$BIN/cookie-jar" gen-key)" LOG="${BENCH_LOG:-info}" "$BIN/cookie-jar"
 }
 
 echo "== the shop on SQLite"
@@ -202,6 +219,7 @@ shop_on "sqlite://$WORK/shop.db?mode=rwc"
 if wanted S1; then
 echo "-- S1: GET /cart, signed in, 5 lines"
 USER_COOKIE=$(signed_in_with_cart s1 s1@example.com)
+curl -s -o /dev/null -w '%{size_download}' -H "Cookie: $USER_COOKIE" "$SHOP/cart" >"$WORK/S1.bytes"
 load S1 "$SHOP/cart" "$CONNECTIONS" BENCH_COOKIE="$USER_COOKIE"
 fi
 
@@ -327,6 +345,20 @@ for variant in F2 F2a; do
 done
 fi
 
+# The same for the cart page: S1's visitor query for S1's user, and its
+# cart lines (see examples/floor_cart.rs).
+if wanted F3; then
+echo "== F3: actix-web + the cart page's query + its lines (SqlitePool), F3a: the shop's query function through AnyPool"
+for variant in F3 F3a; do
+  PORT=$((PORT + 1))
+  start "floor_$variant" "http://127.0.0.1:$PORT/" "$BIN/examples/floor_cart" "127.0.0.1:$PORT" \
+    "$WORK/shop.db" s1@example.com "$([ "$variant" = F3a ] && echo any || echo sqlite)"
+  curl -s -o /dev/null -w '%{size_download}' "http://127.0.0.1:$PORT/" >"$WORK/$variant.bytes"
+  load "$variant" "http://127.0.0.1:$PORT/" "$CONNECTIONS"
+  stop
+done
+fi
+
 if [ -n "$PG_SERVER" ]; then
   echo "== the shop on PostgreSQL"
   PG_DB="cookie_jar_bench_$$"
@@ -382,8 +414,10 @@ row() {
   row S2 "GET /products, guest" "$(ratio "$(field S2 rps)" "$F1_RPS") x F1 req/s"
   row L0 "GET /livez: the middleware alone" "$(ratio "$(field L0 rps)" "$(field F0 rps)") x F0 req/s"
   row L1 "GET /login, guest: + session, page; no query" "$(ratio "$(field L1 rps)" "$(field F0 rps)") x F0 req/s"
-  row F2 "actix-web + the catalog query + its $(cat "$WORK/F2.bytes") B of cards" "S2 ($(cat "$WORK/S2.bytes") B) is $(ratio "$(field S2 rps)" "$(field F2 rps)") x F2"
+  row F2 "actix-web + the catalog query + its $(cat "$WORK/F2.bytes") B of cards" "$(ratio "$(field F2 rps)" "$F1_RPS") x F1; S2 ($(cat "$WORK/S2.bytes") B) is $(ratio "$(field S2 rps)" "$(field F2 rps)") x F2"
   row F2a "F2 through AnyPool" "$(ratio "$(field F2a rps)" "$(field F2 rps)") x F2"
+  row F3 "actix-web + the cart query + its $(cat "$WORK/F3.bytes") B of lines" "$(ratio "$(field F3 rps)" "$F1_RPS") x F1; S1 ($(cat "$WORK/S1.bytes") B) is $(ratio "$(field S1 rps)" "$(field F3 rps)") x F3"
+  row F3a "F3 through AnyPool (the shop's function)" "$(ratio "$(field F3a rps)" "$(field F3 rps)") x F3"
   row S3 "POST /login, closed loop ($CORES connections)" "$(ratio "$(field S3 rps)" "$HASH_RATE") x H (one core: $HASH_RATE hashes/s)"
   row S3_overload "POST /login, $CONNECTIONS at once" "statuses: $(sed -E 's/.*"statuses": \{([^}]*)\}.*/\1/' "$WORK/S3_overload.json"); a visitor meanwhile: 503 in p99 $(echo "$PROBE_503" | cut -d' ' -f3) ms" 503
   row S4_quiet "GET /cart at ~$((RATE_CONNS * 1000 / RATE_DELAY)) req/s, quiet" "-"

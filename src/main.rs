@@ -105,7 +105,18 @@ async fn serve(settings: Settings) -> anyhow::Result<()> {
     if !settings.log.contains("actix_http") {
         filter = filter.add_directive("actix_http::h1=off".parse().expect("a valid directive"));
     }
-    let logs = tracing_subscriber::fmt().with_env_filter(filter);
+    // Log lines are written by a thread of their own, in batches: a request
+    // hands its line over and goes on, instead of waiting for a `write` to
+    // standard output. Not lossy: should the output fall behind by 128k
+    // lines, requests wait for it rather than lines being dropped. The guard
+    // writes what is left when `serve` returns.
+    let (writer, _flush_on_exit) = tracing_appender::non_blocking::NonBlockingBuilder::default()
+        .lossy(false)
+        .thread_name("cookie-jar-log")
+        .finish(std::io::BufWriter::new(std::io::stdout()));
+    let logs = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(writer);
     match settings.log_format {
         LogFormat::Text => logs.with_ansi(std::io::stdout().is_terminal()).init(),
         // One object a line; the request's span (its id) goes with it.
