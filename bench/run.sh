@@ -56,6 +56,11 @@ done
 for tool in wrk curl taskset; do
   command -v "$tool" >/dev/null || { echo "bench/run.sh needs $tool (apt-get install $tool)" >&2; exit 1; }
 done
+if [ -n "${BENCH_PERF_DIR:-}" ]; then
+  command -v perf >/dev/null || { echo "BENCH_PERF_DIR needs perf (apt-get install linux-perf)" >&2; exit 1; }
+  mkdir -p "$BENCH_PERF_DIR"
+  BENCH_PERF_DIR=$(cd "$BENCH_PERF_DIR" && pwd)
+fi
 
 # The build of cargo's target directory (CARGO_TARGET_DIR, if set), by absolute path.
 TARGET=${CARGO_TARGET_DIR:-target}
@@ -120,14 +125,15 @@ load() {
   reset_peak
   local perf=""
   if [ -n "${BENCH_PERF_DIR:-}" ]; then
-    mkdir -p "$BENCH_PERF_DIR"
     perf record -q -e cpu-clock -g -p "$SERVER_PID" -o "$BENCH_PERF_DIR/$label.data" \
-      -- sleep "$DURATION" 2>/dev/null &
+      -- sleep "$DURATION" 2>"$BENCH_PERF_DIR/$label.log" &
     perf=$!
   fi
   env "$@" "${LOAD_CPU[@]}" wrk -t1 -c"$conns" -d"${DURATION}s" --timeout 5s \
     -s bench/scenario.lua "$url" | tail -n 1 >"$WORK/$label.json"
-  if [ -n "$perf" ]; then wait "$perf" || true; fi
+  if [ -n "$perf" ] && ! wait "$perf"; then
+    echo "   (no profile of $label: perf failed, see $BENCH_PERF_DIR/$label.log)" >&2
+  fi
   echo "$(peak_kb)" >"$WORK/$label.rss"
   echo "   $label: $(cat "$WORK/$label.json")  peak RSS $(($(cat "$WORK/$label.rss") / 1024)) MB"
 }
@@ -216,9 +222,10 @@ shop_on() {
 echo "== the shop on SQLite"
 shop_on "sqlite://$WORK/shop.db?mode=rwc"
 
+# S1's user (F3 reads its cart too, so it is made even when S1 does not run).
+USER_COOKIE=$(signed_in_with_cart s1 s1@example.com)
 if wanted S1; then
 echo "-- S1: GET /cart, signed in, 5 lines"
-USER_COOKIE=$(signed_in_with_cart s1 s1@example.com)
 curl -s -o /dev/null -w '%{size_download}' -H "Cookie: $USER_COOKIE" "$SHOP/cart" >"$WORK/S1.bytes"
 load S1 "$SHOP/cart" "$CONNECTIONS" BENCH_COOKIE="$USER_COOKIE"
 fi

@@ -22,7 +22,7 @@ use askama::Template;
 use cookie_jar::{
     cart::{Cart, Line},
     ids::SessionId,
-    repo::{products, products::Product, sessions, users},
+    repo::{products::Product, sessions},
     web::page::filters,
 };
 use sqlx::{
@@ -45,7 +45,7 @@ struct Visitor {
 struct State {
     pool: Pool,
     visitor: Visitor,
-    /// `with_user`'s query, as it builds it.
+    /// `with_user`'s statement (`repo::sessions::with_user_sql`).
     sql: String,
 }
 
@@ -95,17 +95,7 @@ async fn main() -> anyhow::Result<()> {
     } else {
         Pool::Sqlite(sqlite)
     };
-    let sql = format!(
-        "SELECT {}, s.handle, s.last_seen_at, s.expires_at, s.remember_me, s.revoked_at,
-                c.product_id, c.quantity, {}
-           FROM sessions s JOIN users u ON u.id = s.user_id
-           LEFT JOIN cart_items c ON c.user_id = u.id
-           LEFT JOIN products p ON p.id = c.product_id
-          WHERE s.id = $1 AND s.user_id = $2
-          ORDER BY c.added_at, c.product_id",
-        users::COLUMNS,
-        products::JOINED_COLUMNS
-    );
+    let sql = sessions::with_user_sql();
     let state = web::Data::new(State {
         pool,
         visitor: Visitor {

@@ -107,15 +107,18 @@ async fn serve(settings: Settings) -> anyhow::Result<()> {
     }
     // actix-session warns of every session cookie its key cannot open (an
     // old, forged or truncated one: any client can send it); the visitor
-    // is simply a new guest (`web::session_keys`). Its errors still show.
+    // is simply a new guest (`web::session_keys`). Those warnings are all
+    // it logs, so it is off unless LOG names it: `LOG=info,actix_session=warn`
+    // shows them (instances with different SESSION_SECRETs, say).
     if !settings.log.contains("actix_session") {
-        filter = filter.add_directive("actix_session=error".parse().expect("a valid directive"));
+        filter = filter.add_directive("actix_session=off".parse().expect("a valid directive"));
     }
     // Log lines are written by a thread of their own, in batches: a request
     // hands its line over and goes on, instead of waiting for a `write` to
     // standard output. Not lossy: should the output fall behind by 128k
-    // lines, requests wait for it rather than lines being dropped. The guard
-    // writes what is left when `serve` returns.
+    // lines, requests wait for it rather than lines being dropped. When
+    // `serve` returns, the guard lets the thread write what is left (it
+    // waits up to a second for that).
     let (writer, _flush_on_exit) = tracing_appender::non_blocking::NonBlockingBuilder::default()
         .lossy(false)
         .thread_name("cookie-jar-log")

@@ -61,14 +61,10 @@ pub struct SessionWithUser {
     pub cart: Vec<CartLine>,
 }
 
-/// The session row `id` of `user_id`, its user and the user's cart: one
-/// row per cart line (one row, with no line, for an empty cart).
-pub async fn with_user(
-    db: impl Db<'_>,
-    id: &SessionId,
-    user_id: i64,
-) -> sqlx::Result<Option<SessionWithUser>> {
-    let rows = sqlx::query(AssertSqlSafe(format!(
+/// `with_user`'s statement (also run by the benchmark's floor F3,
+/// `examples/floor_cart.rs`): `$1` the session id, `$2` the user id.
+pub fn with_user_sql() -> String {
+    format!(
         "SELECT {}, s.handle, s.last_seen_at, s.expires_at, s.remember_me, s.revoked_at,
                 c.product_id, c.quantity, {}
            FROM sessions s JOIN users u ON u.id = s.user_id
@@ -78,11 +74,21 @@ pub async fn with_user(
           ORDER BY c.added_at, c.product_id",
         users::COLUMNS,
         products::JOINED_COLUMNS
-    )))
-    .bind(id.expose())
-    .bind(user_id)
-    .fetch_all(db)
-    .await?;
+    )
+}
+
+/// The session row `id` of `user_id`, its user and the user's cart: one
+/// row per cart line (one row, with no line, for an empty cart).
+pub async fn with_user(
+    db: impl Db<'_>,
+    id: &SessionId,
+    user_id: i64,
+) -> sqlx::Result<Option<SessionWithUser>> {
+    let rows = sqlx::query(AssertSqlSafe(with_user_sql()))
+        .bind(id.expose())
+        .bind(user_id)
+        .fetch_all(db)
+        .await?;
     let Some(first) = rows.first() else {
         return Ok(None);
     };

@@ -16,7 +16,7 @@
 //! nothing to re-seal, and the middleware steps aside: the session
 //! middleware opens the cookie with the current key itself, once, and
 //! ignores one it cannot open just as 3. does (its warning about it is kept
-//! out of the log, `main.rs`). Opening every cookie twice cost 7 % of a
+//! out of the log, `main.rs`). Opening every cookie twice cost 5.5 % of a
 //! signed-in page's instructions (bench/NOTES.md).
 //!
 //! Rotating never revives a login: a re-sealed cookie still names its
