@@ -338,32 +338,31 @@ fi
 
 stop
 
-# The catalog page's own work on the bare stack, on the shop's database
-# (the floors below S2 in the ladder; see examples/floor_catalog.rs).
+# floor_pair RUN EXAMPLE ARGS...: a page's own work on the bare stack, on
+# the shop's database: RUN through SqlitePool, then RUNa through AnyPool
+# (examples/EXAMPLE.rs ADDRESS DATABASE ARGS... [any]).
+floor_pair() {
+  local run=$1 example=$2; shift 2
+  for variant in "$run" "${run}a"; do
+    PORT=$((PORT + 1))
+    start "floor_$variant" "http://127.0.0.1:$PORT/" "$BIN/examples/$example" "127.0.0.1:$PORT" \
+      "$WORK/shop.db" "$@" "$([ "$variant" = "${run}a" ] && echo any || echo sqlite)"
+    curl -s -o /dev/null -w '%{size_download}' "http://127.0.0.1:$PORT/" >"$WORK/$variant.bytes"
+    load "$variant" "http://127.0.0.1:$PORT/" "$CONNECTIONS"
+    stop
+  done
+}
+
+# The catalog page's query and cards (the floors below S2 in the ladder).
 if wanted F2; then
 echo "== F2: actix-web + the catalog's query + its cards (SqlitePool), F2a: the same through AnyPool"
-for variant in F2 F2a; do
-  PORT=$((PORT + 1))
-  start "floor_$variant" "http://127.0.0.1:$PORT/" "$BIN/examples/floor_catalog" "127.0.0.1:$PORT" \
-    "$WORK/shop.db" "$([ "$variant" = F2a ] && echo any || echo sqlite)"
-  curl -s -o /dev/null -w '%{size_download}' "http://127.0.0.1:$PORT/" >"$WORK/$variant.bytes"
-  load "$variant" "http://127.0.0.1:$PORT/" "$CONNECTIONS"
-  stop
-done
+floor_pair F2 floor_catalog
 fi
 
-# The same for the cart page: S1's visitor query for S1's user, and its
-# cart lines (see examples/floor_cart.rs).
+# The cart page's: S1's visitor query for S1's user, and its cart lines.
 if wanted F3; then
 echo "== F3: actix-web + the cart page's query + its lines (SqlitePool), F3a: the shop's query function through AnyPool"
-for variant in F3 F3a; do
-  PORT=$((PORT + 1))
-  start "floor_$variant" "http://127.0.0.1:$PORT/" "$BIN/examples/floor_cart" "127.0.0.1:$PORT" \
-    "$WORK/shop.db" s1@example.com "$([ "$variant" = F3a ] && echo any || echo sqlite)"
-  curl -s -o /dev/null -w '%{size_download}' "http://127.0.0.1:$PORT/" >"$WORK/$variant.bytes"
-  load "$variant" "http://127.0.0.1:$PORT/" "$CONNECTIONS"
-  stop
-done
+floor_pair F3 floor_cart s1@example.com
 fi
 
 if [ -n "$PG_SERVER" ]; then

@@ -20,9 +20,12 @@ use actix_web::{web, App, HttpResponse, HttpServer};
 use anyhow::Context;
 use askama::Template;
 use cookie_jar::{
-    cart::{Cart, Line},
+    cart::Cart,
     ids::SessionId,
-    repo::{products::Product, sessions},
+    repo::{
+        products::Product,
+        sessions::{self, CartLine},
+    },
     web::page::filters,
 };
 use sqlx::{
@@ -117,7 +120,7 @@ async fn main() -> anyhow::Result<()> {
 
 /// Every column the shop reads from a row of the visitor query, read as it
 /// reads them; the cart's lines are what the page needs.
-fn read_sqlite(rows: &[SqliteRow]) -> sqlx::Result<Vec<Line>> {
+fn read_sqlite(rows: &[SqliteRow]) -> sqlx::Result<Vec<CartLine>> {
     let mut lines = Vec::with_capacity(rows.len());
     for row in rows {
         let _user: (i64, String, String, String, i64) = (
@@ -150,11 +153,7 @@ fn read_sqlite(rows: &[SqliteRow]) -> sqlx::Result<Vec<Line>> {
                 active: row.try_get::<i64, _>("p_active")? != 0,
             }),
         };
-        lines.push(Line {
-            product_id,
-            quantity: row.try_get("quantity")?,
-            product,
-        });
+        lines.push((product_id, row.try_get("quantity")?, product));
     }
     Ok(lines)
 }
@@ -173,21 +172,13 @@ async fn cart(state: web::Data<State>) -> HttpResponse {
             .and_then(|rows| read_sqlite(&rows)),
         Pool::Any(pool) => sessions::with_user(pool, session_id, *user_id)
             .await
-            .map(|found| found.map(|s| s.cart).unwrap_or_default())
-            .map(|cart| {
-                let line = |(product_id, quantity, product)| Line {
-                    product_id,
-                    quantity,
-                    product,
-                };
-                cart.into_iter().map(line).collect()
-            }),
+            .map(|found| found.map(|s| s.cart).unwrap_or_default()),
     };
     let page = lines.map_err(anyhow::Error::from).and_then(|lines| {
         let layout = Layout {
             csrf_token: "Eb2oIdkzpWkkpxrN8ZnRveapKo4ggkO7sL6zJYCeq9A",
         };
-        let cart = Cart { lines };
+        let cart = Cart::of(lines);
         Ok(Lines {
             layout,
             cart,

@@ -59,6 +59,18 @@ pub struct Cart {
 }
 
 impl Cart {
+    /// The cart of these lines, in their order.
+    pub fn of(lines: Vec<CartLine>) -> Cart {
+        let line = |(product_id, quantity, product)| Line {
+            product_id,
+            quantity,
+            product,
+        };
+        Cart {
+            lines: lines.into_iter().map(line).collect(),
+        }
+    }
+
     pub fn total_cents(&self) -> i64 {
         self.lines
             .iter()
@@ -101,15 +113,7 @@ impl CartOwner<'_> {
                 pairs.into_iter().map(line).collect()
             }
         };
-        let lines = lines
-            .into_iter()
-            .map(|(product_id, quantity, product)| Line {
-                product_id,
-                quantity,
-                product,
-            })
-            .collect();
-        Ok(Cart { lines })
+        Ok(Cart::of(lines))
     }
 
     /// Adds `quantity` of a product. A product the shop does not sell is an
