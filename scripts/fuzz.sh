@@ -8,7 +8,7 @@
 #   email_and_name  validate::email, could_be_registered, normalize_email,
 #                   display_name
 #   password        validate::password (zxcvbn)
-#   session_cookie  web::session_keys::{open, seal} (key rotation) and the
+#   session_cookie  web::session::{open, seal} (key rotation) and the
 #                   SessionState JSON inside the cookie
 #   forms           web::form::Form<T> on every form, web::Query's decoding
 #

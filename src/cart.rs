@@ -1,9 +1,11 @@
 //! The cart, whoever owns it. A guest's cart is a list of (product id,
-//! quantity) in the session cookie; an account's cart is rows in
+//! quantity) in the session state; an account's cart is rows in
 //! `cart_items`. `CartOwner` hides the difference: both obey the same
 //! limits (`check_add`), and both are shown with names and prices read from
-//! the database at the time of showing. At login, `merge_guest_cart` moves
-//! the guest's lines into the account, inside the login's transaction.
+//! the database at the time of showing. A change to a guest's cart comes
+//! back as the cart the session keeps from now on (`Changed::guest_cart`).
+//! At login, `merge_guest_cart` moves the guest's lines into the account,
+//! inside the login's transaction, once per guest state.
 
 use std::collections::HashMap;
 
@@ -15,7 +17,7 @@ use crate::{
         products::{self, Product},
         sessions::CartLine,
     },
-    session::{AppSession, GuestCartLine},
+    session::{GuestCartLine, SessionState},
     state::AppState,
 };
 
@@ -92,10 +94,20 @@ impl Cart {
 #[derive(Debug)]
 pub struct Refusal(pub String);
 
-/// Whose cart: a guest's (in their session) or an account's (whose lines
-/// came with the visitor's session check, `auth::check_session`).
+/// A change the cart made.
+#[derive(Debug)]
+pub struct Changed {
+    /// What to tell the visitor.
+    pub message: String,
+    /// A guest's cart as it is now, for the session to keep; `None` for an
+    /// account's, which is already saved.
+    pub guest_cart: Option<Vec<GuestCartLine>>,
+}
+
+/// Whose cart: a guest's (from their session state) or an account's (whose
+/// lines came with the visitor's session check, `auth::check_session`).
 pub enum CartOwner<'a> {
-    Guest(&'a AppSession),
+    Guest(Vec<GuestCartLine>),
     User { id: i64, lines: &'a [CartLine] },
 }
 
@@ -105,12 +117,11 @@ impl CartOwner<'_> {
     pub async fn load(&self, app: &AppState) -> Result<Cart> {
         let lines = match self {
             CartOwner::User { lines, .. } => lines.to_vec(),
-            CartOwner::Guest(session) => {
-                let pairs: Vec<(i64, u32)> = session.read(|s| s.cart.clone());
+            CartOwner::Guest(pairs) => {
                 let ids: Vec<i64> = pairs.iter().map(|(id, _)| *id).collect();
                 let mut found = by_id(products::by_ids(&app.pool, &ids).await?);
-                let line = |(id, q): (i64, u32)| (id, i64::from(q), found.remove(&id));
-                pairs.into_iter().map(line).collect()
+                let line = |&(id, q): &(i64, u32)| (id, i64::from(q), found.remove(&id));
+                pairs.iter().map(line).collect()
             }
         };
         Ok(Cart::of(lines))
@@ -124,7 +135,7 @@ impl CartOwner<'_> {
         app: &AppState,
         product_id: i64,
         quantity: i64,
-    ) -> Result<std::result::Result<String, Refusal>> {
+    ) -> Result<std::result::Result<Changed, Refusal>> {
         let product = match products::by_id(&app.pool, product_id).await? {
             Some(p) if p.active => p,
             _ => {
@@ -151,19 +162,27 @@ impl CartOwner<'_> {
                     return Ok(Err(too_many_of(&product, have)));
                 }
                 tx.commit().await?;
-                Ok(Ok(added))
+                Ok(Ok(Changed {
+                    message: added,
+                    guest_cart: None,
+                }))
             }
-            CartOwner::Guest(session) => Ok(session.update(|state| {
-                let line = state.cart.iter().position(|(id, _)| *id == product_id);
-                let have = line.map_or(0, |i| i64::from(state.cart[i].1));
-                let lines = state.cart.len() as i64;
-                check_add(&product, have, lines, quantity)?;
-                match line {
-                    Some(i) => state.cart[i].1 += quantity as u32,
-                    None => state.cart.push((product_id, quantity as u32)),
+            CartOwner::Guest(lines) => {
+                let mut cart = lines.clone();
+                let line = cart.iter().position(|(id, _)| *id == product_id);
+                let have = line.map_or(0, |i| i64::from(cart[i].1));
+                if let Err(refusal) = check_add(&product, have, cart.len() as i64, quantity) {
+                    return Ok(Err(refusal));
                 }
-                Ok(added)
-            })),
+                match line {
+                    Some(i) => cart[i].1 += quantity as u32,
+                    None => cart.push((product_id, quantity as u32)),
+                }
+                Ok(Ok(Changed {
+                    message: added,
+                    guest_cart: Some(cart),
+                }))
+            }
         }
     }
 
@@ -175,14 +194,12 @@ impl CartOwner<'_> {
         app: &AppState,
         product_id: i64,
         quantity: i64,
-    ) -> Result<std::result::Result<(), Refusal>> {
+    ) -> Result<std::result::Result<Changed, Refusal>> {
         let in_cart = match self {
             CartOwner::User { id: user_id, .. } => {
                 cart::quantity(&app.pool, *user_id, product_id).await? > 0
             }
-            CartOwner::Guest(session) => {
-                session.read(|s| s.cart.iter().any(|(id, _)| *id == product_id))
-            }
+            CartOwner::Guest(lines) => lines.iter().any(|(id, _)| *id == product_id),
         };
         if !in_cart {
             return Err(AppError::NotFound);
@@ -204,38 +221,51 @@ impl CartOwner<'_> {
                 _ => {}
             }
         }
-        let changed = match self {
+        let message = match quantity {
+            0 => "Removed from your cart.",
+            _ => "Cart updated.",
+        }
+        .to_string();
+        let (changed, guest_cart) = match self {
             CartOwner::User { id: user_id, .. } if quantity == 0 => {
-                cart::remove(&app.pool, *user_id, product_id).await?
+                (cart::remove(&app.pool, *user_id, product_id).await?, None)
             }
             CartOwner::User { id: user_id, .. } => {
-                cart::update_quantity(&app.pool, *user_id, product_id, quantity).await?
+                let set = cart::update_quantity(&app.pool, *user_id, product_id, quantity);
+                (set.await?, None)
             }
-            CartOwner::Guest(session) => session.update(|state| {
-                let Some(index) = state.cart.iter().position(|(id, _)| *id == product_id) else {
-                    return false;
-                };
-                if quantity == 0 {
-                    state.cart.remove(index);
-                } else {
-                    state.cart[index].1 = quantity as u32;
+            CartOwner::Guest(lines) => {
+                let mut cart = lines.clone();
+                match cart.iter().position(|(id, _)| *id == product_id) {
+                    Some(index) if quantity == 0 => drop(cart.remove(index)),
+                    Some(index) => cart[index].1 = quantity as u32,
+                    None => {}
                 }
-                true
-            }),
+                (true, Some(cart))
+            }
         };
         if !changed {
             // Gone between the check and the change (ordered in another tab).
             return Err(AppError::NotFound);
         }
-        Ok(Ok(()))
+        Ok(Ok(Changed {
+            message,
+            guest_cart,
+        }))
     }
 
-    pub async fn clear(&self, app: &AppState) -> Result<()> {
-        match self {
-            CartOwner::User { id: user_id, .. } => cart::clear(&app.pool, *user_id).await?,
-            CartOwner::Guest(session) => session.update(|state| state.cart.clear()),
-        }
-        Ok(())
+    pub async fn clear(&self, app: &AppState) -> Result<Changed> {
+        let guest_cart = match self {
+            CartOwner::User { id: user_id, .. } => {
+                cart::clear(&app.pool, *user_id).await?;
+                None
+            }
+            CartOwner::Guest(_) => Some(Vec::new()),
+        };
+        Ok(Changed {
+            message: "Your cart is empty.".into(),
+            guest_cart,
+        })
     }
 }
 
@@ -298,22 +328,57 @@ fn by_id(products: Vec<Product>) -> HashMap<i64, Product> {
 /// caller's transaction. Quantities of one product add up, capped at 99 and
 /// at the stock; products that cannot be bought, or that do not fit in the
 /// 50-line limit, are left out. Returns one short sentence for the user
-/// (it travels in the cookie as a flash message, so it stays short).
+/// (it travels in the session as a flash message, so it stays short).
+///
+/// Each guest state is merged once, whatever copies of it exist (a copy of
+/// the cookie taken before sign-in, a response that crossed the sign-in
+/// and put the guest cookie back): what a guest state brought in is noted
+/// (`guest_merges`), and a later sign-in with the same state adds only
+/// what it holds beyond that.
 pub async fn merge_guest_cart(
     conn: &mut Conn,
     user_id: i64,
-    guest: &[GuestCartLine],
+    guest: &SessionState,
     now: i64,
 ) -> Result<Option<String>> {
-    if guest.is_empty() {
+    if guest.cart.is_empty() {
+        return Ok(None);
+    }
+    let digest = guest.id.digest();
+    let earlier: Vec<GuestCartLine> = match cart::merged_before(&mut *conn, &digest).await? {
+        Some(json) => serde_json::from_str(&json).unwrap_or_default(),
+        None => Vec::new(),
+    };
+    let merged = |product: i64| {
+        earlier
+            .iter()
+            .find(|(id, _)| *id == product)
+            .map_or(0, |(_, q)| *q)
+    };
+    let new: Vec<GuestCartLine> = guest
+        .cart
+        .iter()
+        .filter(|(id, q)| *q > merged(*id))
+        .map(|&(id, q)| (id, q - merged(id)))
+        .collect();
+    let mut noted = earlier.clone();
+    for &(id, q) in &guest.cart {
+        match noted.iter_mut().find(|(product, _)| *product == id) {
+            Some(line) => line.1 = line.1.max(q),
+            None => noted.push((id, q)),
+        }
+    }
+    cart::note_merged(&mut *conn, &digest, &serde_json::to_string(&noted)?, now).await?;
+    if new.is_empty() {
+        // All of it came in before.
         return Ok(None);
     }
     db::lock_user(conn, user_id).await?;
-    let ids: Vec<i64> = guest.iter().map(|(id, _)| *id).collect();
+    let ids: Vec<i64> = new.iter().map(|(id, _)| *id).collect();
     let found = by_id(products::by_ids(&mut *conn, &ids).await?);
     let (mut moved, mut capped, mut left_out) = (0, Vec::new(), 0);
     let mut lines = cart::line_count(&mut *conn, user_id).await?;
-    for (product_id, quantity) in guest {
+    for (product_id, quantity) in &new {
         let Some(product) = found.get(product_id).filter(|p| p.available()) else {
             left_out += 1;
             continue;

@@ -31,6 +31,13 @@ pub struct Settings {
     pub session_idle_timeout: Duration,
     pub session_absolute_timeout: Duration,
     pub session_remember_me_timeout: Duration,
+    /// Where session state is kept: in the cookie, or on the server.
+    pub session_store: SessionStoreKind,
+    /// The Redis server of `SESSION_STORE=redis`.
+    pub redis_url: RedisUrl,
+    /// What every Redis key of a session starts with, so that several
+    /// shops (or test runs) can share one Redis.
+    pub redis_key_prefix: String,
     /// tracing filter, e.g. `info` or `cookie_jar=debug,info`.
     pub log: String,
     /// Log lines as text, or as JSON objects (one a line).
@@ -54,6 +61,46 @@ pub struct Settings {
     pub login_failure_window: Duration,
     /// POSTs to /login and /register per client IP within a minute before 429.
     pub client_auth_posts_per_minute: u32,
+}
+
+/// Where the session state lives (`SESSION_STORE`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum SessionStoreKind {
+    /// The whole state in the cookie, encrypted and authenticated: nothing
+    /// kept on the server for a session (the default; needs nothing).
+    Cookie,
+    /// The state in the shop's own database (table `session_store`); the
+    /// cookie carries only a key.
+    Database,
+    /// The state in Redis (`REDIS_URL`); the cookie carries only a key.
+    Redis,
+}
+
+impl SessionStoreKind {
+    pub const ALL: [SessionStoreKind; 3] = [
+        SessionStoreKind::Cookie,
+        SessionStoreKind::Database,
+        SessionStoreKind::Redis,
+    ];
+
+    /// As `SESSION_STORE` spells it.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            SessionStoreKind::Cookie => "cookie",
+            SessionStoreKind::Database => "database",
+            SessionStoreKind::Redis => "redis",
+        }
+    }
+
+    pub fn parse(value: &str) -> Option<SessionStoreKind> {
+        Self::ALL.into_iter().find(|kind| kind.as_str() == value)
+    }
+}
+
+impl fmt::Display for SessionStoreKind {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
 }
 
 /// How log lines are written.
@@ -110,6 +157,21 @@ pub const VARIABLES: &[(&str, &str, &str)] = &[
         "SESSION_REMEMBER_ME_TIMEOUT",
         "2592000",
         "the same with \"keep me signed in\"; a guest cookie's lifetime",
+    ),
+    (
+        "SESSION_STORE",
+        "cookie",
+        "where session state lives: `cookie` (sealed in it), `database` or `redis` (the cookie carries a key)",
+    ),
+    (
+        "REDIS_URL",
+        DEFAULT_REDIS_URL,
+        "the Redis server of SESSION_STORE=redis (redis://[:PASSWORD@]HOST:PORT[/DB])",
+    ),
+    (
+        "REDIS_KEY_PREFIX",
+        DEFAULT_REDIS_KEY_PREFIX,
+        "what each session's Redis key starts with",
     ),
     (
         "LOGIN_MAX_FAILURES",
@@ -186,6 +248,32 @@ impl fmt::Debug for SessionSecret {
 #[derive(Clone, PartialEq, Eq)]
 pub struct DatabaseUrl(String);
 
+/// A Redis URL; like `DatabaseUrl`, it hides its password when shown.
+#[derive(Clone, PartialEq, Eq)]
+pub struct RedisUrl(String);
+
+impl RedisUrl {
+    pub fn new(url: impl Into<String>) -> Self {
+        RedisUrl(url.into())
+    }
+
+    pub fn expose(&self) -> &str {
+        &self.0
+    }
+}
+
+impl fmt::Display for RedisUrl {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        without_password(&self.0, f)
+    }
+}
+
+impl fmt::Debug for RedisUrl {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "RedisUrl({self})")
+    }
+}
+
 impl DatabaseUrl {
     pub fn new(url: impl Into<String>) -> Self {
         DatabaseUrl(url.into())
@@ -201,33 +289,37 @@ impl DatabaseUrl {
 }
 
 impl fmt::Display for DatabaseUrl {
-    /// `postgres://shop:secret@db/shop` -> `postgres://shop:…@db/shop`, and
-    /// `…?password=secret` -> `…?password=…`.
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let (address, query) = match self.0.split_once('?') {
-            Some((address, query)) => (address, Some(query)),
-            None => (self.0.as_str(), None),
-        };
-        match (address.find("://"), address.rfind('@')) {
-            (Some(scheme_end), Some(at)) if at > scheme_end => {
-                let userinfo = &address[scheme_end + 3..at];
-                let user = userinfo.split(':').next().unwrap_or_default();
-                let hidden = if userinfo.contains(':') { ":…" } else { "" };
-                let (scheme, host) = (&address[..scheme_end], &address[at + 1..]);
-                write!(f, "{scheme}://{user}{hidden}@{host}")?;
-            }
-            _ => f.write_str(address)?,
-        }
-        let Some(query) = query else { return Ok(()) };
-        let shown: Vec<String> = query
-            .split('&')
-            .map(|pair| match pair.split_once('=') {
-                Some((key, _)) if key.to_ascii_lowercase().contains("pass") => format!("{key}=…"),
-                _ => pair.to_string(),
-            })
-            .collect();
-        write!(f, "?{}", shown.join("&"))
+        without_password(&self.0, f)
     }
+}
+
+/// `postgres://shop:secret@db/shop` -> `postgres://shop:…@db/shop`, and
+/// `…?password=secret` -> `…?password=…`.
+fn without_password(url: &str, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+    let (address, query) = match url.split_once('?') {
+        Some((address, query)) => (address, Some(query)),
+        None => (url, None),
+    };
+    match (address.find("://"), address.rfind('@')) {
+        (Some(scheme_end), Some(at)) if at > scheme_end => {
+            let userinfo = &address[scheme_end + 3..at];
+            let user = userinfo.split(':').next().unwrap_or_default();
+            let hidden = if userinfo.contains(':') { ":…" } else { "" };
+            let (scheme, host) = (&address[..scheme_end], &address[at + 1..]);
+            write!(f, "{scheme}://{user}{hidden}@{host}")?;
+        }
+        _ => f.write_str(address)?,
+    }
+    let Some(query) = query else { return Ok(()) };
+    let shown: Vec<String> = query
+        .split('&')
+        .map(|pair| match pair.split_once('=') {
+            Some((key, _)) if key.to_ascii_lowercase().contains("pass") => format!("{key}=…"),
+            _ => pair.to_string(),
+        })
+        .collect();
+    write!(f, "?{}", shown.join("&"))
 }
 
 impl fmt::Debug for DatabaseUrl {
@@ -251,6 +343,8 @@ impl std::error::Error for ConfigError {}
 /// Where the development key is kept so a restart logs nobody out.
 pub const DEV_KEY_FILE: &str = "data/session.key";
 pub const DEFAULT_DATABASE_URL: &str = "sqlite://data/cookie_jar.db?mode=rwc";
+pub const DEFAULT_REDIS_URL: &str = "redis://127.0.0.1:6379";
+pub const DEFAULT_REDIS_KEY_PREFIX: &str = "cookie-jar:session:";
 
 /// Whether reading the settings may write the development key file.
 #[derive(Clone, Copy, PartialEq, Eq)]
@@ -335,6 +429,11 @@ impl Settings {
                     .collect::<Result<_, _>>()?,
             },
             cookie_secure: boolean(get, "COOKIE_SECURE", production)?,
+            session_store: session_store(get("SESSION_STORE").unwrap_or("cookie"))?,
+            redis_url: RedisUrl::new(get("REDIS_URL").unwrap_or(DEFAULT_REDIS_URL)),
+            redis_key_prefix: get("REDIS_KEY_PREFIX")
+                .unwrap_or(DEFAULT_REDIS_KEY_PREFIX)
+                .to_string(),
             session_idle_timeout: idle,
             session_absolute_timeout: absolute,
             session_remember_me_timeout: remember,
@@ -394,6 +493,9 @@ impl Settings {
                 "SESSION_REMEMBER_ME_TIMEOUT",
                 self.session_remember_me_timeout.as_secs().to_string(),
             ),
+            ("SESSION_STORE", self.session_store.to_string()),
+            ("REDIS_URL", self.redis_url.to_string()),
+            ("REDIS_KEY_PREFIX", self.redis_key_prefix.clone()),
             ("LOGIN_MAX_FAILURES", self.login_max_failures.to_string()),
             (
                 "LOGIN_FAILURE_WINDOW",
@@ -425,6 +527,16 @@ impl Settings {
         ]
     }
 
+    /// The name of the signed CSRF cookie of a visitor without a stored
+    /// session (server-side stores only).
+    pub fn csrf_cookie_name(&self) -> &'static str {
+        if self.cookie_secure {
+            "__Host-csrf"
+        } else {
+            "csrf"
+        }
+    }
+
     /// The cookie name: `__Host-` requires `Secure`, `Path=/` and no `Domain`.
     pub fn cookie_name(&self) -> &'static str {
         if self.cookie_secure {
@@ -433,6 +545,14 @@ impl Settings {
             "session"
         }
     }
+}
+
+fn session_store(value: &str) -> Result<SessionStoreKind, ConfigError> {
+    SessionStoreKind::parse(value).ok_or_else(|| {
+        ConfigError(format!(
+            "SESSION_STORE must be `cookie`, `database` or `redis`, got `{value}`"
+        ))
+    })
 }
 
 fn parse_secret(name: &str, value: &str) -> Result<SessionSecret, ConfigError> {

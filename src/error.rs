@@ -36,6 +36,9 @@ pub enum AppError {
     /// read-only, its disk full). A write whose commit was cut off may or
     /// may not have landed; the page says so. Logged.
     DatabaseUnavailable(anyhow::Error),
+    /// 503: the session store (Redis) cannot be reached; the same page as
+    /// for the database. Logged.
+    SessionStoreUnavailable(anyhow::Error),
     /// 303 to the login page, coming back to `next` afterwards.
     LoginRequired { next: String },
     /// 500: logged with its cause; the page shows only the request id.
@@ -58,6 +61,7 @@ impl std::fmt::Display for AppError {
                 write!(f, "service unavailable, retry after {retry_after}s")
             }
             AppError::DatabaseUnavailable(e) => write!(f, "database unavailable: {e:#}"),
+            AppError::SessionStoreUnavailable(e) => write!(f, "session store unavailable: {e:#}"),
             AppError::LoginRequired { next } => write!(f, "login required for {next}"),
             AppError::Internal(e) => write!(f, "internal error: {e:#}"),
         }
@@ -75,7 +79,8 @@ impl<E: Into<anyhow::Error>> From<E> for AppError {
     }
 }
 
-/// Seconds a visitor is asked to wait when the database is away.
+/// Seconds a visitor is asked to wait when the database or the session
+/// store is away.
 const DATABASE_RETRY_AFTER: i64 = 5;
 
 /// Whether an error says the database is away rather than that the shop
@@ -135,7 +140,7 @@ impl AppError {
             AppError::ServiceUnavailable { .. } => {
                 Some("The shop is very busy just now. Please try again in a moment.".into())
             }
-            AppError::DatabaseUnavailable(_) => Some(
+            AppError::DatabaseUnavailable(_) | AppError::SessionStoreUnavailable(_) => Some(
                 "The shop cannot reach its records just now. If you were changing something, \
                  it may not have been saved: please look again in a moment before you retry."
                     .into(),
@@ -155,9 +160,9 @@ impl ResponseError for AppError {
             AppError::PayloadTooLarge => StatusCode::PAYLOAD_TOO_LARGE,
             AppError::UnsupportedMediaType(_) => StatusCode::UNSUPPORTED_MEDIA_TYPE,
             AppError::TooManyRequests { .. } => StatusCode::TOO_MANY_REQUESTS,
-            AppError::ServiceUnavailable { .. } | AppError::DatabaseUnavailable(_) => {
-                StatusCode::SERVICE_UNAVAILABLE
-            }
+            AppError::ServiceUnavailable { .. }
+            | AppError::DatabaseUnavailable(_)
+            | AppError::SessionStoreUnavailable(_) => StatusCode::SERVICE_UNAVAILABLE,
             AppError::LoginRequired { .. } => StatusCode::SEE_OTHER,
             AppError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
         }
@@ -178,8 +183,12 @@ impl ResponseError for AppError {
                     .insert_header((header::RETRY_AFTER, *retry_after))
                     .finish()
             }
-            AppError::DatabaseUnavailable(cause) => {
-                tracing::warn!(error = %format!("{cause:#}"), "database unavailable");
+            AppError::DatabaseUnavailable(cause) | AppError::SessionStoreUnavailable(cause) => {
+                let what = match self {
+                    AppError::DatabaseUnavailable(_) => "database unavailable",
+                    _ => "session store unavailable",
+                };
+                tracing::warn!(error = %format!("{cause:#}"), "{what}");
                 HttpResponse::build(self.status_code())
                     .insert_header((header::RETRY_AFTER, DATABASE_RETRY_AFTER))
                     .finish()

@@ -1,8 +1,10 @@
 //! Housekeeping off the request path: a task started with the application
 //! that, every `HOUSEKEEPING_INTERVAL`, deletes what no request can need
-//! any more: rows of sessions that ended more than a day ago, and throttle
-//! counters whose window has long passed. Several instances may each run
-//! it; the deletes are idempotent.
+//! any more: rows of sessions that ended more than a day ago, session
+//! states the database store kept past their expiry, notes of guest carts
+//! merged longer ago than any guest cookie lives, and throttle counters
+//! whose window has long passed. Several instances may each run it; the
+//! deletes are idempotent.
 
 use std::time::Duration;
 
@@ -12,7 +14,7 @@ use crate::{
     auth::throttle,
     db,
     error::Result,
-    repo::{rate_limit, sessions},
+    repo::{cart, rate_limit, session_store, sessions},
     state::AppState,
 };
 
@@ -20,6 +22,9 @@ use crate::{
 #[derive(Debug, Default, PartialEq, Eq)]
 pub struct Swept {
     pub sessions: u64,
+    /// Expired states of the database session store.
+    pub stored_states: u64,
+    pub merges: u64,
     pub counters: u64,
 }
 
@@ -27,8 +32,11 @@ pub struct Swept {
 pub async fn sweep(app: &AppState) -> Result<Swept> {
     let now = app.clock.now();
     let idle = app.settings.session_idle_timeout.as_secs() as i64;
+    let guest_lifetime = app.settings.session_remember_me_timeout.as_secs() as i64;
     Ok(Swept {
         sessions: sessions::prune(&app.pool, now - 86_400, idle).await?,
+        stored_states: session_store::prune(&app.pool, now).await?,
+        merges: cart::prune_merges(&app.pool, now - guest_lifetime).await?,
         counters: rate_limit::prune(&app.pool, throttle::oldest_needed(app, now)).await?,
     })
 }

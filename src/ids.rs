@@ -35,6 +35,16 @@ pub fn row_id() -> i64 {
     UnwrapErr(SysRng).random_range(1..(1i64 << 53))
 }
 
+/// A one-way digest of a secret (a session key, a session id), as hex: what
+/// the database keeps instead of the secret, so that a copy of a table
+/// hands out nothing usable.
+pub fn digest(secret: &str) -> String {
+    Blake2s256::digest(secret.as_bytes())
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect()
+}
+
 /// The secret id of a session: 128 random bits, new at every login. It
 /// travels only inside the encrypted cookie and names the `sessions` row.
 ///
@@ -57,8 +67,13 @@ impl SessionId {
     /// A one-way digest of the id, short enough to read: it changes when
     /// the id changes, and tells nothing about the id.
     pub fn fingerprint(&self) -> String {
-        let digest = Blake2s256::digest(self.0.as_bytes());
-        digest[..5].iter().map(|b| format!("{b:02x}")).collect()
+        digest(&self.0)[..10].to_string()
+    }
+
+    /// The id's whole digest, for records that must name a session without
+    /// holding its secret (`guest_merges`).
+    pub fn digest(&self) -> String {
+        digest(&self.0)
     }
 }
 

@@ -105,14 +105,6 @@ async fn serve(settings: Settings) -> anyhow::Result<()> {
     if !settings.log.contains("actix_http") {
         filter = filter.add_directive("actix_http::h1=off".parse().expect("a valid directive"));
     }
-    // actix-session warns of every session cookie its key cannot open (an
-    // old, forged or truncated one: any client can send it); the visitor
-    // is simply a new guest (`web::session_keys`). Those warnings are all
-    // it logs, so it is off unless LOG names it: `LOG=info,actix_session=warn`
-    // shows them (instances with different SESSION_SECRETs, say).
-    if !settings.log.contains("actix_session") {
-        filter = filter.add_directive("actix_session=off".parse().expect("a valid directive"));
-    }
     // Log lines are written by a thread of their own, in batches: a request
     // hands its line over and goes on, instead of waiting for a `write` to
     // standard output. Not lossy: should the output fall behind by 128k

@@ -1,28 +1,29 @@
 //! What a visitor keeps about themselves. Preferences are for everyone: a
-//! guest's choices live in the session cookie and move into the account at
+//! guest's choices live in the session state and move into the account at
 //! login (`auth::login`); an account's live in the `users` table.
 
-use crate::{
-    db, error::Result, prefs::Preferences, repo::users, session::AppSession, state::AppState,
-};
+use crate::{db, error::Result, prefs::Preferences, repo::users, state::AppState};
 
-/// Saves what was chosen; a preference not chosen keeps its value.
+/// Saves what was chosen; a preference not chosen keeps its value. For an
+/// account (`user_id`), in the database; for a guest, whose preferences so
+/// far are `guest`, the preferences the session keeps from now on are
+/// returned.
 pub async fn save_preferences(
     app: &AppState,
-    session: &AppSession,
     user_id: Option<i64>,
+    guest: Preferences,
     chosen: Preferences,
-) -> Result<()> {
+) -> Result<Option<Preferences>> {
     match user_id {
         Some(user_id) => {
             let mut tx = db::begin_write(&app.pool).await?;
             db::lock_user(&mut tx, user_id).await?;
             users::choose_preferences(&mut tx, user_id, chosen).await?;
             tx.commit().await?;
+            Ok(None)
         }
         // Only what the guest actually sent (the nav's toggle sends just
         // the theme), so that login carries over only real choices.
-        None => session.update(|s| s.prefs = s.prefs.merged(chosen)),
+        None => Ok(Some(guest.merged(chosen))),
     }
-    Ok(())
 }

@@ -1,38 +1,41 @@
-//! The typed session: what the session cookie holds, and the only module
-//! that knows its keys. Everything else asks `AppSession`.
+//! The session state: a plain value that says everything a session holds,
+//! and the only module that knows how it is kept (its keys in the store's
+//! map). Use cases read it and return the state the request ends with; one
+//! adapter in `web::session` reads it at the start of a request and writes
+//! it back at the end, once, and only when it changed. That adapter is the
+//! only code that knows where the state is kept (`SESSION_STORE`): sealed
+//! in the cookie itself, or on the server (the shop's database, Redis) with
+//! only an opaque key in the cookie.
 //!
-//! actix-session keeps the whole state in the cookie itself
-//! (`CookieSessionStore`), encrypted and authenticated with the app's key
-//! (`CookieContentSecurity::Private`, set up in `startup`). A cookie that
-//! fails to decrypt is an empty session, and an empty session becomes a
-//! fresh anonymous one here.
+//! What no store can do on its own is end a login everywhere at once: a
+//! copy of the cookie works as long as the state it names does. So a
+//! logged-in state also names a row of the `sessions` table, which
+//! `auth::check_session` consults on every request. docs/SESSIONS.md has
+//! the whole picture, store by store.
 //!
-//! The state is read from the cookie once per request and kept in the
-//! request (`AppSession::of`); it is written back only when it changes, and
-//! actix-session sends a `Set-Cookie` only for a request that wrote it.
-//!
-//! What the cookie alone cannot do is be revoked: a copy stays decryptable
-//! forever. So a logged-in state also names a row of the `sessions` table,
-//! which `auth::check_session` consults on every request.
-//! docs/ARCHITECTURE.md, "Sessions", has the whole picture.
+//! Adding a field: give it `#[serde(default)]` (and, if it is often empty,
+//! `skip_serializing_if`), so that a state written before the field
+//! existed still reads; a release that does not know the field ignores it.
+//! Nobody is signed out by a new field. A test keeps a state in the format
+//! of an earlier release (`tests/api/sessions.rs`).
 
-use std::{
-    cell::{Cell, RefCell},
-    fmt,
-    rc::Rc,
-};
+use std::{collections::HashMap, fmt};
 
-use actix_session::{Session, SessionExt};
-use actix_web::{http::Method, HttpMessage, HttpRequest};
 use serde::{Deserialize, Serialize};
 
 use crate::{
+    config::Settings,
     ids::{self, SessionId},
     prefs::Preferences,
 };
 
-/// The single key under which the state is stored in the cookie.
+/// The single key under which the state sits in a store's map (actix-session
+/// stores a map of strings; ours has one entry).
 const STATE_KEY: &str = "state";
+
+/// How often "last seen" is noted, in seconds: at most once a minute, so
+/// that most page views write nothing (neither the state nor its row).
+pub const TOUCH_EVERY: i64 = 60;
 
 /// One cart line of a guest: a product id and a quantity, nothing else.
 /// Names and prices always come from the database.
@@ -58,10 +61,19 @@ impl fmt::Display for FlashLevel {
 }
 
 /// One message for the next page, shown once.
-#[derive(Clone, Debug, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Flash {
     pub level: FlashLevel,
     pub text: String,
+}
+
+impl Flash {
+    pub fn new(level: FlashLevel, text: impl Into<String>) -> Flash {
+        Flash {
+            level,
+            text: text.into(),
+        }
+    }
 }
 
 /// Why a session id was replaced.
@@ -104,10 +116,12 @@ pub struct Renewal {
     pub previous: String,
 }
 
-/// Everything the cookie carries.
-#[derive(Clone, Debug, Serialize, Deserialize)]
+/// Everything a session holds.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct SessionState {
-    /// New at every login. Names the `sessions` row of a login.
+    /// New at every login. Names the `sessions` row of a login. A state
+    /// with another id than the one a request began with is a renewal: the
+    /// old state is gone for good (`web::session`).
     pub id: SessionId,
     pub created_at: i64,
     pub last_seen_at: i64,
@@ -116,9 +130,14 @@ pub struct SessionState {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub user_id: Option<i64>,
     /// "Keep me signed in": the only case where a login's cookie outlives
-    /// the browser (`web::session_cookie`).
+    /// the browser.
     #[serde(default, skip_serializing_if = "std::ops::Not::not")]
     pub remember_me: bool,
+    /// A login's absolute deadline (its `sessions` row's `expires_at`), so
+    /// a store can forget the state when the login ends. Absent in states
+    /// written before it existed.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub deadline: Option<i64>,
     /// Preferences a guest chose; an account keeps its own in the database.
     #[serde(default, skip_serializing_if = "Preferences::is_empty")]
     pub prefs: Preferences,
@@ -135,13 +154,20 @@ pub struct SessionState {
 impl SessionState {
     /// A new anonymous session.
     pub fn fresh(now: i64) -> Self {
+        Self::fresh_with_token(now, ids::token256())
+    }
+
+    /// A new anonymous session whose forms carry `csrf_token` (the token a
+    /// visitor without a stored session already has, `web::session`).
+    pub fn fresh_with_token(now: i64, csrf_token: String) -> Self {
         SessionState {
             id: SessionId::random(),
             created_at: now,
             last_seen_at: now,
-            csrf_token: ids::token256(),
+            csrf_token,
             user_id: None,
             remember_me: false,
+            deadline: None,
             prefs: Preferences::default(),
             cart: Vec::new(),
             flash: None,
@@ -149,178 +175,154 @@ impl SessionState {
         }
     }
 
-    /// A new session for a login: a new id and a new CSRF token, so that
-    /// nothing known about the session before is of use after.
-    pub fn logged_in(user_id: i64, remember_me: bool, now: i64) -> Self {
+    /// A new session for a login ending at `deadline` at the latest: a new
+    /// id and a new CSRF token, so that nothing known about the session
+    /// before is of use after.
+    pub fn logged_in(user_id: i64, remember_me: bool, deadline: i64, now: i64) -> Self {
         SessionState {
             user_id: Some(user_id),
             remember_me,
+            deadline: Some(deadline),
             ..SessionState::fresh(now)
         }
+    }
+
+    /// `next` as the successor of this state (login, password change, a
+    /// login that ended): it remembers when and why, and this id's
+    /// fingerprint. Its id differs, so the old state is deleted.
+    pub fn renewed_as(&self, mut next: SessionState, why: RenewedFor) -> SessionState {
+        next.renewed = Some(Renewal {
+            at: next.created_at,
+            why,
+            previous: self.id.fingerprint(),
+        });
+        next
+    }
+
+    /// A fresh guest session in place of a login whose server row is gone
+    /// or ended, with `flash` saying why.
+    pub fn reset_to_guest(&self, now: i64, flash: Option<Flash>, why: RenewedFor) -> Self {
+        let guest = SessionState {
+            flash,
+            ..SessionState::fresh(now)
+        };
+        self.renewed_as(guest, why)
+    }
+
+    /// Notes activity at most once a minute, so most requests change
+    /// nothing.
+    pub fn touched(mut self, now: i64) -> Self {
+        if now - self.last_seen_at >= TOUCH_EVERY {
+            self.last_seen_at = now;
+        }
+        self
     }
 
     /// Units in a guest's cart.
     pub fn guest_cart_count(&self) -> i64 {
         self.cart.iter().map(|(_, q)| i64::from(*q)).sum()
     }
-}
 
-/// Marks a request whose session cookie was sealed under a previous key and
-/// re-sealed under the current one (`web::session_keys`): its state is
-/// written back, so the browser's copy is under the current key.
-#[derive(Clone, Copy)]
-pub struct Resealed;
-
-/// The session of the current request, typed. Clones share one state.
-#[derive(Clone)]
-pub struct AppSession {
-    inner: Session,
-    state: Rc<RefCell<SessionState>>,
-    /// A HEAD request: the page is not shown, so its flash message stays.
-    head: bool,
-    /// Purged (logout): actix-session ignores any later write, so do we.
-    ended: Rc<Cell<bool>>,
-}
-
-impl AppSession {
-    /// The session of `req`: read from the cookie the first time it is
-    /// asked for, then kept in the request for every later caller.
-    ///
-    /// A missing or unreadable state starts a new anonymous session, and
-    /// only a page view (GET or HEAD) saves it, so that its forms carry a
-    /// token the next POST can match. A POST that arrives without a session
-    /// (a cross-site form: the `SameSite=Lax` cookie stays home) must not
-    /// answer with a cookie, or it would overwrite the visitor's real one
-    /// and sign them out; it fails the CSRF check instead.
-    pub fn of(req: &HttpRequest, now: i64) -> AppSession {
-        if let Some(session) = Self::cached(req) {
-            return session;
-        }
-        let inner = req.get_session();
-        let stored = inner.get::<SessionState>(STATE_KEY).ok().flatten();
-        let is_new = stored.is_none();
-        let session = AppSession {
-            inner,
-            state: Rc::new(RefCell::new(
-                stored.unwrap_or_else(|| SessionState::fresh(now)),
-            )),
-            head: req.method() == Method::HEAD,
-            ended: Rc::new(Cell::new(false)),
-        };
-        if is_new && matches!(*req.method(), Method::GET | Method::HEAD) {
-            session.save();
-        }
-        // Sealed under a previous key (`web::session_keys`): written back,
-        // so the browser's copy is under the current key from now on. (A
-        // state that could not be read is new, and follows the rule above.)
-        if !is_new && req.extensions().get::<Resealed>().is_some() {
-            session.save();
-        }
-        req.extensions_mut().insert(session.clone());
-        session
-    }
-
-    /// The session of `req` if something in this request already read it.
-    pub fn cached(req: &HttpRequest) -> Option<AppSession> {
-        req.extensions().get::<AppSession>().cloned()
-    }
-
-    /// Looks at the state.
-    pub fn read<R>(&self, look: impl FnOnce(&SessionState) -> R) -> R {
-        look(&self.state.borrow())
-    }
-
-    /// Changes the state and writes it back; returns what `change` returns.
-    /// After `purge`, nothing is written: the cookie is gone.
-    pub fn update<R>(&self, change: impl FnOnce(&mut SessionState) -> R) -> R {
-        let result = change(&mut self.state.borrow_mut());
-        self.save();
-        result
-    }
-
-    fn save(&self) {
-        debug_assert!(!self.ended.get(), "a purged session is not written");
-        if self.ended.get() {
-            return;
-        }
-        // Serializing this struct cannot fail (strings, numbers, vectors).
-        let _ = self.inner.insert(STATE_KEY, &*self.state.borrow());
-    }
-
-    pub fn id(&self) -> SessionId {
-        self.read(|s| s.id.clone())
-    }
-
-    pub fn user_id(&self) -> Option<i64> {
-        self.read(|s| s.user_id)
-    }
-
-    pub fn csrf_token(&self) -> String {
-        self.read(|s| s.csrf_token.clone())
+    /// Nothing a server need keep: no login, cart, preference, message or
+    /// renewal, only an id, the times and a CSRF token. A server-side store
+    /// keeps no entry for such a state (express-session's
+    /// `saveUninitialized: false`).
+    pub fn is_blank(&self) -> bool {
+        self.user_id.is_none()
+            && self.cart.is_empty()
+            && self.prefs.is_empty()
+            && self.flash.is_none()
+            && self.renewed.is_none()
     }
 
     /// Whether the cookie should outlive the browser: a guest's does (their
     /// cart waits for them), a login's only with "keep me signed in".
     pub fn cookie_outlives_browser(&self) -> bool {
-        self.read(|s| s.user_id.is_none() || s.remember_me)
+        self.user_id.is_none() || self.remember_me
     }
 
-    /// Replaces the session with `state` under a new cookie (login,
-    /// password change): the old cookie's contents are gone for good. The
-    /// new state remembers when and why, and the old id's fingerprint.
-    pub fn start(&self, mut state: SessionState, why: RenewedFor) {
-        state.renewed = Some(Renewal {
-            at: state.created_at,
-            why,
-            previous: self.read(|old| old.id.fingerprint()),
-        });
-        *self.state.borrow_mut() = state;
-        self.inner.renew();
-        self.save();
-    }
-
-    /// Replaces a login whose server row is gone or ended with a fresh
-    /// anonymous session, with `flash` saying why.
-    pub fn reset_to_guest(&self, now: i64, flash: Option<Flash>, why: RenewedFor) {
-        let guest = SessionState {
-            flash,
-            ..SessionState::fresh(now)
-        };
-        self.start(guest, why);
-    }
-
-    /// Logout: the browser is told to delete the cookie. Nothing more is
-    /// written in this request.
-    pub fn purge(&self) {
-        let now = self.read(|s| s.last_seen_at);
-        *self.state.borrow_mut() = SessionState::fresh(now);
-        self.inner.purge();
-        self.ended.set(true);
-    }
-
-    /// Notes activity at most once a minute, so most requests do not
-    /// re-issue the cookie.
-    pub fn touch(&self, now: i64) {
-        if now - self.read(|s| s.last_seen_at) >= 60 {
-            self.update(|s| s.last_seen_at = now);
+    /// When a store may forget this state (Unix seconds): a guest's 30 days
+    /// (`SESSION_REMEMBER_ME_TIMEOUT`) after it was last seen; a login's
+    /// when it ends, at its idle timeout (from "last seen") or its absolute
+    /// deadline, whichever comes first ("keep me signed in": the deadline
+    /// only). The `sessions` row decides whether a login is live; this only
+    /// says when its state is of no more use.
+    pub fn expires_at(&self, settings: &Settings) -> i64 {
+        let idle = settings.session_idle_timeout.as_secs() as i64;
+        let remember = settings.session_remember_me_timeout.as_secs() as i64;
+        if self.user_id.is_none() {
+            return self.last_seen_at + remember;
+        }
+        let deadline = self.deadline.unwrap_or(self.created_at + remember);
+        if self.remember_me {
+            deadline
+        } else {
+            deadline.min(self.last_seen_at + idle)
         }
     }
 
-    pub fn flash(&self, level: FlashLevel, text: impl Into<String>) {
-        let flash = Flash {
-            level,
-            text: text.into(),
-        };
-        self.update(|s| s.flash = Some(flash));
+    /// The state as a store keeps it: actix-session's map of strings, with
+    /// the state as JSON under one key.
+    pub fn to_store(&self) -> HashMap<String, String> {
+        // Serializing this struct cannot fail (strings, numbers, vectors).
+        let json = serde_json::to_string(self).unwrap_or_default();
+        HashMap::from([(STATE_KEY.to_string(), json)])
     }
 
-    /// The message for this page, removed from the session (kept for a
-    /// HEAD request, whose page nobody sees).
-    pub fn take_flash(&self) -> Option<Flash> {
-        let flash = self.read(|s| s.flash.clone())?;
-        if !self.head {
-            self.update(|s| s.flash = None);
-        }
-        Some(flash)
+    /// The state a store kept; `None` when it holds none this version can
+    /// read (the visitor then starts afresh, as without a cookie).
+    pub fn from_store(map: &HashMap<String, String>) -> Option<SessionState> {
+        serde_json::from_str(map.get(STATE_KEY)?).ok()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_state_round_trips_through_the_store_format() {
+        let mut state = SessionState::logged_in(42, true, 2_000_000_000, 1_700_000_000);
+        state.flash = Some(Flash::new(FlashLevel::Info, "hello"));
+        let map = state.to_store();
+        assert_eq!(map.len(), 1);
+        assert_eq!(SessionState::from_store(&map), Some(state));
+        let nonsense = HashMap::from([(STATE_KEY.to_string(), "[1, 2]".to_string())]);
+        assert_eq!(SessionState::from_store(&nonsense), None);
+    }
+
+    #[test]
+    fn touching_notes_activity_at_most_once_a_minute() {
+        let state = SessionState::fresh(1000);
+        assert_eq!(state.clone().touched(1059), state);
+        assert_eq!(state.touched(1060).last_seen_at, 1060);
+    }
+
+    #[test]
+    fn a_fresh_guest_is_blank_and_anything_it_holds_is_not() {
+        let fresh = SessionState::fresh(0);
+        assert!(fresh.is_blank());
+        let mut with_cart = fresh.clone();
+        with_cart.cart.push((1, 2));
+        assert!(!with_cart.is_blank());
+        let mut with_flash = fresh.clone();
+        with_flash.flash = Some(Flash::new(FlashLevel::Error, "Sold out."));
+        assert!(!with_flash.is_blank());
+        assert!(!SessionState::logged_in(1, false, 100, 0).is_blank());
+    }
+
+    #[test]
+    fn a_renewal_remembers_the_old_fingerprint_and_why() {
+        let old = SessionState::fresh(0);
+        let new = old.renewed_as(
+            SessionState::logged_in(7, false, 100, 5),
+            RenewedFor::SignIn,
+        );
+        assert_ne!(new.id, old.id);
+        let renewal = new.renewed.unwrap();
+        assert_eq!(
+            (renewal.at, renewal.why, renewal.previous),
+            (5, RenewedFor::SignIn, old.id.fingerprint())
+        );
     }
 }

@@ -4,13 +4,7 @@
 
 use std::net::TcpListener;
 
-use actix_session::{
-    config::{CookieContentSecurity, PersistentSession},
-    storage::CookieSessionStore,
-    SessionMiddleware,
-};
 use actix_web::{
-    cookie::{time::Duration as CookieDuration, Key, SameSite},
     dev::{Server, ServerHandle},
     middleware::{from_fn, ErrorHandlers},
     web, App, HttpServer,
@@ -27,8 +21,8 @@ use crate::{
     web::{
         csrf, error_page,
         form::FORM_LIMIT_BYTES,
-        security, session_cookie,
-        session_keys::{self, Keys},
+        security,
+        session::{self, Sessions, Store},
         telemetry,
     },
 };
@@ -56,13 +50,15 @@ impl Application {
         let port = listener.local_addr()?.port();
         let every = settings.housekeeping_interval;
         let state = web::Data::new(AppState::open(settings, clock).await?);
+        let store = Store::connect(&state.settings, &state.pool, &state.clock).await?;
+        let sessions = web::Data::new(Sessions::new(store, &state.settings));
         let metrics = match &state.settings.metrics_addr {
             Some(addr) => Some(serve_metrics(addr, state.clone())?),
             None => None,
         };
         let housekeeping = housekeeping::spawn(state.clone(), every);
         let watcher = housekeeping::watch_sqlite_file(state.clone());
-        let server = serve(listener, state.clone())?;
+        let server = serve(listener, state.clone(), sessions)?;
         Ok(Application {
             port,
             server,
@@ -102,40 +98,18 @@ impl Application {
     }
 }
 
-fn serve(listener: TcpListener, state: web::Data<AppState>) -> anyhow::Result<Server> {
-    let settings = &state.settings;
-    let key = Key::from(&settings.session_secret.0);
-    let keys = web::Data::new(Keys {
-        current: key.clone(),
-        previous: settings
-            .session_secret_previous
-            .iter()
-            .map(|secret| Key::from(&secret.0))
-            .collect(),
-    });
-    let cookie_name = settings.cookie_name();
-    let cookie_secure = settings.cookie_secure;
-    // The cookie lives as long as the longest server-side session could
-    // (remember-me); the server enforces the shorter timeouts itself, and
-    // `session_cookie` shortens a login's cookie to the browser session.
-    let cookie_ttl = CookieDuration::seconds(settings.session_remember_me_timeout.as_secs() as i64);
-    let shutdown_timeout = settings.shutdown_timeout.as_secs();
+fn serve(
+    listener: TcpListener,
+    state: web::Data<AppState>,
+    sessions: web::Data<Sessions>,
+) -> anyhow::Result<Server> {
+    let cookie_secure = state.settings.cookie_secure;
+    let shutdown_timeout = state.settings.shutdown_timeout.as_secs();
 
     let server = HttpServer::new(move || {
-        let session = SessionMiddleware::builder(CookieSessionStore::default(), key.clone())
-            .cookie_name(cookie_name.to_string())
-            .cookie_secure(cookie_secure)
-            .cookie_http_only(true)
-            .cookie_same_site(SameSite::Lax)
-            .cookie_path("/".into())
-            .cookie_domain(None)
-            .cookie_content_security(CookieContentSecurity::Private)
-            .session_lifecycle(PersistentSession::default().session_ttl(cookie_ttl))
-            .build();
-
         App::new()
             .app_data(state.clone())
-            .app_data(keys.clone())
+            .app_data(sessions.clone())
             .app_data(web::PayloadConfig::new(FORM_LIMIT_BYTES))
             .app_data(web::PathConfig::default().error_handler(|_, _| AppError::NotFound.into()))
             .app_data(web::QueryConfig::default().error_handler(|_, _| {
@@ -145,19 +119,16 @@ fn serve(listener: TcpListener, state: web::Data<AppState>) -> anyhow::Result<Se
             }))
             // Middleware, innermost first (each `wrap` goes around the
             // ones before it, so a request meets them bottom-up):
-            // CSRF checks every POST before a handler; error pages are
-            // drawn inside the session layer, while the session (CSRF
-            // token, cart, theme) is readable; the session middleware
-            // writes the cookie, after a cookie sealed under a previous key
-            // was re-sealed for it; a short-lived login's cookie loses its
-            // Max-Age; every response gets the security headers; each
-            // request is counted, timed and logged, inside the tracing
-            // logger's span, which gives it its request id.
+            // CSRF checks every POST before a handler; the session adapter
+            // opens the session when first asked and writes back what the
+            // request ends with, once (a store that fails then is a 503);
+            // error pages are drawn around both, with the visitor the
+            // request began with; every response gets the security
+            // headers; each request is counted, timed and logged, inside
+            // the tracing logger's span, which gives it its request id.
             .wrap(from_fn(csrf::protect))
+            .wrap(from_fn(session::carry))
             .wrap(ErrorHandlers::new().default_handler(error_page::render))
-            .wrap(session)
-            .wrap(from_fn(session_keys::reseal_old_cookies))
-            .wrap(from_fn(session_cookie::browser_session_logins))
             .wrap(security::headers(cookie_secure))
             .wrap(from_fn(telemetry::record_requests))
             .wrap(TracingLogger::<telemetry::RequestSpan>::new())

@@ -1,8 +1,8 @@
 //! The session cookie: opening it under the current or a previous key
-//! (`web::session_keys::open`, the key rotation), sealing it (`seal`), and
+//! (`web::session::open`, the key rotation), sealing it (`seal`), and
 //! the state inside it (`session::SessionState`, JSON in actix-session's
 //! JSON map under the key "state", as `CookieSessionStore` and
-//! `Session::get` read it).
+//! `SessionState::from_store` read it).
 //!
 //! The first byte chooses what the rest is.
 //!
@@ -17,7 +17,7 @@
 //!   plain value, and the plain value reads as a state.
 //!
 //! Odd: a session state, as actix-session's map or as the bare state:
-//! - a state that reads writes back (as `AppSession::save` writes it) to a
+//! - a state that reads writes back (as `SessionState::to_store` writes it) to a
 //!   value that reads again to the same value (a fixed point);
 //! - sealed under a previous key, it opens as `WithPreviousKey` with the
 //!   same plain value, re-sealed under the current key it opens as
@@ -35,7 +35,7 @@ use actix_web::cookie::{Cookie, Key};
 use cookie_jar::{
     prefs::{PageSize, Preferences, Theme},
     session::SessionState,
-    web::session_keys::{open, seal, Keys, Opened},
+    web::session::{open, seal, Keys, Opened},
 };
 use libfuzzer_sys::fuzz_target;
 
@@ -63,17 +63,15 @@ fn seed_plain() -> String {
     serde_json::to_string(&map).unwrap()
 }
 
-/// As `CookieSessionStore::load` and then `Session::get("state")` read it.
+/// As `CookieSessionStore::load` and then `SessionState::from_store` read it.
 fn read_state(plain: &str) -> Option<SessionState> {
     let map: HashMap<String, String> = serde_json::from_str(plain).ok()?;
-    serde_json::from_str(map.get("state")?).ok()
+    SessionState::from_store(&map)
 }
 
-/// As `AppSession::save` (`Session::insert`) and `CookieSessionStore::save`
-/// write it.
+/// As `SessionState::to_store` and `CookieSessionStore::save` write it.
 fn write_state(state: &SessionState) -> String {
-    let map = HashMap::from([("state".to_string(), serde_json::to_string(state).unwrap())]);
-    serde_json::to_string(&map).unwrap()
+    serde_json::to_string(&state.to_store()).unwrap()
 }
 
 fn check_state(state: &SessionState) {
@@ -106,13 +104,13 @@ fn a_cookie_header(header: &str) {
             "{header:?}"
         );
         let alone = match open(&cookie, &keys(0, &[])) {
-            Opened::WithCurrentKey => true,
+            Opened::WithCurrentKey(_) => true,
             Opened::No => false,
             Opened::WithPreviousKey(_) => unreachable!("there is no previous key"),
         };
         match open(&cookie, &keys(1, &[2, 0])) {
             Opened::No => assert!(!alone, "{header:?}"),
-            Opened::WithCurrentKey => panic!("{header:?} opens under a key that sealed nothing"),
+            Opened::WithCurrentKey(_) => panic!("{header:?} opens under a key that sealed nothing"),
             Opened::WithPreviousKey(plain) => {
                 assert!(alone, "{header:?}");
                 assert_eq!(plain, seed_plain(), "{header:?} opens to something else");
@@ -139,7 +137,7 @@ fn a_state(plain: &str) {
         let resealed = seal(NAME, written, key(1));
         assert!(matches!(
             open(&resealed, &keys(1, &[0])),
-            Opened::WithCurrentKey
+            Opened::WithCurrentKey(_)
         ));
         assert!(matches!(open(&resealed, &keys(3, &[2])), Opened::No));
         assert!(matches!(open(&sealed, &keys(3, &[])), Opened::No));

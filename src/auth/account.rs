@@ -12,7 +12,7 @@ use crate::{
     db,
     error::Result,
     repo::{events::EventKind, sessions, users},
-    session::{AppSession, RenewedFor, SessionState},
+    session::{RenewedFor, SessionState},
     state::AppState,
     validate::FieldErrors,
 };
@@ -24,17 +24,24 @@ pub struct PasswordChange<'a> {
     pub confirm: &'a str,
 }
 
-/// Changes the password. Every other session of the user ends; this
-/// browser gets a new session (new id, new cookie) with the login's
-/// deadline. Returns how many other sessions were signed out, or the
-/// form's mistakes (then nothing changed).
+/// A password changed: this browser's new session state, and how many other
+/// sessions were signed out.
+pub struct PasswordChanged {
+    pub state: SessionState,
+    pub others: u64,
+}
+
+/// Changes the password of the login whose session is `current`. Every
+/// other session of the user ends; this browser gets a new session (new
+/// id, new cookie) with the login's deadline. Returns it, or the form's
+/// mistakes (then nothing changed).
 pub async fn change_password(
     app: &AppState,
-    session: &AppSession,
+    current: &SessionState,
     client: &ClientInfo,
     me: &LoggedIn,
     form: PasswordChange<'_>,
-) -> Result<Result<u64, FieldErrors>> {
+) -> Result<Result<PasswordChanged, FieldErrors>> {
     let user = &me.user;
     // One place at the hashing threads for both hashes (the current
     // password's check, the new one's hash).
@@ -72,7 +79,7 @@ pub async fn change_password(
 
     let hash = place.hash(form.new.to_string()).await?;
     let now = app.clock.now();
-    let new = SessionState::logged_in(user.id, me.remember_me, now);
+    let new = SessionState::logged_in(user.id, me.remember_me, me.expires_at, now);
     let mut tx = db::begin_write(&app.pool).await?;
     users::set_password_hash(&mut *tx, user.id, &hash).await?;
     let others = sessions::revoke_others(&mut *tx, user.id, &me.session_id, now).await?;
@@ -80,17 +87,17 @@ pub async fn change_password(
     open_session(&mut tx, app, client, user.id, &new, me.expires_at).await?;
     record(&mut tx, user.id, EventKind::PasswordChanged, client, now).await?;
     tx.commit().await?;
-
-    session.start(new, RenewedFor::PasswordChange);
-    Ok(Ok(others))
+    Ok(Ok(PasswordChanged {
+        state: current.renewed_as(new, RenewedFor::PasswordChange),
+        others,
+    }))
 }
 
 /// Deletes the account once its password is confirmed: sessions, cart and
 /// security events go with it, orders stay without the link to the person.
-/// The browser is told to delete the cookie.
+/// The caller then ends the browser's session.
 pub async fn delete_account(
     app: &AppState,
-    session: &AppSession,
     client: &ClientInfo,
     me: &LoggedIn,
     password: &str,
@@ -111,7 +118,6 @@ pub async fn delete_account(
     }
     // One statement: the rest goes with the user row (ON DELETE CASCADE).
     users::delete(&app.pool, user.id).await?;
-    session.purge();
     Ok(Ok(()))
 }
 

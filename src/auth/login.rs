@@ -22,7 +22,7 @@ use crate::{
         sessions::{self, NewSession},
         users::{self, NewUser},
     },
-    session::{AppSession, RenewedFor, SessionState},
+    session::{RenewedFor, SessionState},
     state::AppState,
     validate::{self, FieldErrors},
 };
@@ -35,20 +35,25 @@ pub struct Credentials<'a> {
 }
 
 pub enum Login {
-    /// Signed in; says what happened to the guest cart, if there was one.
-    SignedIn { cart_note: Option<String> },
+    /// Signed in: the new session state (new id, new CSRF token) and what
+    /// happened to the guest cart, if there was one.
+    SignedIn {
+        state: Box<SessionState>,
+        cart_note: Option<String>,
+    },
     /// Wrong email or password (the answer does not say which).
     Refused,
 }
 
-/// Logs this browser in. Counted in `logins_total` by outcome.
+/// Logs in the browser whose session is `guest`. Counted in
+/// `logins_total` by outcome.
 pub async fn log_in(
     app: &AppState,
-    session: &AppSession,
+    guest: &SessionState,
     client: &ClientInfo,
     form: Credentials<'_>,
 ) -> Result<Login> {
-    let outcome = try_log_in(app, session, client, form).await;
+    let outcome = try_log_in(app, guest, client, form).await;
     let label = match &outcome {
         Ok(Login::SignedIn { .. }) => "succeeded",
         Ok(Login::Refused) => "failed",
@@ -61,7 +66,7 @@ pub async fn log_in(
 
 async fn try_log_in(
     app: &AppState,
-    session: &AppSession,
+    guest: &SessionState,
     client: &ClientInfo,
     form: Credentials<'_>,
 ) -> Result<Login> {
@@ -82,8 +87,11 @@ async fn try_log_in(
         return Ok(Login::Refused);
     };
     let tx = db::begin_write(&app.pool).await?;
-    let cart_note = sign_in(tx, app, session, client, user_id, form.remember_me).await?;
-    Ok(Login::SignedIn { cart_note })
+    let (state, cart_note) = sign_in(tx, app, guest, client, user_id, form.remember_me).await?;
+    Ok(Login::SignedIn {
+        state: Box::new(state),
+        cart_note,
+    })
 }
 
 /// What a registration form sends.
@@ -95,16 +103,19 @@ pub struct NewAccount<'a> {
 }
 
 pub struct Registered {
+    /// The new session state, signed in.
+    pub state: SessionState,
     pub display_name: String,
     pub cart_note: Option<String>,
 }
 
-/// Creates the account and logs this browser in, in one transaction: the
-/// guest's preferences become the account's, their cart moves in.
-/// Mistakes come back as `FieldErrors`, and nothing is written.
+/// Creates the account and logs in the browser whose session is `guest`,
+/// in one transaction: the guest's preferences become the account's, their
+/// cart moves in. Mistakes come back as `FieldErrors`, and nothing is
+/// written.
 pub async fn register(
     app: &AppState,
-    session: &AppSession,
+    guest: &SessionState,
     client: &ClientInfo,
     form: NewAccount<'_>,
 ) -> Result<Result<Registered, FieldErrors>> {
@@ -114,8 +125,9 @@ pub async fn register(
         Ok(created) => created,
         Err(errors) => return Ok(Err(errors)),
     };
-    let cart_note = sign_in(tx, app, session, client, account.id, false).await?;
+    let (state, cart_note) = sign_in(tx, app, guest, client, account.id, false).await?;
     Ok(Ok(Registered {
+        state,
         display_name: account.display_name,
         cart_note,
     }))
@@ -196,62 +208,61 @@ async fn new_account(
     Ok(Ok((tx, account)))
 }
 
-/// Ends this browser's login: the row is revoked, so a copy of the cookie
-/// is worth nothing, and the browser is told to delete the cookie. A guest
-/// just loses the cookie.
-pub async fn log_out(app: &AppState, session: &AppSession, client: &ClientInfo) -> Result<()> {
-    if let Some(user_id) = session.user_id() {
+/// Ends the login of the session `state`, if it has one: the row is
+/// revoked, so a copy of the cookie is worth nothing from now on. The
+/// caller then ends the session itself (the state deleted, the cookie
+/// removed).
+pub async fn log_out(app: &AppState, state: &SessionState, client: &ClientInfo) -> Result<()> {
+    if let Some(user_id) = state.user_id {
         let now = app.clock.now();
         let mut tx = db::begin_write(&app.pool).await?;
-        sessions::revoke(&mut *tx, &session.id(), now).await?;
+        sessions::revoke(&mut *tx, &state.id, now).await?;
         record(&mut tx, user_id, EventKind::LoggedOut, client, now).await?;
         tx.commit().await?;
     }
-    session.purge();
     Ok(())
 }
 
 /// The end of every login, inside its transaction `tx`: the end of the
 /// login this browser had, if any; the new session's row; what the guest
-/// brings along (the preferences they chose, their cart); the event. Then
-/// the commit, and only then the new cookie (new id, new CSRF token).
-/// Returns what happened to the guest cart.
+/// brings along (the preferences they chose, their cart, merged once); the
+/// event. Then the commit. Returns the new session state (new id, new CSRF
+/// token), which the caller hands to the session: only now, after the
+/// commit, does the browser get it. And what happened to the guest cart.
 async fn sign_in(
     mut tx: Tx,
     app: &AppState,
-    session: &AppSession,
+    guest: &SessionState,
     client: &ClientInfo,
     user_id: i64,
     remember_me: bool,
-) -> Result<Option<String>> {
-    let guest = session.read(SessionState::clone);
+) -> Result<(SessionState, Option<String>)> {
     let now = app.clock.now();
     if guest.user_id.is_some() {
         // Logging in (or registering) over a login: that session ends here.
         sessions::revoke(&mut *tx, &guest.id, now).await?;
     }
-    let new = SessionState::logged_in(user_id, remember_me, now);
-    let deadline = login_deadline(app, &new);
+    let deadline = now + login_lifetime(app, remember_me);
+    let new = SessionState::logged_in(user_id, remember_me, deadline, now);
     open_session(&mut tx, app, client, user_id, &new, deadline).await?;
     db::lock_user(&mut tx, user_id).await?;
     users::choose_preferences(&mut tx, user_id, guest.prefs).await?;
-    let cart_note = cart::merge_guest_cart(&mut tx, user_id, &guest.cart, now).await?;
+    let cart_note = cart::merge_guest_cart(&mut tx, user_id, guest, now).await?;
     record(&mut tx, user_id, EventKind::LoggedIn, client, now).await?;
     tx.commit().await?;
-    session.start(new, RenewedFor::SignIn);
-    Ok(cart_note)
+    Ok((guest.renewed_as(new, RenewedFor::SignIn), cart_note))
 }
 
-/// When a new login ends at the latest: the absolute timeout, or the
+/// How long a new login lasts at most: the absolute timeout, or the
 /// longer one with "keep me signed in".
-fn login_deadline(app: &AppState, state: &SessionState) -> i64 {
+fn login_lifetime(app: &AppState, remember_me: bool) -> i64 {
     let settings = &app.settings;
-    let lifetime = if state.remember_me {
+    let lifetime = if remember_me {
         settings.session_remember_me_timeout
     } else {
         settings.session_absolute_timeout
     };
-    state.created_at + lifetime.as_secs() as i64
+    lifetime.as_secs() as i64
 }
 
 /// Writes the `sessions` row of `user_id`'s new `state`, ending at

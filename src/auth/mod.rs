@@ -28,7 +28,7 @@ use crate::{
         sessions::{self, CartLine},
         users::{self, User},
     },
-    session::{AppSession, Flash, FlashLevel, RenewedFor},
+    session::{Flash, FlashLevel, RenewedFor, SessionState, TOUCH_EVERY},
     state::AppState,
     validate,
 };
@@ -70,19 +70,31 @@ fn bookkeeping_failed(err: AppError) -> Result<()> {
     }
 }
 
+/// A session after its check: the login it names, if that is live, and the
+/// state the request goes on with (touched; or, for a login that ended, a
+/// fresh guest state saying why).
+pub struct Checked {
+    pub user: Option<LoggedIn>,
+    pub state: SessionState,
+}
+
 /// Checks the session's login against its server-side row; a login that
 /// ended becomes a guest session, with a message saying why.
-pub async fn check_session(app: &AppState, session: &AppSession) -> Result<Option<LoggedIn>> {
+pub async fn check_session(app: &AppState, state: SessionState) -> Result<Checked> {
     let now = app.clock.now();
-    let Some(user_id) = session.user_id() else {
-        session.touch(now);
-        return Ok(None);
+    let Some(user_id) = state.user_id else {
+        return Ok(Checked {
+            user: None,
+            state: state.touched(now),
+        });
     };
-    let session_id = session.id();
+    let session_id = state.id.clone();
     let Some(row) = sessions::with_user(&app.pool, &session_id, user_id).await? else {
         // The account or the session row is gone (account deleted).
-        session.reset_to_guest(now, None, RenewedFor::LoginRevoked);
-        return Ok(None);
+        return Ok(Checked {
+            user: None,
+            state: state.reset_to_guest(now, None, RenewedFor::LoginRevoked),
+        });
     };
     let idle = app.settings.session_idle_timeout.as_secs() as i64;
     // "Keep me signed in" has no idle timeout, only its longer absolute one.
@@ -105,21 +117,21 @@ pub async fn check_session(app: &AppState, session: &AppSession) -> Result<Optio
         if let Err(err) = sessions::revoke(&app.pool, &session_id, now).await {
             bookkeeping_failed(err.into())?;
         }
-        let flash = Flash {
-            level: FlashLevel::Info,
-            text: text.into(),
-        };
-        session.reset_to_guest(now, Some(flash), why);
-        return Ok(None);
+        let flash = Flash::new(FlashLevel::Info, text);
+        return Ok(Checked {
+            user: None,
+            state: state.reset_to_guest(now, Some(flash), why),
+        });
     }
-    session.touch(now);
     // The row is the authority on "keep me signed in" (it decides the
-    // cookie's lifetime, see `web::session_cookie`).
-    if session.read(|s| s.remember_me) != row.remember_me {
-        session.update(|s| s.remember_me = row.remember_me);
-    }
+    // cookie's lifetime) and on the login's deadline.
+    let state = SessionState {
+        remember_me: row.remember_me,
+        deadline: Some(row.expires_at),
+        ..state.touched(now)
+    };
     let mut last_seen_at = row.last_seen_at;
-    if now - last_seen_at >= 60 {
+    if now - last_seen_at >= TOUCH_EVERY {
         match sessions::touch(&app.pool, &session_id, now).await {
             Ok(()) => last_seen_at = now,
             // A database that can be read but not written (read-only, a
@@ -128,15 +140,18 @@ pub async fn check_session(app: &AppState, session: &AppSession) -> Result<Optio
             Err(err) => bookkeeping_failed(err.into())?,
         }
     }
-    Ok(Some(LoggedIn {
-        user: row.user,
-        session_id,
-        handle: row.handle,
-        cart: row.cart,
-        last_seen_at,
-        expires_at: row.expires_at,
-        remember_me: row.remember_me,
-    }))
+    Ok(Checked {
+        user: Some(LoggedIn {
+            user: row.user,
+            session_id,
+            handle: row.handle,
+            cart: row.cart,
+            last_seen_at,
+            expires_at: row.expires_at,
+            remember_me: row.remember_me,
+        }),
+        state,
+    })
 }
 
 /// Checks `password` for the account with `email`, counting the attempt

@@ -133,3 +133,40 @@ pub async fn claim(db: impl Db<'_>, user_id: i64) -> sqlx::Result<Vec<(i64, i64)
         .fetch_all(db)
         .await
 }
+
+/// What the guest session with this digest brought into an account at an
+/// earlier sign-in (JSON lines), if it ever signed in.
+pub async fn merged_before(db: impl Db<'_>, guest_digest: &str) -> sqlx::Result<Option<String>> {
+    sqlx::query_scalar("SELECT cart FROM guest_merges WHERE guest_digest = $1")
+        .bind(guest_digest)
+        .fetch_optional(db)
+        .await
+}
+
+/// Notes what the guest session with this digest has brought in so far.
+pub async fn note_merged(
+    db: impl Db<'_>,
+    guest_digest: &str,
+    cart: &str,
+    now: i64,
+) -> sqlx::Result<()> {
+    sqlx::query(
+        "INSERT INTO guest_merges (guest_digest, cart, merged_at) VALUES ($1, $2, $3)
+         ON CONFLICT (guest_digest) DO UPDATE SET cart = excluded.cart, merged_at = excluded.merged_at",
+    )
+    .bind(guest_digest)
+    .bind(cart)
+    .bind(now)
+    .execute(db)
+    .await?;
+    Ok(())
+}
+
+/// Deletes the notes of merges older than `before`; returns how many.
+pub async fn prune_merges(db: impl Db<'_>, before: i64) -> sqlx::Result<u64> {
+    let done = sqlx::query("DELETE FROM guest_merges WHERE merged_at < $1")
+        .bind(before)
+        .execute(db)
+        .await?;
+    Ok(done.rows_affected())
+}

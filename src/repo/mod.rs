@@ -9,5 +9,6 @@ pub mod events;
 pub mod orders;
 pub mod products;
 pub mod rate_limit;
+pub mod session_store;
 pub mod sessions;
 pub mod users;

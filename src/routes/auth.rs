@@ -65,10 +65,11 @@ pub async fn register(
         password: &form.password,
         password_confirm: &form.password_confirm,
     };
-    match login::register(&app, &visitor.session, &client, account).await? {
+    match login::register(&app, &visitor.session.state(), &client, account).await? {
         Ok(done) => {
             let hello = format!("Welcome to Cookie Jar, {}!", done.display_name);
             let text = with_note(&hello, done.cart_note);
+            visitor.session.set(done.state);
             visitor.session.flash(FlashLevel::Success, text);
             Ok(see_other("/"))
         }
@@ -150,9 +151,10 @@ pub async fn login(
         password: &form.password,
         remember_me: form.remember_me.is_some(),
     };
-    match login::log_in(&app, &visitor.session, &client, credentials).await? {
-        Login::SignedIn { cart_note } => {
+    match login::log_in(&app, &visitor.session.state(), &client, credentials).await? {
+        Login::SignedIn { state, cart_note } => {
             let text = with_note("You are signed in.", cart_note);
+            visitor.session.set(*state);
             visitor.session.flash(FlashLevel::Success, text);
             Ok(see_other(next))
         }
@@ -176,6 +178,7 @@ pub async fn logout(
     visitor: Visitor,
     client: ClientInfo,
 ) -> Result<HttpResponse> {
-    login::log_out(&app, &visitor.session, &client).await?;
+    login::log_out(&app, &visitor.session.state(), &client).await?;
+    visitor.session.end();
     Ok(clear_site_data(see_other("/?signed_out=1")))
 }

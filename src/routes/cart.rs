@@ -6,14 +6,15 @@ use askama::Template;
 use serde::Deserialize;
 
 use crate::{
-    cart::{self, Cart, Refusal},
+    cart::{self, Cart, Changed, Refusal},
     error::{AppError, Result},
-    session::{AppSession, FlashLevel},
+    session::{Flash, FlashLevel},
     state::AppState,
     web::{
         extract::Visitor,
         form::Form,
         page::{filters, render, see_other, Layout},
+        session::AppSession,
     },
 };
 
@@ -68,27 +69,28 @@ pub async fn set(
 ) -> Result<HttpResponse> {
     let quantity = cart::parse_quantity(&form.quantity, 0)?;
     let outcome = visitor.cart().set(&app, *product_id, quantity).await?;
-    let done = if quantity == 0 {
-        "Removed from your cart."
-    } else {
-        "Cart updated."
-    };
-    back_to_cart(&visitor.session, outcome.map(|()| done.to_string()))
+    back_to_cart(&visitor.session, outcome)
 }
 
 pub async fn clear(app: web::Data<AppState>, visitor: Visitor) -> Result<HttpResponse> {
-    visitor.cart().clear(&app).await?;
-    back_to_cart(&visitor.session, Ok("Your cart is empty.".into()))
+    let cleared = visitor.cart().clear(&app).await?;
+    back_to_cart(&visitor.session, Ok(cleared))
 }
 
-/// The cart page, saying what happened.
+/// The cart page, saying what happened; a guest's session keeps the cart
+/// as it is now.
 fn back_to_cart(
     session: &AppSession,
-    outcome: std::result::Result<String, Refusal>,
+    outcome: std::result::Result<Changed, Refusal>,
 ) -> Result<HttpResponse> {
-    match outcome {
-        Ok(done) => session.flash(FlashLevel::Success, done),
-        Err(refusal) => session.flash(FlashLevel::Error, refusal.0),
-    }
+    session.update(|state| match outcome {
+        Ok(changed) => {
+            if let Some(cart) = changed.guest_cart {
+                state.cart = cart;
+            }
+            state.flash = Some(Flash::new(FlashLevel::Success, changed.message));
+        }
+        Err(refusal) => state.flash = Some(Flash::new(FlashLevel::Error, refusal.0)),
+    });
     Ok(see_other("/cart"))
 }

@@ -120,9 +120,12 @@ pub async fn change_password(
         new: &form.new_password,
         confirm: &form.new_password_confirm,
     };
-    match account::change_password(&app, user.session(), &client, &user.me, change).await? {
-        Ok(others) => {
-            user.session().flash(FlashLevel::Success, changed(others));
+    let current = user.session().state();
+    match account::change_password(&app, &current, &client, &user.me, change).await? {
+        Ok(done) => {
+            user.session().set(done.state);
+            user.session()
+                .flash(FlashLevel::Success, changed(done.others));
             Ok(see_other("/profile"))
         }
         Err(errors) => {

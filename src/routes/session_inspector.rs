@@ -89,10 +89,7 @@ impl InspectorPage {
             cookie_name: settings.cookie_name().to_string(),
             cookie_secure: settings.cookie_secure,
             // A login without "keep me signed in" has a browser-session cookie.
-            cookie_max_age: visitor
-                .session
-                .cookie_outlives_browser()
-                .then_some(remember),
+            cookie_max_age: state.cookie_outlives_browser().then_some(remember),
             cookie_bytes,
             cookie_limit: COOKIE_LIMIT,
             state_json: serde_json::to_string_pretty(&shown)?,

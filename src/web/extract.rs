@@ -1,6 +1,6 @@
 //! Extractors: who is asking. `Visitor` is anyone, maybe logged in;
 //! `CurrentUser` requires a login; `ClientInfo` is the client's address and
-//! browser; `AppSession` is the typed session alone.
+//! browser. (`web::session::AppSession` is the session alone.)
 //!
 //! A request resolves its visitor once (`auth::check_session`, one query
 //! for a login) and keeps it in the request, so the CSRF check, the
@@ -22,9 +22,8 @@ use crate::{
     client::{self, ClientInfo},
     error::AppError,
     prefs::Preferences,
-    session::AppSession,
     state::AppState,
-    web::page::Layout,
+    web::{page::Layout, session::AppSession},
 };
 
 /// The application state of a request (registered in `startup`).
@@ -32,15 +31,6 @@ pub fn app_state(req: &HttpRequest) -> web::Data<AppState> {
     req.app_data::<web::Data<AppState>>()
         .expect("AppState is registered in startup")
         .clone()
-}
-
-impl FromRequest for AppSession {
-    type Error = AppError;
-    type Future = Ready<Result<Self, AppError>>;
-
-    fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
-        ready(Ok(AppSession::of(req, app_state(req).clock.now())))
-    }
 }
 
 /// Anyone: the typed session and, when logged in, the user.
@@ -72,7 +62,7 @@ impl Visitor {
                 id: me.user.id,
                 lines: &me.cart,
             },
-            None => CartOwner::Guest(&self.session),
+            None => CartOwner::Guest(self.session.read(|s| s.cart.clone())),
         }
     }
 
@@ -116,11 +106,12 @@ impl FromRequest for Visitor {
                 return Ok(visitor.clone());
             }
             let app = app_state(&req);
-            let session = AppSession::of(&req, app.clock.now());
-            let user = auth::check_session(&app, &session).await?;
+            let session = AppSession::of(&req).await?;
+            let checked = auth::check_session(&app, session.state()).await?;
+            session.set(checked.state);
             let visitor = Visitor {
                 session,
-                user,
+                user: checked.user,
                 path: page_path(&req),
             };
             req.extensions_mut().insert(visitor.clone());

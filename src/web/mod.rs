@@ -1,10 +1,11 @@
-//! The web glue between HTTP and the services: who is asking
+//! The web glue between HTTP and the services: the session of a request,
+//! from its cookie to its store and back (`session`), who is asking
 //! (`extract`), CSRF protection (`csrf`), reading forms (`form`), the page
-//! layout and rendering (`page`), error pages (`error_page`), the session
-//! cookie's lifetime (`session_cookie`) and key rotation (`session_keys`),
-//! response headers (`security`), logs and metrics (`telemetry`) and
-//! the embedded static files (`assets`). Handlers in `routes` use these;
-//! nothing here runs SQL of its own.
+//! layout and rendering (`page`), error pages (`error_page`), response
+//! headers (`security`), logs and metrics (`telemetry`) and the embedded
+//! static files (`assets`). Handlers in `routes` use these; nothing here
+//! runs SQL of its own (the database session store's is in
+//! `repo::session_store`).
 
 pub mod assets;
 pub mod csrf;
@@ -13,6 +14,5 @@ pub mod extract;
 pub mod form;
 pub mod page;
 pub mod security;
-pub mod session_cookie;
-pub mod session_keys;
+pub mod session;
 pub mod telemetry;

@@ -194,6 +194,35 @@ async fn the_guest_cart_merges_into_the_account_once_with_capping() {
 }
 
 #[tokio::test]
+async fn a_guest_cart_is_merged_once_whatever_copies_of_its_cookie_sign_in() {
+    let app = TestApp::spawn().await;
+    app.user("twice@example.com").await.logout().await;
+    let guest = app.browser();
+    guest.add_to_cart(1, 2).await;
+    // A copy of the guest cookie from before the sign-in: a second tab's,
+    // or a response that crossed the sign-in's and put it back.
+    let copy = guest.cookie().expect("a guest with a cart has a cookie");
+    guest.login("twice@example.com", PASSWORD).await;
+    assert_eq!(guest.cart_count().await, 2);
+    guest.logout().await;
+
+    let again = app.browser();
+    again.set_cookie(&copy);
+    again.login("twice@example.com", PASSWORD).await;
+    assert_eq!(again.cart_count().await, 2, "two units added once stay two");
+
+    // What the copy holds beyond what came in before is still merged.
+    again.logout().await;
+    let third = app.browser();
+    third.set_cookie(&copy);
+    third.add_to_cart(1, 1).await;
+    third.add_to_cart(3, 1).await;
+    third.login("twice@example.com", PASSWORD).await;
+    let cart = third.page("/cart", StatusCode::OK).await;
+    assert_eq!(cart.cart_count(), 2 + 1 + 1, "{cart}");
+}
+
+#[tokio::test]
 async fn the_cart_survives_logout_another_browser_and_a_restart() {
     let app = TestApp::spawn().await;
     let browser = app.user("sam@example.com").await;

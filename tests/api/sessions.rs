@@ -437,3 +437,44 @@ async fn keep_me_signed_in_survives_a_night_away_but_not_its_absolute_timeout() 
         "30 days after sign-in, it ends"
     );
 }
+
+/// `state` (JSON) as the cookie of the release before the three session
+/// stores held it: actix-session's map with the state under "state", sealed
+/// with the test key.
+fn cookie_of_the_last_release(state: &str) -> String {
+    use actix_web::cookie::{Cookie, CookieJar, Key};
+    let map = serde_json::json!({ "state": state }).to_string();
+    let mut jar = CookieJar::new();
+    jar.private_mut(&Key::from(&[42u8; 64]))
+        .add(Cookie::new("session", map));
+    jar.get("session").unwrap().value().to_string()
+}
+
+#[tokio::test]
+async fn a_cookie_written_by_the_last_release_still_opens() {
+    let app = TestApp::spawn_with(&[("SESSION_STORE", "cookie")]).await;
+    let now = app.clock.now();
+    // A guest's, with a cart and a theme.
+    let guest = app.browser();
+    guest.set_cookie(&cookie_of_the_last_release(&format!(
+        r#"{{"id":"bG9uZy1hZ28tZ3Vlc3QtaWQ","created_at":{now},"last_seen_at":{now},"csrf_token":"dG9rZW4tb2YtdGhlLWxhc3QtcmVsZWFzZS1mb3ItZm9ybXM","prefs":{{"theme":"dark"}},"cart":[[1,2],[3,1]]}}"#
+    )));
+    let home = guest.page("/", StatusCode::OK).await;
+    assert_eq!((home.cart_count(), home.theme().as_str()), (3, "dark"));
+
+    // A login's, without the fields added since (its deadline).
+    app.user("old@example.com").await.logout().await;
+    app.browser().login("old@example.com", PASSWORD).await;
+    let (id, user_id): (String, i64) =
+        sqlx::query_as("SELECT id, user_id FROM sessions WHERE revoked_at IS NULL")
+            .fetch_one(&app.pool)
+            .await
+            .unwrap();
+    let login = app.browser();
+    login.set_cookie(&cookie_of_the_last_release(&format!(
+        r#"{{"id":"{id}","created_at":{now},"last_seen_at":{now},"csrf_token":"YW5vdGhlci10b2tlbi1vZi10aGUtbGFzdC1yZWxlYXNl","user_id":{user_id}}}"#
+    )));
+    assert!(login.is_logged_in().await, "still signed in");
+    let res = login.post("/preferences", &[("theme", "light")]).await;
+    assert_eq!(res.status(), StatusCode::SEE_OTHER, "its forms work");
+}

@@ -1,0 +1,190 @@
+//! The cookies of a session, sealed and opened under the current key or a
+//! previous one (key rotation).
+//!
+//! - The session cookie (`session`; `__Host-session` when `COOKIE_SECURE`)
+//!   carries what the store gave for the state, sealed with AES-256-GCM
+//!   (`CookieJar::private`, the cookie's name bound in): the whole state
+//!   with the cookie store, a random key with a server-side store. Either
+//!   way the browser can hold it, not read or change it.
+//! - The CSRF cookie (`csrf`; `__Host-csrf`), only with a server-side
+//!   store, and only while the visitor has no stored session: the token of
+//!   their forms, signed (HMAC-SHA256, `CookieJar::signed`), so the server
+//!   takes back only tokens it issued (OWASP's signed double-submit
+//!   cookie). It is what lets a visitor who only looks at pages post a form
+//!   without the store keeping anything for them.
+//!
+//! `SESSION_SECRET` seals and signs; the keys in `SESSION_SECRET_PREVIOUS`
+//! still open what they sealed, and `web::session` writes such a cookie
+//! back under the current key on its response, so a rotation signs nobody
+//! out and empties no cart. A cookie no key opens is no cookie at all (an
+//! old or forged one is no fault of the server, and is not logged as one).
+//! Rotating never revives a login: a re-sealed cookie still leads to a
+//! state that names its `sessions` row, and `auth::check_session` still
+//! checks it.
+
+use actix_web::{
+    cookie::{time::Duration, Cookie, CookieJar, Key, SameSite},
+    http::header::{HeaderMap, COOKIE},
+};
+
+/// The cookie keys: the current one, then the previous ones.
+pub struct Keys {
+    pub current: Key,
+    pub previous: Vec<Key>,
+}
+
+/// What opening a sealed (or checking a signed) cookie found.
+pub enum Opened {
+    /// The plain value, under the current key.
+    WithCurrentKey(String),
+    /// The plain value, under a previous key: to be written back under the
+    /// current one.
+    WithPreviousKey(String),
+    No,
+}
+
+/// Opens a sealed cookie under the current key, else a previous one.
+pub fn open(sealed: &Cookie<'static>, keys: &Keys) -> Opened {
+    try_keys(keys, |key| {
+        let mut jar = CookieJar::new();
+        jar.add_original(sealed.clone());
+        jar.private(key)
+            .get(sealed.name())
+            .map(|c| c.value().to_string())
+    })
+}
+
+/// `plain` sealed under `key`, as the session cookie is (AES-256-GCM, the
+/// cookie's name bound in). Only the name and value: attributes are added
+/// by the caller.
+pub fn seal(name: &str, plain: String, key: &Key) -> Cookie<'static> {
+    let mut jar = CookieJar::new();
+    jar.private_mut(key)
+        .add(Cookie::new(name.to_string(), plain));
+    jar.get(name).cloned().expect("the cookie just added")
+}
+
+/// Checks a signed cookie under the current key, else a previous one.
+pub fn verify(signed: &Cookie<'static>, keys: &Keys) -> Opened {
+    try_keys(keys, |key| {
+        let mut jar = CookieJar::new();
+        jar.add_original(signed.clone());
+        jar.signed(key)
+            .get(signed.name())
+            .map(|c| c.value().to_string())
+    })
+}
+
+/// `value` signed under `key` (HMAC-SHA256): readable, not forgeable.
+pub fn sign(name: &str, value: String, key: &Key) -> Cookie<'static> {
+    let mut jar = CookieJar::new();
+    jar.signed_mut(key)
+        .add(Cookie::new(name.to_string(), value));
+    jar.get(name).cloned().expect("the cookie just added")
+}
+
+fn try_keys(keys: &Keys, open: impl Fn(&Key) -> Option<String>) -> Opened {
+    if let Some(plain) = open(&keys.current) {
+        return Opened::WithCurrentKey(plain);
+    }
+    keys.previous
+        .iter()
+        .find_map(open)
+        .map_or(Opened::No, Opened::WithPreviousKey)
+}
+
+/// The request's cookie named `name`, read as actix reads cookies
+/// (UTF-8, percent-decoded), but one that cannot be parsed spoils only
+/// itself: `HttpRequest::cookies` gives up on the whole header, which would
+/// sign a visitor out for a stray cookie of another site's script.
+pub fn request_cookie(headers: &HeaderMap, name: &str) -> Option<Cookie<'static>> {
+    headers
+        .get_all(COOKIE)
+        .filter_map(|h| std::str::from_utf8(h.as_bytes()).ok())
+        .flat_map(|h| h.split(';'))
+        .map(str::trim)
+        .filter(|c| c.split('=').next() == Some(name))
+        .find_map(|c| Cookie::parse_encoded(c.to_string()).ok())
+}
+
+/// The attributes every cookie of a session has: `HttpOnly` (no script
+/// reads it), `SameSite=Lax` (a form posted from another site arrives
+/// without it), `Path=/`, no `Domain`, and `Secure` when `secure`.
+pub fn with_attributes(mut cookie: Cookie<'static>, secure: bool) -> Cookie<'static> {
+    cookie.set_http_only(true);
+    cookie.set_same_site(SameSite::Lax);
+    cookie.set_path("/");
+    cookie.set_secure(secure);
+    cookie
+}
+
+/// A cookie that tells the browser to drop the cookie `name`.
+pub fn removal(name: &str, secure: bool) -> Cookie<'static> {
+    let mut cookie = with_attributes(Cookie::new(name.to_string(), ""), secure);
+    cookie.make_removal();
+    cookie
+}
+
+/// `cookie` kept by the browser for `max_age`, or (`None`) until it closes.
+pub fn lasting(mut cookie: Cookie<'static>, max_age: Option<Duration>) -> Cookie<'static> {
+    if let Some(max_age) = max_age {
+        cookie.set_max_age(max_age);
+    }
+    cookie
+}
+
+#[cfg(test)]
+mod tests {
+    use actix_web::http::header::HeaderValue;
+
+    use super::*;
+
+    fn keys(current: u8, previous: &[u8]) -> Keys {
+        Keys {
+            current: Key::from(&[current; 64]),
+            previous: previous.iter().map(|b| Key::from(&[*b; 64])).collect(),
+        }
+    }
+
+    #[test]
+    fn a_cookie_opens_under_the_key_that_sealed_it_or_a_previous_one() {
+        let sealed = seal("session", "{\"state\":\"x\"}".into(), &Key::from(&[1; 64]));
+        assert!(matches!(
+            open(&sealed, &keys(1, &[])),
+            Opened::WithCurrentKey(plain) if plain == "{\"state\":\"x\"}"
+        ));
+        match open(&sealed, &keys(2, &[3, 1])) {
+            Opened::WithPreviousKey(plain) => assert_eq!(plain, "{\"state\":\"x\"}"),
+            _ => panic!("a previous key opens it"),
+        }
+        assert!(matches!(open(&sealed, &keys(2, &[3])), Opened::No));
+    }
+
+    #[test]
+    fn a_signed_token_is_readable_but_cannot_be_changed() {
+        let signed = sign("csrf", "token".into(), &Key::from(&[1; 64]));
+        assert!(signed.value().ends_with("token"));
+        assert!(
+            matches!(verify(&signed, &keys(1, &[])), Opened::WithCurrentKey(t) if t == "token")
+        );
+        assert!(matches!(
+            verify(&signed, &keys(2, &[1])),
+            Opened::WithPreviousKey(_)
+        ));
+        let forged = Cookie::new("csrf", signed.value().replace("token", "other"));
+        assert!(matches!(verify(&forged, &keys(1, &[])), Opened::No));
+        let sealed_elsewhere = Cookie::new("csrf", signed.value().to_string());
+        assert!(matches!(open(&sealed_elsewhere, &keys(1, &[])), Opened::No));
+    }
+
+    #[test]
+    fn one_cookie_that_does_not_parse_spoils_only_itself() {
+        let mut headers = HeaderMap::new();
+        let value = "broken; pref=caf%C3%A9; session=abc%3D";
+        headers.insert(COOKIE, HeaderValue::from_static(value));
+        assert_eq!(request_cookie(&headers, "session").unwrap().value(), "abc=");
+        assert_eq!(request_cookie(&headers, "pref").unwrap().value(), "café");
+        assert!(request_cookie(&headers, "broken").is_none());
+        assert!(request_cookie(&headers, "sess").is_none());
+    }
+}
