@@ -11,9 +11,10 @@ use crate::{
     auth::login::{self, NewAccount},
     client::ClientInfo,
     clock::Clock,
-    config::{SessionSecret, Settings, VARIABLES},
+    config::{SessionSecret, SessionStoreKind, Settings, VARIABLES},
     db,
     state::AppState,
+    web::session::Store,
 };
 
 /// What `--help` says after the commands: every setting, its default and
@@ -125,8 +126,9 @@ pub async fn backup(settings: &Settings, path: &std::path::Path) -> anyhow::Resu
     Ok(format!("Backed up {} to {target}.", settings.database_url))
 }
 
-/// `check-config`: the settings as they are in force, secrets hidden, and
-/// whether the database answers and how far it is migrated. Changes nothing.
+/// `check-config`: the settings as they are in force, secrets hidden,
+/// whether the database answers and how far it is migrated, and which
+/// session store is in use and whether it answers. Changes nothing.
 pub async fn check_config(settings: &Settings) -> anyhow::Result<String> {
     let mut report = String::from("Settings in force:\n");
     for (name, value) in settings.effective() {
@@ -139,12 +141,29 @@ pub async fn check_config(settings: &Settings) -> anyhow::Result<String> {
         .await
         .context("the database does not answer")?;
     let (applied, known) = db::migrations_applied(&pool).await?;
-    pool.close().await;
     report.push_str(&format!(
         "Database: reachable; {applied} of {known} migrations applied"
     ));
     if applied < known {
         report.push_str(" (`cookie-jar migrate`, or `serve`, applies the rest)");
     }
+    let store = settings.session_store;
+    let answers = match Store::connect(settings, &pool, &Clock::default()).await {
+        Ok(store) => store.ping().await.map_err(|e| anyhow::anyhow!("{e}")),
+        Err(e) => Err(e),
+    };
+    pool.close().await;
+    let session_store = match store {
+        SessionStoreKind::Cookie => {
+            "cookie (the state sealed in the cookie; nothing to reach)".into()
+        }
+        SessionStoreKind::Database => "database (table session_store of the database above)".into(),
+        SessionStoreKind::Redis => format!(
+            "redis at {} (keys {}…)",
+            settings.redis_url, settings.redis_key_prefix
+        ),
+    };
+    answers.with_context(|| format!("the session store {session_store} does not answer"))?;
+    report.push_str(&format!("\nSession store: {session_store}: answers"));
     Ok(report)
 }

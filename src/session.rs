@@ -235,6 +235,22 @@ impl SessionState {
             && self.renewed.is_none()
     }
 
+    /// Whether this state differs from `before` only in bookkeeping: when it
+    /// was last seen, what the login's row says of it (its deadline, "keep
+    /// me signed in"), a message taken for the page. A store that cannot
+    /// take such a change just now (a read-only database) loses nothing the
+    /// visitor did (the message shows once more).
+    pub fn only_bookkeeping_since(&self, before: &SessionState) -> bool {
+        let same_books = SessionState {
+            last_seen_at: before.last_seen_at,
+            deadline: before.deadline,
+            remember_me: before.remember_me,
+            flash: self.flash.clone().or_else(|| before.flash.clone()),
+            ..self.clone()
+        };
+        same_books == *before
+    }
+
     /// Whether the cookie should outlive the browser: a guest's does (their
     /// cart waits for them), a login's only with "keep me signed in".
     pub fn cookie_outlives_browser(&self) -> bool {

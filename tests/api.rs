@@ -22,5 +22,6 @@ mod api {
     mod sessions;
     mod shutdown;
     mod soak;
+    mod stores;
     mod tour;
 }

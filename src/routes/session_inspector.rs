@@ -1,18 +1,22 @@
-//! `GET /session`: what your session holds, in plain view. Part of the
-//! lesson: the cookie is the session, so here is everything it carries
-//! (minus the CSRF token) and every rule that limits its life.
+//! `GET /session`: what your session holds, in plain view, and where: in
+//! the cookie itself or in a server-side store, whose entry and remaining
+//! lifetime it shows. Part of the lesson: here is everything the session
+//! carries (minus the CSRF token), every rule that limits its life, and
+//! what a stolen copy of the cookie could do with the store in use.
 
 use actix_web::{web, HttpRequest, HttpResponse};
 use askama::Template;
 
 use super::tour;
 use crate::{
+    config::SessionStoreKind,
     error::Result,
     session::{Renewal, SessionState},
     state::AppState,
     web::{
         extract::Visitor,
         page::{filters, render, Layout},
+        session::Whereabouts,
     },
 };
 
@@ -47,6 +51,8 @@ struct InspectorPage {
     remember_me: Option<bool>,
     /// The step of the tour (`/tour`) that explains what is on this page.
     tour_step: &'static str,
+    /// Where the state is kept, and for how long.
+    kept: Whereabouts,
 }
 
 pub async fn show(
@@ -54,16 +60,12 @@ pub async fn show(
     visitor: Visitor,
     req: HttpRequest,
 ) -> Result<HttpResponse> {
-    let cookie_name = app.settings.cookie_name();
-    // Name, `=` and value: what the browser keeps and sends.
-    let cookie_bytes = req
-        .cookie(cookie_name)
-        .map(|c| c.name().len() + 1 + c.value().len());
-    render(InspectorPage::new(&app, &visitor, cookie_bytes)?)
+    let kept = Whereabouts::of(&req).await?;
+    render(InspectorPage::new(&app, &visitor, kept)?)
 }
 
 impl InspectorPage {
-    fn new(app: &AppState, visitor: &Visitor, cookie_bytes: Option<usize>) -> Result<Self> {
+    fn new(app: &AppState, visitor: &Visitor, kept: Whereabouts) -> Result<Self> {
         let settings = &app.settings;
         let state = visitor.session.read(SessionState::clone);
         let id_fingerprint = state.id.fingerprint();
@@ -90,13 +92,28 @@ impl InspectorPage {
             cookie_secure: settings.cookie_secure,
             // A login without "keep me signed in" has a browser-session cookie.
             cookie_max_age: state.cookie_outlives_browser().then_some(remember),
-            cookie_bytes,
+            cookie_bytes: kept.cookie_bytes,
             cookie_limit: COOKIE_LIMIT,
             state_json: serde_json::to_string_pretty(&shown)?,
             renewed: state.renewed.clone(),
             remember_me: login.map(|me| me.remember_me),
             tour_step: tour::step_for(&state),
+            kept,
         })
+    }
+
+    /// Whether the state lives on the server (the cookie carries a key).
+    fn server_side(&self) -> bool {
+        self.kept.store != SessionStoreKind::Cookie
+    }
+
+    /// The store, as a reader would name it.
+    fn store_name(&self) -> &'static str {
+        match self.kept.store {
+            SessionStoreKind::Cookie => "the cookie itself",
+            SessionStoreKind::Database => "the shop's database (table session_store)",
+            SessionStoreKind::Redis => "Redis",
+        }
     }
 
     fn cookie_percent(&self) -> usize {

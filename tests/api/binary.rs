@@ -114,6 +114,10 @@ fn production_without_a_session_secret_refuses_to_start() {
     assert!(stderr.contains("SESSION_SECRET is required"), "{stderr}");
 }
 
+/// What the debug build's resident memory stays under, however many
+/// logins come (see the bursts test).
+const MEMORY_BOUND_MIB: u64 = 140;
+
 /// The resident memory peak of a process (VmHWM), in MiB.
 fn peak_mib(pid: u32) -> u64 {
     let status = std::fs::read_to_string(format!("/proc/{pid}/status")).unwrap();
@@ -181,7 +185,17 @@ async fn bursts_of_logins_neither_grow_memory_nor_queue_without_bound() {
         statuses.push(login().await.unwrap().status());
     }
     let after_all = peak_mib(pid);
-    assert!(after_all < 120, "peak RSS {after_all} MiB after 140 logins");
+    println!(
+        "logins: peak RSS {after_bursts} MiB after 90 in bursts, {after_all} MiB after 50 more"
+    );
+    // The debug build idles at about 64 MiB (the two hashing threads' 19 MiB
+    // blocks included) and peaks at 110 to 126 MiB here, by how the bursts
+    // meet a busy machine (the release build: 77 MB, BENCHMARKS.md). A
+    // queue without bound would be hundreds.
+    assert!(
+        after_all < MEMORY_BOUND_MIB,
+        "peak RSS {after_all} MiB after 140 logins"
+    );
     assert!(
         after_all <= after_bursts + 5,
         "{after_bursts} MiB, then {after_all} MiB"
@@ -232,7 +246,10 @@ async fn bursts_of_logins_neither_grow_memory_nor_queue_without_bound() {
             .all(|(status, _)| *status == StatusCode::UNPROCESSABLE_ENTITY),
         "the others are told the password is wrong: {answered:?}"
     );
-    assert!(peak_mib(pid) < 120, "the flood did not grow memory");
+    assert!(
+        peak_mib(pid) < MEMORY_BOUND_MIB,
+        "the flood did not grow memory"
+    );
     let db = sqlx::SqlitePool::connect(&format!(
         "sqlite://{}",
         dir.path().join("data/cookie_jar.db").display()

@@ -189,6 +189,49 @@ async fn check_config_prints_the_settings_with_secrets_hidden_and_fails_on_a_pro
     assert!(err.contains("SESSION_IDLE_TIMEOUT"), "{err}");
 }
 
+#[tokio::test]
+async fn check_config_names_the_session_store_and_says_whether_it_answers() {
+    let dir = tempfile::tempdir().unwrap();
+    let url = fresh_database(dir.path()).await;
+    run(&mut cookie_jar(
+        dir.path(),
+        &[("DATABASE_URL", &url)],
+        &["migrate"],
+    ));
+    let check = |vars: &[(&str, &str)]| {
+        let mut all = vec![("DATABASE_URL", url.as_str())];
+        all.extend_from_slice(vars);
+        run_for_code(&mut cookie_jar(dir.path(), &all, &["check-config"]))
+    };
+    let (code, out, err) = check(&[]);
+    assert_eq!(code, Some(0), "{err}");
+    assert!(out.contains("Session store: cookie"), "{out}");
+    let (code, out, err) = check(&[("SESSION_STORE", "database")]);
+    assert_eq!(code, Some(0), "{err}");
+    assert!(
+        out.contains("Session store: database (table session_store") && out.contains("answers"),
+        "{out}"
+    );
+    // A Redis nobody listens for: named, its password hidden, and a failure.
+    let away = [
+        ("SESSION_STORE", "redis"),
+        ("REDIS_URL", "redis://:hunter2@127.0.0.1:1/0"),
+    ];
+    let (code, out, err) = check(&away);
+    assert_eq!(code, Some(1), "{out}");
+    assert!(
+        err.contains("redis://:…@127.0.0.1:1/0") && err.contains("does not answer"),
+        "{err}"
+    );
+    assert!(
+        !err.contains("hunter2") && !out.contains("hunter2"),
+        "{out}{err}"
+    );
+    let (code, _, err) = check(&[("SESSION_STORE", "memcached")]);
+    assert_eq!(code, Some(2), "{err}");
+    assert!(err.contains("SESSION_STORE must be"), "{err}");
+}
+
 #[test]
 fn serve_is_the_default_and_can_be_named() {
     for args in [&[][..], &["serve"][..]] {

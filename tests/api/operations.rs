@@ -22,7 +22,10 @@ async fn live_ready_and_health_say_what_they_check() {
         json_of(browser.get("/livez").await).await,
         (StatusCode::OK, json!({"status": "ok"}))
     );
-    let ready = json!({"status": "ok", "database": "ok", "migrations": "applied"});
+    let ready = json!({
+        "status": "ok", "database": "ok", "migrations": "applied",
+        "session_store": "ok", "session_store_kind": app.store().as_str(),
+    });
     assert_eq!(
         json_of(browser.get("/readyz").await).await,
         (StatusCode::OK, ready)

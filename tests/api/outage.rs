@@ -307,3 +307,151 @@ async fn when_postgresql_goes_away_pages_answer_503_at_once_and_come_back_by_the
     assert_eq!(res.status(), StatusCode::SEE_OTHER);
     assert_eq!(user.cart_count().await, 3);
 }
+
+/// A redis-server of the test's own, on a port of its own, which the test
+/// may stop, pause and start again: never the machine's shared one. It
+/// keeps what it holds on disk (its own folder), so a restart finds the
+/// sessions it had.
+struct PrivateRedis {
+    dir: tempfile::TempDir,
+    port: u16,
+    server: Option<std::process::Child>,
+}
+
+impl PrivateRedis {
+    fn start() -> PrivateRedis {
+        let port = std::net::TcpListener::bind("127.0.0.1:0")
+            .unwrap()
+            .local_addr()
+            .unwrap()
+            .port();
+        let mut redis = PrivateRedis {
+            dir: tempfile::tempdir().unwrap(),
+            port,
+            server: None,
+        };
+        redis.run();
+        redis
+    }
+
+    fn url(&self) -> String {
+        format!("redis://127.0.0.1:{}", self.port)
+    }
+
+    fn run(&mut self) {
+        let server = Command::new("redis-server")
+            .args(["--bind", "127.0.0.1", "--port", &self.port.to_string()])
+            .args([
+                "--appendonly",
+                "yes",
+                "--appendfsync",
+                "always",
+                "--save",
+                "",
+            ])
+            .arg("--dir")
+            .arg(self.dir.path())
+            .stdout(std::process::Stdio::null())
+            .spawn()
+            .expect("redis-server starts (apt-get install redis-server)");
+        self.server = Some(server);
+        let deadline = Instant::now() + Duration::from_secs(10);
+        while std::net::TcpStream::connect(("127.0.0.1", self.port)).is_err() {
+            assert!(Instant::now() < deadline, "redis-server did not listen");
+            std::thread::sleep(Duration::from_millis(20));
+        }
+    }
+
+    fn signal(&self, signal: i32) {
+        let pid = self.server.as_ref().expect("running").id() as i32;
+        // SAFETY: kill(2) with a pid of our own child and a valid signal.
+        assert_eq!(unsafe { libc::kill(pid, signal) }, 0);
+    }
+
+    /// SIGTERM: Redis writes what it holds and exits.
+    fn stop(&mut self) {
+        self.signal(libc::SIGTERM);
+        self.server.take().unwrap().wait().unwrap();
+    }
+}
+
+impl Drop for PrivateRedis {
+    fn drop(&mut self) {
+        if let Some(mut server) = self.server.take() {
+            let _ = server.kill();
+            let _ = server.wait();
+        }
+    }
+}
+
+#[tokio::test]
+#[ignore = "starts a redis-server of its own: .ci/run runs it with --ignored"]
+async fn when_redis_goes_away_pages_that_need_a_session_answer_503_and_come_back_by_themselves() {
+    let mut redis = PrivateRedis::start();
+    let app = TestApp::spawn_with(&[("SESSION_STORE", "redis"), ("REDIS_URL", &redis.url())]).await;
+    let user = app.user("redis-away@example.com").await;
+    user.add_to_cart(1, 2).await;
+    let token = user.csrf_token().await;
+    // A visitor who only looks at pages has nothing in the store.
+    let looker = app.browser();
+    looker.page("/products", StatusCode::OK).await;
+
+    redis.stop();
+    // Each request waits at most the store's timeout (2 s).
+    let limit = Duration::from_secs(4);
+    for path in ["/cart", "/", "/orders", "/session"] {
+        let (page, took) = timed(&user, path).await;
+        assert_unavailable_page(&page, path);
+        assert!(took < limit, "{path} took {took:?}");
+        println!("Redis away: {path} answered 503 in {took:.1?}");
+    }
+    let add = [
+        ("product_id", "2"),
+        ("quantity", "1"),
+        ("csrf_token", &token),
+    ];
+    let res = user.post_raw("/cart/items", &add).await;
+    assert_eq!(res.status(), StatusCode::SERVICE_UNAVAILABLE);
+    assert_eq!(res.headers().get("retry-after").unwrap(), "5");
+    // What needs no session state still answers.
+    let (page, _) = timed(&looker, "/products").await;
+    assert_eq!(page.status, StatusCode::OK, "no state needed: {page}");
+    assert_eq!(
+        looker.get("/readyz").await.status(),
+        StatusCode::SERVICE_UNAVAILABLE
+    );
+    assert_eq!(looker.get("/livez").await.status(), StatusCode::OK);
+
+    redis.run();
+    // Back by itself: the pool connects again at the next request.
+    let deadline = Instant::now() + Duration::from_secs(30);
+    loop {
+        let ready = looker.get("/readyz").await.status() == StatusCode::OK;
+        let cart = user.open("/cart").await;
+        if ready && cart.status == StatusCode::OK {
+            assert_eq!(
+                cart.cart_count(),
+                2,
+                "the session and its cart as they were"
+            );
+            break;
+        }
+        assert!(
+            Instant::now() < deadline,
+            "not back 30 s after Redis: {cart}"
+        );
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    let res = user.add_to_cart(2, 1).await;
+    assert_eq!(res.status(), StatusCode::SEE_OTHER);
+    assert_eq!(user.cart_count().await, 3);
+
+    // A Redis that hangs (paused): the wait ends at the store's timeout.
+    redis.signal(libc::SIGSTOP);
+    let (page, took) = timed(&user, "/cart").await;
+    redis.signal(libc::SIGCONT);
+    assert_unavailable_page(&page, "/cart, Redis paused");
+    assert!(took < limit, "{took:?}");
+    println!("Redis paused: /cart answered 503 in {took:.1?}");
+    assert_eq!(user.page("/cart", StatusCode::OK).await.cart_count(), 3);
+}

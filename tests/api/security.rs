@@ -2,7 +2,9 @@
 
 use reqwest::StatusCode;
 
-use crate::common::{Page, TestApp, PASSWORD};
+use cookie_jar::config::SessionStoreKind;
+
+use crate::common::{set_cookie_named, Page, TestApp, PASSWORD};
 
 #[tokio::test]
 async fn a_post_without_or_with_a_wrong_csrf_token_is_refused_and_changes_nothing() {
@@ -144,24 +146,32 @@ async fn every_page_carries_the_security_headers() {
 #[tokio::test]
 async fn the_session_cookie_has_safe_attributes() {
     let app = TestApp::spawn().await;
-    let res = app.browser().get("/").await;
-    let cookie = res
-        .headers()
-        .get("set-cookie")
-        .unwrap()
-        .to_str()
-        .unwrap()
-        .to_string();
-    assert!(cookie.starts_with("session="));
-    assert!(cookie.contains("HttpOnly"));
-    assert!(cookie.contains("SameSite=Lax"));
-    assert!(cookie.contains("Path=/"));
-    assert!(!cookie.contains("Domain"));
+    let guest = app.browser();
+    let page_view = guest.get("/").await;
+    let res = guest.add_to_cart(1, 1).await;
+    let cookie = set_cookie_named(&res, "session")
+        .or_else(|| set_cookie_named(&page_view, "session"))
+        .expect("a guest with a cart has a session cookie");
+    // With a server-side store, the page view's forms had their token in
+    // a cookie of its own: it has the same attributes.
+    let csrf = set_cookie_named(&page_view, "csrf");
+    assert_eq!(csrf.is_some(), app.store() != SessionStoreKind::Cookie);
+    for cookie in [Some(cookie), csrf].into_iter().flatten() {
+        assert!(cookie.contains("HttpOnly"), "{cookie}");
+        assert!(cookie.contains("SameSite=Lax"), "{cookie}");
+        assert!(cookie.contains("Path=/"), "{cookie}");
+        assert!(!cookie.contains("Domain"), "{cookie}");
+        assert!(!cookie.contains("Secure"), "{cookie}");
+    }
 
     let secure = TestApp::spawn_with(&[("COOKIE_SECURE", "true")]).await;
     let res = secure.browser().get("/").await;
-    let cookie = res.headers().get("set-cookie").unwrap().to_str().unwrap();
-    assert!(cookie.starts_with("__Host-session=") && cookie.contains("Secure"));
+    let name = match secure.store() {
+        SessionStoreKind::Cookie => "__Host-session",
+        _ => "__Host-csrf",
+    };
+    let cookie = set_cookie_named(&res, name).expect("a cookie for the page's forms");
+    assert!(cookie.contains("Secure"), "{cookie}");
     assert!(res.headers().contains_key("strict-transport-security"));
 }
 
@@ -309,7 +319,8 @@ async fn a_post_without_a_session_does_not_answer_with_a_cookie() {
             "{path} set a cookie"
         );
     }
-    // A page view does start a session (its forms need the token).
+    // A page view gives its forms a token: a session cookie, or, with a
+    // server-side store, the signed CSRF cookie.
     let res = cookieless.get(&app.address).send().await.unwrap();
     assert!(res.headers().get("set-cookie").is_some());
 }

@@ -21,7 +21,8 @@ fn set_cookie(res: &reqwest::Response) -> String {
 /// client (a cookie jar, no redirects followed), as `curl -b jar -c jar`.
 #[tokio::test]
 async fn the_tours_curl_steps_do_what_the_tour_says() {
-    let app = TestApp::spawn().await;
+    // The tour follows `cargo run`, which keeps sessions in the cookie.
+    let app = TestApp::spawn_with(&[("SESSION_STORE", "cookie")]).await;
     let browser = app.browser();
 
     // A guest cookie: the first page view writes one.

@@ -2,7 +2,11 @@
 //!
 //! - `TestApp`: the real application on a free port with a fresh database
 //!   (a SQLite file in a temporary folder; or, when `TEST_POSTGRES_URL`
-//!   names a PostgreSQL server, a new database there);
+//!   names a PostgreSQL server, a new database there), keeping its
+//!   sessions where `TEST_SESSION_STORE` says (`cookie`, the default;
+//!   `database`; `redis`, at `TEST_REDIS_URL` or 127.0.0.1:6379, under a
+//!   key prefix of the app's own, so tests running at once never meet). A
+//!   suite asked for Redis where none answers fails: the app cannot start;
 //! - `Browser`: a reqwest client with its own cookie jar that speaks to it
 //!   like a browser does: it remembers the page it is on, submits forms
 //!   with that page's CSRF token, and follows no redirect by itself;
@@ -20,7 +24,12 @@ use std::{collections::HashMap, sync::Arc, sync::Mutex};
 use actix_web::web;
 use base64::{engine::general_purpose::STANDARD, Engine};
 use cookie_jar::{
-    clock::Clock, config::Settings, db::Pool, housekeeping, startup::Application, state::AppState,
+    clock::Clock,
+    config::{SessionStoreKind, Settings},
+    db::Pool,
+    housekeeping,
+    startup::Application,
+    state::AppState,
 };
 use reqwest::{cookie::CookieStore, cookie::Jar, redirect::Policy, StatusCode, Url};
 use sqlx::{AssertSqlSafe, Connection};
@@ -38,8 +47,40 @@ pub struct TestApp {
     pub pool: Pool,
     pub state: web::Data<AppState>,
     pub database_url: String,
+    /// The Redis key prefix of this app's sessions (and of its restarts
+    /// and other instances).
+    pub redis_prefix: String,
     handle: actix_web::dev::ServerHandle,
     dir: Arc<tempfile::TempDir>,
+}
+
+/// The session store the suite runs on: `TEST_SESSION_STORE`, or `cookie`.
+pub fn store_under_test() -> SessionStoreKind {
+    let name = std::env::var("TEST_SESSION_STORE").unwrap_or_default();
+    match name.as_str() {
+        "" => SessionStoreKind::Cookie,
+        name => SessionStoreKind::parse(name)
+            .unwrap_or_else(|| panic!("TEST_SESSION_STORE={name}: cookie, database or redis")),
+    }
+}
+
+/// A server-side store for the tests of what such a store changes: the one
+/// under test if it is one, else the database store (which needs nothing).
+pub fn server_store() -> &'static str {
+    match store_under_test() {
+        SessionStoreKind::Cookie => "database",
+        other => other.as_str(),
+    }
+}
+
+/// Where the tests' Redis is.
+pub fn redis_url() -> String {
+    std::env::var("TEST_REDIS_URL").unwrap_or_else(|_| "redis://127.0.0.1:6379".into())
+}
+
+/// A key prefix nobody else uses.
+pub fn fresh_redis_prefix() -> String {
+    format!("cookie-jar-test:{}:", cookie_jar::ids::row_id())
 }
 
 /// A fresh, empty database for one test: its URL.
@@ -61,11 +102,14 @@ pub async fn fresh_database(dir: &std::path::Path) -> String {
 }
 
 /// The variables every test app starts from; `extra` overrides them.
-pub fn test_settings(database_url: &str, extra: &[(&str, &str)]) -> Settings {
+pub fn test_settings(database_url: &str, redis_prefix: &str, extra: &[(&str, &str)]) -> Settings {
     let mut vars: HashMap<String, String> = [
         ("APP_ENV", "development".to_string()),
         ("BIND_ADDR", "127.0.0.1:0".into()),
         ("DATABASE_URL", database_url.to_string()),
+        ("SESSION_STORE", store_under_test().to_string()),
+        ("REDIS_URL", redis_url()),
+        ("REDIS_KEY_PREFIX", redis_prefix.to_string()),
         ("SESSION_SECRET", STANDARD.encode([42u8; 64])),
         ("LOG", "warn".into()),
         // Tests register many accounts from 127.0.0.1; the per-client
@@ -90,13 +134,13 @@ impl TestApp {
     pub async fn spawn_with(extra: &[(&str, &str)]) -> TestApp {
         let dir = Arc::new(tempfile::tempdir().expect("temp dir"));
         let database_url = fresh_database(dir.path()).await;
-        Self::start(dir, database_url, extra).await
+        Self::start(dir, database_url, fresh_redis_prefix(), extra).await
     }
 
     /// On a database of the test's own choosing (already there).
     pub async fn spawn_on(database_url: &str, extra: &[(&str, &str)]) -> TestApp {
         let dir = Arc::new(tempfile::tempdir().expect("temp dir"));
-        Self::start(dir, database_url.to_string(), extra).await
+        Self::start(dir, database_url.to_string(), fresh_redis_prefix(), extra).await
     }
 
     /// A second server on the same database (a restart).
@@ -107,21 +151,31 @@ impl TestApp {
     /// A restart with some settings changed.
     pub async fn restart_with(&self, extra: &[(&str, &str)]) -> TestApp {
         self.handle.stop(true).await;
-        Self::start(self.dir.clone(), self.database_url.clone(), extra).await
+        self.beside(extra).await
     }
 
-    /// Another instance on the same database, beside this one (several
-    /// instances behind a load balancer).
+    /// Another instance on the same database and session store, beside
+    /// this one (several instances behind a load balancer).
     pub async fn another_instance(&self, extra: &[(&str, &str)]) -> TestApp {
-        Self::start(self.dir.clone(), self.database_url.clone(), extra).await
+        self.beside(extra).await
+    }
+
+    async fn beside(&self, extra: &[(&str, &str)]) -> TestApp {
+        let (dir, url, prefix) = (
+            self.dir.clone(),
+            self.database_url.clone(),
+            self.redis_prefix.clone(),
+        );
+        Self::start(dir, url, prefix, extra).await
     }
 
     async fn start(
         dir: Arc<tempfile::TempDir>,
         database_url: String,
+        redis_prefix: String,
         extra: &[(&str, &str)],
     ) -> TestApp {
-        let settings = test_settings(&database_url, extra);
+        let settings = test_settings(&database_url, &redis_prefix, extra);
         let clock = Clock::default();
         let app = Application::build_with_clock(settings, clock.clone())
             .await
@@ -141,8 +195,52 @@ impl TestApp {
             pool,
             state,
             database_url,
+            redis_prefix,
             handle,
             dir,
+        }
+    }
+
+    /// The session store this app keeps its sessions in.
+    pub fn store(&self) -> SessionStoreKind {
+        self.state.settings.session_store
+    }
+
+    /// Seconds each kept session state has left, as the store says (none
+    /// for the cookie store), longest first.
+    pub async fn stored_lifetimes(&self) -> Vec<i64> {
+        let mut lifetimes: Vec<i64> = match self.store() {
+            SessionStoreKind::Cookie => Vec::new(),
+            SessionStoreKind::Database => {
+                sqlx::query_scalar::<_, i64>("SELECT expires_at FROM session_store")
+                    .fetch_all(&self.pool)
+                    .await
+                    .expect("test SQL runs")
+                    .into_iter()
+                    .map(|at| at - self.clock.now())
+                    .collect()
+            }
+            SessionStoreKind::Redis => redis_keys(&self.redis_prefix)
+                .await
+                .into_iter()
+                .map(|(_, ttl)| ttl)
+                .collect(),
+        };
+        lifetimes.sort_unstable_by(|a, b| b.cmp(a));
+        lifetimes
+    }
+
+    /// How many session states the store keeps now (always 0 for the
+    /// cookie store, which keeps none).
+    pub async fn stored_sessions(&self) -> i64 {
+        match self.store() {
+            SessionStoreKind::Cookie => 0,
+            SessionStoreKind::Database => {
+                let now = self.clock.now();
+                let live = format!("SELECT COUNT(*) FROM session_store WHERE expires_at > {now}");
+                self.scalar(&live).await
+            }
+            SessionStoreKind::Redis => redis_keys(&self.redis_prefix).await.len() as i64,
         }
     }
 
@@ -204,6 +302,44 @@ impl Drop for TestApp {
         let handle = self.handle.clone();
         drop(handle.stop(false));
     }
+}
+
+/// The Redis keys that start with `prefix`, and their time to live.
+pub async fn redis_keys(prefix: &str) -> Vec<(String, i64)> {
+    use deadpool_redis::redis;
+    let client = redis::Client::open(redis_url()).expect("a Redis URL");
+    let mut conn = client
+        .get_multiplexed_async_connection()
+        .await
+        .expect("the tests' Redis answers");
+    let mut keys = Vec::new();
+    let mut cursor = 0u64;
+    loop {
+        let (next, batch): (u64, Vec<String>) = redis::cmd("SCAN")
+            .arg(cursor)
+            .arg("MATCH")
+            .arg(format!("{prefix}*"))
+            .arg("COUNT")
+            .arg(1000)
+            .query_async(&mut conn)
+            .await
+            .expect("SCAN");
+        keys.extend(batch);
+        if next == 0 {
+            break;
+        }
+        cursor = next;
+    }
+    let mut with_ttl = Vec::new();
+    for key in keys {
+        let ttl: i64 = redis::cmd("TTL")
+            .arg(&key)
+            .query_async(&mut conn)
+            .await
+            .expect("TTL");
+        with_ttl.push((key, ttl));
+    }
+    with_ttl
 }
 
 /// Where a browser is: the page it shows, or the redirect it was told to
@@ -383,6 +519,16 @@ impl Browser {
     pub async fn cart_count(&self) -> i64 {
         self.page("/", StatusCode::OK).await.cart_count()
     }
+}
+
+/// The `Set-Cookie` of `res` for the cookie `name`, if it sets one.
+pub fn set_cookie_named(res: &reqwest::Response, name: &str) -> Option<String> {
+    res.headers()
+        .get_all("set-cookie")
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .find(|c| c.starts_with(&format!("{name}=")))
+        .map(str::to_string)
 }
 
 /// A response's `Location`, or "".

@@ -21,7 +21,8 @@ pub struct Process {
 
 /// What every child starts with: a fixed key (so cookies outlive a
 /// restart), no colours, the per-client login limit raised (the test's
-/// clients all come from 127.0.0.1); `vars` add to them or override them.
+/// clients all come from 127.0.0.1), the suite's session store (under a
+/// Redis prefix of its own); `vars` add to them or override them.
 pub fn command(dir: &Path, vars: &[(&str, &str)]) -> Command {
     let mut command = Command::new(env!("CARGO_BIN_EXE_cookie-jar"));
     command
@@ -31,6 +32,13 @@ pub fn command(dir: &Path, vars: &[(&str, &str)]) -> Command {
         .env("LOG", "warn,cookie_jar=info")
         .env("NO_COLOR", "1")
         .env("CLIENT_AUTH_POSTS_PER_MINUTE", "100000")
+        .env("SESSION_STORE", super::store_under_test().as_str())
+        .env("REDIS_URL", super::redis_url())
+        // The folder's name: a restart in the same folder finds its sessions.
+        .env(
+            "REDIS_KEY_PREFIX",
+            format!("cookie-jar-test:{}:", dir.display()),
+        )
         .env_remove("DATABASE_URL")
         .env_remove("APP_ENV")
         .stdout(Stdio::piped())

@@ -361,8 +361,15 @@ async fn write_back(
             set.push(session_cookie(sessions, new_key, &state));
         }
         Some((key, before)) if *before != state => {
-            let key = store.update(session_key(key), &state, ttl).await?;
-            set.push(session_cookie(sessions, key, &state));
+            match store.update(session_key(key), &state, ttl).await {
+                Ok(key) => set.push(session_cookie(sessions, key, &state)),
+                // Only "last seen" to note, and the store cannot take it
+                // (a read-only database): the page is still shown.
+                Err(err) if state.only_bookkeeping_since(before) => {
+                    tracing::warn!(error = %err, "session bookkeeping not written");
+                }
+                Err(err) => return Err(err),
+            }
         }
         Some((key, _)) if opening.resealed => {
             set.push(session_cookie(sessions, session_key(key), &state));
@@ -429,12 +436,16 @@ async fn forget(store: &Store, key: &SessionKey) {
 /// What the inspector shows of where the session is kept.
 pub struct Whereabouts {
     pub store: SessionStoreKind,
-    /// The state's key, for a server-side store (the cookie carries it).
-    pub stored: bool,
+    /// Whether the store keeps an entry for this session now (a
+    /// server-side store; the cookie store's "entry" is the cookie).
+    pub stored_on_server: bool,
     /// Seconds until the store forgets the state, as the store says.
     pub remaining: Option<i64>,
-    /// Bytes of the state as the store keeps it (its JSON).
+    /// Bytes of the state as a store keeps it (its JSON).
     pub state_bytes: usize,
+    /// Bytes of the session cookie this request carried (name, `=`, value:
+    /// what the browser keeps and sends), if it carried one.
+    pub cookie_bytes: Option<usize>,
 }
 
 impl Whereabouts {
@@ -442,22 +453,27 @@ impl Whereabouts {
     pub async fn of(req: &HttpRequest) -> Result<Whereabouts, AppError> {
         let session = AppSession::of(req).await?;
         let sessions = sessions_of(req);
-        let pending = req.extensions().get::<Pending>().cloned();
-        let key = pending
-            .as_ref()
+        let store = &sessions.store;
+        let key = req
+            .extensions()
+            .get::<Pending>()
             .and_then(|p| p.0.get())
-            .and_then(|(_, opening)| opening.stored.as_ref().map(|(key, _)| key.clone()));
+            .and_then(|(_, opening)| opening.stored.as_ref().map(|(key, _)| key.clone()))
+            .filter(|_| store.is_server_side());
         let now = app_state(req).clock.now();
         let remaining = match &key {
-            Some(key) => sessions.store.remaining(&session_key(key), now).await?,
+            Some(key) => store.remaining(&session_key(key), now).await?,
             None => None,
         };
-        let state_bytes = session.read(|s| s.to_store().values().map(String::len).sum());
+        let name = sessions.settings.cookie_name();
+        let cookie_bytes = cookies::request_cookie(req.headers(), name)
+            .map(|c| c.name().len() + 1 + c.value().len());
         Ok(Whereabouts {
-            store: sessions.store.kind(),
-            stored: key.is_some(),
+            store: store.kind(),
+            stored_on_server: key.is_some(),
             remaining,
-            state_bytes,
+            state_bytes: session.read(|s| s.to_store().values().map(String::len).sum()),
+            cookie_bytes,
         })
     }
 }

@@ -14,7 +14,7 @@ use actix_session::storage::{
 };
 use actix_web::cookie::time::Duration as Ttl;
 use anyhow::Context;
-use redis::aio::ConnectionManager;
+use deadpool_redis::{redis, Pool as RedisPool, Runtime};
 
 use super::database::DatabaseSessionStore;
 use crate::{
@@ -41,11 +41,14 @@ pub enum Store {
 
 pub struct Redis {
     store: RedisSessionStore,
-    /// A connection of our own to the same server, for what a
-    /// `SessionStore` does not offer: `PING`, `TTL`.
-    probe: ConnectionManager,
+    /// The store's pool of connections, also for what a `SessionStore`
+    /// does not offer: `PING`, `TTL`.
+    pool: RedisPool,
     prefix: String,
 }
+
+/// Connections to Redis at most (as many as the database pool).
+const REDIS_CONNECTIONS: usize = 16;
 
 impl Store {
     /// The store `SESSION_STORE` names. Redis must answer now: like the
@@ -58,22 +61,40 @@ impl Store {
                 pool: pool.clone(),
             },
             SessionStoreKind::Redis => {
-                let url = settings.redis_url.expose();
                 let cannot = || format!("cannot reach Redis at {}", settings.redis_url);
-                let prefix = settings.redis_key_prefix.clone();
-                let keys = prefix.clone();
-                let store = RedisSessionStore::builder(url)
+                // A connection is checked (`PING`) each time it is taken
+                // from the pool, and made anew when it broke: while Redis
+                // is away a request fails at once (connection refused) or
+                // within the timeouts, and the first request after it is
+                // back connects again.
+                let pool = deadpool_redis::Config::from_url(settings.redis_url.expose())
+                    .builder()
+                    .with_context(cannot)?
+                    .max_size(REDIS_CONNECTIONS)
+                    .wait_timeout(Some(STORE_TIMEOUT))
+                    .create_timeout(Some(STORE_TIMEOUT))
+                    .recycle_timeout(Some(STORE_TIMEOUT))
+                    .runtime(Runtime::Tokio1)
+                    .build()
+                    .with_context(cannot)?;
+                let keys = settings.redis_key_prefix.clone();
+                let store = RedisSessionStore::builder_pooled(pool.clone())
                     .cache_keygen(move |key| format!("{keys}{key}"))
                     .build()
                     .await
                     .with_context(cannot)?;
-                let client = redis::Client::open(url).with_context(cannot)?;
-                let probe = ConnectionManager::new(client).await.with_context(cannot)?;
-                Store::Redis(Redis {
+                let redis = Store::Redis(Redis {
                     store,
-                    probe,
-                    prefix,
-                })
+                    pool,
+                    prefix: settings.redis_key_prefix.clone(),
+                });
+                // Like the database, a store that is away at start stops it.
+                redis
+                    .ping()
+                    .await
+                    .map_err(|e| anyhow::anyhow!("{e:#}"))
+                    .with_context(cannot)?;
+                redis
             }
         })
     }
@@ -98,10 +119,8 @@ impl Store {
             Store::Cookie(_) => Ok(()),
             Store::Database { pool, .. } => bounded(db::ping(pool)).await,
             Store::Redis(redis) => {
-                let mut probe = redis.probe.clone();
-                bounded(async move { redis::cmd("PING").query_async::<String>(&mut probe).await })
-                    .await
-                    .map(drop)
+                let ping = redis::cmd("PING");
+                bounded(redis.command::<String>(&ping)).await.map(drop)
             }
         }
     }
@@ -170,15 +189,8 @@ impl Store {
                 Ok(expiry.map_err(AppError::from)?.map(|at| at - now))
             }
             Store::Redis(redis) => {
-                let mut probe = redis.probe.clone();
                 let name = format!("{}{}", redis.prefix, key.as_ref());
-                let ttl = bounded(async move {
-                    redis::cmd("TTL")
-                        .arg(name)
-                        .query_async::<i64>(&mut probe)
-                        .await
-                })
-                .await?;
+                let ttl = bounded(redis.command::<i64>(redis::cmd("TTL").arg(name))).await?;
                 // -2: no such key; -1: a key without expiry (not one of ours).
                 Ok((ttl >= 0).then_some(ttl))
             }
@@ -193,6 +205,14 @@ impl Store {
             Store::Redis(_) => AppError::SessionStoreUnavailable(cause),
             _ => AppError::from(cause),
         }
+    }
+}
+
+impl Redis {
+    /// One command on a connection of the pool.
+    async fn command<T: redis::FromRedisValue>(&self, cmd: &redis::Cmd) -> anyhow::Result<T> {
+        let mut conn = self.pool.get().await?;
+        Ok(cmd.query_async(&mut conn).await?)
     }
 }
 
