@@ -16,7 +16,8 @@
 #                                    run: it reuses the test build; figures
 #                                    of a debug build mean nothing)
 #   bench/run.sh --only "F1 S1"      only these runs (while working on one;
-#                                    no report is written)
+#                                    no report is written; STORES: the
+#                                    session stores' rows)
 #
 # BENCH_PERF_DIR=DIR records a CPU profile of the server during each run
 # (perf record -e cpu-clock -g, DIR/LABEL.data; read it with perf report -i).
@@ -24,7 +25,16 @@
 #   CARGO_PROFILE_RELEASE_DEBUG=true CARGO_TARGET_DIR=/tmp/prof \
 #     BENCH_PERF_DIR=/tmp/perf bench/run.sh --only "F1 S2"
 #
-# Needs wrk (Debian: apt-get install wrk), curl and taskset. Loopback only;
+# The session stores (the rows cookie_S1 ... redis_S5): S1, S2 and S5 on
+# the shop with SESSION_STORE=cookie, database and redis, one after the
+# other in the same run, each on a fresh SQLite database; Redis at
+# REDIS_URL if set (under a key prefix of the run's own, removed at the
+# end), else a redis-server the run starts on wrk's core. S2 here is a guest without a cookie (a
+# first visit, a bot): the store must be left as it was, and the report
+# says how many entries it held before and after.
+#
+# Needs wrk (Debian: apt-get install wrk), curl, taskset, and for the
+# stores' rows sqlite3 and Redis (apt-get install sqlite3 redis-server). Loopback only;
 # every load is bounded in time. The server runs on core 0 and wrk on core 1
 # when there are two cores or more.
 #
@@ -53,7 +63,7 @@ while [ $# -gt 0 ]; do
   esac
 done
 
-for tool in wrk curl taskset; do
+for tool in wrk curl taskset sqlite3 redis-cli redis-server; do
   command -v "$tool" >/dev/null || { echo "bench/run.sh needs $tool (apt-get install $tool)" >&2; exit 1; }
 done
 if [ -n "${BENCH_PERF_DIR:-}" ]; then
@@ -76,6 +86,9 @@ PIDS=()
 cleanup() {
   for pid in "${PIDS[@]:-}"; do [ -n "$pid" ] && kill "$pid" 2>/dev/null || true; done
   wait 2>/dev/null || true
+  if [ -n "${REDIS_PREFIX:-}" ]; then
+    redis-cli -u "$REDIS" --scan --pattern "$REDIS_PREFIX*" | xargs -r -n 500 redis-cli -u "$REDIS" del >/dev/null || true
+  fi
   rm -rf "$WORK"
 }
 trap cleanup EXIT
@@ -208,13 +221,14 @@ HASH_RATE=$(sed -E 's/.*"per_second": ([0-9.]+).*/\1/' "$WORK/H.json")
 
 # ---- the shop ------------------------------------------------------------------
 
-# shop_on DATABASE_URL: starts the release binary on it.
+# shop_on DATABASE_URL [VAR=VALUE...]: starts the release binary on it.
 shop_on() {
+  local url=$1; shift
   PORT=$((PORT + 1))
   SHOP="http://127.0.0.1:$PORT"
   mkdir -p "$WORK/shop$PORT"
-  start "shop$PORT" "$SHOP/livez" env -C "$WORK/shop$PORT" \
-    BIND_ADDR="127.0.0.1:$PORT" DATABASE_URL="$1" \
+  start "shop$PORT" "$SHOP/livez" env -C "$WORK/shop$PORT" "$@" \
+    BIND_ADDR="127.0.0.1:$PORT" DATABASE_URL="$url" \
     CLIENT_AUTH_POSTS_PER_MINUTE=1000000000 LOGIN_MAX_FAILURES=1000000000 \
     SESSION_SECRET="$("$BIN/cookie-jar" gen-key)" LOG="${BENCH_LOG:-info}" "$BIN/cookie-jar"
 }
@@ -365,6 +379,76 @@ echo "== F3: actix-web + the cart page's query + its lines (SqlitePool), F3a: th
 floor_pair F3 floor_cart s1@example.com
 fi
 
+# ---- the session stores ----------------------------------------------------
+
+# Redis: REDIS_URL if set, else a redis-server of the run's own on the load
+# generator's core (the server's core stays the shop's alone, as when Redis
+# runs on a machine of its own), keeping nothing on disk.
+if [ -n "${REDIS_URL:-}" ]; then
+  REDIS=$REDIS_URL
+elif wanted STORES; then
+  REDIS_PORT=18799
+  REDIS=redis://127.0.0.1:$REDIS_PORT
+  "${LOAD_CPU[@]}" redis-server --bind 127.0.0.1 --port "$REDIS_PORT" --save "" --appendonly no \
+    >"$WORK/redis.log" 2>&1 &
+  PIDS+=($!)
+  for _ in $(seq 1 100); do redis-cli -u "$REDIS" ping >/dev/null 2>&1 && break; sleep 0.05; done
+fi
+REDIS_PREFIX="cookie-jar-bench:$$:"
+# stored STORE: how many session states the store keeps now ("-": none can).
+stored() {
+  case "$1" in
+    cookie) echo - ;;
+    database) sqlite3 "$WORK/store-database.db" "SELECT COUNT(*) FROM session_store" ;;
+    redis) redis-cli -u "$REDIS" --scan --pattern "$REDIS_PREFIX*" | wc -l | tr -d ' ' ;;
+  esac
+}
+if wanted STORES; then
+# The three shops run side by side on the server's core (an idle one costs
+# nothing) and are measured in turns, round after round, each run the
+# median of its rounds: the machine's speed drifts over minutes, and turns
+# spread the drift over all three.
+declare -A STORE_SHOP STORE_PID S1_COOKIE S5_COOKIE S5_TOKEN
+for store in cookie database redis; do
+  echo "== the shop with SESSION_STORE=$store"
+  shop_on "sqlite://$WORK/store-$store.db?mode=rwc" SESSION_STORE="$store" REDIS_URL="$REDIS" \
+    REDIS_KEY_PREFIX="$REDIS_PREFIX"
+  STORE_SHOP[$store]=$SHOP; STORE_PID[$store]=$SERVER_PID
+  S1_COOKIE[$store]=$(signed_in_with_cart "st1$store" "st1-$store@example.com")
+  S5_COOKIE[$store]=$(signed_in_with_cart "st5$store" "st5-$store@example.com")
+  S5_TOKEN[$store]=$(token_of "st5$store" cart)
+done
+ROUNDS=$([ "$QUICK" = 1 ] && echo 1 || echo 7)
+ROUND_SECONDS=$([ "$QUICK" = 1 ] && echo "$DURATION" || echo 3)
+for scenario in S1 S2 S5; do
+  for store in cookie database redis; do echo "$(stored "$store")" >"$WORK/${store}_$scenario.before"; done
+  for round in $(seq 1 "$ROUNDS"); do
+    for store in cookie database redis; do
+      SHOP=${STORE_SHOP[$store]}; SERVER_PID=${STORE_PID[$store]}
+      label="${store}_${scenario}_$round"
+      case $scenario in
+        S1) DURATION=$ROUND_SECONDS load "$label" "$SHOP/cart" "$CONNECTIONS" BENCH_COOKIE="${S1_COOKIE[$store]}" ;;
+        S2) DURATION=$ROUND_SECONDS load "$label" "$SHOP/products" "$CONNECTIONS" ;;
+        S5) DURATION=$ROUND_SECONDS load "$label" "$SHOP/cart" "$CONNECTIONS" BENCH_COOKIE="${S5_COOKIE[$store]}" \
+              BENCH_MIX_PATH=/cart/items/1 BENCH_MIX_TOKEN="${S5_TOKEN[$store]}" BENCH_MIX_EVERY=10 ;;
+      esac
+    done
+  done
+  # Each store's run is its median round (its figures and its memory).
+  for store in cookie database redis; do
+    median=$(for round in $(seq 1 "$ROUNDS"); do echo "$(field "${store}_${scenario}_$round" rps) $round"; done \
+      | sort -n | awk -v n="$ROUNDS" 'NR == int((n + 1) / 2) { print $2 }')
+    cp "$WORK/${store}_${scenario}_$median.json" "$WORK/${store}_$scenario.json"
+    cp "$WORK/${store}_${scenario}_$median.rss" "$WORK/${store}_$scenario.rss"
+    echo "$(cat "$WORK/${store}_$scenario.before") $(stored "$store")" >"$WORK/${store}_$scenario.stored"
+  done
+  for store in database redis; do
+    [ "$scenario" = S2 ] && echo "   $store: store entries before and after S2: $(cat "$WORK/${store}_S2.stored")"
+  done
+done
+for store in cookie database redis; do SERVER_PID=${STORE_PID[$store]}; stop; done
+fi
+
 if [ -n "$PG_SERVER" ]; then
   echo "== the shop on PostgreSQL"
   PG_DB="cookie_jar_bench_$$"
@@ -433,6 +517,41 @@ row() {
     row PG_S1 "S1 on PostgreSQL" "$(ratio "$(field PG_S1 rps)" "$(field S1 rps)") x S1 on SQLite"
     row PG_S2 "S2 on PostgreSQL" "$(ratio "$(field PG_S2 rps)" "$(field S2 rps)") x S2 on SQLite"
   fi
+  echo
+  echo "**The session stores** (\`SESSION_STORE\`): the three shops side by side, each on a fresh"
+  echo "SQLite database, measured in turns, $ROUNDS rounds of $ROUND_SECONDS s; each row is its median round."
+  echo "Redis: $([ -n "${REDIS_URL:-}" ] && echo "at REDIS_URL" || echo "a redis-server of the run's own on wrk's core"), over loopback. S2 here is a guest without"
+  echo "a cookie. *Cost* is what a request spends beyond the cookie store's: 1/req/s minus"
+  echo "the cookie store's 1/req/s, in microseconds of the server's one core."
+  echo
+  echo "| run | what | req/s | p50 ms | p99 ms | errors | peak RSS MB | vs the cookie store |"
+  echo "| --- | --- | ---: | ---: | ---: | ---: | ---: | --- |"
+  # vs RUN TARGET: this store's run against the cookie store's, its cost,
+  # and the target.
+  vs() {
+    local base="cookie_${1#*_}"
+    awk -v a="$(field "$1" rps)" -v b="$(field "$base" rps)" -v t="$2" 'BEGIN {
+      if (a <= 0 || b <= 0) { print "-"; exit }
+      printf "%.2f x", a / b
+      if (t != "-") printf " (target >= %s)", t
+      printf "; cost %.1f us a request", 1e6 / a - 1e6 / b }'
+  }
+  for scenario in S1 S2 S5; do
+    case $scenario in
+      S1) what="GET /cart, signed in, 5 lines"; target_db=0.7; target_redis=0.75 ;;
+      S2) what="GET /products, no cookie"; target_db=0.9; target_redis=0.9 ;;
+      S5) what="90 % GET /cart, 10 % POST /cart/items/1"; target_db=-; target_redis=- ;;
+    esac
+    for store in cookie database redis; do
+      versus="-"
+      [ "$store" = database ] && versus=$(vs "${store}_$scenario" "$target_db")
+      [ "$store" = redis ] && versus=$(vs "${store}_$scenario" "$target_redis")
+      if [ "$scenario" = S2 ] && [ "$store" != cookie ]; then
+        versus="$versus; store entries before/after: $(tr ' ' / <"$WORK/${store}_S2.stored")"
+      fi
+      row "${store}_$scenario" "$what, SESSION_STORE=$store" "$versus"
+    done
+  done
   echo
   echo "- **H**: one core computes $HASH_RATE argon2id hashes a second (\`examples/argon2_rate.rs\`)."
   echo "- **The login storm** during S4: $(cat "$WORK/S4_storm.json")."

@@ -603,11 +603,14 @@ impl Shop {
     async fn set_viewport(&self, width: u32, height: u32) {
         const VIEWPORT: &str = "return [innerWidth, innerHeight];";
         let (mut outer_width, mut outer_height) = (width, height);
-        for _ in 0..3 {
+        // A few rounds: on a busy machine the window manager may answer
+        // before the page has its new size.
+        for _ in 0..8 {
             self.client
                 .set_window_size(outer_width, outer_height)
                 .await
                 .expect("size the window");
+            tokio::time::sleep(Duration::from_millis(100)).await;
             let inner = self.js(VIEWPORT).await;
             let (Some(w), Some(h)) = (inner[0].as_u64(), inner[1].as_u64()) else {
                 panic!("the viewport is {inner}")

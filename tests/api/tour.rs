@@ -116,6 +116,8 @@ const NOT_OURS: &[&str] = &[
     "Session",
     "SessionMiddleware",
     "CookieSessionStore",
+    "RedisSessionStore",
+    "SessionStore",
     "CookieContentSecurity::Private",
     "TracingLogger",
     "ErrorHandlers",
