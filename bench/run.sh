@@ -63,9 +63,14 @@ while [ $# -gt 0 ]; do
   esac
 done
 
-for tool in wrk curl taskset sqlite3 redis-cli redis-server; do
+for tool in wrk curl taskset; do
   command -v "$tool" >/dev/null || { echo "bench/run.sh needs $tool (apt-get install $tool)" >&2; exit 1; }
 done
+if [ -z "$ONLY" ] || [[ " $ONLY " == *" STORES "* ]]; then
+  for tool in sqlite3 redis-cli redis-server; do
+    command -v "$tool" >/dev/null || { echo "bench/run.sh needs $tool for the stores' rows (apt-get install sqlite3 redis-server)" >&2; exit 1; }
+  done
+fi
 if [ -n "${BENCH_PERF_DIR:-}" ]; then
   command -v perf >/dev/null || { echo "BENCH_PERF_DIR needs perf (apt-get install linux-perf)" >&2; exit 1; }
   mkdir -p "$BENCH_PERF_DIR"
@@ -84,11 +89,13 @@ cargo build "${PROFILE[@]}" --quiet --bin cookie-jar --example floor_hello --exa
 WORK=$(mktemp -d)
 PIDS=()
 cleanup() {
+  # The sessions the run left in a Redis it did not start (REDIS_URL).
+  if [ -n "${SHARED_REDIS:-}" ]; then
+    redis-cli -u "$SHARED_REDIS" --scan --pattern "$REDIS_PREFIX*" \
+      | xargs -r -n 500 redis-cli -u "$SHARED_REDIS" del >/dev/null || true
+  fi
   for pid in "${PIDS[@]:-}"; do [ -n "$pid" ] && kill "$pid" 2>/dev/null || true; done
   wait 2>/dev/null || true
-  if [ -n "${REDIS_PREFIX:-}" ]; then
-    redis-cli -u "$REDIS" --scan --pattern "$REDIS_PREFIX*" | xargs -r -n 500 redis-cli -u "$REDIS" del >/dev/null || true
-  fi
   rm -rf "$WORK"
 }
 trap cleanup EXIT
@@ -384,8 +391,9 @@ fi
 # Redis: REDIS_URL if set, else a redis-server of the run's own on the load
 # generator's core (the server's core stays the shop's alone, as when Redis
 # runs on a machine of its own), keeping nothing on disk.
+REDIS_PREFIX="cookie-jar-bench:$$:"
 if [ -n "${REDIS_URL:-}" ]; then
-  REDIS=$REDIS_URL
+  REDIS=$REDIS_URL; SHARED_REDIS=$REDIS_URL
 elif wanted STORES; then
   REDIS_PORT=18799
   REDIS=redis://127.0.0.1:$REDIS_PORT
@@ -394,7 +402,6 @@ elif wanted STORES; then
   PIDS+=($!)
   for _ in $(seq 1 100); do redis-cli -u "$REDIS" ping >/dev/null 2>&1 && break; sleep 0.05; done
 fi
-REDIS_PREFIX="cookie-jar-bench:$$:"
 # stored STORE: how many session states the store keeps now ("-": none can).
 stored() {
   case "$1" in

@@ -345,9 +345,17 @@ pub async fn merge_guest_cart(
         return Ok(None);
     }
     let digest = guest.id.digest();
-    let earlier: Vec<GuestCartLine> = match cart::merged_before(&mut *conn, &digest).await? {
-        Some(json) => serde_json::from_str(&json).unwrap_or_default(),
+    cart::claim_merge_note(&mut *conn, &digest, now).await?;
+    let note = cart::merged_before(&mut *conn, &digest).await?;
+    let earlier: Vec<GuestCartLine> = match note.as_deref().map(serde_json::from_str) {
         None => Vec::new(),
+        Some(Ok(lines)) => lines,
+        // Only the shop writes these notes; one it cannot read counts as
+        // the whole cart merged before, so nothing is merged twice.
+        Some(Err(err)) => {
+            tracing::warn!(error = %err, "an unreadable note of a guest merge");
+            guest.cart.clone()
+        }
     };
     let merged = |product: i64| {
         earlier

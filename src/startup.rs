@@ -119,14 +119,18 @@ fn serve(
             }))
             // Middleware, innermost first (each `wrap` goes around the
             // ones before it, so a request meets them bottom-up):
-            // CSRF checks every POST before a handler; the session adapter
-            // opens the session when first asked and writes back what the
-            // request ends with, once (a store that fails then is a 503);
-            // error pages are drawn around both, with the visitor the
-            // request began with; every response gets the security
-            // headers; each request is counted, timed and logged, inside
-            // the tracing logger's span, which gives it its request id.
+            // CSRF checks every POST before a handler; error pages are
+            // drawn inside the session adapter, while the session (CSRF
+            // token, cart, theme) is readable and what the page does to it
+            // (a first visit's token) is still written; the adapter opens
+            // the session when first asked and writes back what the
+            // request ends with, once; the outer error pages draw the
+            // adapter's own (a store that fails as it writes: 503); every
+            // response gets the security headers; each request is
+            // counted, timed and logged, inside the tracing logger's span,
+            // which gives it its request id.
             .wrap(from_fn(csrf::protect))
+            .wrap(ErrorHandlers::new().default_handler(error_page::render))
             .wrap(from_fn(session::carry))
             .wrap(ErrorHandlers::new().default_handler(error_page::render))
             .wrap(security::headers(cookie_secure))

@@ -134,6 +134,22 @@ pub async fn claim(db: impl Db<'_>, user_id: i64) -> sqlx::Result<Vec<(i64, i64)
         .await
 }
 
+/// Makes sure the guest session with this digest has a note (an empty one,
+/// `[]`, if it never signed in), and holds it until the transaction ends:
+/// two sign-ins with one guest state, into two accounts at once, take
+/// turns here and the second sees what the first merged.
+pub async fn claim_merge_note(db: impl Db<'_>, guest_digest: &str, now: i64) -> sqlx::Result<()> {
+    sqlx::query(
+        "INSERT INTO guest_merges (guest_digest, cart, merged_at) VALUES ($1, '[]', $2)
+         ON CONFLICT (guest_digest) DO NOTHING",
+    )
+    .bind(guest_digest)
+    .bind(now)
+    .execute(db)
+    .await?;
+    Ok(())
+}
+
 /// What the guest session with this digest brought into an account at an
 /// earlier sign-in (JSON lines), if it ever signed in.
 pub async fn merged_before(db: impl Db<'_>, guest_digest: &str) -> sqlx::Result<Option<String>> {

@@ -7,9 +7,10 @@
 use crate::db::Db;
 
 /// The stored state (JSON) of the session whose key has this digest, if
-/// it is there and has not expired at `now`.
+/// it is there and has not expired by `now` (it is good until its
+/// `expires_at` second, included).
 pub async fn load(db: impl Db<'_>, digest: &str, now: i64) -> sqlx::Result<Option<String>> {
-    sqlx::query_scalar("SELECT state FROM session_store WHERE key_digest = $1 AND expires_at > $2")
+    sqlx::query_scalar("SELECT state FROM session_store WHERE key_digest = $1 AND expires_at >= $2")
         .bind(digest)
         .bind(now)
         .fetch_optional(db)
@@ -43,7 +44,7 @@ pub async fn update(
 ) -> sqlx::Result<bool> {
     let done = sqlx::query(
         "UPDATE session_store SET state = $2, expires_at = $3
-          WHERE key_digest = $1 AND expires_at > $4",
+          WHERE key_digest = $1 AND expires_at >= $4",
     )
     .bind(digest)
     .bind(state)
@@ -82,7 +83,7 @@ pub async fn expiry(db: impl Db<'_>, digest: &str) -> sqlx::Result<Option<i64>> 
 
 /// Deletes the entries that expired before `now`; returns how many.
 pub async fn prune(db: impl Db<'_>, now: i64) -> sqlx::Result<u64> {
-    let done = sqlx::query("DELETE FROM session_store WHERE expires_at <= $1")
+    let done = sqlx::query("DELETE FROM session_store WHERE expires_at < $1")
         .bind(now)
         .execute(db)
         .await?;

@@ -4,10 +4,13 @@
 //! error chose (`error::ErrorMessage`) or the status's default, and for a
 //! 500 the request id to quote to support.
 //!
-//! The renderer runs inside the session middleware (`startup`), while the
-//! session is still readable and writable, and it resolves the visitor
-//! itself when the request failed before anything did (a malformed query
-//! string is refused before the handler's other extractors finish).
+//! The renderer runs inside the session adapter (`startup`), while the
+//! session is still readable and writable (a first visit that lands on an
+//! error page gets its session, so the page's forms work), and it resolves
+//! the visitor itself when the request failed before anything did (a
+//! malformed query string is refused before the handler's other extractors
+//! finish). A second renderer around the adapter draws the adapter's own
+//! error: a store that fails as the state is written back (503).
 
 use actix_web::{
     body::{EitherBody, MessageBody},

@@ -195,7 +195,9 @@ async fn the_guest_cart_merges_into_the_account_once_with_capping() {
 
 #[tokio::test]
 async fn a_guest_cart_is_merged_once_whatever_copies_of_its_cookie_sign_in() {
-    let app = TestApp::spawn().await;
+    // The cookie store: a copy of its cookie carries the guest state itself
+    // (a server-side store deletes it at sign-in: its copy finds nothing).
+    let app = TestApp::spawn_with(&[("SESSION_STORE", "cookie")]).await;
     app.user("twice@example.com").await.logout().await;
     let guest = app.browser();
     guest.add_to_cart(1, 2).await;

@@ -268,6 +268,22 @@ async fn error_pages_keep_the_visitors_navigation_and_theme() {
 }
 
 #[tokio::test]
+async fn a_first_visit_that_lands_on_an_error_page_can_use_its_forms() {
+    let app = TestApp::spawn().await;
+    let browser = app.browser();
+    let missing = browser.page("/no-such-page", StatusCode::NOT_FOUND).await;
+    assert!(
+        missing.csrf_token().is_some(),
+        "the nav's toggle has a token"
+    );
+    let res = browser
+        .post("/preferences", &[("theme", "dark"), ("back", "/")])
+        .await;
+    assert_eq!(res.status(), StatusCode::SEE_OTHER);
+    assert_eq!(browser.page("/", StatusCode::OK).await.theme(), "dark");
+}
+
+#[tokio::test]
 async fn the_forms_on_an_error_page_work() {
     let app = TestApp::spawn().await;
     let guest = app.browser();

@@ -4,6 +4,9 @@
 //! database store, which needs nothing; each test of the cookie store asks
 //! for it. docs/SESSIONS.md, "Three designs side by side", points here.
 
+use actix_session::storage::SessionKey;
+use actix_web::cookie::time::Duration as Ttl;
+use cookie_jar::{session::SessionState, web::session::Store};
 use reqwest::StatusCode;
 
 use crate::common::{server_store, set_cookie_named, Browser, TestApp, PASSWORD};
@@ -324,4 +327,51 @@ async fn the_inspector_says_where_the_state_is_kept_and_what_a_stolen_cookie_can
     );
     let size = page.text_of("main").unwrap();
     assert!(size.contains("of 4096 bytes"), "{size}");
+}
+
+#[tokio::test]
+async fn a_state_that_holds_nothing_again_leaves_the_store() {
+    let app = on_a_server_store().await;
+    app.sql("UPDATE products SET stock = 0 WHERE id = 2").await;
+    let browser = app.browser();
+    let token = browser.csrf_token().await;
+    // A refused add: nothing in the cart, only the message why.
+    let res = browser.add_to_cart(2, 1).await;
+    assert_eq!(res.status(), StatusCode::SEE_OTHER);
+    assert_eq!(app.stored_sessions().await, 1, "the message is kept");
+    let cart = browser.open("/cart").await;
+    assert!(cart.flash().unwrap().contains("sold out"), "{cart}");
+    assert_eq!(app.stored_sessions().await, 0, "shown, and nothing is left");
+    assert!(browser.cookie().is_none(), "the session cookie is dropped");
+    assert_eq!(
+        cart.csrf_token(),
+        Some(token),
+        "the page's forms still work"
+    );
+    assert_eq!(
+        browser.add_to_cart(1, 1).await.status(),
+        StatusCode::SEE_OTHER
+    );
+    assert_eq!(browser.cart_count().await, 1);
+}
+
+#[tokio::test]
+async fn a_state_deleted_meanwhile_is_never_brought_back_by_an_update() {
+    // A guest request that read its state before a sign-in in another tab
+    // deleted it, and writes after: the update finds no entry.
+    let app = on_a_server_store().await;
+    let store = Store::connect(&app.state.settings, &app.pool, &app.clock)
+        .await
+        .unwrap();
+    let mut state = SessionState::fresh(app.clock.now());
+    state.cart.push((1, 2));
+    let ttl = Ttl::seconds(600);
+    let key = store.save(&state, ttl).await.unwrap();
+    let same = || SessionKey::try_from(key.as_ref().to_string()).unwrap();
+    assert_eq!(app.stored_sessions().await, 1);
+    store.delete(&same()).await.unwrap();
+    state.cart.push((3, 1));
+    assert!(store.update(same(), &state, ttl).await.unwrap().is_none());
+    assert_eq!(app.stored_sessions().await, 0, "not saved again");
+    assert!(store.load(&same()).await.unwrap().is_none());
 }

@@ -237,7 +237,7 @@ impl TestApp {
             SessionStoreKind::Cookie => 0,
             SessionStoreKind::Database => {
                 let now = self.clock.now();
-                let live = format!("SELECT COUNT(*) FROM session_store WHERE expires_at > {now}");
+                let live = format!("SELECT COUNT(*) FROM session_store WHERE expires_at >= {now}");
                 self.scalar(&live).await
             }
             SessionStoreKind::Redis => redis_keys(&self.redis_prefix).await.len() as i64,

@@ -21,6 +21,19 @@ use actix_web::cookie::time::Duration;
 
 use crate::{clock::Clock, db::Pool, ids, repo::session_store};
 
+/// An update found no entry to update: the session was deleted (or expired)
+/// after this request read it.
+#[derive(Debug)]
+pub struct EntryGone;
+
+impl std::fmt::Display for EntryGone {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("the session's entry is gone")
+    }
+}
+
+impl std::error::Error for EntryGone {}
+
 pub struct DatabaseSessionStore {
     pool: Pool,
     /// The shop's clock (which the tests move), for expiry.
@@ -81,10 +94,13 @@ impl SessionStore for DatabaseSessionStore {
     }
 
     /// Replaces the state kept under `session_key`, and its time to live.
-    /// If the entry went meanwhile (it expired between the request's load
-    /// and now), the state is saved afresh under a new key, as
-    /// actix-session's Redis store does; the adapter sends the browser the
-    /// key it returns.
+    /// If the entry went meanwhile (another request signed in or out and
+    /// deleted it, or it expired since this request read it), the state is
+    /// *not* saved again: a deleted session stays deleted, and the update
+    /// fails with `EntryGone`, which the adapter takes as "this session is
+    /// no more". (actix-session's Redis store saves it afresh under a new
+    /// key instead, which would bring back a guest state that a sign-in had
+    /// just replaced; the adapter updates Redis its own way for that.)
     async fn update(
         &self,
         session_key: SessionKey,
@@ -98,10 +114,7 @@ impl SessionStore for DatabaseSessionStore {
         let expires_at = self.expires_at(ttl);
         match session_store::update(&self.pool, &digest, &json, expires_at, now).await {
             Ok(true) => Ok(session_key),
-            Ok(false) => self.save(session_state, ttl).await.map_err(|e| match e {
-                SaveError::Serialization(e) => UpdateError::Serialization(e),
-                SaveError::Other(e) => UpdateError::Other(e),
-            }),
+            Ok(false) => Err(UpdateError::Other(EntryGone.into())),
             Err(e) => Err(UpdateError::Other(e.into())),
         }
     }

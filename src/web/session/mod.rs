@@ -231,7 +231,7 @@ async fn open_session(req: &HttpRequest) -> Result<(AppSession, Opening), AppErr
             // A state past its expiry is of no use, whatever the store's
             // own clock said (a server-side store only: in the cookie, a
             // login's row decides, and says why it ended).
-            if server_side && state.expires_at(settings) <= now {
+            if server_side && state.expires_at(settings) < now {
                 forget(&sessions.store, &key).await;
             } else {
                 stored = Some((key.into(), state));
@@ -360,9 +360,24 @@ async fn write_back(
             forget(store, &session_key(key)).await;
             set.push(session_cookie(sessions, new_key, &state));
         }
+        // Nothing left worth keeping (the message of a refused change was
+        // shown, the cart emptied): a server-side store forgets the entry,
+        // and the visitor is one who only looks again.
+        Some((key, before)) if *before != state && store.is_server_side() && state.is_blank() => {
+            forget(store, &session_key(key)).await;
+            set.push(cookies::removal(
+                sessions.settings.cookie_name(),
+                sessions.secure(),
+            ));
+            set.push(csrf_cookie_of(sessions, &state));
+        }
         Some((key, before)) if *before != state => {
             match store.update(session_key(key), &state, ttl).await {
-                Ok(key) => set.push(session_cookie(sessions, key, &state)),
+                Ok(Some(key)) => set.push(session_cookie(sessions, key, &state)),
+                // Deleted meanwhile by another request of this browser (a
+                // sign-in, a sign-out): it stays deleted, and this answer
+                // sets no cookie, so it cannot replace the newer one.
+                Ok(None) => {}
                 // Only "last seen" to note, and the store cannot take it
                 // (a read-only database): the page is still shown.
                 Err(err) if state.only_bookkeeping_since(before) => {
@@ -381,9 +396,10 @@ async fn write_back(
             drop_csrf(&mut set);
         }
         // Not worth keeping (a visitor who only looks, on a server-side
-        // store; any POST without a session): nothing is stored, and a
-        // POST answers with no cookie at all, so that a cross-site form
-        // cannot replace the visitor's real cookie.
+        // store; a POST that leaves a fresh state blank, such as a
+        // cross-site one, refused): nothing is stored, and a POST answers
+        // with no cookie at all, so that a cross-site form cannot replace
+        // the visitor's real cookie.
         None => {
             if page_view && opening.stale {
                 set.push(cookies::removal(
@@ -393,16 +409,19 @@ async fn write_back(
             }
             let csrf = &opening.csrf;
             if page_view && store.is_server_side() && (csrf.token.is_none() || csrf.old_key) {
-                let signed = cookies::sign(
-                    sessions.settings.csrf_cookie_name(),
-                    state.csrf_token.clone(),
-                    &sessions.keys.current,
-                );
-                set.push(cookies::with_attributes(signed, sessions.secure()));
+                set.push(csrf_cookie_of(sessions, &state));
             }
         }
     }
     Ok(set)
+}
+
+/// The signed CSRF cookie carrying `state`'s token, for a visitor a
+/// server-side store keeps nothing for.
+fn csrf_cookie_of(sessions: &Sessions, state: &SessionState) -> Cookie<'static> {
+    let name = sessions.settings.csrf_cookie_name();
+    let signed = cookies::sign(name, state.csrf_token.clone(), &sessions.keys.current);
+    cookies::with_attributes(signed, sessions.secure())
 }
 
 /// The session cookie carrying `key`, sealed under the current key: kept

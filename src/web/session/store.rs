@@ -10,13 +10,14 @@
 use std::{future::Future, time::Duration};
 
 use actix_session::storage::{
-    CookieSessionStore, LoadError, RedisSessionStore, SessionKey, SessionStore,
+    CookieSessionStore, LoadError, RedisSessionStore, SaveError, SessionKey, SessionStore,
+    UpdateError,
 };
 use actix_web::cookie::time::Duration as Ttl;
 use anyhow::Context;
 use deadpool_redis::{redis, Pool as RedisPool, Runtime};
 
-use super::database::DatabaseSessionStore;
+use super::database::{DatabaseSessionStore, EntryGone};
 use crate::{
     clock::Clock,
     config::{SessionStoreKind, Settings},
@@ -148,25 +149,48 @@ impl Store {
             Store::Database { store, .. } => bounded_raw(store.save(map, &ttl)).await?,
             Store::Redis(redis) => bounded_raw(redis.store.save(map, &ttl)).await?,
         };
-        saved.map_err(|e| self.unavailable(e.into()))
+        saved.map_err(|e| match e {
+            SaveError::Serialization(e) => AppError::Internal(e),
+            SaveError::Other(e) => self.unavailable(e),
+        })
     }
 
     /// Replaces the state kept under `key`; returns the key it is kept
     /// under now (the cookie store's key is the state itself; a server
-    /// store's stays, unless the entry had gone meanwhile).
+    /// store's stays), or `None` when a server store's entry went meanwhile
+    /// (another request signed in or out and deleted it): a deleted session
+    /// is never brought back.
     pub async fn update(
         &self,
         key: SessionKey,
         state: &SessionState,
         ttl: Ttl,
-    ) -> Result<SessionKey, AppError> {
+    ) -> Result<Option<SessionKey>, AppError> {
         let map = state.to_store();
         let updated = match self {
             Store::Cookie(store) => store.update(key, map, &ttl).await,
             Store::Database { store, .. } => bounded_raw(store.update(key, map, &ttl)).await?,
-            Store::Redis(redis) => bounded_raw(redis.store.update(key, map, &ttl)).await?,
+            // actix-session's update would save a missing entry afresh;
+            // `SET … XX` sets only one that is there.
+            Store::Redis(redis) => {
+                let name = format!("{}{}", redis.prefix, key.as_ref());
+                let json = serde_json::to_string(&map)?;
+                let mut set = redis::cmd("SET");
+                set.arg(name)
+                    .arg(json)
+                    .arg("XX")
+                    .arg("EX")
+                    .arg(ttl.whole_seconds());
+                let done = bounded(redis.command::<Option<String>>(&set)).await?;
+                return Ok(done.map(|_| key));
+            }
         };
-        updated.map_err(|e| self.unavailable(e.into()))
+        match updated {
+            Ok(key) => Ok(Some(key)),
+            Err(UpdateError::Other(e)) if e.is::<EntryGone>() => Ok(None),
+            Err(UpdateError::Serialization(e)) => Err(AppError::Internal(e)),
+            Err(UpdateError::Other(e)) => Err(self.unavailable(e)),
+        }
     }
 
     /// Forgets the state kept under `key`.
