@@ -233,6 +233,29 @@ impl Drop for PrivateCluster {
     }
 }
 
+/// Each of `pages`, opened by its visitor, is the 503 page within `limit`.
+async fn assert_unavailable_within(pages: &[(&Browser, &str)], limit: Duration, what: &str) {
+    for (who, path) in pages {
+        let (page, took) = timed(who, path).await;
+        assert_unavailable_page(&page, path);
+        assert!(took < limit, "{path} took {took:?}");
+        println!("{what}: {path} answered 503 in {took:.1?}");
+    }
+}
+
+/// A change posted from a page opened before the outage is refused, with
+/// when to try again.
+async fn assert_change_refused(user: &Browser, token: &str) {
+    let add = [
+        ("product_id", "2"),
+        ("quantity", "1"),
+        ("csrf_token", token),
+    ];
+    let res = user.post_raw("/cart/items", &add).await;
+    assert_eq!(res.status(), StatusCode::SERVICE_UNAVAILABLE);
+    assert_eq!(res.headers().get("retry-after").unwrap(), "5");
+}
+
 /// GET `path`, and how long the answer took.
 async fn timed(browser: &Browser, path: &str) -> (Page, Duration) {
     let started = Instant::now();
@@ -255,25 +278,14 @@ async fn when_postgresql_goes_away_pages_answer_503_at_once_and_come_back_by_the
     cluster.stop();
     // The pool's acquire timeout is 5 s: no answer takes longer.
     let limit = Duration::from_secs(7);
-    for (who, path) in [
+    let pages = [
         (&guest, "/"),
         (&guest, "/products"),
         (&user, "/cart"),
         (&user, "/orders"),
-    ] {
-        let (page, took) = timed(who, path).await;
-        assert_unavailable_page(&page, path);
-        assert!(took < limit, "{path} took {took:?}");
-        println!("database away: {path} answered 503 in {took:.1?}");
-    }
-    let add = [
-        ("product_id", "2"),
-        ("quantity", "1"),
-        ("csrf_token", &token),
     ];
-    let res = user.post_raw("/cart/items", &add).await;
-    assert_eq!(res.status(), StatusCode::SERVICE_UNAVAILABLE);
-    assert_eq!(res.headers().get("retry-after").unwrap(), "5");
+    assert_unavailable_within(&pages, limit, "database away").await;
+    assert_change_refused(&user, &token).await;
     for path in ["/readyz", "/healthz"] {
         let started = Instant::now();
         let res = guest.get(path).await;
@@ -399,20 +411,14 @@ async fn when_redis_goes_away_pages_that_need_a_session_answer_503_and_come_back
     redis.stop();
     // Each request waits at most the store's timeout (2 s).
     let limit = Duration::from_secs(4);
-    for path in ["/cart", "/", "/orders", "/session"] {
-        let (page, took) = timed(&user, path).await;
-        assert_unavailable_page(&page, path);
-        assert!(took < limit, "{path} took {took:?}");
-        println!("Redis away: {path} answered 503 in {took:.1?}");
-    }
-    let add = [
-        ("product_id", "2"),
-        ("quantity", "1"),
-        ("csrf_token", &token),
+    let pages = [
+        (&user, "/cart"),
+        (&user, "/"),
+        (&user, "/orders"),
+        (&user, "/session"),
     ];
-    let res = user.post_raw("/cart/items", &add).await;
-    assert_eq!(res.status(), StatusCode::SERVICE_UNAVAILABLE);
-    assert_eq!(res.headers().get("retry-after").unwrap(), "5");
+    assert_unavailable_within(&pages, limit, "Redis away").await;
+    assert_change_refused(&user, &token).await;
     // What needs no session state still answers.
     let (page, _) = timed(&looker, "/products").await;
     assert_eq!(page.status, StatusCode::OK, "no state needed: {page}");

@@ -72,30 +72,16 @@ async fn a_visitor_without_a_stored_session_can_post_and_then_has_one() {
     assert!(dropped.contains("Max-Age=0"), "{dropped}");
     assert_eq!(app.stored_sessions().await, 1);
     // The token moved into the session: a form of the first page still works.
-    let res = browser
-        .post_raw(
-            "/cart/items",
-            &[
-                ("product_id", "1"),
-                ("quantity", "1"),
-                ("csrf_token", &token),
-            ],
-        )
-        .await;
+    let add_one = [
+        ("product_id", "1"),
+        ("quantity", "1"),
+        ("csrf_token", &token),
+    ];
+    let res = browser.post_raw("/cart/items", &add_one).await;
     assert_eq!(res.status(), StatusCode::SEE_OTHER);
     assert_eq!(browser.cart_count().await, 2);
     // Without its cookie, the token alone is refused.
-    let stranger = app.browser();
-    let res = stranger
-        .post_raw(
-            "/cart/items",
-            &[
-                ("product_id", "1"),
-                ("quantity", "1"),
-                ("csrf_token", &token),
-            ],
-        )
-        .await;
+    let res = app.browser().post_raw("/cart/items", &add_one).await;
     assert_eq!(res.status(), StatusCode::FORBIDDEN);
 }
 

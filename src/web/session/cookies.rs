@@ -45,41 +45,46 @@ pub enum Opened {
 
 /// Opens a sealed cookie under the current key, else a previous one.
 pub fn open(sealed: &Cookie<'static>, keys: &Keys) -> Opened {
-    try_keys(keys, |key| {
-        let mut jar = CookieJar::new();
-        jar.add_original(sealed.clone());
-        jar.private(key)
-            .get(sealed.name())
-            .map(|c| c.value().to_string())
-    })
+    read(sealed, keys, |jar, key| jar.private(key).get(sealed.name()))
 }
 
 /// `plain` sealed under `key`, as the session cookie is (AES-256-GCM, the
 /// cookie's name bound in). Only the name and value: attributes are added
 /// by the caller.
 pub fn seal(name: &str, plain: String, key: &Key) -> Cookie<'static> {
-    let mut jar = CookieJar::new();
-    jar.private_mut(key)
-        .add(Cookie::new(name.to_string(), plain));
-    jar.get(name).cloned().expect("the cookie just added")
+    write(name, plain, |jar, cookie| jar.private_mut(key).add(cookie))
 }
 
 /// Checks a signed cookie under the current key, else a previous one.
 pub fn verify(signed: &Cookie<'static>, keys: &Keys) -> Opened {
-    try_keys(keys, |key| {
-        let mut jar = CookieJar::new();
-        jar.add_original(signed.clone());
-        jar.signed(key)
-            .get(signed.name())
-            .map(|c| c.value().to_string())
-    })
+    read(signed, keys, |jar, key| jar.signed(key).get(signed.name()))
 }
 
 /// `value` signed under `key` (HMAC-SHA256): readable, not forgeable.
 pub fn sign(name: &str, value: String, key: &Key) -> Cookie<'static> {
+    write(name, value, |jar, cookie| jar.signed_mut(key).add(cookie))
+}
+
+/// The value `take` gets out of a jar holding `cookie`, under the current
+/// key or else a previous one.
+fn read(
+    cookie: &Cookie<'static>,
+    keys: &Keys,
+    take: impl Fn(&CookieJar, &Key) -> Option<Cookie<'static>>,
+) -> Opened {
     let mut jar = CookieJar::new();
-    jar.signed_mut(key)
-        .add(Cookie::new(name.to_string(), value));
+    jar.add_original(cookie.clone());
+    try_keys(keys, |key| take(&jar, key).map(|c| c.value().to_string()))
+}
+
+/// The cookie `put` leaves in a jar for `name` and `value`.
+fn write(
+    name: &str,
+    value: String,
+    put: impl FnOnce(&mut CookieJar, Cookie<'static>),
+) -> Cookie<'static> {
+    let mut jar = CookieJar::new();
+    put(&mut jar, Cookie::new(name.to_string(), value));
     jar.get(name).cloned().expect("the cookie just added")
 }
 
