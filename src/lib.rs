@@ -1,7 +1,8 @@
 //! Cookie Jar: a web shop that shows how cookie-backed sessions are done
 //! right. The modules are listed in reading order, bottom-up, one layer
 //! after another: a module imports only modules of its own layer or of the
-//! layers listed before it, and nothing imports in a circle. (rustfmt sorts
+//! layers listed before it, and nothing imports in a circle
+//! (`tests/layers.rs` checks both, reading the headings below). (rustfmt sorts
 //! `mod` lines within a group, so the modules of a layer are sorted by
 //! name, in groups where one must come first.) docs/ARCHITECTURE.md draws
 //! the layers, follows a request through them, and says where each rule
@@ -38,7 +39,7 @@ pub mod repo;
 /// The application state every service and handler takes.
 pub mod state;
 
-/// The typed session: what the encrypted cookie holds.
+/// The session state: a plain value the use cases read and return.
 pub mod session;
 
 /// Checking a login, logging in and out, passwords, throttling.

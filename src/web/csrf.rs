@@ -29,7 +29,7 @@ use subtle::ConstantTimeEq;
 use crate::{
     config::Settings,
     error::AppError,
-    web::extract::{app_state, Visitor},
+    web::{app_state, extract::Visitor},
 };
 
 /// The middleware (`startup` wraps every route in it).

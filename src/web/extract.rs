@@ -12,7 +12,7 @@ use std::future::{ready, Ready};
 use actix_web::{
     dev::Payload,
     http::{header, Method},
-    web, FromRequest, HttpMessage, HttpRequest,
+    FromRequest, HttpMessage, HttpRequest,
 };
 use futures_util::future::LocalBoxFuture;
 
@@ -22,16 +22,8 @@ use crate::{
     client::{self, ClientInfo},
     error::AppError,
     prefs::Preferences,
-    state::AppState,
-    web::{page::Layout, session::AppSession},
+    web::{app_state, page::Layout, session::AppSession},
 };
-
-/// The application state of a request (registered in `startup`).
-pub fn app_state(req: &HttpRequest) -> web::Data<AppState> {
-    req.app_data::<web::Data<AppState>>()
-        .expect("AppState is registered in startup")
-        .clone()
-}
 
 /// Anyone: the typed session and, when logged in, the user.
 #[derive(Clone)]

@@ -16,3 +16,15 @@ pub mod page;
 pub mod security;
 pub mod session;
 pub mod telemetry;
+
+use actix_web::{web::Data, HttpRequest};
+
+use crate::state::AppState;
+
+/// The application state of a request (registered in `startup`): what
+/// every part of the glue reads its settings, clock and pool from.
+pub fn app_state(req: &HttpRequest) -> Data<AppState> {
+    req.app_data::<Data<AppState>>()
+        .expect("AppState is registered in startup")
+        .clone()
+}

@@ -58,7 +58,7 @@ use crate::{
     error::AppError,
     ids,
     session::{Flash, FlashLevel, SessionState},
-    web::extract::app_state,
+    web::app_state,
 };
 
 /// The adapter's parts, built once at start (`startup`).

@@ -1,0 +1,324 @@
+//! The layer rule of docs/ARCHITECTURE.md, checked: a module imports only
+//! modules of its own layer or of the layers below it, and no two modules
+//! import each other in a circle.
+//!
+//! The layers are read from `src/lib.rs`, where each `pub mod` line stands
+//! under a `// ---- N. Name` heading. The imports are every `crate::` and
+//! `super::` path in `src/` outside comments (`use` lines, grouped imports
+//! and paths written out in the code alike). A module is a file's module
+//! path cut to two segments (`web::session`, `repo::cart`, `auth::login`):
+//! what a file of `web/session/` imports from its siblings is inside its own
+//! module, and a parent and its children may name each other.
+//!
+//! Run it alone: `cargo test --test layers`.
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::path::{Path, PathBuf};
+
+/// A module path, cut to at most two segments: `["web", "session"]`.
+type Module = Vec<String>;
+
+#[test]
+fn no_module_imports_from_a_layer_above_its_own() {
+    let src = Path::new(env!("CARGO_MANIFEST_DIR")).join("src");
+    let layers = layers_of(&std::fs::read_to_string(src.join("lib.rs")).unwrap());
+    let graph = import_graph(&src);
+    let imports: usize = graph.values().map(BTreeSet::len).sum();
+    assert!(
+        imports > 50,
+        "too few imports found ({imports}): is src/ read?"
+    );
+    let mut upward = Vec::new();
+    for (from, targets) in &graph {
+        let own = layer(&layers, from);
+        for to in targets {
+            if layer(&layers, to) > own {
+                upward.push(format!(
+                    "{} (layer {own}) imports {} (layer {})",
+                    name(from),
+                    name(to),
+                    layer(&layers, to)
+                ));
+            }
+        }
+    }
+    assert!(
+        upward.is_empty(),
+        "imports that go up a layer:\n{}",
+        upward.join("\n")
+    );
+}
+
+#[test]
+fn no_modules_import_each_other_in_a_circle() {
+    let src = Path::new(env!("CARGO_MANIFEST_DIR")).join("src");
+    let graph = import_graph(&src);
+    if let Some(circle) = find_circle(&graph) {
+        let names: Vec<String> = circle.iter().map(name).collect();
+        panic!("a circle of imports: {}", names.join(" -> "));
+    }
+}
+
+#[test]
+fn the_checker_sees_grouped_imports_super_paths_and_skips_comments() {
+    let here: Module = vec!["web".into(), "session".into(), "store".into()];
+    let text = "//! see crate::routes\n\
+                use crate::{auth::{self, login::Outcome}, cart};\n\
+                use super::cookies::read;\n\
+                let x = crate::repo::users::find(db);\n";
+    let paths = imports_in(text, &here);
+    let paths: BTreeSet<String> = paths.iter().map(|p| p.join("::")).collect();
+    let expected: BTreeSet<String> = [
+        "auth",
+        "auth::login::Outcome",
+        "cart",
+        "web::session::cookies::read",
+        "repo::users::find",
+    ]
+    .into_iter()
+    .map(String::from)
+    .collect();
+    assert_eq!(paths, expected);
+}
+
+#[test]
+fn the_checker_finds_a_circle_and_a_parent_is_not_one() {
+    let m = |s: &str| -> Module { s.split("::").map(String::from).collect() };
+    let mut graph: BTreeMap<Module, BTreeSet<Module>> = BTreeMap::new();
+    graph.entry(m("a")).or_default().insert(m("b"));
+    graph.entry(m("b")).or_default().insert(m("c"));
+    assert_eq!(find_circle(&graph), None);
+    graph.entry(m("c")).or_default().insert(m("a"));
+    assert_eq!(
+        find_circle(&graph),
+        Some(vec![m("a"), m("b"), m("c"), m("a")])
+    );
+}
+
+/// Each top-level module of `lib.rs` and the number of its layer.
+fn layers_of(lib: &str) -> BTreeMap<String, u32> {
+    let mut layers = BTreeMap::new();
+    let mut current = 0;
+    for line in lib.lines().map(str::trim) {
+        if let Some(heading) = line.strip_prefix("// ----") {
+            let number: String = heading
+                .trim()
+                .chars()
+                .take_while(char::is_ascii_digit)
+                .collect();
+            current = number
+                .parse()
+                .expect("a layer heading starts with its number");
+        } else if let Some(module) = line.strip_prefix("pub mod ") {
+            assert!(
+                current > 0,
+                "`{line}` stands under no layer heading in lib.rs"
+            );
+            layers.insert(module.trim_end_matches(';').to_string(), current);
+        }
+    }
+    assert!(
+        layers.len() > 10,
+        "lib.rs names too few modules: {layers:?}"
+    );
+    layers
+}
+
+fn layer(layers: &BTreeMap<String, u32>, module: &Module) -> u32 {
+    *layers
+        .get(&module[0])
+        .unwrap_or_else(|| panic!("{} is not declared in lib.rs", module[0]))
+}
+
+fn name(module: &Module) -> String {
+    module.join("::")
+}
+
+/// Who imports whom, between modules (two segments at most), leaving out a
+/// module's imports of itself, its parent or its children.
+fn import_graph(src: &Path) -> BTreeMap<Module, BTreeSet<Module>> {
+    let files = rust_files(src);
+    let modules: BTreeSet<Module> = files.iter().map(|(m, _)| m.clone()).collect();
+    let mut graph: BTreeMap<Module, BTreeSet<Module>> = BTreeMap::new();
+    for (module, path) in &files {
+        if module.is_empty() || module[0] == "main" {
+            continue; // lib.rs declares, main.rs uses the crate by its name
+        }
+        let from = cut(module);
+        let text = std::fs::read_to_string(path).unwrap();
+        for import in imports_in(&text, module) {
+            let to = known_prefix(&import, &modules);
+            let related = to.starts_with(&from) || from.starts_with(&to);
+            if !to.is_empty() && !related {
+                graph.entry(from.clone()).or_default().insert(to);
+            }
+        }
+        graph.entry(from).or_default();
+    }
+    graph
+}
+
+/// The longest prefix of `path`, at most two segments, that is a module.
+fn known_prefix(path: &Module, modules: &BTreeSet<Module>) -> Module {
+    (1..=path.len().min(2))
+        .rev()
+        .map(|n| path[..n].to_vec())
+        .find(|prefix| modules.iter().any(|m| m.starts_with(prefix)))
+        .unwrap_or_default()
+}
+
+fn cut(module: &Module) -> Module {
+    module[..module.len().min(2)].to_vec()
+}
+
+/// Every `.rs` file under `src` with its module path (`mod.rs` names its
+/// folder; `lib.rs` is the empty path).
+fn rust_files(src: &Path) -> Vec<(Module, PathBuf)> {
+    let mut files = Vec::new();
+    let mut folders = vec![src.to_path_buf()];
+    while let Some(folder) = folders.pop() {
+        for entry in std::fs::read_dir(&folder).unwrap() {
+            let path = entry.unwrap().path();
+            if path.is_dir() {
+                folders.push(path);
+            } else if path.extension().is_some_and(|e| e == "rs") {
+                let relative = path.strip_prefix(src).unwrap().with_extension("");
+                let mut module: Module = relative
+                    .components()
+                    .map(|c| c.as_os_str().to_string_lossy().into_owned())
+                    .collect();
+                if module.last().is_some_and(|l| l == "mod" || l == "lib") {
+                    module.pop();
+                }
+                files.push((module, path));
+            }
+        }
+    }
+    files
+}
+
+/// The absolute paths a file's code names through `crate::` or `super::`,
+/// comments left out. `here` is the file's own module path.
+fn imports_in(text: &str, here: &Module) -> Vec<Module> {
+    let code: String = text
+        .lines()
+        .map(|line| match line.find("//") {
+            Some(at) => &line[..at],
+            None => line,
+        })
+        .collect::<Vec<_>>()
+        .join("\n");
+    let mut paths = Vec::new();
+    let chars: Vec<char> = code.chars().collect();
+    let mut i = 0;
+    while i < chars.len() {
+        let starts_word = i == 0 || !is_ident(chars[i - 1]) && chars[i - 1] != ':';
+        if starts_word && (at(&chars, i, "crate::") || at(&chars, i, "super::")) {
+            let mut base: Module = Vec::new();
+            if at(&chars, i, "crate::") {
+                i += "crate::".len();
+            } else {
+                base = here.clone();
+                while at(&chars, i, "super::") {
+                    base.pop();
+                    i += "super::".len();
+                }
+            }
+            i = path_tree(&chars, i, base, &mut paths);
+        } else {
+            i += 1;
+        }
+    }
+    paths
+}
+
+/// Reads one path or `{...}` group at `i` under `prefix`, pushing each full
+/// path; returns where it stopped.
+fn path_tree(chars: &[char], mut i: usize, mut prefix: Module, out: &mut Vec<Module>) -> usize {
+    loop {
+        skip_space(chars, &mut i);
+        if i < chars.len() && chars[i] == '{' {
+            i += 1;
+            loop {
+                i = path_tree(chars, i, prefix.clone(), out);
+                skip_space(chars, &mut i);
+                match chars.get(i) {
+                    Some(',') => i += 1,
+                    Some('}') => return i + 1,
+                    _ => return i,
+                }
+                skip_space(chars, &mut i);
+                if chars.get(i) == Some(&'}') {
+                    return i + 1;
+                }
+            }
+        }
+        let start = i;
+        while i < chars.len() && is_ident(chars[i]) {
+            i += 1;
+        }
+        let segment: String = chars[start..i].iter().collect();
+        if segment.is_empty() {
+            out.push(prefix);
+            return i;
+        }
+        if segment != "self" {
+            prefix.push(segment);
+        }
+        if at(chars, i, "::") {
+            i += 2;
+        } else {
+            out.push(prefix);
+            return i;
+        }
+    }
+}
+
+fn at(chars: &[char], i: usize, word: &str) -> bool {
+    word.chars()
+        .enumerate()
+        .all(|(k, c)| chars.get(i + k) == Some(&c))
+}
+
+fn is_ident(c: char) -> bool {
+    c.is_alphanumeric() || c == '_'
+}
+
+fn skip_space(chars: &[char], i: &mut usize) {
+    while *i < chars.len() && chars[*i].is_whitespace() {
+        *i += 1;
+    }
+}
+
+/// A circle in the graph, as the modules along it with the first repeated
+/// at the end, if there is one.
+fn find_circle(graph: &BTreeMap<Module, BTreeSet<Module>>) -> Option<Vec<Module>> {
+    fn visit(
+        node: &Module,
+        graph: &BTreeMap<Module, BTreeSet<Module>>,
+        path: &mut Vec<Module>,
+        done: &mut BTreeSet<Module>,
+    ) -> Option<Vec<Module>> {
+        if let Some(at) = path.iter().position(|m| m == node) {
+            let mut circle = path[at..].to_vec();
+            circle.push(node.clone());
+            return Some(circle);
+        }
+        if done.contains(node) {
+            return None;
+        }
+        path.push(node.clone());
+        for next in graph.get(node).into_iter().flatten() {
+            if let Some(circle) = visit(next, graph, path, done) {
+                return Some(circle);
+            }
+        }
+        path.pop();
+        done.insert(node.clone());
+        None
+    }
+    let mut done = BTreeSet::new();
+    graph
+        .keys()
+        .find_map(|node| visit(node, graph, &mut Vec::new(), &mut done))
+}
