@@ -149,9 +149,29 @@ pub async fn begin_write(pool: &Pool) -> sqlx::Result<Tx> {
     }
 }
 
-/// True when `err` is a unique-constraint violation (e.g. a taken email).
-pub fn is_unique_violation(err: &sqlx::Error) -> bool {
-    matches!(err, sqlx::Error::Database(db) if db.is_unique_violation())
+/// True when `err` is a violation of the unique constraint on
+/// `table.column` (a taken email), and not of another one of the same
+/// statement (a primary key, say). PostgreSQL names the constraint
+/// (`users_email_key` for a column declared `UNIQUE`); SQLite names the
+/// column ("UNIQUE constraint failed: users.email").
+pub fn violates_unique(err: &sqlx::Error, table: &str, column: &str) -> bool {
+    let sqlx::Error::Database(db) = err else {
+        return false;
+    };
+    if !db.is_unique_violation() {
+        return false;
+    }
+    match db.constraint() {
+        Some(constraint) => constraint == format!("{table}_{column}_key"),
+        None => db
+            .message()
+            .strip_prefix("UNIQUE constraint failed: ")
+            .is_some_and(|columns| {
+                columns
+                    .split(", ")
+                    .any(|c| c == format!("{table}.{column}"))
+            }),
+    }
 }
 
 /// The migrations the database records as applied: version and checksum.

@@ -2,7 +2,11 @@
 //! variant answers: a status, the headers that go with it and a sentence
 //! for the user. The page around that sentence is drawn by
 //! `web::error_page`, which can see who is asking. Internal causes are
-//! logged, never shown.
+//! logged, never shown. It is a `std::error::Error` (through `thiserror`);
+//! what converts into it is listed here, each explicitly: a database error
+//! is classified once, in `From<sqlx::Error>` (away: 503; anything else:
+//! 500), and everything else is a 500 unless a database error in its chain
+//! says the database is away.
 
 use actix_web::{
     http::{header, StatusCode},
@@ -12,70 +16,83 @@ use percent_encoding::{utf8_percent_encode, AsciiSet, NON_ALPHANUMERIC};
 
 pub type Result<T, E = AppError> = std::result::Result<T, E>;
 
-#[derive(Debug)]
+#[derive(Debug, thiserror::Error)]
 pub enum AppError {
     /// 404: no such page, product, order or session.
+    #[error("not found")]
     NotFound,
     /// 403: a failed CSRF or origin check; the reason is shown.
+    #[error("forbidden: {0}")]
     Forbidden(&'static str),
     /// 400: a request no page of the shop would send (a bad query string).
+    #[error("bad request: {0}")]
     BadRequest(String),
     /// 422: a form that could not be read (missing field, not a number...).
+    #[error("unprocessable form: {0}")]
     Unprocessable(String),
     /// 413: a body above the form limit.
+    #[error("payload too large")]
     PayloadTooLarge,
     /// 415: a body the shop does not read (compressed, say); the reason is
     /// shown.
+    #[error("unsupported media type: {0}")]
     UnsupportedMediaType(&'static str),
     /// 429: throttled; try again after this many seconds.
+    #[error("too many requests, retry after {retry_after}s")]
     TooManyRequests { retry_after: i64 },
     /// 503: the shop cannot take this now (the hashing queue is full);
     /// try again after this many seconds.
+    #[error("service unavailable, retry after {retry_after}s")]
     ServiceUnavailable { retry_after: i64 },
     /// 503: the database cannot be reached or written (down, restarting,
     /// read-only, its disk full). A write whose commit was cut off may or
     /// may not have landed; the page says so. Logged.
+    #[error("database unavailable: {0:#}")]
     DatabaseUnavailable(anyhow::Error),
     /// 503: the session store (Redis) cannot be reached; the same page as
     /// for the database. Logged.
+    #[error("session store unavailable: {0:#}")]
     SessionStoreUnavailable(anyhow::Error),
     /// 303 to the login page, coming back to `next` afterwards.
+    #[error("login required for {next}")]
     LoginRequired { next: String },
     /// 500: logged with its cause; the page shows only the request id.
+    #[error("internal error: {0:#}")]
     Internal(anyhow::Error),
 }
 
-impl std::fmt::Display for AppError {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        match self {
-            AppError::NotFound => f.write_str("not found"),
-            AppError::Forbidden(why) => write!(f, "forbidden: {why}"),
-            AppError::BadRequest(why) => write!(f, "bad request: {why}"),
-            AppError::Unprocessable(why) => write!(f, "unprocessable form: {why}"),
-            AppError::PayloadTooLarge => f.write_str("payload too large"),
-            AppError::UnsupportedMediaType(why) => write!(f, "unsupported media type: {why}"),
-            AppError::TooManyRequests { retry_after } => {
-                write!(f, "too many requests, retry after {retry_after}s")
-            }
-            AppError::ServiceUnavailable { retry_after } => {
-                write!(f, "service unavailable, retry after {retry_after}s")
-            }
-            AppError::DatabaseUnavailable(e) => write!(f, "database unavailable: {e:#}"),
-            AppError::SessionStoreUnavailable(e) => write!(f, "session store unavailable: {e:#}"),
-            AppError::LoginRequired { next } => write!(f, "login required for {next}"),
-            AppError::Internal(e) => write!(f, "internal error: {e:#}"),
-        }
+/// A database error is an outage (503) when it says the database is away,
+/// and a bug (500) otherwise. The one place that tells them apart.
+impl From<sqlx::Error> for AppError {
+    fn from(err: sqlx::Error) -> Self {
+        AppError::from(anyhow::Error::from(err))
     }
 }
 
-impl<E: Into<anyhow::Error>> From<E> for AppError {
-    fn from(err: E) -> Self {
-        let err = err.into();
+/// Any other failure: a 500, unless a database error in its chain (one
+/// given context on the way up) says the database is away.
+impl From<anyhow::Error> for AppError {
+    fn from(err: anyhow::Error) -> Self {
         if err.chain().any(database_unavailable) {
             AppError::DatabaseUnavailable(err)
         } else {
             AppError::Internal(err)
         }
+    }
+}
+
+/// A page that cannot be drawn is a bug: 500.
+impl From<askama::Error> for AppError {
+    fn from(err: askama::Error) -> Self {
+        AppError::Internal(err.into())
+    }
+}
+
+/// A value that cannot be written as JSON (a session state, a note) is a
+/// bug: 500.
+impl From<serde_json::Error> for AppError {
+    fn from(err: serde_json::Error) -> Self {
+        AppError::Internal(err.into())
     }
 }
 

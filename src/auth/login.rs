@@ -194,7 +194,7 @@ async fn new_account(
     };
     let mut tx = db::begin_write(&app.pool).await?;
     if let Err(e) = users::insert(&mut *tx, &user).await {
-        if db::is_unique_violation(&e) {
+        if db::violates_unique(&e, "users", "email") {
             let taken = "An account with this email already exists. Try signing in.";
             return Ok(Err(FieldErrors::from([("email", taken.to_string())])));
         }

@@ -418,3 +418,77 @@ async fn a_password_change_that_fails_halfway_changes_nothing() {
         "the old password still works"
     );
 }
+
+#[tokio::test]
+async fn only_a_taken_email_is_reported_as_a_taken_email() {
+    use cookie_jar::{db, prefs::Preferences, repo::users};
+    let app = TestApp::spawn().await;
+    app.user("first@example.com").await;
+    let id: i64 = sqlx::query_scalar("SELECT id FROM users WHERE email = 'first@example.com'")
+        .fetch_one(&app.pool)
+        .await
+        .unwrap();
+    let user = |id, email| users::NewUser {
+        id,
+        email,
+        display_name: "Second",
+        password_hash: "not a hash",
+        preferences: Preferences::default(),
+        created_at: 0,
+    };
+    // The same email: the email's constraint.
+    let err = users::insert(&app.pool, &user(id + 1, "first@example.com"))
+        .await
+        .unwrap_err();
+    assert!(db::violates_unique(&err, "users", "email"), "{err}");
+    // Another unique constraint of the same statement (the row's id) is
+    // not a taken email.
+    let err = users::insert(&app.pool, &user(id, "second@example.com"))
+        .await
+        .unwrap_err();
+    assert!(!db::violates_unique(&err, "users", "email"), "{err}");
+    assert!(
+        matches!(&err, sqlx::Error::Database(e) if e.is_unique_violation()),
+        "{err}"
+    );
+}
+
+#[tokio::test]
+async fn a_form_that_needs_a_login_sends_a_guest_back_to_the_page_it_was_on() {
+    let app = TestApp::spawn().await;
+    let browser = app.browser();
+    browser.page("/products?page=2", StatusCode::OK).await;
+    let token = browser.csrf_token().await;
+    let from = |referer: Option<String>| {
+        let mut post = browser.client.post(browser.url("/profile"));
+        if let Some(referer) = referer {
+            post = post.header("Referer", referer);
+        }
+        post.form(&[("display_name", "Guest"), ("csrf_token", &token)])
+            .send()
+    };
+    // The page the form was on, query and all.
+    let res = from(Some(format!("{}/products?page=2", app.address)))
+        .await
+        .unwrap();
+    assert_eq!(res.status(), StatusCode::SEE_OTHER);
+    assert_eq!(location(&res), "/login?next=/products%3Fpage%3D2");
+    // No Referer (a browser told to send none): the home page.
+    let res = from(None).await.unwrap();
+    assert_eq!(location(&res), "/login?next=/");
+    // A Referer of another site never gets this far.
+    let res = from(Some("http://evil.example/phish".into()))
+        .await
+        .unwrap();
+    assert_eq!(res.status(), StatusCode::FORBIDDEN);
+}
+
+#[tokio::test]
+async fn the_sign_in_page_promises_the_remember_me_timeout_it_is_set_to() {
+    let app = TestApp::spawn().await;
+    let page = app.browser().page("/login", StatusCode::OK).await;
+    assert!(page.says("Keep me signed in for 30 days"), "{page}");
+    let week = TestApp::spawn_with(&[("SESSION_REMEMBER_ME_TIMEOUT", "604800")]).await;
+    let page = week.browser().page("/login", StatusCode::OK).await;
+    assert!(page.says("Keep me signed in for 7 days"), "{page}");
+}
