@@ -61,6 +61,12 @@ pub struct Cart {
 }
 
 impl Cart {
+    /// The most one line may hold (`repo::cart::MAX_QUANTITY`), for the
+    /// quantity fields' `max`.
+    pub fn max_quantity(&self) -> i64 {
+        MAX_QUANTITY
+    }
+
     /// The cart of these lines, in their order.
     pub fn of(lines: Vec<CartLine>) -> Cart {
         let line = |(product_id, quantity, product)| Line {
@@ -188,70 +194,67 @@ impl CartOwner<'_> {
 
     /// Sets the quantity of a line already in the cart (404 otherwise); 0
     /// removes it. A quantity above the stock, or for a product no longer
-    /// sold, is a `Refusal` (removing is always allowed).
+    /// sold, is a `Refusal` (removing is always allowed). An account's
+    /// check and change are one transaction: an order or a removal in
+    /// another tab comes before it or after it, never between.
     pub async fn set(
         &self,
         app: &AppState,
         product_id: i64,
         quantity: i64,
     ) -> Result<std::result::Result<Changed, Refusal>> {
-        let in_cart = match self {
-            CartOwner::User { id: user_id, .. } => {
-                cart::quantity(&app.pool, *user_id, product_id).await? > 0
-            }
-            CartOwner::Guest(lines) => lines.iter().any(|(id, _)| *id == product_id),
-        };
-        if !in_cart {
-            return Err(AppError::NotFound);
-        }
-        if quantity > 0 {
-            match products::by_id(&app.pool, product_id).await? {
-                Some(p) if !p.available() => {
-                    return Ok(Err(Refusal(format!(
-                        "{} cannot be bought right now; you can only remove it.",
-                        p.name
-                    ))))
-                }
-                Some(p) if quantity > p.stock => {
-                    return Ok(Err(Refusal(format!(
-                        "Only {} of {} in stock.",
-                        p.stock, p.name
-                    ))))
-                }
-                _ => {}
-            }
-        }
         let message = match quantity {
             0 => "Removed from your cart.",
             _ => "Cart updated.",
         }
         .to_string();
-        let (changed, guest_cart) = match self {
-            CartOwner::User { id: user_id, .. } if quantity == 0 => {
-                (cart::remove(&app.pool, *user_id, product_id).await?, None)
-            }
+        match self {
             CartOwner::User { id: user_id, .. } => {
-                let set = cart::update_quantity(&app.pool, *user_id, product_id, quantity);
-                (set.await?, None)
+                let mut tx = db::begin_write(&app.pool).await?;
+                if cart::quantity(&mut *tx, *user_id, product_id).await? == 0 {
+                    return Err(AppError::NotFound);
+                }
+                if quantity > 0 {
+                    let product = products::by_id(&mut *tx, product_id).await?;
+                    if let Some(refusal) = refuse_set(product, quantity) {
+                        return Ok(Err(refusal));
+                    }
+                }
+                let changed = match quantity {
+                    0 => cart::remove(&mut *tx, *user_id, product_id).await?,
+                    _ => cart::update_quantity(&mut *tx, *user_id, product_id, quantity).await?,
+                };
+                if !changed {
+                    // Ordered meanwhile, where the database lets a
+                    // checkout commit between the read and the change.
+                    return Err(AppError::NotFound);
+                }
+                tx.commit().await?;
+                Ok(Ok(Changed {
+                    message,
+                    guest_cart: None,
+                }))
             }
             CartOwner::Guest(lines) => {
+                let Some(index) = lines.iter().position(|(id, _)| *id == product_id) else {
+                    return Err(AppError::NotFound);
+                };
                 let mut cart = lines.clone();
-                match cart.iter().position(|(id, _)| *id == product_id) {
-                    Some(index) if quantity == 0 => drop(cart.remove(index)),
-                    Some(index) => cart[index].1 = quantity as u32,
-                    None => {}
+                if quantity > 0 {
+                    let product = products::by_id(&app.pool, product_id).await?;
+                    if let Some(refusal) = refuse_set(product, quantity) {
+                        return Ok(Err(refusal));
+                    }
+                    cart[index].1 = quantity as u32;
+                } else {
+                    cart.remove(index);
                 }
-                (true, Some(cart))
+                Ok(Ok(Changed {
+                    message,
+                    guest_cart: Some(cart),
+                }))
             }
-        };
-        if !changed {
-            // Gone between the check and the change (ordered in another tab).
-            return Err(AppError::NotFound);
         }
-        Ok(Ok(Changed {
-            message,
-            guest_cart,
-        }))
     }
 
     pub async fn clear(&self, app: &AppState) -> Result<Changed> {
@@ -282,6 +285,21 @@ pub fn parse_quantity(raw: &str, min: i64) -> Result<i64> {
 /// The most one line may hold of `product`: 99, or the stock if lower.
 fn line_limit(product: &Product) -> i64 {
     MAX_QUANTITY.min(product.stock)
+}
+
+/// Why a line cannot be set to `quantity` (above 0) of `product`, if it
+/// cannot: the product is no longer sold, or there is not that much of it.
+fn refuse_set(product: Option<Product>, quantity: i64) -> Option<Refusal> {
+    match product {
+        Some(p) if !p.available() => Some(Refusal(format!(
+            "{} cannot be bought right now; you can only remove it.",
+            p.name
+        ))),
+        Some(p) if quantity > p.stock => {
+            Some(Refusal(format!("Only {} of {} in stock.", p.stock, p.name)))
+        }
+        _ => None,
+    }
 }
 
 /// Whether `quantity` more of `product` fits in a line that has `have`, in

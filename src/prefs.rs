@@ -2,10 +2,12 @@
 //! keeps them in the session cookie, an account in the `users` table (one
 //! JSON column), and at login the guest's choices go over the account's.
 //!
-//! Adding a preference touches three files: a field of `Preferences` (with
-//! its default and its line in `merged`), its form and page fields
-//! (`routes::preferences`), and its control in `templates/preferences.html`.
-//! Storage, the cookie and the merge at login follow by themselves.
+//! Adding a preference: a field of `Preferences` (with its default and its
+//! line in `merged`), its form and page fields (`routes::preferences`), and
+//! its control in `templates/preferences.html`; storage and the merge at
+//! login follow by themselves. A preference every page shows (the theme)
+//! also needs its field in `web::page::Layout` and the markup that uses it:
+//! docs/SESSIONS.md, "Recipe: add a preference", walks through both kinds.
 
 use std::fmt;
 

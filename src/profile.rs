@@ -1,8 +1,9 @@
 //! What a visitor keeps about themselves. Preferences are for everyone: a
 //! guest's choices live in the session state and move into the account at
-//! login (`auth::login`); an account's live in the `users` table.
+//! login (`auth::login`); an account's live in the `users` table. An
+//! account's display name is changed here too.
 
-use crate::{db, error::Result, prefs::Preferences, repo::users, state::AppState};
+use crate::{db, error::Result, prefs::Preferences, repo::users, state::AppState, validate};
 
 /// Saves what was chosen; a preference not chosen keeps its value. For an
 /// account (`user_id`), in the database; for a guest, whose preferences so
@@ -26,4 +27,21 @@ pub async fn save_preferences(
         // the theme), so that login carries over only real choices.
         None => Ok(Some(guest.merged(chosen))),
     }
+}
+
+/// Gives the account `user_id` the display name `typed`, once it passes
+/// the rules (`validate::display_name`: trimmed, not empty, not too long,
+/// no control characters). Returns the name as saved, or the message for the
+/// form.
+pub async fn rename(
+    app: &AppState,
+    user_id: i64,
+    typed: &str,
+) -> Result<std::result::Result<String, String>> {
+    let name = match validate::display_name(typed) {
+        Ok(name) => name,
+        Err(message) => return Ok(Err(message)),
+    };
+    users::set_display_name(&app.pool, user_id, &name).await?;
+    Ok(Ok(name))
 }

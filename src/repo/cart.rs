@@ -1,5 +1,7 @@
-//! Logged-in users' carts: one row per (user, product), changed only by
-//! single atomic statements so that parallel requests never lose an update.
+//! Logged-in users' carts: one row per (user, product). An add is one
+//! atomic statement (the quantity checked against the limit in its `WHERE`),
+//! so parallel requests never lose an update; `cart::CartOwner` runs each
+//! change in a transaction with the checks it needs.
 
 use crate::db::Db;
 

@@ -38,13 +38,13 @@ pub async fn delete(
     client: ClientInfo,
     form: Form<DeleteForm>,
 ) -> Result<HttpResponse> {
-    match account::delete_account(&app, &client, &user.me, &form.password).await? {
+    match account::delete_account(&app, &client, &user.login, &form.password).await? {
         Ok(()) => {
             user.session().end();
             Ok(clear_site_data(see_other("/goodbye")))
         }
         Err(errors) => {
-            let name = user.me.user.display_name.clone();
+            let name = user.account().display_name.clone();
             profile_page(&app, &user, name, errors).await
         }
     }

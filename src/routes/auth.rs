@@ -118,10 +118,16 @@ struct LoginPage {
     email: String,
     next: String,
     remember_me: bool,
+    /// "Keep me signed in" for this long (`SESSION_REMEMBER_ME_TIMEOUT`).
+    remember_for: i64,
     error: Option<String>,
 }
 
-pub async fn login_form(visitor: Visitor, query: web::Query<LoginQuery>) -> Result<HttpResponse> {
+pub async fn login_form(
+    app: web::Data<AppState>,
+    visitor: Visitor,
+    query: web::Query<LoginQuery>,
+) -> Result<HttpResponse> {
     let next = query
         .next
         .as_deref()
@@ -135,6 +141,7 @@ pub async fn login_form(visitor: Visitor, query: web::Query<LoginQuery>) -> Resu
         email: String::new(),
         next: next.to_string(),
         remember_me: false,
+        remember_for: app.settings.session_remember_me_timeout.as_secs() as i64,
         error: None,
     })
 }
@@ -165,6 +172,7 @@ pub async fn login(
                 email: form.email.trim().to_string(),
                 next: next.to_string(),
                 remember_me: form.remember_me.is_some(),
+                remember_for: app.settings.session_remember_me_timeout.as_secs() as i64,
                 error: Some("The email or the password is not right.".into()),
             },
         ),

@@ -45,17 +45,32 @@ impl PreferencesPage {
     fn page_size_is(&self, size: &PageSize) -> bool {
         self.page_size.trim() == size.to_string()
     }
+
+    /// The form showing `theme` and `page_size` where given (as they were
+    /// sent), the visitor's own choices otherwise.
+    fn of(
+        visitor: &Visitor,
+        theme: Option<String>,
+        page_size: Option<String>,
+        errors: FieldErrors,
+    ) -> Self {
+        let current = visitor.preferences();
+        PreferencesPage {
+            layout: visitor.layout(),
+            theme: theme.unwrap_or(current.theme().to_string()),
+            page_size: page_size.unwrap_or(current.page_size().to_string()),
+            errors,
+        }
+    }
 }
 
 pub async fn show(visitor: Visitor) -> Result<HttpResponse> {
-    let prefs = visitor.preferences();
-    let (theme, page_size) = (prefs.theme().to_string(), prefs.page_size().to_string());
-    render(PreferencesPage {
-        layout: visitor.layout(),
-        theme,
-        page_size,
-        errors: FieldErrors::new(),
-    })
+    render(PreferencesPage::of(
+        &visitor,
+        None,
+        None,
+        FieldErrors::new(),
+    ))
 }
 
 /// Either field may be left out (the nav's theme toggle sends only the
@@ -99,17 +114,8 @@ pub async fn update(
         Ok(chosen) => chosen,
         Err(errors) => {
             // The form again, as it was sent.
-            let current = visitor.preferences();
-            let theme = form.theme.clone().unwrap_or(current.theme().to_string());
-            let page_size = form.page_size.clone();
-            let page_size = page_size.unwrap_or(current.page_size().to_string());
-            let layout = visitor.layout();
-            let page = PreferencesPage {
-                layout,
-                theme,
-                page_size,
-                errors,
-            };
+            let (theme, page_size) = (form.theme.clone(), form.page_size.clone());
+            let page = PreferencesPage::of(&visitor, theme, page_size, errors);
             return render_status(StatusCode::UNPROCESSABLE_ENTITY, page);
         }
     };

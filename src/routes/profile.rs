@@ -9,13 +9,14 @@ use crate::{
     auth::account::{self, PasswordChange},
     client::{describe_user_agent, ClientInfo},
     error::Result,
+    profile,
     repo::{
         events::{self, Event},
-        orders, users,
+        orders,
     },
     session::FlashLevel,
     state::AppState,
-    validate::{self, FieldErrors},
+    validate::FieldErrors,
     web::{
         extract::CurrentUser,
         form::Form,
@@ -49,7 +50,7 @@ pub(super) async fn profile_page(
     display_name: String,
     errors: FieldErrors,
 ) -> Result<HttpResponse> {
-    let me = &user.me.user;
+    let me = user.account();
     let status = if errors.is_empty() {
         StatusCode::OK
     } else {
@@ -70,7 +71,7 @@ pub(super) async fn profile_page(
 }
 
 pub async fn show(app: web::Data<AppState>, user: CurrentUser) -> Result<HttpResponse> {
-    let name = user.me.user.display_name.clone();
+    let name = user.account().display_name.clone();
     profile_page(&app, &user, name, FieldErrors::new()).await
 }
 
@@ -85,9 +86,8 @@ pub async fn update_name(
     user: CurrentUser,
     form: Form<NameForm>,
 ) -> Result<HttpResponse> {
-    match validate::display_name(&form.display_name) {
-        Ok(name) => {
-            users::set_display_name(&app.pool, user.id(), &name).await?;
+    match profile::rename(&app, user.id(), &form.display_name).await? {
+        Ok(_) => {
             user.session()
                 .flash(FlashLevel::Success, "Display name saved.");
             Ok(see_other("/profile"))
@@ -121,7 +121,7 @@ pub async fn change_password(
         confirm: &form.new_password_confirm,
     };
     let current = user.session().state();
-    match account::change_password(&app, &current, &client, &user.me, change).await? {
+    match account::change_password(&app, &current, &client, &user.login, change).await? {
         Ok(done) => {
             user.session().set(done.state);
             user.session()
@@ -129,7 +129,7 @@ pub async fn change_password(
             Ok(see_other("/profile"))
         }
         Err(errors) => {
-            let name = user.me.user.display_name.clone();
+            let name = user.account().display_name.clone();
             profile_page(&app, &user, name, errors).await
         }
     }

@@ -44,6 +44,8 @@ struct InspectorPage {
     /// Size of the cookie this request carried, if it carried one.
     cookie_bytes: Option<usize>,
     cookie_limit: usize,
+    /// How long a guest's state is kept (`SESSION_REMEMBER_ME_TIMEOUT`).
+    guest_for: i64,
     state_json: String,
     /// When and why the id last changed in this browser.
     renewed: Option<Renewal>,
@@ -94,6 +96,7 @@ impl InspectorPage {
             cookie_max_age: state.cookie_outlives_browser().then_some(remember),
             cookie_bytes: kept.cookie_bytes,
             cookie_limit: COOKIE_LIMIT,
+            guest_for: remember,
             state_json: serde_json::to_string_pretty(&shown)?,
             renewed: state.renewed.clone(),
             remember_me: login.map(|me| me.remember_me),

@@ -41,7 +41,7 @@ pub async fn index(app: web::Data<AppState>, user: CurrentUser) -> Result<HttpRe
     render(SessionsPage {
         layout: user.visitor.layout(),
         sessions,
-        current_handle: user.me.handle.clone(),
+        current_handle: user.login.handle.clone(),
     })
 }
 
@@ -55,7 +55,7 @@ pub async fn revoke(
     let well_formed = handle
         .chars()
         .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_');
-    if !well_formed || !account::revoke_session(&app, &client, &user.me, &handle).await? {
+    if !well_formed || !account::revoke_session(&app, &client, &user.login, &handle).await? {
         return Err(AppError::NotFound);
     }
     user.session()
@@ -68,7 +68,7 @@ pub async fn revoke_others(
     user: CurrentUser,
     client: ClientInfo,
 ) -> Result<HttpResponse> {
-    let count = account::revoke_others(&app, &client, &user.me).await?;
+    let count = account::revoke_others(&app, &client, &user.login).await?;
     let plural = if count == 1 { "" } else { "s" };
     let text = format!("Signed out of {count} other session{plural}.");
     user.session().flash(FlashLevel::Success, text);

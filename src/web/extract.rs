@@ -22,6 +22,8 @@ use crate::{
     client::{self, ClientInfo},
     error::AppError,
     prefs::Preferences,
+    repo::users::User,
+    validate::local_path,
     web::{app_state, page::Layout, session::AppSession},
 };
 
@@ -134,12 +136,18 @@ fn page_path(req: &HttpRequest) -> String {
 #[derive(Clone)]
 pub struct CurrentUser {
     pub visitor: Visitor,
-    pub me: LoggedIn,
+    /// This login: its session and what was read with it.
+    pub login: LoggedIn,
 }
 
 impl CurrentUser {
     pub fn id(&self) -> i64 {
-        self.me.user.id
+        self.login.user.id
+    }
+
+    /// The account signed in.
+    pub fn account(&self) -> &User {
+        &self.login.user
     }
 
     pub fn session(&self) -> &AppSession {
@@ -153,22 +161,35 @@ impl FromRequest for CurrentUser {
 
     fn from_request(req: &HttpRequest, payload: &mut Payload) -> Self::Future {
         let visitor = Visitor::from_request(req, payload);
-        let method_is_get = req.method() == Method::GET;
+        // A form cannot be replayed after login; the page it was on can.
+        let form_page = (req.method() != Method::GET).then(|| form_page(req));
         Box::pin(async move {
             let visitor = visitor.await?;
             match visitor.user.clone() {
-                Some(me) => Ok(CurrentUser { visitor, me }),
+                Some(login) => Ok(CurrentUser { visitor, login }),
                 None => Err(AppError::LoginRequired {
-                    // A form cannot be replayed after login; its page can.
-                    next: if method_is_get {
-                        visitor.path.clone()
-                    } else {
-                        "/".into()
-                    },
+                    next: form_page.unwrap_or_else(|| visitor.path.clone()),
                 }),
             }
         })
     }
+}
+
+/// The page a form was sent from: the path of its `Referer` (the shop's
+/// `Referrer-Policy` sends the whole address to its own pages, and
+/// `csrf::protect` has checked that the form came from this site), when it
+/// is a local path; else the home page.
+fn form_page(req: &HttpRequest) -> String {
+    let referer = req
+        .headers()
+        .get(header::REFERER)
+        .and_then(|v| v.to_str().ok());
+    referer
+        .and_then(|url| url.split_once("://"))
+        .map(|(_, rest)| rest.find('/').map_or("/", |at| &rest[at..]))
+        .and_then(local_path)
+        .unwrap_or("/")
+        .to_string()
 }
 
 impl FromRequest for ClientInfo {

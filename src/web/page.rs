@@ -107,8 +107,20 @@ pub fn duration(seconds: i64) -> String {
     }
 }
 
+/// A setting's length of time in the largest whole unit: "30 days",
+/// "12 hours", "30 minutes", "90 seconds".
+pub fn period(seconds: i64) -> String {
+    let plural = |n: i64, unit: &str| format!("{n} {unit}{}", if n == 1 { "" } else { "s" });
+    match seconds {
+        s if s > 0 && s % 86_400 == 0 => plural(s / 86_400, "day"),
+        s if s > 0 && s % 3600 == 0 => plural(s / 3600, "hour"),
+        s if s > 0 && s % 60 == 0 => plural(s / 60, "minute"),
+        s => plural(s, "second"),
+    }
+}
+
 /// The template filters, over the functions above: `{{ price|money }}`,
-/// `{{ at|datetime }}`, `{{ seconds|duration }}`, and
+/// `{{ at|datetime }}`, `{{ seconds|duration }}`, `{{ seconds|period }}`, and
 /// `{{ "/static/css/app.css"|asset }}` (the URL with its content's version,
 /// see `web::assets`). Templates find them through
 /// `use crate::web::page::filters;` in their module.
@@ -137,6 +149,11 @@ pub mod filters {
     }
 
     #[askama::filter_fn]
+    pub fn period(seconds: impl Int, _: &dyn askama::Values) -> askama::Result<String> {
+        Ok(super::period(seconds.int()))
+    }
+
+    #[askama::filter_fn]
     pub fn datetime(at: impl Int, _: &dyn askama::Values) -> askama::Result<String> {
         let at = at.int();
         Ok(super::datetime(at))
@@ -158,6 +175,14 @@ pub mod filters {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn periods_are_said_in_their_largest_whole_unit() {
+        assert_eq!(period(30 * 86_400), "30 days");
+        assert_eq!(period(12 * 3600), "12 hours");
+        assert_eq!(period(60), "1 minute");
+        assert_eq!(period(90), "90 seconds");
+    }
 
     #[test]
     fn money_formats_cents() {
