@@ -7,7 +7,7 @@
 # figure and its ratio to the floors of the same run, followed by
 # bench/NOTES.md (what the figures mean, by hand).
 #
-#   bench/run.sh                     the full run (about 3 minutes)
+#   bench/run.sh                     the full run (about 8 minutes)
 #   bench/run.sh --quick             every scenario for 2 s: checks it works
 #   bench/run.sh --postgres URL      S1 and S2 on PostgreSQL too (URL of a
 #                                    server: a fresh database is made there)

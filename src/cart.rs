@@ -195,8 +195,10 @@ impl CartOwner<'_> {
     /// Sets the quantity of a line already in the cart (404 otherwise); 0
     /// removes it. A quantity above the stock, or for a product no longer
     /// sold, is a `Refusal` (removing is always allowed). An account's
-    /// check and change are one transaction: an order or a removal in
-    /// another tab comes before it or after it, never between.
+    /// check and change are one transaction (on SQLite, one writer at a
+    /// time: nothing comes between them); where a checkout in another tab
+    /// commits between the check and the change (PostgreSQL), the change
+    /// finds no line and the answer is 404, as if it came after.
     pub async fn set(
         &self,
         app: &AppState,

@@ -10,6 +10,11 @@
 //! what a file of `web/session/` imports from its siblings is inside its own
 //! module, and a parent and its children may name each other.
 //!
+//! What it cannot see: a path through a parent imported alone (`use
+//! crate::web;` then `web::extract::…`) counts as the parent, and
+//! templates (`templates/`) name constants of their own (the limits in
+//! `validate` and `repo::cart`), which only the pure and data layers hold.
+//!
 //! Run it alone: `cargo test --test layers`.
 
 use std::collections::{BTreeMap, BTreeSet};
@@ -64,6 +69,8 @@ fn the_checker_sees_grouped_imports_super_paths_and_skips_comments() {
     let here: Module = vec!["web".into(), "session".into(), "store".into()];
     let text = "//! see crate::routes\n\
                 use crate::{auth::{self, login::Outcome}, cart};\n\
+                use crate::{db::Pool as P, prefs};\n\
+                let url = \"http://x/crate::web\"; crate::clock::now();\n\
                 use super::cookies::read;\n\
                 let x = crate::repo::users::find(db);\n";
     let paths = imports_in(text, &here);
@@ -72,6 +79,9 @@ fn the_checker_sees_grouped_imports_super_paths_and_skips_comments() {
         "auth",
         "auth::login::Outcome",
         "cart",
+        "db::Pool",
+        "prefs",
+        "clock::now",
         "web::session::cookies::read",
         "repo::users::find",
     ]
@@ -200,7 +210,7 @@ fn rust_files(src: &Path) -> Vec<(Module, PathBuf)> {
 /// The absolute paths a file's code names through `crate::` or `super::`,
 /// comments left out. `here` is the file's own module path.
 fn imports_in(text: &str, here: &Module) -> Vec<Module> {
-    let code: String = text
+    let code: String = without_strings(text)
         .lines()
         .map(|line| match line.find("//") {
             Some(at) => &line[..at],
@@ -230,6 +240,38 @@ fn imports_in(text: &str, here: &Module) -> Vec<Module> {
         }
     }
     paths
+}
+
+/// `text` with the inside of each string literal blanked, so that a `//`
+/// in a string (a URL) is not taken for a comment, nor a path in a
+/// message for an import. A `'"'` character literal is kept as it is.
+fn without_strings(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    let mut chars = text.chars().peekable();
+    let mut in_string = false;
+    let mut last = ' ';
+    while let Some(c) = chars.next() {
+        if in_string {
+            match c {
+                '\\' => {
+                    chars.next();
+                }
+                '"' => {
+                    in_string = false;
+                    out.push('"');
+                }
+                '\n' => out.push('\n'),
+                _ => {}
+            }
+        } else {
+            if c == '"' && !(last == '\'' && chars.peek() == Some(&'\'')) {
+                in_string = true;
+            }
+            out.push(c);
+        }
+        last = c;
+    }
+    out
 }
 
 /// Reads one path or `{...}` group at `i` under `prefix`, pushing each full
@@ -269,6 +311,16 @@ fn path_tree(chars: &[char], mut i: usize, mut prefix: Module, out: &mut Vec<Mod
             i += 2;
         } else {
             out.push(prefix);
+            // `path as name`: the name is the file's own.
+            let mut after = i;
+            skip_space(chars, &mut after);
+            if at(chars, after, "as") && !chars.get(after + 2).copied().is_some_and(is_ident) {
+                i = after + 2;
+                skip_space(chars, &mut i);
+                while i < chars.len() && is_ident(chars[i]) {
+                    i += 1;
+                }
+            }
             return i;
         }
     }

@@ -162,7 +162,8 @@ impl FromRequest for CurrentUser {
     fn from_request(req: &HttpRequest, payload: &mut Payload) -> Self::Future {
         let visitor = Visitor::from_request(req, payload);
         // A form cannot be replayed after login; the page it was on can.
-        let form_page = (req.method() != Method::GET).then(|| form_page(req));
+        let is_form = !matches!(*req.method(), Method::GET | Method::HEAD);
+        let form_page = is_form.then(|| form_page(req));
         Box::pin(async move {
             let visitor = visitor.await?;
             match visitor.user.clone() {

@@ -333,7 +333,7 @@ fn hostile_request(paths: Vec<&'static str>) -> impl Strategy<Value = Hostile> {
 }
 
 /// Everything a request could change, row by row, in one string.
-async fn fingerprint(app: &TestApp) -> String {
+async fn database_snapshot(app: &TestApp) -> String {
     let mut rows = Vec::new();
     for query in [
         "SELECT display_name || '|' || password_hash || '|' || preferences || '|' || email
@@ -347,7 +347,7 @@ async fn fingerprint(app: &TestApp) -> String {
         let found: Vec<String> = sqlx::query_scalar(sqlx::AssertSqlSafe(query))
             .fetch_all(&app.pool)
             .await
-            .expect("fingerprint SQL");
+            .expect("snapshot SQL");
         rows.push(found.join(";"));
     }
     rows.join("\n")
@@ -392,7 +392,7 @@ fn hostile_requests_at_every_route_never_get_a_5xx_never_change_anything_without
     let outcome = runner.run(&hostile_request(paths.clone()), |case| {
         tried.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
         runtime.block_on(async {
-            let before = fingerprint(&app).await;
+            let before = database_snapshot(&app).await;
             let path = case.path.split('?').next().unwrap();
             // The token goes with some POSTs, but never to the ones that
             // end the session (the rest of the run needs it).
@@ -472,7 +472,12 @@ fn hostile_requests_at_every_route_never_get_a_5xx_never_change_anything_without
                 prop_assert!(allow.is_some(), "405 without Allow: {:?}", case);
             }
             if !valid_post {
-                prop_assert_eq!(fingerprint(&app).await, before, "changed by {:?}", case);
+                prop_assert_eq!(
+                    database_snapshot(&app).await,
+                    before,
+                    "changed by {:?}",
+                    case
+                );
             }
             Ok(())
         })

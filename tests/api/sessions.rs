@@ -23,8 +23,8 @@ async fn login_issues_a_new_cookie_and_the_old_one_stays_a_guest() {
     assert_ne!(guest_cookie, user_cookie);
     let user_inspector = browser.page("/session", StatusCode::OK).await;
     assert_ne!(
-        fingerprint(&guest_inspector),
-        fingerprint(&user_inspector),
+        guest_inspector.session_fingerprint(),
+        user_inspector.session_fingerprint(),
         "new session id"
     );
     assert_ne!(browser.csrf_token().await, guest_token, "new CSRF token");
@@ -49,13 +49,6 @@ async fn logging_in_over_a_login_ends_the_first_session() {
         .scalar("SELECT COUNT(*) FROM sessions WHERE revoked_at IS NULL")
         .await;
     assert_eq!(live, 2, "one per account, not three");
-}
-
-/// The session id's fingerprint, as the inspector shows it.
-fn fingerprint(inspector: &Page) -> String {
-    inspector
-        .text_of("[data-testid=session-fingerprint]")
-        .expect("the inspector shows a fingerprint")
 }
 
 #[tokio::test]

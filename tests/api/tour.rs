@@ -6,7 +6,7 @@ use std::{fs, path::Path};
 use regex::Regex;
 use reqwest::StatusCode;
 
-use crate::common::{location, Page, TestApp, PASSWORD};
+use crate::common::{location, TestApp, PASSWORD};
 
 const TOUR: &str = include_str!("../../docs/SESSIONS.md");
 
@@ -52,14 +52,17 @@ async fn the_tours_curl_steps_do_what_the_tour_says() {
 
     // The id changed: the fingerprints differ, and the inspector says why.
     let inspector = browser.page("/session", StatusCode::OK).await;
-    assert_ne!(fingerprint(&inspector), fingerprint(&guest_view));
+    assert_ne!(
+        inspector.session_fingerprint(),
+        guest_view.session_fingerprint()
+    );
     let renewed = inspector.text_of("[data-testid=renewed]").unwrap();
     assert!(
         renewed.contains("renewed at sign-in: a cookie copied before it is now worthless"),
         "{renewed}"
     );
     assert!(
-        renewed.contains(&fingerprint(&guest_view)),
+        renewed.contains(&guest_view.session_fingerprint()),
         "the old fingerprint: {renewed}"
     );
     let step = inspector.attr("[data-testid=tour-step]", "href").unwrap();
@@ -100,12 +103,6 @@ async fn the_tours_curl_steps_do_what_the_tour_says() {
         home.flash().as_deref(),
         Some("You have been signed out of this browser.")
     );
-}
-
-fn fingerprint(inspector: &Page) -> String {
-    inspector
-        .text_of("[data-testid=session-fingerprint]")
-        .unwrap()
 }
 
 /// Names in the tour that belong to the crates the shop uses, to HTTP or

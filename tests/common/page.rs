@@ -50,6 +50,13 @@ impl Page {
             .collect()
     }
 
+    /// The session id's fingerprint, as the inspector (`/session`) shows
+    /// it: it changes when the id does.
+    pub fn session_fingerprint(&self) -> String {
+        self.text_of("[data-testid=session-fingerprint]")
+            .expect("the inspector shows a fingerprint")
+    }
+
     /// The text of the first element matching `css`.
     pub fn text_of(&self, css: &str) -> Option<String> {
         self.texts(css).into_iter().next()
