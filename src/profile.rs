@@ -31,17 +31,16 @@ pub async fn save_preferences(
 
 /// Gives the account `user_id` the display name `typed`, once it passes
 /// the rules (`validate::display_name`: trimmed, not empty, not too long,
-/// no control characters). Returns the name as saved, or the message for the
-/// form.
+/// no control characters); otherwise returns the message for the form.
 pub async fn rename(
     app: &AppState,
     user_id: i64,
     typed: &str,
-) -> Result<std::result::Result<String, String>> {
+) -> Result<std::result::Result<(), String>> {
     let name = match validate::display_name(typed) {
         Ok(name) => name,
         Err(message) => return Ok(Err(message)),
     };
     users::set_display_name(&app.pool, user_id, &name).await?;
-    Ok(Ok(name))
+    Ok(Ok(()))
 }

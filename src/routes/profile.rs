@@ -87,7 +87,7 @@ pub async fn update_name(
     form: Form<NameForm>,
 ) -> Result<HttpResponse> {
     match profile::rename(&app, user.id(), &form.display_name).await? {
-        Ok(_) => {
+        Ok(()) => {
             user.session()
                 .flash(FlashLevel::Success, "Display name saved.");
             Ok(see_other("/profile"))
