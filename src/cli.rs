@@ -11,7 +11,7 @@ use crate::{
     auth::login::{self, NewAccount},
     client::ClientInfo,
     clock::Clock,
-    config::{SessionSecret, SessionStoreKind, Settings, VARIABLES},
+    config::{variables, SessionSecret, SessionStoreKind, Settings},
     db,
     state::AppState,
     web::session::Store,
@@ -23,10 +23,13 @@ pub fn settings_help() -> String {
     let mut help = String::from(
         "Settings (environment variables; a .env file in the working folder or above it is read too):\n",
     );
-    for (name, default, what) in VARIABLES {
+    for var in variables::ALL {
         help.push_str(&format!(
-            "  {name:<29} {what}\n  {:<29} default: {default}\n",
-            ""
+            "  {:<29} {}\n  {:<29} default: {}\n",
+            var.name,
+            var.help,
+            "",
+            var.default.describe()
         ));
     }
     help

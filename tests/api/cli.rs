@@ -7,7 +7,7 @@ use std::{
 };
 
 use base64::{engine::general_purpose::STANDARD, Engine};
-use cookie_jar::config::VARIABLES;
+use cookie_jar::config::variables::{self, WhenUnset};
 use reqwest::StatusCode;
 
 use crate::common::{fresh_database, TestApp, PASSWORD};
@@ -57,11 +57,13 @@ fn help_lists_every_command_and_every_setting_with_its_variable() {
     ] {
         assert!(out.contains(command), "{command} in --help");
     }
-    for (name, default, _) in VARIABLES {
-        assert!(out.contains(name), "{name} in --help");
+    for var in variables::ALL {
+        assert!(out.contains(var.name), "{} in --help", var.name);
+        assert!(out.contains(var.help), "{}'s help in --help", var.name);
         assert!(
-            out.contains(&format!("default: {default}")),
-            "{name}'s default in --help"
+            out.contains(&format!("default: {}", var.default.describe())),
+            "{}'s default in --help",
+            var.name
         );
     }
 }
@@ -357,14 +359,74 @@ async fn backup_copies_the_sqlite_database_while_the_shop_runs() {
     assert!(!ok && err.contains("plain file name"), "{err}");
 }
 
+/// `.env.example` lists each declared variable: `NAME=default` when the
+/// default is a value, `# NAME=` (commented out) when it is not.
 #[test]
-fn the_env_example_documents_every_setting() {
+fn the_env_example_lists_every_setting_with_its_declared_default() {
     let example = include_str!("../../.env.example");
-    for (name, ..) in VARIABLES {
+    let lines: Vec<&str> = example.lines().collect();
+    for var in variables::ALL {
+        let line = match var.default {
+            WhenUnset::Value(value) => format!("{}={value}", var.name),
+            WhenUnset::Derived(_) | WhenUnset::Unset(_) => format!("# {}=", var.name),
+        };
+        let listed = match var.default {
+            WhenUnset::Value(_) => lines.contains(&line.as_str()),
+            _ => lines.iter().any(|l| l.starts_with(&line)),
+        };
+        assert!(listed, "`{line}` in .env.example");
+    }
+    let assigned = lines
+        .iter()
+        .filter_map(|l| l.trim_start_matches("# ").split_once('='))
+        .filter(|(name, _)| name.chars().all(|c| c.is_ascii_uppercase() || c == '_'))
+        .filter(|(name, _)| !name.is_empty())
+        .map(|(name, _)| name);
+    for name in assigned {
         assert!(
-            example.contains(&format!("{name}=")),
-            "{name} in .env.example"
+            variables::ALL.iter().any(|var| var.name == name),
+            ".env.example names {name}, which the shop does not read"
         );
+    }
+}
+
+/// The README's table has a row for each declared variable, in order, with
+/// the declared default when it is a value.
+#[test]
+fn the_readme_table_lists_every_setting_with_its_declared_default() {
+    let readme = include_str!("../../README.md");
+    let section = readme
+        .split("\n## Configuration\n")
+        .nth(1)
+        .expect("a Configuration section");
+    let section = section.split("\n## ").next().unwrap();
+    let rows: Vec<Vec<&str>> = section
+        .lines()
+        .filter(|l| l.starts_with("| `") && l.ends_with(" |"))
+        .map(|l| l.trim_matches('|').split(" | ").map(str::trim).collect())
+        .filter(|cells: &Vec<&str>| {
+            let name = cells[0].trim_matches('`');
+            variables::ALL.iter().any(|var| var.name == name)
+        })
+        .collect();
+    let named: Vec<&str> = rows
+        .iter()
+        .map(|cells| cells[0].trim_matches('`'))
+        .collect();
+    let declared: Vec<&str> = variables::ALL.iter().map(|var| var.name).collect();
+    assert_eq!(
+        named, declared,
+        "one row per variable, in the declared order"
+    );
+    for (cells, var) in rows.iter().zip(variables::ALL) {
+        if let WhenUnset::Value(value) = var.default {
+            assert!(
+                cells[1].starts_with(&format!("`{value}`")),
+                "{}'s default in the README is `{value}`, not {}",
+                var.name,
+                cells[1]
+            );
+        }
     }
 }
 
