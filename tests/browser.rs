@@ -46,13 +46,14 @@ use std::{
     time::{Duration, Instant},
 };
 
-use common::{TestApp, PASSWORD};
+use common::{Page, TestApp, PASSWORD};
 use fantoccini::{
     actions::{InputSource, KeyAction, KeyActions},
     elements::Element,
     key::Key,
     Client, ClientBuilder, Locator,
 };
+use reqwest::StatusCode;
 use serde_json::{json, Value};
 
 /// How long any one page may take to appear (generous: CI has 2 cores and
@@ -359,10 +360,7 @@ impl Shop {
             Ok(el) => el,
             Err(e) => {
                 let page = self.page().await;
-                panic!(
-                    "after the click, no {ready:?} ({e}); the browser shows {} (HTTP {}):\n{}",
-                    page.url, page.status, page.text
-                )
+                panic!("after the click, no {ready:?} ({e}); the browser shows {page}")
             }
         }
     }
@@ -374,17 +372,15 @@ impl Shop {
     async fn loaded(&self) -> Page {
         let page = self.page().await;
         assert!(
-            (200..400).contains(&page.status) && !page.text.contains("Forbidden"),
-            "{} answered HTTP {}:\n{}",
-            page.url,
-            page.status,
-            page.text
+            (200..400).contains(&page.status.as_u16()) && !page.says("Forbidden"),
+            "the shop answered {page}"
         );
         page
     }
 
-    /// The current page after its `load` event: address, the HTTP status of
-    /// the response that produced it, and its visible text.
+    /// The current page after its `load` event, as the HTTP suite reads
+    /// one (`common::Page`): its address, the HTTP status of the response
+    /// that produced it, and its HTML as the browser has it now.
     async fn page(&self) -> Page {
         self.client
             .execute_async(
@@ -397,17 +393,22 @@ impl Shop {
             .unwrap_or_else(|e| panic!("wait for the page to load: {e}"));
         let info = self
             .js("const nav = performance.getEntriesByType('navigation')[0];
-                 return {
-                   url: location.href,
-                   status: nav ? nav.responseStatus : 0,
-                   text: document.body ? document.body.innerText : '',
-                 };")
+                 return { url: location.href, status: nav ? nav.responseStatus : 0 };")
             .await;
-        Page {
-            url: info["url"].as_str().unwrap_or_default().to_string(),
-            status: info["status"].as_u64().unwrap_or(0),
-            text: info["text"].as_str().unwrap_or_default().to_string(),
-        }
+        let url = info["url"].as_str().unwrap_or_default().to_string();
+        // `PerformanceNavigationTiming.responseStatus`: 0 when the browser
+        // does not know it (a data: URL).
+        let status = info["status"].as_u64().unwrap_or(0);
+        let status = u16::try_from(status)
+            .ok()
+            .and_then(|status| StatusCode::from_u16(status).ok())
+            .unwrap_or_else(|| panic!("{url}: no HTTP status for the page ({status})"));
+        let html = self
+            .client
+            .source()
+            .await
+            .unwrap_or_else(|e| panic!("the HTML of {url}: {e}"));
+        Page::new(url, status, html)
     }
 
     async fn js(&self, script: &str) -> Value {
@@ -422,7 +423,7 @@ impl Shop {
             Ok(el) => el,
             Err(e) => {
                 let page = self.page().await;
-                panic!("no {locator:?} on {} ({e}):\n{}", page.url, page.text)
+                panic!("no {locator:?} ({e}) on {page}")
             }
         }
     }
@@ -689,13 +690,6 @@ impl Shop {
     }
 }
 
-struct Page {
-    url: String,
-    /// `PerformanceNavigationTiming.responseStatus`; 0 if unknown.
-    status: u64,
-    text: String,
-}
-
 // ---- accessibility and screenshots -------------------------------------------
 
 /// The source of axe-core's browser build: `node_modules/axe-core/axe.min.js`
@@ -840,17 +834,13 @@ async fn a_shopper_registers_adds_to_cart_checks_out_and_signs_out() {
     assert_eq!(heading.text().await.unwrap(), format!("Order #{order_id}"));
     assert_eq!(shop.flash().await, "Thank you! Your order is placed.");
     let page = shop.loaded().await;
-    assert!(
-        page.text.contains("Classic Chocolate Chip"),
-        "{}",
-        page.text
-    );
-    assert!(page.text.contains("€10.50"), "{}", page.text);
-    assert!(page.text.contains("no payment is taken"), "{}", page.text);
+    assert!(page.says("Classic Chocolate Chip"), "{page}");
+    assert!(page.says("€10.50"), "{page}");
+    assert!(page.says("no payment is taken"), "{page}");
     assert_eq!(shop.cart_count().await, 0, "the cart was ordered");
 
     shop.sign_out().await;
-    assert!(shop.loaded().await.text.contains("You are signed out."));
+    assert!(shop.loaded().await.flash_says("You are signed out."));
     shop.close().await;
 }
 
@@ -1112,13 +1102,10 @@ async fn a_real_browser_post_passes_the_csrf_and_origin_checks() {
         .await
         .expect("the shop answers the cross-site POST with an error page");
     let refused = shop.page().await;
-    assert_eq!(refused.status, 403, "{}", refused.text);
+    assert_eq!(refused.status, StatusCode::FORBIDDEN, "{refused}");
     assert!(
-        refused
-            .text
-            .contains("This request came from another site."),
-        "{}",
-        refused.text
+        refused.says("This request came from another site."),
+        "{refused}"
     );
     shop.goto("/").await;
     assert_eq!(
@@ -1538,11 +1525,7 @@ async fn tour(app: &TestApp, shop: &Shop, theme: &str, shots: &Screenshots) {
 
     shop.goto("/session").await;
     let page = shop.loaded().await;
-    assert!(
-        page.text.contains("yes, as ada@example.com"),
-        "{}",
-        page.text
-    );
+    assert!(page.says("yes, as ada@example.com"), "{page}");
     shots.take(shop, &shot("session"), DESKTOP).await;
 
     // At phone width.

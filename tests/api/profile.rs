@@ -2,7 +2,7 @@
 
 use reqwest::StatusCode;
 
-use crate::common::{location, Browser, TestApp, PASSWORD};
+use crate::common::{location, Browser, Page, TestApp, PASSWORD};
 
 const NEW_PASSWORD: &str = "purple elephant dancing quietly";
 
@@ -31,7 +31,7 @@ async fn a_guests_preferences_apply_at_once_and_move_into_the_account_at_login()
     assert_eq!(res.status(), StatusCode::SEE_OTHER);
     let html = browser.page("/products", StatusCode::OK).await;
     assert!(html.theme() == "dark");
-    assert!(html.contains("24 per page"));
+    assert!(html.says("24 per page"), "{html}");
 
     browser.login("bea@example.com", PASSWORD).await;
     assert!(browser.page("/", StatusCode::OK).await.theme() == "dark");
@@ -41,7 +41,7 @@ async fn a_guests_preferences_apply_at_once_and_move_into_the_account_at_login()
     assert!(elsewhere.page("/", StatusCode::OK).await.theme() == "system");
     elsewhere.login("bea@example.com", PASSWORD).await;
     let html = elsewhere.page("/products", StatusCode::OK).await;
-    assert!(html.theme() == "dark" && html.contains("24 per page"));
+    assert!(html.theme() == "dark" && html.says("24 per page"), "{html}");
 }
 
 #[tokio::test]
@@ -75,10 +75,14 @@ async fn invalid_preferences_are_refused_with_422_and_nothing_changes() {
     ] {
         let res = browser.post("/preferences", &fields).await;
         assert_eq!(res.status(), StatusCode::UNPROCESSABLE_ENTITY);
-        assert!(res.text().await.unwrap().contains("Choose"));
+        let page = Page::from_response(res).await;
+        assert!(page.says("Choose"), "{page}");
     }
     let html = browser.page("/products", StatusCode::OK).await;
-    assert!(html.theme() == "system" && html.contains("12 per page"));
+    assert!(
+        html.theme() == "system" && html.says("12 per page"),
+        "{html}"
+    );
 }
 
 #[tokio::test]
@@ -86,11 +90,13 @@ async fn the_profile_shows_the_account_and_changes_the_display_name() {
     let app = TestApp::spawn().await;
     let browser = app.user("dan@example.com").await;
     let html = browser.page("/profile", StatusCode::OK).await;
-    assert!(html.contains("dan@example.com") && html.contains("Member since"));
-    assert!(html.contains("0 orders"));
     assert!(
-        html.count("a[href=\"/profile/sessions\"]") > 0
-            && html.count("a[href=\"/preferences\"]") > 0
+        html.says("dan@example.com") && html.says("Member since"),
+        "{html}"
+    );
+    assert!(html.says("0 orders"), "{html}");
+    assert!(
+        html.has("main a[href=\"/profile/sessions\"]") && html.has("main a[href=\"/preferences\"]")
     );
 
     let res = browser
@@ -106,8 +112,14 @@ async fn the_profile_shows_the_account_and_changes_the_display_name() {
     let long = "d".repeat(51);
     let res = browser.post("/profile", &[("display_name", &long)]).await;
     assert_eq!(res.status(), StatusCode::UNPROCESSABLE_ENTITY);
-    let html = res.text().await.unwrap();
-    assert!(html.contains("50 characters") && html.contains(&format!("value=\"{long}\"")));
+    let page = Page::from_response(res).await;
+    let error = page.error_for("display_name").unwrap_or_default();
+    assert!(error.contains("50 characters"), "{page}");
+    assert_eq!(
+        page.field("display_name"),
+        Some(long),
+        "what was typed is kept"
+    );
     let res = browser.post("/profile", &[("display_name", "   ")]).await;
     assert_eq!(res.status(), StatusCode::UNPROCESSABLE_ENTITY);
     assert!(browser
@@ -127,19 +139,24 @@ async fn changing_the_password_renews_this_session_and_ends_the_others() {
 
     let res = change_password(&browser, "not my password", NEW_PASSWORD, NEW_PASSWORD).await;
     assert_eq!(res.status(), StatusCode::UNPROCESSABLE_ENTITY);
-    assert!(res
-        .text()
-        .await
-        .unwrap()
-        .contains("not your current password"));
-    for (new, confirm, message) in [
-        ("short", "short", "at least 8"),
-        (PASSWORD, PASSWORD, "different from the current"),
-        (NEW_PASSWORD, "typo", "do not match"),
+    let page = Page::from_response(res).await;
+    let error = page.error_for("current_password").unwrap_or_default();
+    assert!(error.contains("not your current password"), "{page}");
+    for (new, confirm, field, message) in [
+        ("short", "short", "new_password", "at least 8"),
+        (
+            PASSWORD,
+            PASSWORD,
+            "new_password",
+            "different from the current",
+        ),
+        (NEW_PASSWORD, "typo", "new_password_confirm", "do not match"),
     ] {
         let res = change_password(&browser, PASSWORD, new, confirm).await;
         assert_eq!(res.status(), StatusCode::UNPROCESSABLE_ENTITY);
-        assert!(res.text().await.unwrap().contains(message), "{message}");
+        let page = Page::from_response(res).await;
+        let error = page.error_for(field).unwrap_or_default();
+        assert!(error.contains(message), "{field}: {message}: {page}");
     }
     assert!(other.is_logged_in().await, "nothing changed yet");
 
@@ -147,7 +164,10 @@ async fn changing_the_password_renews_this_session_and_ends_the_others() {
     assert_eq!(res.status(), StatusCode::SEE_OTHER);
     assert_ne!(browser.cookie().unwrap(), before, "a new cookie");
     let profile = browser.page("/profile", StatusCode::OK).await;
-    assert!(profile.contains("1 other session was signed out"));
+    assert!(
+        profile.flash_says("1 other session was signed out"),
+        "{profile}"
+    );
     assert!(!other.is_logged_in().await);
 
     let thief = app.browser();
@@ -176,6 +196,15 @@ async fn wrong_current_passwords_count_towards_throttling() {
     assert_eq!(res.status(), StatusCode::TOO_MANY_REQUESTS);
 }
 
+/// The browser of each row of the sessions list, without the tag that
+/// marks this one.
+fn browsers(page: &Page) -> Vec<String> {
+    page.texts("table.sessions td.row-title")
+        .into_iter()
+        .map(|cell| cell.trim_end_matches(" this browser").to_string())
+        .collect()
+}
+
 #[tokio::test]
 async fn the_sessions_list_shows_each_browser_and_revoking_one_logs_it_out() {
     let app = TestApp::spawn().await;
@@ -184,24 +213,32 @@ async fn the_sessions_list_shows_each_browser_and_revoking_one_logs_it_out() {
     phone.login("gus@example.com", PASSWORD).await;
 
     let html = laptop.page("/profile/sessions", StatusCode::OK).await;
-    assert_eq!(html.matches("Firefox on Linux").count(), 2);
-    assert!(html.contains("this browser"));
-    assert!(html.contains("127.0.0.1"));
-    let handle = html
-        .split("action=\"/profile/sessions/")
-        .nth(1)
-        .unwrap()
-        .split('/')
-        .next()
-        .unwrap()
+    assert_eq!(browsers(&html), ["Firefox on Linux", "Firefox on Linux"]);
+    assert_eq!(
+        html.text_of("table.sessions tr.current .tag").as_deref(),
+        Some("this browser")
+    );
+    let ips = html.texts("table.sessions td[data-label='IP address']");
+    assert_eq!(ips, ["127.0.0.1", "127.0.0.1"]);
+    // The sign-out form of the other row (this browser's row has none).
+    let action = html
+        .attr("table.sessions form[action$='/revoke']", "action")
+        .expect("a sign-out form for the other browser");
+    let handle = action
+        .strip_prefix("/profile/sessions/")
+        .and_then(|rest| rest.strip_suffix("/revoke"))
+        .expect("/profile/sessions/{handle}/revoke")
         .to_string();
-    assert_ne!(handle, "revoke-others");
     let secret_ids: Vec<String> = sqlx::query_scalar("SELECT id FROM sessions")
         .fetch_all(&app.pool)
         .await
         .unwrap();
+    // Nowhere in the markup either: not in a form's action, not in an
+    // attribute.
     assert!(
-        secret_ids.iter().all(|id| !html.contains(id.as_str())),
+        secret_ids
+            .iter()
+            .all(|id| !html.markup().contains(id.as_str())),
         "secret ids stay secret"
     );
 
@@ -212,7 +249,7 @@ async fn the_sessions_list_shows_each_browser_and_revoking_one_logs_it_out() {
     assert!(!phone.is_logged_in().await);
     assert!(laptop.is_logged_in().await);
     let html = laptop.page("/profile/sessions", StatusCode::OK).await;
-    assert_eq!(html.matches("Firefox on Linux").count(), 1);
+    assert_eq!(browsers(&html), ["Firefox on Linux"]);
 }
 
 #[tokio::test]
@@ -227,7 +264,7 @@ async fn revoke_others_keeps_only_this_browser() {
     assert!(main
         .page("/profile/sessions", StatusCode::OK)
         .await
-        .contains("Signed out of 2 other sessions"));
+        .flash_says("Signed out of 2 other sessions"));
     assert!(!b.is_logged_in().await && !c.is_logged_in().await && main.is_logged_in().await);
 }
 
@@ -264,8 +301,10 @@ async fn deleting_the_account_removes_its_data_and_kills_the_cookie() {
         .post("/account/delete", &[("password", "wrong password")])
         .await;
     assert_eq!(res.status(), StatusCode::UNPROCESSABLE_ENTITY);
-    let html = res.text().await.unwrap();
-    assert!(html.contains("the account was not deleted") && html.contains("Delete my account"));
+    let page = Page::from_response(res).await;
+    let error = page.error_for("delete_password").unwrap_or_default();
+    assert!(error.contains("the account was not deleted"), "{page}");
+    assert!(page.says("Delete my account"), "the form is still there");
     assert_eq!(app.scalar("SELECT COUNT(*) FROM users").await, 1);
 
     let res = browser
@@ -277,7 +316,7 @@ async fn deleting_the_account_removes_its_data_and_kills_the_cookie() {
     assert!(browser
         .page("/goodbye", StatusCode::OK)
         .await
-        .contains("Your account is deleted"));
+        .says("Your account is deleted"));
     for table in ["users", "sessions", "cart_items", "security_events"] {
         assert_eq!(
             app.scalar(&format!("SELECT COUNT(*) FROM {table}")).await,
@@ -358,5 +397,5 @@ async fn a_guest_theme_toggle_does_not_reset_the_accounts_page_size() {
     browser.login("wyn@example.com", PASSWORD).await;
     let html = browser.page("/products", StatusCode::OK).await;
     assert!(html.theme() == "dark", "the guest's choice");
-    assert!(html.contains("24 per page"), "the account's own page size");
+    assert!(html.says("24 per page"), "the account's own page size");
 }

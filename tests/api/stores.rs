@@ -311,8 +311,7 @@ async fn the_inspector_says_where_the_state_is_kept_and_what_a_stolen_cookie_can
         entry.contains("forgotten in 30 d 0 h") || entry.contains("forgotten in 29 d 23 h"),
         "{entry}"
     );
-    let size = page.text_of("main").unwrap();
-    assert!(size.contains("of 4096 bytes"), "{size}");
+    assert!(page.says("of 4096 bytes"), "{page}");
 }
 
 #[tokio::test]
@@ -326,7 +325,7 @@ async fn a_state_that_holds_nothing_again_leaves_the_store() {
     assert_eq!(res.status(), StatusCode::SEE_OTHER);
     assert_eq!(app.stored_sessions().await, 1, "the message is kept");
     let cart = browser.open("/cart").await;
-    assert!(cart.flash().unwrap().contains("sold out"), "{cart}");
+    assert!(cart.flash_says("sold out"), "{cart}");
     assert_eq!(app.stored_sessions().await, 0, "shown, and nothing is left");
     assert!(browser.cookie().is_none(), "the session cookie is dropped");
     assert_eq!(

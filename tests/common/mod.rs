@@ -10,7 +10,9 @@
 //! - `Browser`: a reqwest client with its own cookie jar that speaks to it
 //!   like a browser does: it remembers the page it is on, submits forms
 //!   with that page's CSRF token, and follows no redirect by itself;
-//! - `Page`: an HTML page read with a real parser (`scraper`).
+//! - `Page`: an HTML page read with a real parser (`scraper`), by text and
+//!   selector: a response's here, the page Chromium shows in
+//!   `tests/browser.rs`.
 //!
 //! Each suite declares it `pub mod common;` so helpers one suite does not
 //! use are not dead code.

@@ -1,29 +1,29 @@
 //! An HTML page as a test reads it: through a real HTML parser, by CSS
-//! selector, the way a user reads a page by what is on it.
-
-use std::ops::Deref;
+//! selector, the way a user reads a page by what is on it. Both suites read
+//! pages with it: the HTTP suite from a response (`Page::from_response`),
+//! the browser suite from what Chromium shows (`tests/browser.rs`).
+//!
+//! A `Page` is not a string: a test says what it looks for on the page
+//! (`says`, `flash_says`, `text_of`, `has`, `field`, `error_for`...). The
+//! raw HTML is there only for tests about the markup itself (`markup`).
 
 use reqwest::StatusCode;
 use scraper::{Html, Selector};
 
 #[derive(Clone, Debug)]
 pub struct Page {
+    /// Where the page was read: the address of the response, or the one the
+    /// browser shows.
+    pub url: String,
     pub status: StatusCode,
-    pub html: String,
+    html: String,
 }
 
-/// The raw HTML, for the odd `contains` on markup itself.
-impl Deref for Page {
-    type Target = str;
-    fn deref(&self) -> &str {
-        &self.html
-    }
-}
-
-/// What a failed assertion prints: the status and what the page says.
+/// What a failed assertion prints: the status, the address and what the
+/// page says.
 impl std::fmt::Display for Page {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(f, "[{}] {}", self.status, self.text())
+        write!(f, "[{}] {}: {}", self.status, self.url, self.text())
     }
 }
 
@@ -32,13 +32,21 @@ fn selector(css: &str) -> Selector {
 }
 
 impl Page {
-    pub fn new(status: StatusCode, html: String) -> Page {
-        Page { status, html }
+    pub fn new(url: String, status: StatusCode, html: String) -> Page {
+        Page { url, status, html }
     }
 
     pub async fn from_response(res: reqwest::Response) -> Page {
-        let status = res.status();
-        Page::new(status, res.text().await.expect("a body"))
+        let (url, status) = (res.url().to_string(), res.status());
+        Page::new(url, status, res.text().await.expect("a body"))
+    }
+
+    /// The raw HTML, for the few tests about the markup itself (what must
+    /// not be anywhere in it, attributes and comments included: a password,
+    /// a secret id, an internal error). Every other test reads the page
+    /// through the methods below, as a user reads it.
+    pub fn markup(&self) -> &str {
+        &self.html
     }
 
     /// The text of every element matching `css`, whitespace collapsed.
@@ -79,6 +87,11 @@ impl Page {
         el.value().attr(attr).map(str::to_string)
     }
 
+    /// Whether an element matches `css`.
+    pub fn has(&self, css: &str) -> bool {
+        self.count(css) > 0
+    }
+
     /// How many elements match `css`.
     pub fn count(&self, css: &str) -> usize {
         Html::parse_document(&self.html)
@@ -91,6 +104,12 @@ impl Page {
         self.attr(&format!("[name=\"{name}\"]"), "value")
     }
 
+    /// The message under the form field `field` (the `id` of its input):
+    /// `partials/field_error.html`.
+    pub fn error_for(&self, field: &str) -> Option<String> {
+        self.text_of(&format!("#{field}-error"))
+    }
+
     /// The page's CSRF token (every form carries the same one).
     pub fn csrf_token(&self) -> Option<String> {
         self.field("csrf_token").filter(|t| !t.is_empty())
@@ -99,6 +118,11 @@ impl Page {
     /// The flash banner's text.
     pub fn flash(&self) -> Option<String> {
         self.text_of(".flash")
+    }
+
+    /// Whether the flash banner says `words`.
+    pub fn flash_says(&self, words: &str) -> bool {
+        self.flash().is_some_and(|flash| flash.contains(words))
     }
 
     /// The nav's name of the logged-in user.
