@@ -10,7 +10,7 @@
 use std::collections::HashMap;
 
 use crate::{
-    db::{self, Conn},
+    db::Conn,
     error::{AppError, Result},
     repo::{
         cart::{self, MAX_LINES, MAX_QUANTITY},
@@ -125,7 +125,7 @@ impl CartOwner<'_> {
             CartOwner::User { lines, .. } => lines.to_vec(),
             CartOwner::Guest(pairs) => {
                 let ids: Vec<i64> = pairs.iter().map(|(id, _)| *id).collect();
-                let mut found = by_id(products::by_ids(&app.pool, &ids).await?);
+                let mut found = by_id(products::by_ids(&app.db.pool, &ids).await?);
                 let line = |&(id, q): &(i64, u32)| (id, i64::from(q), found.remove(&id));
                 pairs.iter().map(line).collect()
             }
@@ -142,7 +142,7 @@ impl CartOwner<'_> {
         product_id: i64,
         quantity: i64,
     ) -> Result<std::result::Result<Changed, Refusal>> {
-        let product = match products::by_id(&app.pool, product_id).await? {
+        let product = match products::by_id(&app.db.pool, product_id).await? {
             Some(p) if p.active => p,
             _ => {
                 let unknown = "There is no such product in the shop.";
@@ -154,8 +154,8 @@ impl CartOwner<'_> {
             CartOwner::User { id: user_id, .. } => {
                 // Under the user's lock, so parallel adds cannot together
                 // pass the line limit.
-                let mut tx = db::begin_write(&app.pool).await?;
-                db::lock_user(&mut tx, *user_id).await?;
+                let mut tx = app.db.begin_write().await?;
+                app.db.lock_user(&mut tx, *user_id).await?;
                 let have = cart::quantity(&mut *tx, *user_id, product_id).await?;
                 let lines = cart::line_count(&mut *tx, *user_id).await?;
                 if let Err(refusal) = check_add(&product, have, lines, quantity) {
@@ -212,7 +212,7 @@ impl CartOwner<'_> {
         .to_string();
         match self {
             CartOwner::User { id: user_id, .. } => {
-                let mut tx = db::begin_write(&app.pool).await?;
+                let mut tx = app.db.begin_write().await?;
                 if cart::quantity(&mut *tx, *user_id, product_id).await? == 0 {
                     return Err(AppError::NotFound);
                 }
@@ -243,7 +243,7 @@ impl CartOwner<'_> {
                 };
                 let mut cart = lines.clone();
                 if quantity > 0 {
-                    let product = products::by_id(&app.pool, product_id).await?;
+                    let product = products::by_id(&app.db.pool, product_id).await?;
                     if let Some(refusal) = refuse_set(product, quantity) {
                         return Ok(Err(refusal));
                     }
@@ -262,7 +262,7 @@ impl CartOwner<'_> {
     pub async fn clear(&self, app: &AppState) -> Result<Changed> {
         let guest_cart = match self {
             CartOwner::User { id: user_id, .. } => {
-                cart::clear(&app.pool, *user_id).await?;
+                cart::clear(&app.db.pool, *user_id).await?;
                 None
             }
             CartOwner::Guest(_) => Some(Vec::new()),
@@ -345,7 +345,8 @@ fn by_id(products: Vec<Product>) -> HashMap<i64, Product> {
 }
 
 /// At login: adds the guest's lines to the account's cart, inside the
-/// caller's transaction. Quantities of one product add up, capped at 99 and
+/// caller's transaction, which holds the account's lock
+/// (`db::Database::lock_user`). Quantities of one product add up, capped at 99 and
 /// at the stock; products that cannot be bought, or that do not fit in the
 /// 50-line limit, are left out. Returns one short sentence for the user
 /// (it travels in the session as a flash message, so it stays short).
@@ -401,7 +402,6 @@ pub async fn merge_guest_cart(
         // All of it came in before.
         return Ok(None);
     }
-    db::lock_user(conn, user_id).await?;
     let ids: Vec<i64> = new.iter().map(|(id, _)| *id).collect();
     let found = by_id(products::by_ids(&mut *conn, &ids).await?);
     let (mut moved, mut capped, mut left_out) = (0, Vec::new(), 0);

@@ -13,7 +13,7 @@
 //! If any line cannot be served, the rollback puts the cart back as it was.
 
 use crate::{
-    db, ids,
+    ids,
     repo::{
         cart,
         orders::{self, OrderItem},
@@ -46,7 +46,7 @@ pub async fn place_order(
     user_id: i64,
 ) -> crate::error::Result<Result<i64, Refused>> {
     let now = app.clock.now();
-    let mut tx = db::begin_write(&app.pool).await?;
+    let mut tx = app.db.begin_write().await?;
     let mut lines = cart::claim(&mut *tx, user_id).await?;
     if lines.is_empty() {
         return Ok(Err(Refused::EmptyCart));

@@ -43,12 +43,12 @@ pub fn gen_key() -> String {
 /// `migrate`: applies the migrations the database has not had; running it
 /// again changes nothing.
 pub async fn migrate(settings: &Settings) -> anyhow::Result<String> {
-    let pool = db::open(&settings.database_url)
+    let db = db::open(&settings.database_url)
         .await
         .with_context(|| format!("cannot open the database {}", settings.database_url))?;
-    let (before, known) = db::migrations_applied(&pool).await?;
-    db::MIGRATIONS.run(&pool).await?;
-    pool.close().await;
+    let (before, known) = db.migrations_applied().await?;
+    db::MIGRATIONS.run(&db.pool).await?;
+    db.pool.close().await;
     Ok(match known - before {
         0 => format!("The database is up to date ({known} migrations)."),
         n => format!("Applied {n} migration(s); the database is up to date ({known})."),
@@ -68,7 +68,7 @@ pub async fn create_user(settings: Settings, email: &str, name: &str) -> anyhow:
         password_confirm: &confirm,
     };
     let created = login::create_account(&app, &client, form).await;
-    app.pool.close().await;
+    app.db.pool.close().await;
     match created.map_err(|e| anyhow::anyhow!("{e}"))? {
         Ok(id) => Ok(format!(
             "Created the account {} (id {id}).",
@@ -97,34 +97,28 @@ fn read_password() -> anyhow::Result<(String, String)> {
 }
 
 /// `backup PATH`: a consistent copy of the SQLite database, taken while
-/// the shop runs (`VACUUM INTO`). PostgreSQL has its own tools.
+/// the shop runs (`db::Database::backup`). PostgreSQL has its own tools.
 pub async fn backup(settings: &Settings, path: &std::path::Path) -> anyhow::Result<String> {
-    if !settings.database_url.is_sqlite() {
-        bail!("backup copies a SQLite database; for PostgreSQL use pg_dump");
-    }
     let Some(target) = path.to_str().filter(|p| !p.starts_with("file:")) else {
         bail!("give the backup a plain file name (not a `file:` URI, valid UTF-8)");
     };
     if path.exists() {
         bail!("{target} exists already; choose a new file");
     }
-    let pool = db::open_read_only(&settings.database_url)
+    let db = db::open_read_only(&settings.database_url)
         .await
         .with_context(|| format!("cannot open the database {}", settings.database_url))?;
-    if db::migrations_applied(&pool).await?.0 == 0 {
+    if db.migrations_applied().await?.0 == 0 {
         bail!(
             "{} is not a Cookie Jar database (no migration applied): is DATABASE_URL right?",
             settings.database_url
         );
     }
-    sqlx::query("VACUUM INTO $1")
-        .bind(target.to_string())
-        .execute(&pool)
-        .await
-        .with_context(|| format!("cannot write the backup to {target}"))?;
-    pool.close().await;
+    let done = db.backup(target).await;
+    db.pool.close().await;
+    done.with_context(|| format!("cannot write the backup to {target}"))?;
     if !path.is_file() {
-        bail!("SQLite reported success but wrote no {target}");
+        bail!("the database reported success but wrote no {target}");
     }
     Ok(format!("Backed up {} to {target}.", settings.database_url))
 }
@@ -137,13 +131,11 @@ pub async fn check_config(settings: &Settings) -> anyhow::Result<String> {
     for (name, value) in settings.effective() {
         report.push_str(&format!("  {name:<29} {value}\n"));
     }
-    let pool = db::open_read_only(&settings.database_url)
+    let db = db::open_read_only(&settings.database_url)
         .await
         .with_context(|| format!("the database {} does not answer", settings.database_url))?;
-    db::ping(&pool)
-        .await
-        .context("the database does not answer")?;
-    let (applied, known) = db::migrations_applied(&pool).await?;
+    db.ping().await.context("the database does not answer")?;
+    let (applied, known) = db.migrations_applied().await?;
     report.push_str(&format!(
         "Database: reachable; {applied} of {known} migrations applied"
     ));
@@ -151,11 +143,11 @@ pub async fn check_config(settings: &Settings) -> anyhow::Result<String> {
         report.push_str(" (`cookie-jar migrate`, or `serve`, applies the rest)");
     }
     let store = settings.session_store;
-    let answers = match Store::connect(settings, &pool, &Clock::default()).await {
+    let answers = match Store::connect(settings, &db.pool, &Clock::default()).await {
         Ok(store) => store.ping().await.map_err(|e| anyhow::anyhow!("{e}")),
         Err(e) => Err(e),
     };
-    pool.close().await;
+    db.pool.close().await;
     let session_store = match store {
         SessionStoreKind::Cookie => {
             "cookie (the state sealed in the cookie; nothing to reach)".into()

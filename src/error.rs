@@ -14,6 +14,8 @@ use actix_web::{
 };
 use percent_encoding::{utf8_percent_encode, AsciiSet, NON_ALPHANUMERIC};
 
+use crate::db::Failure;
+
 pub type Result<T, E = AppError> = std::result::Result<T, E>;
 
 #[derive(Debug, thiserror::Error)]
@@ -101,40 +103,11 @@ impl From<serde_json::Error> for AppError {
 const DATABASE_RETRY_AFTER: i64 = 5;
 
 /// Whether an error says the database is away rather than that the shop
-/// asked it something wrong: no connection within the pool's acquire
-/// timeout, a broken connection, a server shutting down or refusing
-/// connections, a SQLite file that cannot be opened or written.
+/// asked it something wrong (`db::Failure` reads the backend's codes).
 fn database_unavailable(cause: &(dyn std::error::Error + 'static)) -> bool {
-    use sqlx::Error as E;
-    match cause.downcast_ref::<E>() {
-        Some(E::PoolTimedOut | E::PoolClosed | E::Io(_) | E::Tls(_) | E::WorkerCrashed) => true,
-        Some(E::Database(db)) => {
-            if let Some(pg) = db.try_downcast_ref::<sqlx::postgres::PgDatabaseError>() {
-                postgres_unavailable(pg.code())
-            } else {
-                db.code()
-                    .and_then(|code| code.parse().ok())
-                    .is_some_and(sqlite_unavailable)
-            }
-        }
-        _ => false,
-    }
-}
-
-/// SQLSTATEs that mean "not now": connection exceptions (08, but not
-/// 08P01, a protocol violation: our bug), a server shutting down or
-/// starting (57P0x), a full disk (53100), too many connections (53300), a
-/// read-only standby (25006).
-fn postgres_unavailable(sqlstate: &str) -> bool {
-    (sqlstate.starts_with("08") && sqlstate != "08P01")
-        || sqlstate.starts_with("57P0")
-        || matches!(sqlstate, "53100" | "53300" | "25006")
-}
-
-/// SQLite result codes (the primary code is the low byte) that mean "not
-/// now": BUSY, READONLY, IOERR, FULL, CANTOPEN.
-fn sqlite_unavailable(code: i32) -> bool {
-    matches!(code & 0xff, 5 | 8 | 10 | 13 | 14)
+    cause
+        .downcast_ref::<sqlx::Error>()
+        .is_some_and(|err| Failure::of(err) == Failure::Unavailable)
 }
 
 /// The sentence an error page shows, handed from `AppError` to the page

@@ -34,10 +34,10 @@ pub async fn sweep(app: &AppState) -> Result<Swept> {
     let idle = app.settings.session_idle_timeout.as_secs() as i64;
     let guest_lifetime = app.settings.session_remember_me_timeout.as_secs() as i64;
     Ok(Swept {
-        sessions: sessions::prune(&app.pool, now - 86_400, idle).await?,
-        stored_states: session_store::prune(&app.pool, now).await?,
-        merges: cart::prune_merges(&app.pool, now - guest_lifetime).await?,
-        counters: rate_limit::prune(&app.pool, throttle::oldest_needed(app, now)).await?,
+        sessions: sessions::prune(&app.db.pool, now - 86_400, idle).await?,
+        stored_states: session_store::prune(&app.db.pool, now).await?,
+        merges: cart::prune_merges(&app.db.pool, now - guest_lifetime).await?,
+        counters: rate_limit::prune(&app.db.pool, throttle::oldest_needed(app, now)).await?,
     })
 }
 
@@ -51,7 +51,7 @@ pub async fn sweep(app: &AppState) -> Result<Swept> {
 /// an exit: restarted on a missing file, the shop would make a new, empty
 /// one. `None` for PostgreSQL.
 pub fn watch_sqlite_file(app: web::Data<AppState>) -> Option<tokio::task::JoinHandle<()>> {
-    let path = db::sqlite_file(&app.settings.database_url)?;
+    let path = app.db.file()?.to_path_buf();
     let opened = db::file_identity(&path);
     Some(tokio::spawn(async move {
         let mut ticks = tokio::time::interval(Duration::from_millis(500));
@@ -68,7 +68,7 @@ pub fn watch_sqlite_file(app: web::Data<AppState>) -> Option<tokio::task::JoinHa
                     file = %path.display(),
                     "the database file was deleted or replaced: every request is refused (503) until a restart"
                 );
-                app.pool.close().await;
+                app.db.pool.close().await;
                 return;
             }
         }

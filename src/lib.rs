@@ -14,27 +14,31 @@
 pub mod client;
 /// "Now", movable in tests.
 pub mod clock;
-/// Settings from the environment, validated once; secrets redact themselves.
+/// Settings from the environment, each declared once, validated once;
+/// secrets redact themselves.
 pub mod config;
-/// The one error type and what each error answers.
-pub mod error;
 /// Random ids and tokens; the session id that never prints itself.
 pub mod ids;
-/// Password hashing (argon2id) off the executor, a few at a time.
-pub mod password;
 /// Preferences: `Theme`, `PageSize`, and a guest's choices.
 pub mod prefs;
 /// Input rules: email, display name, password, local redirect paths.
 pub mod validate;
 
-// ---- 2. Data: the database and its SQL, nothing web -------------------
+// ---- 2. Data: the database, its errors and its SQL ---------------------
 
-/// Pool, migrations, transactions.
+/// Pool, migrations, transactions; `db::Backend`, where SQLite and
+/// PostgreSQL differ.
 pub mod db;
-/// SQL, one module per table group.
+/// The one error type and what each error answers (a database error as
+/// `db::Failure` classifies it).
+pub mod error;
+/// SQL, one module per table group, nothing web.
 pub mod repo;
 
-// ---- 3. Services: the session, then the use cases, one call each -----
+// ---- 3. Services: the hasher, the session, then the use cases, one call each
+
+/// Password hashing (argon2id) off the executor, a few at a time.
+pub mod password;
 
 /// The application state every service and handler takes.
 pub mod state;

@@ -3,7 +3,7 @@
 //! login (`auth::login`); an account's live in the `users` table. An
 //! account's display name is changed here too.
 
-use crate::{db, error::Result, prefs::Preferences, repo::users, state::AppState, validate};
+use crate::{error::Result, prefs::Preferences, repo::users, state::AppState, validate};
 
 /// Saves what was chosen; a preference not chosen keeps its value. For an
 /// account (`user_id`), in the database; for a guest, whose preferences so
@@ -17,8 +17,8 @@ pub async fn save_preferences(
 ) -> Result<Option<Preferences>> {
     match user_id {
         Some(user_id) => {
-            let mut tx = db::begin_write(&app.pool).await?;
-            db::lock_user(&mut tx, user_id).await?;
+            let mut tx = app.db.begin_write().await?;
+            app.db.lock_user(&mut tx, user_id).await?;
             users::choose_preferences(&mut tx, user_id, chosen).await?;
             tx.commit().await?;
             Ok(None)
@@ -41,6 +41,6 @@ pub async fn rename(
         Ok(name) => name,
         Err(message) => return Ok(Err(message)),
     };
-    users::set_display_name(&app.pool, user_id, &name).await?;
+    users::set_display_name(&app.db.pool, user_id, &name).await?;
     Ok(Ok(()))
 }

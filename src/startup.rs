@@ -50,7 +50,7 @@ impl Application {
         let port = listener.local_addr()?.port();
         let every = settings.housekeeping_interval;
         let state = web::Data::new(AppState::open(settings, clock).await?);
-        let store = Store::connect(&state.settings, &state.pool, &state.clock).await?;
+        let store = Store::connect(&state.settings, &state.db.pool, &state.clock).await?;
         let sessions = web::Data::new(Sessions::new(store, &state.settings));
         let metrics = match &state.settings.metrics_addr {
             Some(addr) => Some(serve_metrics(addr, state.clone())?),

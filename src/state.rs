@@ -5,7 +5,8 @@
 use crate::{clock::Clock, config::Settings, db, password::Hasher};
 
 pub struct AppState {
-    pub pool: db::Pool,
+    /// The pool (`app.db.pool`) and the backend behind it.
+    pub db: db::Database,
     pub settings: Settings,
     pub clock: Clock,
     pub hasher: Hasher,
@@ -15,14 +16,14 @@ impl AppState {
     /// The state for `settings`: the database, migrated, and the hasher,
     /// warmed up.
     pub async fn open(settings: Settings, clock: Clock) -> anyhow::Result<AppState> {
-        let pool = db::connect(&settings.database_url).await?;
+        let db = db::connect(&settings.database_url).await?;
         let hasher = Hasher::new();
         hasher
             .warm_up()
             .await
             .map_err(|e| anyhow::anyhow!("cannot warm the hasher up: {e}"))?;
         Ok(AppState {
-            pool,
+            db,
             settings,
             clock,
             hasher,

@@ -64,6 +64,40 @@ fn no_modules_import_each_other_in_a_circle() {
     }
 }
 
+/// The database seam: only `src/db/` knows SQLite from PostgreSQL. Code
+/// elsewhere that names a driver's own types, asks a connection which
+/// backend it is, or reads the scheme of a URL, asks which backend is in
+/// use, and should ask `db::Database` for what it needs instead.
+#[test]
+fn nothing_outside_the_database_seam_asks_which_backend_is_in_use() {
+    let src = Path::new(env!("CARGO_MANIFEST_DIR")).join("src");
+    let asks = [
+        "sqlx::postgres",
+        "sqlx::sqlite",
+        "backend_name",
+        ".scheme()",
+        "Backend::",
+        "is_sqlite",
+    ];
+    let mut found = Vec::new();
+    for (module, file) in rust_files(&src) {
+        if module.first().is_some_and(|m| m == "db") {
+            continue;
+        }
+        let text = std::fs::read_to_string(&file).unwrap();
+        for (n, line) in code_of(&text).lines().enumerate() {
+            for ask in asks.iter().filter(|ask| line.contains(*ask)) {
+                found.push(format!("{}:{}: {ask}", file.display(), n + 1));
+            }
+        }
+    }
+    assert!(
+        found.is_empty(),
+        "backend questions outside src/db/:\n{}",
+        found.join("\n")
+    );
+}
+
 #[test]
 fn the_checker_sees_grouped_imports_super_paths_and_skips_comments() {
     let here: Module = vec!["web".into(), "session".into(), "store".into()];
@@ -210,14 +244,7 @@ fn rust_files(src: &Path) -> Vec<(Module, PathBuf)> {
 /// The absolute paths a file's code names through `crate::` or `super::`,
 /// comments left out. `here` is the file's own module path.
 fn imports_in(text: &str, here: &Module) -> Vec<Module> {
-    let code: String = without_strings(text)
-        .lines()
-        .map(|line| match line.find("//") {
-            Some(at) => &line[..at],
-            None => line,
-        })
-        .collect::<Vec<_>>()
-        .join("\n");
+    let code = code_of(text);
     let mut paths = Vec::new();
     let chars: Vec<char> = code.chars().collect();
     let mut i = 0;
@@ -240,6 +267,18 @@ fn imports_in(text: &str, here: &Module) -> Vec<Module> {
         }
     }
     paths
+}
+
+/// A file's code: comments left out, strings blanked, lines kept.
+fn code_of(text: &str) -> String {
+    without_strings(text)
+        .lines()
+        .map(|line| match line.find("//") {
+            Some(at) => &line[..at],
+            None => line,
+        })
+        .collect::<Vec<_>>()
+        .join("\n")
 }
 
 /// `text` with the inside of each string literal blanked, so that a `//`

@@ -9,7 +9,6 @@ use crate::{
         LoggedIn,
     },
     client::ClientInfo,
-    db,
     error::Result,
     repo::{events::EventKind, sessions, users},
     session::{RenewedFor, SessionState},
@@ -80,7 +79,7 @@ pub async fn change_password(
     let hash = place.hash(form.new.to_string()).await?;
     let now = app.clock.now();
     let new = SessionState::logged_in(user.id, me.remember_me, me.expires_at, now);
-    let mut tx = db::begin_write(&app.pool).await?;
+    let mut tx = app.db.begin_write().await?;
     users::set_password_hash(&mut *tx, user.id, &hash).await?;
     let others = sessions::revoke_others(&mut *tx, user.id, &me.session_id, now).await?;
     sessions::revoke(&mut *tx, &me.session_id, now).await?;
@@ -117,7 +116,7 @@ pub async fn delete_account(
         return Ok(Err(FieldErrors::from([("delete_password", wrong.into())])));
     }
     // One statement: the rest goes with the user row (ON DELETE CASCADE).
-    users::delete(&app.pool, user.id).await?;
+    users::delete(&app.db.pool, user.id).await?;
     Ok(Ok(()))
 }
 
@@ -130,7 +129,7 @@ pub async fn revoke_session(
     handle: &str,
 ) -> Result<bool> {
     let now = app.clock.now();
-    let mut tx = db::begin_write(&app.pool).await?;
+    let mut tx = app.db.begin_write().await?;
     let revoked = sessions::revoke_by_handle(&mut *tx, me.user.id, handle, now).await?;
     if revoked {
         record(&mut tx, me.user.id, EventKind::SessionRevoked, client, now).await?;
@@ -142,7 +141,7 @@ pub async fn revoke_session(
 /// Signs out every other session of the user; returns how many.
 pub async fn revoke_others(app: &AppState, client: &ClientInfo, me: &LoggedIn) -> Result<u64> {
     let now = app.clock.now();
-    let mut tx = db::begin_write(&app.pool).await?;
+    let mut tx = app.db.begin_write().await?;
     let count = sessions::revoke_others(&mut *tx, me.user.id, &me.session_id, now).await?;
     if count > 0 {
         record(&mut tx, me.user.id, EventKind::SessionRevoked, client, now).await?;

@@ -86,7 +86,7 @@ async fn try_log_in(
     let Some(user_id) = check.await? else {
         return Ok(Login::Refused);
     };
-    let tx = db::begin_write(&app.pool).await?;
+    let tx = app.db.begin_write().await?;
     let (state, cart_note) = sign_in(tx, app, guest, client, user_id, form.remember_me).await?;
     Ok(Login::SignedIn {
         state: Box::new(state),
@@ -192,7 +192,7 @@ async fn new_account(
         preferences: Preferences::default(),
         created_at: now,
     };
-    let mut tx = db::begin_write(&app.pool).await?;
+    let mut tx = app.db.begin_write().await?;
     if let Err(e) = users::insert(&mut *tx, &user).await {
         if db::violates_unique(&e, "users", "email") {
             let taken = "An account with this email already exists. Try signing in.";
@@ -215,7 +215,7 @@ async fn new_account(
 pub async fn log_out(app: &AppState, state: &SessionState, client: &ClientInfo) -> Result<()> {
     if let Some(user_id) = state.user_id {
         let now = app.clock.now();
-        let mut tx = db::begin_write(&app.pool).await?;
+        let mut tx = app.db.begin_write().await?;
         sessions::revoke(&mut *tx, &state.id, now).await?;
         record(&mut tx, user_id, EventKind::LoggedOut, client, now).await?;
         tx.commit().await?;
@@ -245,7 +245,7 @@ async fn sign_in(
     let deadline = now + login_lifetime(app, remember_me);
     let new = SessionState::logged_in(user_id, remember_me, deadline, now);
     open_session(&mut tx, app, client, user_id, &new, deadline).await?;
-    db::lock_user(&mut tx, user_id).await?;
+    app.db.lock_user(&mut tx, user_id).await?;
     users::choose_preferences(&mut tx, user_id, guest.prefs).await?;
     let cart_note = cart::merge_guest_cart(&mut tx, user_id, guest, now).await?;
     record(&mut tx, user_id, EventKind::LoggedIn, client, now).await?;

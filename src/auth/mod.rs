@@ -89,7 +89,7 @@ pub async fn check_session(app: &AppState, state: SessionState) -> Result<Checke
         });
     };
     let session_id = state.id.clone();
-    let Some(row) = sessions::with_user(&app.pool, &session_id, user_id).await? else {
+    let Some(row) = sessions::with_user(&app.db.pool, &session_id, user_id).await? else {
         // The account or the session row is gone (account deleted).
         return Ok(Checked {
             user: None,
@@ -114,7 +114,7 @@ pub async fn check_session(app: &AppState, state: SessionState) -> Result<Checke
         // Ended either way: the cookie is a guest's from now on, even if
         // the database cannot take the revocation just now (it is read-only
         // or away; the row's own deadlines keep it ended).
-        if let Err(err) = sessions::revoke(&app.pool, &session_id, now).await {
+        if let Err(err) = sessions::revoke(&app.db.pool, &session_id, now).await {
             bookkeeping_failed(err.into())?;
         }
         let flash = Flash::new(FlashLevel::Info, text);
@@ -132,7 +132,7 @@ pub async fn check_session(app: &AppState, state: SessionState) -> Result<Checke
     };
     let mut last_seen_at = row.last_seen_at;
     if now - last_seen_at >= TOUCH_EVERY {
-        match sessions::touch(&app.pool, &session_id, now).await {
+        match sessions::touch(&app.db.pool, &session_id, now).await {
             Ok(()) => last_seen_at = now,
             // A database that can be read but not written (read-only, a
             // standby) still shows this visitor their pages; the idle
@@ -176,7 +176,7 @@ pub async fn check_password(
     // Something that no account could have is never sent to the database;
     // it still costs a hash below.
     let account = match validate::could_be_registered(email) {
-        true => users::credentials(&app.pool, email).await?,
+        true => users::credentials(&app.db.pool, email).await?,
         false => None,
     };
     let (user_id, hash) = account.unzip();
@@ -189,7 +189,7 @@ pub async fn check_password(
         Some(user_id) => {
             let now = app.clock.now();
             events::record(
-                &app.pool,
+                &app.db.pool,
                 user_id,
                 on_failure,
                 &client.ip,

@@ -31,7 +31,7 @@ fn email_bucket(email: &str) -> String {
 
 async fn count(app: &AppState, bucket: &str, window: i64, limit: u32) -> Result<(), AppError> {
     let now = app.clock.now();
-    let (attempts, window_start) = rate_limit::hit(&app.pool, bucket, now, window).await?;
+    let (attempts, window_start) = rate_limit::hit(&app.db.pool, bucket, now, window).await?;
     if attempts > i64::from(limit) {
         let retry_after = (window_start + window - now).max(1);
         return Err(AppError::TooManyRequests { retry_after });
@@ -56,7 +56,7 @@ pub async fn count_attempt(app: &AppState, email: &str) -> Result<(), AppError> 
 
 /// The password was right: the email's count starts again.
 pub async fn forget(app: &AppState, email: &str) -> Result<(), AppError> {
-    rate_limit::forget(&app.pool, &email_bucket(email)).await?;
+    rate_limit::forget(&app.db.pool, &email_bucket(email)).await?;
     Ok(())
 }
 

@@ -54,10 +54,6 @@ impl DatabaseUrl {
     pub fn expose(&self) -> &str {
         &self.0
     }
-
-    pub fn is_sqlite(&self) -> bool {
-        self.0.starts_with("sqlite:")
-    }
 }
 
 impl fmt::Display for DatabaseUrl {

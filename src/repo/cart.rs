@@ -62,7 +62,7 @@ pub async fn add_capped(
 
 /// Adds `quantity` in one statement. Returns false (and changes nothing)
 /// when the line would go above `limit`. The line limit is the caller's
-/// (`cart::CartOwner::add` checks it under `db::lock_user`).
+/// (`cart::CartOwner::add` checks it under `db::Database::lock_user`).
 pub async fn add(
     db: impl Db<'_>,
     user_id: i64,

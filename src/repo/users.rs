@@ -74,7 +74,7 @@ pub async fn set_password_hash(db: impl Db<'_>, user_id: i64, hash: &str) -> sql
 }
 
 /// Puts `chosen` over the account's preferences; a preference not chosen
-/// keeps its value. A read and a write: run it under `db::lock_user` in a
+/// keeps its value. A read and a write: run it under `db::Database::lock_user` in a
 /// transaction, so that two changes at once do not lose one.
 pub async fn choose_preferences(
     conn: &mut Conn,

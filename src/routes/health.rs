@@ -5,7 +5,7 @@
 use actix_web::{web, HttpResponse};
 use serde_json::json;
 
-use crate::{db, state::AppState, web::session::Sessions};
+use crate::{state::AppState, web::session::Sessions};
 
 pub async fn live() -> HttpResponse {
     HttpResponse::Ok().json(json!({"status": "ok"}))
@@ -14,7 +14,7 @@ pub async fn live() -> HttpResponse {
 pub async fn ready(app: web::Data<AppState>, sessions: web::Data<Sessions>) -> HttpResponse {
     let store = sessions.store();
     // Both at once: a database that is away costs one wait, not two.
-    let (pinged, migrations) = tokio::join!(store.ping(), db::migrations_applied(&app.pool));
+    let (pinged, migrations) = tokio::join!(store.ping(), app.db.migrations_applied());
     let session_store = match pinged {
         Ok(()) => "ok",
         Err(err) => {
@@ -50,7 +50,7 @@ pub async fn ready(app: web::Data<AppState>, sessions: web::Data<Sessions>) -> H
 }
 
 pub async fn check(app: web::Data<AppState>) -> HttpResponse {
-    match db::ping(&app.pool).await {
+    match app.db.ping().await {
         Ok(_) => HttpResponse::Ok().json(json!({"status": "ok", "database": "ok"})),
         Err(err) => {
             tracing::warn!(error = %err, "health check: database unavailable");

@@ -33,7 +33,7 @@ pub async fn show(
     visitor: Visitor,
     query: web::Query<HomeQuery>,
 ) -> Result<HttpResponse> {
-    let featured = products::featured(&app.pool).await?;
+    let featured = products::featured(&app.db.pool).await?;
     render(HomePage {
         layout: visitor.layout(),
         featured,

@@ -69,7 +69,7 @@ struct OrdersPage {
 }
 
 pub async fn index(app: web::Data<AppState>, user: CurrentUser) -> Result<HttpResponse> {
-    let orders = orders::list(&app.pool, user.id()).await?;
+    let orders = orders::list(&app.db.pool, user.id()).await?;
     render(OrdersPage {
         layout: user.visitor.layout(),
         orders,
@@ -89,7 +89,7 @@ pub async fn show(
     user: CurrentUser,
     order_id: web::Path<i64>,
 ) -> Result<HttpResponse> {
-    let (order, items) = orders::find(&app.pool, user.id(), *order_id)
+    let (order, items) = orders::find(&app.db.pool, user.id(), *order_id)
         .await?
         .ok_or(AppError::NotFound)?;
     render(OrderPage {

@@ -64,7 +64,7 @@ pub async fn index(
     if page < 1 {
         return Err(AppError::NotFound);
     }
-    let (products, total) = products::page(&app.pool, sort, page_size, page).await?;
+    let (products, total) = products::page(&app.db.pool, sort, page_size, page).await?;
     // No row: past the last page (or a shop with nothing for sale).
     let Some(total) = total.or((page == 1).then_some(0)) else {
         return Err(AppError::NotFound);
@@ -101,7 +101,7 @@ pub async fn show(
     {
         return Err(AppError::NotFound);
     }
-    let product = products::by_slug(&app.pool, &slug)
+    let product = products::by_slug(&app.db.pool, &slug)
         .await?
         .ok_or(AppError::NotFound)?;
     render(ProductPage {

@@ -62,9 +62,9 @@ pub(super) async fn profile_page(
             layout: user.visitor.layout(),
             email: me.email.clone(),
             member_since: me.created_at,
-            order_count: orders::count(&app.pool, me.id).await?,
+            order_count: orders::count(&app.db.pool, me.id).await?,
             display_name,
-            events: events::recent(&app.pool, me.id, 20).await?,
+            events: events::recent(&app.db.pool, me.id, 20).await?,
             errors,
         },
     )

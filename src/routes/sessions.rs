@@ -37,7 +37,7 @@ impl SessionsPage {
 
 pub async fn index(app: web::Data<AppState>, user: CurrentUser) -> Result<HttpResponse> {
     let idle = app.settings.session_idle_timeout.as_secs() as i64;
-    let sessions = sessions::live_for_user(&app.pool, user.id(), app.clock.now(), idle).await?;
+    let sessions = sessions::live_for_user(&app.db.pool, user.id(), app.clock.now(), idle).await?;
     render(SessionsPage {
         layout: user.visitor.layout(),
         sessions,

@@ -124,13 +124,13 @@ pub async fn record_requests(
 pub async fn metrics(app: web::Data<AppState>) -> Result<HttpResponse> {
     let now = app.clock.now();
     let idle = app.settings.session_idle_timeout.as_secs() as i64;
-    let live = sessions::count_live(&app.pool, now, idle).await?;
+    let live = sessions::count_live(&app.db.pool, now, idle).await?;
     metrics::gauge!("sessions_active").set(live as f64);
     let (waiting, running) = app.hasher.queue();
     metrics::gauge!("password_hashes_waiting").set(waiting as f64);
     metrics::gauge!("password_hashes_running").set(running as f64);
-    metrics::gauge!("db_pool_connections").set(f64::from(app.pool.size()));
-    metrics::gauge!("db_pool_idle").set(app.pool.num_idle() as f64);
+    metrics::gauge!("db_pool_connections").set(f64::from(app.db.pool.size()));
+    metrics::gauge!("db_pool_idle").set(app.db.pool.num_idle() as f64);
     let handle = recorder();
     handle.run_upkeep();
     Ok(HttpResponse::Ok()

@@ -156,7 +156,7 @@ async fn kill_9_during_checkouts_loses_no_answered_write_and_keeps_stock_whole()
         ("LOGIN_MAX_FAILURES", "100000"),
     ];
     let mut shop = Process::start(dir.path(), &vars);
-    let pool = db::open(&DatabaseUrl::new(url.clone())).await.unwrap();
+    let pool = db::open(&DatabaseUrl::new(url.clone())).await.unwrap().pool;
     let scarce = SCARCE.map(|id| id.to_string()).join(", ");
     sqlx::query(AssertSqlSafe(format!(
         "UPDATE products SET stock = {SCARCE_STOCK} WHERE id IN ({scarce})"

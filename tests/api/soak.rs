@@ -95,7 +95,7 @@ async fn a_mixed_load_grows_no_memory_answers_no_5xx_and_leaves_the_shop_whole()
     // test keeps the log in memory).
     let log = "warn,cookie_jar=info,cookie_jar::web::telemetry=warn";
     let shop_process = Process::start(dir.path(), &[("DATABASE_URL", &url), ("LOG", log)]);
-    let pool = db::open(&DatabaseUrl::new(url.clone())).await.unwrap();
+    let pool = db::open(&DatabaseUrl::new(url.clone())).await.unwrap().pool;
     // Stock for hours of orders, but one product scarce enough to sell
     // out, so refusals are part of it.
     for update in [

@@ -186,7 +186,7 @@ impl TestApp {
         let metrics_address = app
             .metrics_port()
             .map(|port| format!("http://127.0.0.1:{port}"));
-        let pool = app.state.pool.clone();
+        let pool = app.state.db.pool.clone();
         let state = app.state.clone();
         let handle = app.handle();
         tokio::spawn(app.run_until_stopped());
