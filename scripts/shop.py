@@ -120,7 +120,10 @@ def start_shop(binary, workdir, log, env=None, cpus=None, login_limits_raised=Fa
     os.makedirs(workdir, exist_ok=True)
     port = free_port()
     url = "http://127.0.0.1:%d" % port
-    key = subprocess.run([binary, "gen-key"], capture_output=True, text=True, check=True).stdout.strip()
+    made = subprocess.run([binary, "gen-key"], capture_output=True, text=True)
+    if made.returncode != 0:
+        raise Failed("%s gen-key failed (exit %d): %s" % (binary, made.returncode, made.stderr.strip()))
+    key = made.stdout.strip()
     settings = {
         "DATABASE_URL": "sqlite://%s/shop.db?mode=rwc" % os.path.abspath(workdir),
         "BIND_ADDR": "127.0.0.1:%d" % port,
@@ -675,7 +678,7 @@ def main(argv):
     args = parser.parse_args(argv)
     try:
         _command(args)
-    except Failed as failed:
+    except (Failed, OSError, ValueError, http.client.HTTPException) as failed:
         sys.stderr.write("shop.py %s: %s\n" % (args.command, failed))
         return 1
     return 0
