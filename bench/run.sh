@@ -33,10 +33,12 @@
 # first visit, a bot): the store must be left as it was, and the report
 # says how many entries it held before and after.
 #
-# Needs wrk (Debian: apt-get install wrk), curl, taskset, and for the
+# Needs wrk (Debian: apt-get install wrk), curl, taskset, python3, and for the
 # stores' rows sqlite3 and Redis (apt-get install sqlite3 redis-server). Loopback only;
 # every load is bounded in time. The server runs on core 0 and wrk on core 1
-# when there are two cores or more.
+# when there are two cores or more. What it shares with scripts/scan.sh
+# (starting and stopping the servers, the shop's clients, reading wrk's
+# JSON) is in scripts/shop.py.
 #
 # One load generator stands for many users here, and its logins all use one
 # account, so the shop runs with the login limits raised
@@ -63,7 +65,7 @@ while [ $# -gt 0 ]; do
   esac
 done
 
-for tool in wrk curl taskset; do
+for tool in wrk curl taskset python3; do
   command -v "$tool" >/dev/null || { echo "bench/run.sh needs $tool (apt-get install $tool)" >&2; exit 1; }
 done
 if [ -z "$ONLY" ] || [[ " $ONLY " == *" STORES "* ]]; then
@@ -94,43 +96,39 @@ cleanup() {
     redis-cli -u "$SHARED_REDIS" --scan --pattern "$REDIS_PREFIX*" \
       | xargs -r -n 500 redis-cli -u "$SHARED_REDIS" del >/dev/null || true
   fi
-  for pid in "${PIDS[@]:-}"; do [ -n "$pid" ] && kill "$pid" 2>/dev/null || true; done
+  # The servers: SIGTERM, then their end.
+  [ ${#PIDS[@]} = 0 ] || scripts/shop.py stop "${PIDS[@]}" || true
   wait 2>/dev/null || true
   rm -rf "$WORK"
 }
 trap cleanup EXIT
 
 CORES=$(nproc)
+# SERVER_PIN: the same pinning, as scripts/shop.py spawn and start take it.
 if [ "$CORES" -ge 2 ]; then
-  SERVER_CPU=(taskset -c 0); LOAD_CPU=(taskset -c 1); SERVER_CORES=1
+  SERVER_CPU=(taskset -c 0); SERVER_PIN=(--cpus 0); LOAD_CPU=(taskset -c 1); SERVER_CORES=1
   PINNING="server on core 0, wrk on core 1"
 else
-  SERVER_CPU=(); LOAD_CPU=(); SERVER_CORES=1
+  SERVER_CPU=(); SERVER_PIN=(); LOAD_CPU=(); SERVER_CORES=1
   PINNING="one core: server and wrk share it (not pinned)"
 fi
 
 # ---- helpers -----------------------------------------------------------------
 
-PORT=18700
 SERVER_PID=""
 
-# start NAME URL_TO_WAIT_FOR COMMAND...: runs COMMAND on the server's core.
+# start NAME URL_TO_WAIT_FOR COMMAND...: runs COMMAND on the server's core
+# until the URL answers, its output in $WORK/NAME.log; sets SERVER_PID.
 start() {
   local name=$1 ready=$2; shift 2
-  "${SERVER_CPU[@]}" "$@" >"$WORK/$name.log" 2>&1 &
-  SERVER_PID=$!
+  SERVER_PID=$(scripts/shop.py spawn --name "$name" --log "$WORK/$name.log" --ready "$ready" \
+    "${SERVER_PIN[@]}" -- "$@")
   PIDS+=("$SERVER_PID")
-  for _ in $(seq 1 200); do
-    curl -s -o /dev/null "$ready" && return 0
-    kill -0 "$SERVER_PID" 2>/dev/null || { cat "$WORK/$name.log" >&2; echo "$name did not start" >&2; exit 1; }
-    sleep 0.05
-  done
-  echo "$name did not answer at $ready" >&2; exit 1
 }
 
+# stop: SIGTERM to the server, then its end.
 stop() {
-  kill "$SERVER_PID" 2>/dev/null || true
-  wait "$SERVER_PID" 2>/dev/null || true
+  scripts/shop.py stop "$SERVER_PID"
   SERVER_PID=""
 }
 
@@ -154,50 +152,26 @@ load() {
   if [ -n "$perf" ] && ! wait "$perf"; then
     echo "   (no profile of $label: perf failed, see $BENCH_PERF_DIR/$label.log)" >&2
   fi
-  echo "$(peak_kb)" >"$WORK/$label.rss"
+  peak_kb >"$WORK/$label.rss"
   echo "   $label: $(cat "$WORK/$label.json")  peak RSS $(($(cat "$WORK/$label.rss") / 1024)) MB"
 }
 
-field() { sed -E "s/.*\"$2\": ([0-9.]+).*/\1/" "$WORK/$1.json"; }
+# field LABEL KEY...: figures of wrk's line $WORK/LABEL.json, as written.
+field() { local label=$1; shift; scripts/shop.py field "$WORK/$label.json" "$@"; }
 rss_mb() { echo $(($(cat "$WORK/$1.rss") / 1024)); }
-ratio() { awk -v a="$1" -v b="$2" 'BEGIN { if (b > 0) printf "%.2f", a / b; else print "-" }'; }
+ratio() { scripts/shop.py ratio "$1" "$2"; }
 
-# A fresh guest of the shop at $SHOP: its cookie jar and a page's token.
-new_guest() {
-  curl -s -c "$WORK/$1.jar" -b "$WORK/$1.jar" "$SHOP/" -o "$WORK/$1.html"
-}
-cookie_of() { awk '$6 == "session" { print "session=" $7 }' "$WORK/$1.jar"; }
-token_of() {
-  curl -s -c "$WORK/$1.jar" -b "$WORK/$1.jar" "$SHOP/$2" \
-    | grep -o 'name="csrf_token" value="[^"]*"' | head -n 1 | cut -d'"' -f4
-}
-post() {
-  local who=$1 path=$2; shift 2
-  curl -s -o /dev/null -w '%{http_code}' -c "$WORK/$who.jar" -b "$WORK/$who.jar" "$@" "$SHOP$path"
-}
+# The shop's visitors (scripts/shop.py): each one's cookies in $WORK/WHO.jar.
+# new_guest WHO: a fresh guest of the shop at $SHOP; cookie_of WHO: its
+# Cookie header; token_of WHO PAGE: the CSRF token of PAGE (/cart).
+new_guest() { scripts/shop.py client "$WORK/$1.jar" "$SHOP"; }
+cookie_of() { scripts/shop.py cookie "$WORK/$1.jar"; }
+token_of() { scripts/shop.py token "$WORK/$1.jar" "$2"; }
 
-PASSWORD="correct horse battery staple"
-
-# A signed-in user with five lines in the cart: prints its Cookie header.
+# signed_in_with_cart WHO EMAIL: a signed-in user with five lines in the
+# cart; prints its Cookie header.
 signed_in_with_cart() {
-  local who=$1 email=$2
-  new_guest "$who"
-  local code
-  code=$(post "$who" /register --data-urlencode "email=$email" --data-urlencode "display_name=Bench" \
-    --data-urlencode "password=$PASSWORD" --data-urlencode "password_confirm=$PASSWORD" \
-    --data-urlencode "csrf_token=$(token_of "$who" register)")
-  [ "$code" = 303 ] || { echo "registering $email answered $code" >&2; exit 1; }
-  local token
-  token=$(token_of "$who" cart)
-  for id in 1 2 3 4 8; do
-    post "$who" /cart/items -d "product_id=$id&quantity=1&csrf_token=$token" >/dev/null
-  done
-  local lines
-  lines=$(curl -s -b "$WORK/$who.jar" -c "$WORK/$who.jar" "$SHOP/cart" | grep -c 'class="qty-cell"' || true)
-  [ "$lines" = 5 ] || { echo "$email's cart has $lines lines, not 5" >&2; exit 1; }
-  [ "$(curl -s -o /dev/null -w '%{http_code}' -b "$WORK/$who.jar" "$SHOP/profile")" = 200 ] \
-    || { echo "$email is not signed in" >&2; exit 1; }
-  cookie_of "$who"
+  scripts/shop.py register "$WORK/$1.jar" "$SHOP" "$2" --name Bench --cart 1,2,3,4,8
 }
 
 # wanted RUN: whether this run was asked for (all, without --only).
@@ -207,6 +181,7 @@ wanted() { [ -z "$ONLY" ] || [[ " $ONLY " == *" $1 "* ]]; }
 
 if wanted F0; then
 echo "== F0: actix-web, a static 2 KB page"
+PORT=$(scripts/shop.py free-port)
 start floor_hello "http://127.0.0.1:$PORT/" "$BIN/examples/floor_hello" "127.0.0.1:$PORT"
 load F0 "http://127.0.0.1:$PORT/" "$CONNECTIONS"
 stop
@@ -214,7 +189,7 @@ fi
 
 if wanted F1; then
 echo "== F1: actix-web + one sqlx SQLite query"
-PORT=$((PORT + 1))
+PORT=$(scripts/shop.py free-port)
 start floor_query "http://127.0.0.1:$PORT/" "$BIN/examples/floor_query" "127.0.0.1:$PORT" "$WORK/floor.db"
 load F1 "http://127.0.0.1:$PORT/" "$CONNECTIONS"
 stop
@@ -224,20 +199,23 @@ echo "== H: argon2id on one core (m = 19 MiB, t = 2, p = 1)"
 HASH_SECONDS=$([ "$QUICK" = 1 ] || [ -n "$ONLY" ] && echo 1 || echo 5)
 "${SERVER_CPU[@]}" "$BIN/examples/argon2_rate" "$HASH_SECONDS" >"$WORK/H.json"
 echo "   H: $(cat "$WORK/H.json")"
-HASH_RATE=$(sed -E 's/.*"per_second": ([0-9.]+).*/\1/' "$WORK/H.json")
+HASH_RATE=$(field H per_second)
 
 # ---- the shop ------------------------------------------------------------------
 
-# shop_on DATABASE_URL [VAR=VALUE...]: starts the release binary on it.
+# shop_on DATABASE_URL [VAR=VALUE...]: starts the shop's binary on it, on
+# the server's core, from a directory of its own (no .env read), the login
+# limits raised; sets SHOP and SERVER_PID. Its log stays in the text
+# format, the default (the report says: default settings).
+SHOPS=0
 shop_on() {
-  local url=$1; shift
-  PORT=$((PORT + 1))
-  SHOP="http://127.0.0.1:$PORT"
-  mkdir -p "$WORK/shop$PORT"
-  start "shop$PORT" "$SHOP/livez" env -C "$WORK/shop$PORT" "$@" \
-    BIND_ADDR="127.0.0.1:$PORT" DATABASE_URL="$url" \
-    CLIENT_AUTH_POSTS_PER_MINUTE=1000000000 LOGIN_MAX_FAILURES=1000000000 \
-    SESSION_SECRET="$("$BIN/cookie-jar" gen-key)" LOG="${BENCH_LOG:-info}" "$BIN/cookie-jar"
+  local url=$1 started; shift
+  SHOPS=$((SHOPS + 1))
+  started=$(scripts/shop.py start --name "shop$SHOPS" --dir "$WORK/shop$SHOPS" --log "$WORK/shop$SHOPS.log" \
+    "${SERVER_PIN[@]}" --login-limits-raised "$BIN/cookie-jar" DATABASE_URL="$url" \
+    LOG="${BENCH_LOG:-info}" LOG_FORMAT="${LOG_FORMAT:-text}" "$@")
+  read -r SERVER_PID SHOP <<<"$started"
+  PIDS+=("$SERVER_PID")
 }
 
 echo "== the shop on SQLite"
@@ -254,7 +232,7 @@ fi
 if wanted S2; then
 echo "-- S2: GET /products, a guest"
 new_guest s2
-curl -s -o /dev/null -w '%{size_download}' -b "$WORK/s2.jar" "$SHOP/products" >"$WORK/S2.bytes"
+curl -s -o /dev/null -w '%{size_download}' -H "Cookie: $(cookie_of s2)" "$SHOP/products" >"$WORK/S2.bytes"
 load S2 "$SHOP/products" "$CONNECTIONS" BENCH_COOKIE="$(cookie_of s2)"
 fi
 
@@ -272,7 +250,7 @@ fi
 # A guest whose one request signs in (again and again): the logins below.
 signed_in_with_cart s3user s3@example.com >/dev/null
 new_guest s3
-LOGIN="email=s3%40example.com&password=correct+horse+battery+staple&csrf_token=$(token_of s3 login)"
+LOGIN=$(scripts/shop.py login-form "$WORK/s3.jar" s3@example.com)
 [ "$(curl -s -o /dev/null -w '%{http_code}' -H "Cookie: $(cookie_of s3)" -d "$LOGIN" "$SHOP/login")" = 303 ] \
   || { echo "the login request of S3 does not sign in" >&2; exit 1; }
 
@@ -340,7 +318,7 @@ fi
 if wanted S5; then
 echo "-- S5: 90 % GET /cart, 10 % POST /cart/items/1 (a real change each)"
 USER_COOKIE=$(signed_in_with_cart s5 s5@example.com)
-MIX_TOKEN=$(token_of s5 cart)
+MIX_TOKEN=$(token_of s5 /cart)
 load S5 "$SHOP/cart" "$CONNECTIONS" BENCH_COOKIE="$(cookie_of s5)" BENCH_MIX_PATH=/cart/items/1 \
   BENCH_MIX_TOKEN="$MIX_TOKEN" BENCH_MIX_EVERY=10
 fi
@@ -348,11 +326,9 @@ fi
 if wanted M; then
 echo "-- M: memory after a burst of 30 parallel logins, then 500 in a row"
 reset_peak
-BURST=()
-for _ in $(seq 1 30); do post s3 /login -d "$LOGIN" >/dev/null & BURST+=($!); done
-wait "${BURST[@]}"
+scripts/shop.py post "$WORK/s3.jar" /login --body "$LOGIN" --times 30 --parallel >/dev/null
 BURST_KB=$(peak_kb)
-for _ in $(seq 1 $([ "$QUICK" = 1 ] && echo 50 || echo 500)); do post s3 /login -d "$LOGIN" >/dev/null; done
+scripts/shop.py post "$WORK/s3.jar" /login --body "$LOGIN" --times "$([ "$QUICK" = 1 ] && echo 50 || echo 500)" >/dev/null
 SEQUENCE_KB=$(peak_kb)
 echo "   30 parallel: $((BURST_KB / 1024)) MB; then 500 in a row: $((SEQUENCE_KB / 1024)) MB"
 fi
@@ -365,7 +341,7 @@ stop
 floor_pair() {
   local run=$1 example=$2; shift 2
   for variant in "$run" "${run}a"; do
-    PORT=$((PORT + 1))
+    PORT=$(scripts/shop.py free-port)
     start "floor_$variant" "http://127.0.0.1:$PORT/" "$BIN/examples/$example" "127.0.0.1:$PORT" \
       "$WORK/shop.db" "$@" "$([ "$variant" = "${run}a" ] && echo any || echo sqlite)"
     curl -s -o /dev/null -w '%{size_download}' "http://127.0.0.1:$PORT/" >"$WORK/$variant.bytes"
@@ -423,12 +399,12 @@ for store in cookie database redis; do
   STORE_SHOP[$store]=$SHOP; STORE_PID[$store]=$SERVER_PID
   S1_COOKIE[$store]=$(signed_in_with_cart "st1$store" "st1-$store@example.com")
   S5_COOKIE[$store]=$(signed_in_with_cart "st5$store" "st5-$store@example.com")
-  S5_TOKEN[$store]=$(token_of "st5$store" cart)
+  S5_TOKEN[$store]=$(token_of "st5$store" /cart)
 done
 ROUNDS=$([ "$QUICK" = 1 ] && echo 1 || echo 7)
 ROUND_SECONDS=$([ "$QUICK" = 1 ] && echo "$DURATION" || echo 3)
 for scenario in S1 S2 S5; do
-  for store in cookie database redis; do echo "$(stored "$store")" >"$WORK/${store}_$scenario.before"; done
+  for store in cookie database redis; do stored "$store" >"$WORK/${store}_$scenario.before"; done
   for round in $(seq 1 "$ROUNDS"); do
     for store in cookie database redis; do
       SHOP=${STORE_SHOP[$store]}; SERVER_PID=${STORE_PID[$store]}
@@ -478,13 +454,13 @@ F1_P99=$(field F1 p99_ms)
 # row LABEL WHAT VERSUS [503]: a table row; with 503, those answers are
 # what the run expects (refused logins) and not counted as errors.
 row() {
-  local label=$1 what=$2 versus=$3
-  local errors=$(( $(field "$label" socket_errors) + $(field "$label" non_2xx_3xx) ))
+  local label=$1 what=$2 versus=$3 rps p50 p99 socket_errors non_2xx_3xx expected=0
+  read -r rps p50 p99 socket_errors non_2xx_3xx <<<"$(field "$label" rps p50_ms p99_ms socket_errors non_2xx_3xx)"
   if [ "${4:-}" = 503 ]; then
-    errors=$(( errors - $(sed -nE 's/.*"503": ([0-9]+).*/\1/p' "$WORK/$label.json" | grep . || echo 0) ))
+    expected=$(field "$label" statuses.503 --default 0)
   fi
-  printf '| %s | %s | %s | %s | %s | %s | %s | %s |\n' "$label" "$what" "$(field "$label" rps)" \
-    "$(field "$label" p50_ms)" "$(field "$label" p99_ms)" "$errors" "$(rss_mb "$label")" "$versus"
+  printf '| %s | %s | %s | %s | %s | %s | %s | %s |\n' "$label" "$what" "$rps" \
+    "$p50" "$p99" "$((socket_errors + non_2xx_3xx - expected))" "$(rss_mb "$label")" "$versus"
 }
 
 {
@@ -516,7 +492,7 @@ row() {
   row F3 "actix-web + the cart query + its $(cat "$WORK/F3.bytes") B of lines" "$(ratio "$(field F3 rps)" "$F1_RPS") x F1; S1 ($(cat "$WORK/S1.bytes") B) is $(ratio "$(field S1 rps)" "$(field F3 rps)") x F3"
   row F3a "F3 through AnyPool (the shop's function)" "$(ratio "$(field F3a rps)" "$(field F3 rps)") x F3"
   row S3 "POST /login, closed loop ($CORES connections)" "$(ratio "$(field S3 rps)" "$HASH_RATE") x H (one core: $HASH_RATE hashes/s)"
-  row S3_overload "POST /login, $CONNECTIONS at once" "statuses: $(sed -E 's/.*"statuses": \{([^}]*)\}.*/\1/' "$WORK/S3_overload.json"); a visitor meanwhile: 503 in p99 $(echo "$PROBE_503" | cut -d' ' -f3) ms" 503
+  row S3_overload "POST /login, $CONNECTIONS at once" "statuses: $(field S3_overload statuses); a visitor meanwhile: 503 in p99 $(echo "$PROBE_503" | cut -d' ' -f3) ms" 503
   row S4_quiet "GET /cart at ~$((RATE_CONNS * 1000 / RATE_DELAY)) req/s, quiet" "-"
   row S4 "the same during a login storm" "p99 $(ratio "$(field S4 p99_ms)" "$(field S4_quiet p99_ms)") x quiet"
   row S5 "90 % GET /cart, 10 % POST /cart/items/1" "$(ratio "$(field S5 rps)" "$(field S1 rps)") x S1 req/s"

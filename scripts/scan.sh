@@ -28,7 +28,9 @@
 # Needs cargo, curl, python3, and sqlmap and wapiti (Debian packages,
 # installed with apt-get when missing). COOKIE_JAR_BIN=PATH scans that
 # binary instead of building one. Loopback only: the shop listens on
-# 127.0.0.1 and wapiti may connect nowhere else (see the shim below).
+# 127.0.0.1 and wapiti may connect nowhere else (see `shop.py wapiti`
+# below). What it shares with bench/run.sh (starting the shop, its
+# clients, reading its JSON access log) is in scripts/shop.py.
 # Bounded: sqlmap by its level and a cap per form, wapiti by its crawl time
 # and a time per module, each under `timeout`.
 #
@@ -91,74 +93,39 @@ BUILD_SECONDS=$(( $(date +%s) - STARTED ))
 WORK=$(mktemp -d)
 PIDS=()
 cleanup() {
-  for pid in "${PIDS[@]:-}"; do [ -n "$pid" ] && kill "$pid" 2>/dev/null || true; done
-  wait 2>/dev/null || true
+  # The shops (scripts/shop.py started them): SIGTERM, then their end.
+  [ ${#PIDS[@]} = 0 ] || scripts/shop.py stop "${PIDS[@]}" || true
   if [ "$KEEP" = 1 ]; then echo "== kept: $WORK"; else rm -rf "$WORK"; fi
 }
 trap cleanup EXIT
 
 # ---- helpers -----------------------------------------------------------------
-
-free_port() {
-  python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'
-}
+#
+# scripts/shop.py: the shop started and stopped, its clients (each a file
+# $WORK/WHO.jar of cookies; `scripts/shop.py --help` lists the rest).
 
 # start_shop NAME [VAR=VALUE...]: the shop on a fresh SQLite database, run
-# from $WORK (so no .env of the checkout is read), its log (one line per
-# request at LOG=info) in $WORK/NAME.log; sets SHOP to its URL.
+# from $WORK/NAME (so no .env of the checkout is read), its log (JSON, one
+# line per request at LOG=info) in $WORK/NAME.log; sets SHOP to its URL.
 start_shop() {
-  local name=$1; shift
-  local port pid
-  port=$(free_port)
-  (cd "$WORK" && exec env DATABASE_URL="sqlite://$WORK/$name.db?mode=rwc" BIND_ADDR="127.0.0.1:$port" \
-    SESSION_SECRET="$("$BIN" gen-key)" CLIENT_AUTH_POSTS_PER_MINUTE=1000000000 \
-    LOGIN_MAX_FAILURES=1000000000 LOG=info LOG_FORMAT=text "$@" "$BIN" serve) >"$WORK/$name.log" 2>&1 &
-  pid=$!
+  local name=$1 started pid; shift
+  started=$(scripts/shop.py start --name "the shop ($name)" --dir "$WORK/$name" --log "$WORK/$name.log" \
+    --login-limits-raised "$BIN" "$@") || fail "the shop ($name) did not start"
+  read -r pid SHOP <<<"$started"
   PIDS+=("$pid")
-  SHOP="http://127.0.0.1:$port"
-  for _ in $(seq 1 200); do
-    [ "$(curl -s -o /dev/null -w '%{http_code}' "$SHOP/livez")" = 200 ] && return 0
-    kill -0 "$pid" 2>/dev/null || { cat "$WORK/$name.log" >&2; fail "the shop ($name) did not start"; }
-    sleep 0.05
-  done
-  fail "the shop ($name) did not answer 200 at $SHOP/livez"
 }
 
 # The shop's access log. log_lines NAME: its length so far;
-# requests_logged NAME [FROM]: the requests logged after line FROM.
+# requests_logged NAME FROM [--method M] [--path P] [--status S] [...]:
+# the requests logged after line FROM, counted (or as `shop.py requests`
+# says).
 log_lines() { wc -l <"$WORK/$1.log"; }
-requests_logged() { tail -n +"$((${2:-0} + 1))" "$WORK/$1.log" | grep -c 'telemetry: request ' || true; }
-
-# A client of the shop: its cookie jar, its session cookie, a page's token.
-new_client() { curl -s -c "$WORK/$1.jar" -b "$WORK/$1.jar" -o /dev/null "$SHOP/"; }
-cookie_of() { awk '$6 == "session" { print "session=" $7 }' "$WORK/$1.jar"; }
-token_of() {
-  curl -s -c "$WORK/$1.jar" -b "$WORK/$1.jar" "$SHOP$2" \
-    | grep -o 'name="csrf_token" value="[^"]*"' | head -n 1 | cut -d'"' -f4
-}
-post() {
-  local who=$1 path=$2; shift 2
-  curl -s -o /dev/null -w '%{http_code}' -c "$WORK/$who.jar" -b "$WORK/$who.jar" "$@" "$SHOP$path"
+requests_logged() {
+  local name=$1 from=$2; shift 2
+  scripts/shop.py requests "$WORK/$name.log" --from "$from" "$@"
 }
 
-PASSWORD="correct horse battery staple"
-
-# signed_in WHO EMAIL: registers EMAIL and puts two products in its cart.
-signed_in() {
-  local who=$1 email=$2 code token
-  new_client "$who"
-  code=$(post "$who" /register --data-urlencode "email=$email" --data-urlencode "display_name=Scanner" \
-    --data-urlencode "password=$PASSWORD" --data-urlencode "password_confirm=$PASSWORD" \
-    --data-urlencode "csrf_token=$(token_of "$who" /register)")
-  [ "$code" = 303 ] || fail "registering $email answered $code"
-  token=$(token_of "$who" /cart)
-  for id in 1 2; do
-    code=$(post "$who" /cart/items -d "product_id=$id&quantity=1&csrf_token=$token")
-    [ "$code" = 303 ] || fail "adding product $id to $email's cart answered $code"
-  done
-  [ "$(curl -s -o /dev/null -w '%{http_code}' -b "$WORK/$who.jar" "$SHOP/profile")" = 200 ] \
-    || fail "$email is not signed in"
-}
+PASSWORD=$(scripts/shop.py password)
 
 # ---- what is not real ------------------------------------------------------------
 #
@@ -179,10 +146,11 @@ NOT_REAL=(
 echo "== the shop, plain HTTP (COOKIE_SECURE=false), a fresh SQLite database;"
 echo "   login limits raised: one scanner stands for many clients"
 start_shop plain COOKIE_SECURE=false
-PLAIN_SHOP=$SHOP
 echo "   $SHOP"
-signed_in sqlmap_user sqlmap@example.com
-signed_in wapiti_user wapiti@example.com
+# Two customers, signed in, each with two products in the cart.
+for who in sqlmap wapiti; do
+  scripts/shop.py register "$WORK/${who}_user.jar" "$SHOP" "$who@example.com" --name Scanner --cart 1,2 >/dev/null
+done
 
 SQLMAP_FORMS=0
 SQLMAP_REQUESTS=0
@@ -217,17 +185,10 @@ run_sqlmap() {
   [ -s "$traffic" ] || { tail -n 20 "$log" >&2; fail "sqlmap on $form sent nothing"; }
   local sent logged posts refused first params
   sent=$(grep -c '^HTTP response \[#' "$traffic" || true)
-  read -r logged posts refused first < <(tail -n +"$((from + 1))" "$WORK/plain.log" | awk -v form="$form" '
-    /telemetry: request / {
-      n++
-      if (index($0, "method=\"POST\" path=\"" form "\"")) {
-        posts++
-        match($0, /status=[0-9]+/); status = substr($0, RSTART + 7, RLENGTH - 7)
-        if (posts == 1) first = status
-        if (status == 403) refused++
-      }
-    }
-    END { printf "%d %d %d %s\n", n, posts, refused, (posts ? first : "none") }')
+  logged=$(requests_logged plain "$from")
+  posts=$(requests_logged plain "$from" --method POST --path "$form")
+  refused=$(requests_logged plain "$from" --method POST --path "$form" --status 403)
+  first=$(requests_logged plain "$from" --method POST --path "$form" --first-status)
   SQLMAP_REQUESTS=$((SQLMAP_REQUESTS + sent))
   SQLMAP_LOGGED=$((SQLMAP_LOGGED + logged))
   SQLMAP_FORMS=$((SQLMAP_FORMS + 1))
@@ -252,11 +213,11 @@ run_sqlmap() {
 }
 
 SQLMAP_START=$(date +%s)
-new_client sqlmap_guest
-GUEST=$(cookie_of sqlmap_guest)
-GUEST_TOKEN=$(token_of sqlmap_guest /login)
-USER=$(cookie_of sqlmap_user)
-USER_TOKEN=$(token_of sqlmap_user /cart)
+scripts/shop.py client "$WORK/sqlmap_guest.jar" "$SHOP"
+GUEST=$(scripts/shop.py cookie "$WORK/sqlmap_guest.jar")
+GUEST_TOKEN=$(scripts/shop.py token "$WORK/sqlmap_guest.jar" /login)
+USER=$(scripts/shop.py cookie "$WORK/sqlmap_user.jar")
+USER_TOKEN=$(scripts/shop.py token "$WORK/sqlmap_user.jar" /cart)
 # Baselines that reach the database and change nothing for good: a wrong
 # password for a real account; an email already taken (the password is
 # hashed, the insert refused); a product added; preferences saved.
@@ -277,8 +238,9 @@ SQLMAP_SECONDS=$(( $(date +%s) - SQLMAP_START ))
 # tried here, with its payload and the usual ways around a "starts with /"
 # check; every Location must be a path ("/" and not "//" or "/\").
 echo "-- open redirect: POST /preferences back=..., POST /login next=... (a guest signing in)"
-new_client redirect_guest
-REDIRECT_TOKEN=$(token_of redirect_guest /login)
+scripts/shop.py client "$WORK/redirect_guest.jar" "$SHOP"
+REDIRECT_COOKIE=$(scripts/shop.py cookie "$WORK/redirect_guest.jar")
+REDIRECT_TOKEN=$(scripts/shop.py token "$WORK/redirect_guest.jar" /login)
 REDIRECT_PROBES=0
 REDIRECT_BAD=0
 for target in 'https://openbugbounty.org/' '//openbugbounty.org/' '/\openbugbounty.org/' \
@@ -290,8 +252,8 @@ for target in 'https://openbugbounty.org/' '//openbugbounty.org/' '/\openbugboun
     else
       field=next; fields=(--data-urlencode "email=sqlmap@example.com" --data-urlencode "password=$PASSWORD")
     fi
-    # -b only: the guest's cookie stays a guest's, whatever the login sets.
-    location=$(curl -s -o /dev/null -D - -b "$WORK/redirect_guest.jar" --data-urlencode "csrf_token=$REDIRECT_TOKEN" \
+    # The cookie sent, none kept: the guest stays a guest, whatever the login sets.
+    location=$(curl -s -o /dev/null -D - -H "Cookie: $REDIRECT_COOKIE" --data-urlencode "csrf_token=$REDIRECT_TOKEN" \
       "${fields[@]}" --data-urlencode "$field=$target" "$SHOP$form" | tr -d '\r' | sed -n 's/^[Ll]ocation: //p')
     REDIRECT_PROBES=$((REDIRECT_PROBES + 1))
     case "$location" in
@@ -305,66 +267,15 @@ echo "   $REDIRECT_PROBES POSTs, $REDIRECT_BAD sent anywhere but a path of the s
 
 # ---- wapiti ------------------------------------------------------------------------
 
-# wapiti runs through this shim, for two reasons:
-# - Debian's wapiti 3.0.4 builds each -x pattern into a regex ending in
-#   "(?ms)", which Python 3.11 refuses ("global flags not at the start"), so
-#   any exclusion crashes it; the shim puts the flags first (only when the
-#   packaged function is broken);
+# wapiti runs through `scripts/shop.py wapiti`, under wapiti's own Python,
+# for two reasons (the module says more):
+# - Debian's wapiti 3.0.4 crashes on any -x exclusion under Python 3.11 (a
+#   regex with its flags at the end); shop.py puts them first;
 # - it keeps wapiti on loopback: a name lookup or a connection for any other
 #   host is refused (wapiti 3.0.4 starts every module, and some would fetch
 #   their database from the web, with the scan's Cookie header).
 WAPITI_PYTHON=$(head -n 1 "$(command -v wapiti)" | sed -n 's/^#! *//p' | cut -d' ' -f1)
 [ -n "$WAPITI_PYTHON" ] || WAPITI_PYTHON=python3
-cat >"$WORK/wapiti_shim.py" <<'PYTHON'
-import ipaddress
-import re
-import socket
-import sys
-
-
-def loopback(host):
-    try:
-        return ipaddress.ip_address(str(host).strip("[]")).is_loopback
-    except ValueError:
-        return host == "localhost"
-
-
-real_getaddrinfo = socket.getaddrinfo
-real_connect = socket.socket.connect
-
-
-def getaddrinfo(host, *args, **kwargs):
-    if host is not None and not loopback(host):
-        raise socket.gaierror("scripts/scan.sh: loopback only, %s refused" % host)
-    return real_getaddrinfo(host, *args, **kwargs)
-
-
-def connect(self, address):
-    if self.family in (socket.AF_INET, socket.AF_INET6) and not loopback(address[0]):
-        raise ConnectionRefusedError("scripts/scan.sh: loopback only, %s refused" % address[0])
-    return real_connect(self, address)
-
-
-socket.getaddrinfo = getaddrinfo
-socket.socket.connect = connect
-
-import wapitiCore.net.crawler as crawler  # noqa: E402
-
-try:
-    crawler.wildcard_translate("http://x/*")
-except re.error:
-    def wildcard_translate(pattern):
-        body = "".join(".*" if c == "*" else re.escape(c) for c in pattern)
-        return re.compile("(?ms)" + body + r"\Z")
-
-    crawler.wildcard_translate = wildcard_translate
-    print("[shim] -x patterns fixed for Python %d.%d" % sys.version_info[:2])
-
-from wapitiCore.main.wapiti import wapiti_main  # noqa: E402
-
-sys.argv[0] = "wapiti"
-sys.exit(wapiti_main())
-PYTHON
 # Its modules' databases, empty: nothing to fetch (wapp and nikto are not used).
 mkdir -p "$WORK/wapiti-config"
 echo '{}' >"$WORK/wapiti-config/apps.json"
@@ -386,7 +297,7 @@ wapiti_run() {
   # for a module's last request (wapiti checks its budget between them).
   local cap=$((crawl + n * (attack + 5) + 30))
   from=$(log_lines "$instance")
-  timeout "$cap" "$WAPITI_PYTHON" "$WORK/wapiti_shim.py" -u "$SHOP/" --scope folder \
+  timeout "$cap" "$WAPITI_PYTHON" scripts/shop.py wapiti -u "$SHOP/" --scope folder \
     -m "$modules" -d "$depth" --max-links-per-page 60 --max-files-per-dir 40 -S sneaky --skip csrf_token \
     --max-scan-time "$crawl" --max-attack-time "$attack" -t 10 \
     --store-session "$WORK/$name.session" --store-config "$WORK/wapiti-config" --flush-session \
@@ -415,8 +326,7 @@ wapiti_run() {
   # --skip csrf_token); any more, and the token went stale, so part of the
   # scan tested nothing.
   local refused wrong_token found
-  refused=$(tail -n +"$((from + 1))" "$WORK/$instance.log" | grep 'telemetry: request ' \
-    | grep 'method="POST"' | grep -c 'status=403' || true)
+  refused=$(requests_logged "$instance" "$from" --method POST --status 403)
   wrong_token=$(awk '/Launching module csrf$/ { f = 1; next } /Launching module/ { f = 0 } f && /^\tdata:/' \
     "$WORK/$name.log" | wc -l)
   [ "$refused" -le "$wrong_token" ] \
@@ -430,35 +340,11 @@ wapiti_run() {
 
 # judge NAME INSTANCE: each finding of $WORK/NAME.json (vulnerabilities and
 # anomalies, such as a 500), real or not by NOT_REAL, printed with its
-# reason or its request; adds them up.
+# reason or its request (shop.py judge); adds them up.
 judge() {
-  local printed real not_real
-  printed=$(printf '%s\n' "${NOT_REAL[@]}" | python3 -c '
-import fnmatch, json, sys
-report = json.load(open(sys.argv[1]))
-instance = sys.argv[2]
-known = [line.split("|", 3) for line in sys.stdin.read().splitlines() if line]
-real = not_real = 0
-for section in ("vulnerabilities", "anomalies"):
-    for category, found in sorted(report.get(section, {}).items()):
-        for f in found:
-            where = f["method"] + " " + f["path"] + (" [" + f["parameter"] + "]" if f.get("parameter") else "")
-            reason = next((r for inst, cat, info, r in known
-                           if fnmatch.fnmatchcase(instance, inst) and fnmatch.fnmatchcase(category, cat)
-                           and fnmatch.fnmatchcase(f["info"], info)), None)
-            if reason:
-                not_real += 1
-                print("   not real: %s: %s (%s)\n     why: %s" % (category, f["info"], where, reason))
-            else:
-                real += 1
-                print("   REAL FINDING (%s): %s: %s (%s)\n     request:" % (section, category, f["info"], where))
-                for line in f["http_request"].splitlines():
-                    print("       " + line)
-                print("     replay: " + f["curl_command"])
-print(real, not_real, file=sys.stderr)
-' "$WORK/$1.json" "$2" 2>"$WORK/$1.counts") \
-    || { cat "$WORK/$1.counts" >&2; fail "could not read wapiti's report $1.json"; }
-  [ -z "$printed" ] || echo "$printed"
+  local real not_real
+  printf '%s\n' "${NOT_REAL[@]}" | scripts/shop.py judge "$WORK/$1.json" "$2" --counts "$WORK/$1.counts" \
+    || fail "could not read wapiti's report $1.json"
   read -r real not_real <"$WORK/$1.counts"
   echo "   $real real, $not_real not real"
   WAPITI_REAL=$((WAPITI_REAL + real))
@@ -473,24 +359,24 @@ EXCLUDE=(-x "$SHOP/logout*" -x "$SHOP/account/delete*" -x "$SHOP/profile/passwor
 # shop sets; excluded, what would end it or delete the account. The login
 # page with a next is where a signed-in visitor is sent on from (GET).
 MODULES=sql,blindsql,exec,file,crlf,xss,permanentxss,redirect,csrf,cookieflags,http_headers,csp
-WAPITI_COOKIE=$(cookie_of wapiti_user)
+WAPITI_COOKIE=$(scripts/shop.py cookie "$WORK/wapiti_user.jar")
 echo "-- wapiti: the whole site signed in, depth $DEPTH, ${CRAWL} s of crawling, then ${ATTACK} s a module at most"
 echo "   modules: $MODULES (not ssrf or xxe: they need an outside endpoint)"
 wapiti_run wapiti plain "$MODULES" "$CRAWL" "$ATTACK" "$DEPTH" -H "Cookie: $WAPITI_COOKIE" \
   "${EXCLUDE[@]}" -s "$SHOP/login?next=%2Fcart"
-[ "$(curl -s -o /dev/null -w '%{http_code}' -H "Cookie: $WAPITI_COOKIE" "$SHOP/profile")" = 200 ] \
+[ "$(scripts/shop.py get "$WORK/wapiti_user.jar" /profile)" = 200 ] \
   || fail "wapiti's login ended during the scan: the exclusions did not hold"
 echo "   still signed in at the end"
 
 # A guest sees what a signed-in visitor is sent away from: the login and
 # register forms. Its cookie is fixed too: a registration that succeeds
 # signs in a new session, this cookie stays a guest's (and its token good).
-new_client wapiti_guest
+scripts/shop.py client "$WORK/wapiti_guest.jar" "$SHOP"
 MODULES=sql,blindsql,exec,file,xss,permanentxss,csrf
 echo "-- wapiti: a guest, the pages one link from home (login and register among them), ${GUEST_ATTACK} s a module"
 echo "   modules: $MODULES"
 wapiti_run wapiti-guest plain "$MODULES" "$GUEST_CRAWL" "$GUEST_ATTACK" 1 \
-  -H "Cookie: $(cookie_of wapiti_guest)" "${EXCLUDE[@]}" -s "$SHOP/login" -s "$SHOP/register"
+  -H "Cookie: $(scripts/shop.py cookie "$WORK/wapiti_guest.jar")" "${EXCLUDE[@]}" -s "$SHOP/login" -s "$SHOP/register"
 
 # The cookie as production sets it (COOKIE_SECURE=true): wapiti keeps the
 # one the shop sets, and checks its flags and the headers.
@@ -512,15 +398,14 @@ WAPITI_SECONDS=$(( $(date +%s) - WAPITI_START ))
 # finding whoever caused it (an error a payload provoked is where an
 # injection starts).
 echo "== the shop's access logs"
-cat "$WORK/plain.log" "$WORK/https.log" | grep 'telemetry: request ' >"$WORK/access.log" || true
-SHOP_LOGGED=$(wc -l <"$WORK/access.log")
-STATUSES=$(grep -oE 'status=[0-9]+' "$WORK/access.log" | cut -d= -f2 | sort | uniq -c \
-  | awk '{ printf "%s%s %s", (NR > 1 ? ", " : ""), $2, $1 }')
+ACCESS_LOGS=("$WORK/plain.log" "$WORK/https.log")
+SHOP_LOGGED=$(scripts/shop.py requests "${ACCESS_LOGS[@]}")
+STATUSES=$(scripts/shop.py requests "${ACCESS_LOGS[@]}" --by-status)
 echo "   $SHOP_LOGGED requests; by status: $STATUSES"
-SERVER_ERRORS=$(grep -cE 'status=5[0-9][0-9]' "$WORK/access.log" || true)
+SERVER_ERRORS=$(scripts/shop.py requests "${ACCESS_LOGS[@]}" --min-status 500)
 if [ "$SERVER_ERRORS" -gt 0 ]; then
   echo "   REAL FINDING: $SERVER_ERRORS answers 500 or above (first ten):" >&2
-  grep -E 'status=5[0-9][0-9]' "$WORK/access.log" | head -n 10 | sed 's/^/     /' >&2
+  scripts/shop.py requests "${ACCESS_LOGS[@]}" --min-status 500 --show 10 | sed 's/^/     /' >&2
 fi
 
 REAL_TOTAL=$((SQLMAP_INJECTABLE + REDIRECT_BAD + WAPITI_REAL + SERVER_ERRORS))
