@@ -42,6 +42,9 @@ import time
 import urllib.parse
 
 # The password of every customer the scripts register.
+# The checkout this module is part of (scripts/..).
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+
 PASSWORD = "correct horse battery staple"
 
 # The login limits, raised: one scanner or load generator stands for many
@@ -130,6 +133,9 @@ def start_shop(binary, workdir, log, env=None, cpus=None, login_limits_raised=Fa
         "SESSION_SECRET": key,
         "LOG": "info",
         "LOG_FORMAT": "json",
+        # Started from WORKDIR, the shop finds no static/ there: the
+        # checkout's (README, "Running in production": a release).
+        "STATIC_DIR": os.path.join(ROOT, "static"),
     }
     if login_limits_raised:
         settings.update(RAISED_LOGIN_LIMITS)

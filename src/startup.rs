@@ -19,7 +19,7 @@ use crate::{
     housekeeping, routes,
     state::AppState,
     web::{
-        csrf, error_page,
+        assets, csrf, error_page,
         form::FORM_LIMIT_BYTES,
         security,
         session::{self, Sessions, Store},
@@ -45,6 +45,7 @@ impl Application {
 
     /// Like `build`, with a clock the caller can move (tests).
     pub async fn build_with_clock(settings: Settings, clock: Clock) -> anyhow::Result<Self> {
+        assets::load(&settings.static_dir)?;
         let listener = TcpListener::bind(&settings.bind_addr)
             .map_err(|e| anyhow::anyhow!("cannot listen on {}: {e}", settings.bind_addr))?;
         let port = listener.local_addr()?.port();

@@ -59,6 +59,8 @@ pub struct Settings {
     /// `Origin`/`Referer` must be exactly this; when unset, its host must be
     /// the `Host` the request was sent to.
     pub public_origin: Option<Origin>,
+    /// The folder of the static files, read once at start-up.
+    pub static_dir: PathBuf,
     /// How often ended sessions and old throttle counters are deleted.
     pub housekeeping_interval: Duration,
     /// On SIGTERM, how long requests in flight may take to finish before
@@ -221,6 +223,7 @@ impl Settings {
             client_auth_posts_per_minute: read.value(&CLIENT_AUTH_POSTS_PER_MINUTE)?,
             trusted_proxy: read.optional(&TRUSTED_PROXY)?,
             public_origin: read.optional(&PUBLIC_ORIGIN)?,
+            static_dir: read.value(&STATIC_DIR)?,
             housekeeping_interval: read.value(&HOUSEKEEPING_INTERVAL)?,
             shutdown_timeout: read.value(&SHUTDOWN_TIMEOUT)?,
             metrics_addr: read.optional(&METRICS_ADDR)?,
@@ -332,6 +335,15 @@ impl Setting for String {
     }
     fn show(&self) -> String {
         self.clone()
+    }
+}
+
+impl Setting for PathBuf {
+    fn parse(text: &str) -> Result<Self, String> {
+        Ok(PathBuf::from(text))
+    }
+    fn show(&self) -> String {
+        self.display().to_string()
     }
 }
 
@@ -641,6 +653,7 @@ mod tests {
             ("CLIENT_AUTH_POSTS_PER_MINUTE", "7"),
             ("TRUSTED_PROXY", "10.0.0.1"),
             ("PUBLIC_ORIGIN", "https://shop.example"),
+            ("STATIC_DIR", "/opt/cookie-jar/static"),
             ("HOUSEKEEPING_INTERVAL", "125"),
             ("SHUTDOWN_TIMEOUT", "126"),
             ("METRICS_ADDR", "127.0.0.1:9100"),
@@ -669,6 +682,7 @@ mod tests {
             "7",
             "10.0.0.1",
             "https://shop.example",
+            "/opt/cookie-jar/static",
             "125",
             "126",
             "127.0.0.1:9100",

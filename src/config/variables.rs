@@ -140,6 +140,11 @@ pub const PUBLIC_ORIGIN: Variable = var(
     Unset("(none)"),
     "https://shop.example: the only origin a form may come from",
 );
+pub const STATIC_DIR: Variable = var(
+    "STATIC_DIR",
+    Value("static"),
+    "the folder of the static files (stylesheet, pictures): a release ships it beside the binary",
+);
 pub const HOUSEKEEPING_INTERVAL: Variable = var(
     "HOUSEKEEPING_INTERVAL",
     Value("600"),
@@ -185,6 +190,7 @@ pub const ALL: &[Variable] = &[
     CLIENT_AUTH_POSTS_PER_MINUTE,
     TRUSTED_PROXY,
     PUBLIC_ORIGIN,
+    STATIC_DIR,
     HOUSEKEEPING_INTERVAL,
     SHUTDOWN_TIMEOUT,
     METRICS_ADDR,

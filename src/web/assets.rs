@@ -1,116 +1,146 @@
-//! The static files (`static/`: stylesheet, icons, product pictures),
-//! embedded in the binary at build time, so a release binary copied to
-//! another machine serves them with no source tree around.
+//! The static files (stylesheet, icons, product pictures): the folder
+//! `STATIC_DIR` (`static/` by default, beside the binary in a release),
+//! served by actix-files, which answers `ETag`, `Last-Modified`,
+//! conditional GETs and ranges.
 //!
-//! Each file is served with an `ETag` (a digest of its content) and a
-//! `Last-Modified`, so browsers revalidate cheaply. Pages link them through
-//! the `asset` template filter, which appends `?v=<digest>`: a URL whose
-//! content can never change, cached for a year; a new version of the file
-//! is a new URL.
+//! At start-up the folder is read once: each file gets a version, a digest
+//! of its content. Pages link files through the `asset` template filter,
+//! which appends `?v=<version>`: a URL whose content can never change,
+//! cached for a year; a new version of the file is a new URL. Only the
+//! files found then are served, so no request can name a path outside the
+//! folder (`..`, a link), and a file added later waits for a restart, as
+//! its version would.
 
-use std::{borrow::Cow, collections::HashMap, sync::LazyLock};
-
-use actix_web::{
-    http::header::{self, HttpDate},
-    web::{self, Bytes},
-    HttpRequest, HttpResponse,
+use std::{
+    collections::HashMap,
+    path::{Path, PathBuf},
+    sync::OnceLock,
 };
-use rust_embed::RustEmbed;
+
+use actix_files::NamedFile;
+use actix_web::{
+    http::header::{self, HeaderValue},
+    web, HttpRequest, HttpResponse,
+};
+use anyhow::Context;
+use blake2::{Blake2s256, Digest};
 
 use crate::error::AppError;
-
-#[derive(RustEmbed)]
-#[folder = "static/"]
-struct Static;
 
 /// Where the files are served.
 pub const PREFIX: &str = "/static/";
 
-/// `/static/css/app.css` -> `/static/css/app.css?v=3f9a1c0b2d4e`; a path
-/// that names no embedded file is left as it is. Every page asks for a
-/// dozen of these, so they are worked out once, for every file, at the
-/// first page.
-pub fn versioned(url: &str) -> String {
-    static VERSIONED: LazyLock<HashMap<String, String>> = LazyLock::new(|| {
-        Static::iter()
-            .filter_map(|path| {
-                let file = Static::get(&path)?;
-                let url = format!("{PREFIX}{path}");
-                let pinned = format!("{url}?v={}", version(&file.metadata.sha256_hash()));
-                Some((url, pinned))
-            })
-            .collect()
-    });
-    VERSIONED
-        .get(url)
-        .cloned()
-        .unwrap_or_else(|| url.to_string())
+/// The file every page needs: a folder without it is not the shop's.
+const STYLESHEET: &str = "css/app.css";
+
+/// The static folder as read at start-up: its place, and each file's
+/// version by its path inside it (`css/app.css`).
+struct Assets {
+    dir: PathBuf,
+    versions: HashMap<String, String>,
 }
 
-/// Whether the browser's copy is this one: `If-None-Match` (weak
-/// comparison, as for a GET; `*` matches) or, without it,
-/// `If-Modified-Since`.
-fn unchanged(req: &HttpRequest, etag: &header::EntityTag, modified: Option<HttpDate>) -> bool {
-    let headers = req.headers();
-    if let Some(tags) = headers.get(header::IF_NONE_MATCH) {
-        let tags = tags.to_str().unwrap_or_default();
-        return tags.split(',').map(str::trim).any(|tag| {
-            tag == "*"
-                || tag
-                    .parse::<header::EntityTag>()
-                    .is_ok_and(|t| t.weak_eq(etag))
-        });
+/// One process serves one folder: the templates' filter has no other way
+/// to reach it. `load` sets it.
+static ASSETS: OnceLock<Assets> = OnceLock::new();
+
+/// Reads `dir` (`STATIC_DIR`) and versions every file in it. A folder that
+/// is not there, or holds no stylesheet, stops start-up with a message
+/// naming the setting. Loading it again (another application in the same
+/// process: tests) must name the same folder.
+pub fn load(dir: &Path) -> anyhow::Result<()> {
+    let not_found = || {
+        format!(
+            "STATIC_DIR: {} holds no {STYLESHEET}. A release is the binary with its static/ \
+             folder beside it: run it from that folder, or set STATIC_DIR to the folder",
+            dir.display()
+        )
+    };
+    let dir = dir.canonicalize().with_context(not_found)?;
+    if !dir.join(STYLESHEET).is_file() {
+        anyhow::bail!(not_found());
     }
-    let since = headers
-        .get(header::IF_MODIFIED_SINCE)
-        .and_then(|v| v.to_str().ok())
-        .and_then(|v| v.parse::<HttpDate>().ok());
-    matches!((since, modified), (Some(since), Some(modified)) if modified <= since)
+    if let Some(loaded) = ASSETS.get() {
+        anyhow::ensure!(
+            loaded.dir == dir,
+            "STATIC_DIR: this process serves {} already",
+            loaded.dir.display()
+        );
+        return Ok(());
+    }
+    let mut versions = HashMap::new();
+    read_folder(&dir, &dir, &mut versions)
+        .with_context(|| format!("STATIC_DIR: cannot read {}", dir.display()))?;
+    let _ = ASSETS.set(Assets { dir, versions });
+    Ok(())
 }
 
-fn version(sha256: &[u8; 32]) -> String {
-    sha256[..6].iter().map(|b| format!("{b:02x}")).collect()
+/// Every file under `folder` (links and hidden files left out), by its
+/// path under `root` with `/` between the parts.
+fn read_folder(
+    root: &Path,
+    folder: &Path,
+    versions: &mut HashMap<String, String>,
+) -> std::io::Result<()> {
+    for entry in std::fs::read_dir(folder)? {
+        let entry = entry?;
+        let kind = entry.file_type()?;
+        if entry.file_name().to_string_lossy().starts_with('.') || kind.is_symlink() {
+            continue;
+        }
+        let path = entry.path();
+        if kind.is_dir() {
+            read_folder(root, &path, versions)?;
+        } else if kind.is_file() {
+            let Some(name) = path.strip_prefix(root).ok().and_then(Path::to_str) else {
+                continue;
+            };
+            let digest = Blake2s256::digest(std::fs::read(&path)?);
+            let version = digest[..6].iter().map(|b| format!("{b:02x}")).collect();
+            versions.insert(name.replace('\\', "/"), version);
+        }
+    }
+    Ok(())
 }
 
-/// `GET /static/{path}`.
+/// `/static/css/app.css` -> `/static/css/app.css?v=3f9a1c0b2d4e`; a path
+/// that names no file of the folder is left as it is.
+pub fn versioned(url: &str) -> String {
+    let version = url
+        .strip_prefix(PREFIX)
+        .and_then(|path| ASSETS.get()?.versions.get(path));
+    match version {
+        Some(version) => format!("{url}?v={version}"),
+        None => url.to_string(),
+    }
+}
+
+/// `GET /static/{path}`: a file found at start-up, through actix-files. A
+/// URL carrying the current version never changes, so it is cached for a
+/// year; any other is revalidated (a cheap 304) every time.
 pub async fn serve(req: HttpRequest, path: web::Path<String>) -> Result<HttpResponse, AppError> {
-    let file = Static::get(&path).ok_or(AppError::NotFound)?;
-    let version = version(&file.metadata.sha256_hash());
-    let etag = header::EntityTag::new_strong(version.clone());
-    // A URL carrying the current version never changes; any other is
-    // revalidated (a cheap 304) every time.
+    let assets = ASSETS.get().ok_or(AppError::NotFound)?;
+    let version = assets
+        .versions
+        .get(path.as_str())
+        .ok_or(AppError::NotFound)?;
+    // Gone since start-up: not found, like any other missing file.
+    let file = NamedFile::open_async(assets.dir.join(path.as_str()))
+        .await
+        .map_err(|_| AppError::NotFound)?
+        .disable_content_disposition();
     let asked = web::Query::<Vec<(String, String)>>::from_query(req.query_string())
         .map(|q| q.0)
         .unwrap_or_default();
-    let pinned = asked.iter().any(|(k, v)| k == "v" && *v == version);
+    let pinned = asked.iter().any(|(k, v)| k == "v" && v == version);
     let cache = if pinned {
         "public, max-age=31536000, immutable"
     } else {
         "public, no-cache"
     };
-
-    let modified = file
-        .metadata
-        .last_modified()
-        .map(|secs| HttpDate::from(std::time::UNIX_EPOCH + std::time::Duration::from_secs(secs)));
-    let matches = unchanged(&req, &etag, modified);
-    let mut response = if matches {
-        HttpResponse::NotModified()
-    } else {
-        HttpResponse::Ok()
-    };
+    let mut response = file.into_response(&req);
     response
-        .insert_header((header::ETAG, etag))
-        .insert_header((header::CACHE_CONTROL, cache));
-    if let Some(modified) = modified {
-        response.insert_header((header::LAST_MODIFIED, modified));
-    }
-    if matches {
-        return Ok(response.finish());
-    }
-    let body = match file.data {
-        Cow::Borrowed(bytes) => Bytes::from_static(bytes),
-        Cow::Owned(bytes) => Bytes::from(bytes),
-    };
-    Ok(response.content_type(file.metadata.mimetype()).body(body))
+        .headers_mut()
+        .insert(header::CACHE_CONTROL, HeaderValue::from_static(cache));
+    Ok(response)
 }

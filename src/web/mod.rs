@@ -2,8 +2,8 @@
 //! from its cookie to its store and back (`session`), who is asking
 //! (`extract`), CSRF protection (`csrf`), reading forms (`form`), the page
 //! layout and rendering (`page`), error pages (`error_page`), response
-//! headers (`security`), logs and metrics (`telemetry`) and the embedded
-//! static files (`assets`). Handlers in `routes` use these; nothing here
+//! headers (`security`), logs and metrics (`telemetry`) and the static
+//! files of `STATIC_DIR` (`assets`, through actix-files). Handlers in `routes` use these; nothing here
 //! runs SQL of its own (the database session store's is in
 //! `repo::session_store`).
 

@@ -1,6 +1,6 @@
-//! The shipped binary itself, run as a child process: it carries
-//! everything it serves, and it refuses to start without what production
-//! needs.
+//! The shipped binary itself, run as a child process: a release (the
+//! binary and its `static/` folder, README "A release") runs far from the
+//! source tree, and it refuses to start without what production needs.
 
 use std::{
     io::{BufRead, BufReader},
@@ -42,15 +42,20 @@ fn address_from_log(child: &mut Child) -> String {
 
 #[cfg(target_os = "linux")]
 #[tokio::test]
-async fn a_copied_binary_serves_its_pages_and_stylesheet_with_no_source_tree_around() {
+async fn a_release_serves_its_pages_and_stylesheet_with_no_source_tree_around() {
+    // The release, as the README lays it out: the binary, and static/
+    // beside it; started from its folder, with no setting.
     let dir = tempfile::tempdir().unwrap();
     let binary = dir.path().join("cookie-jar");
     std::fs::copy(env!("CARGO_BIN_EXE_cookie-jar"), &binary).unwrap();
     let source_tree = env!("CARGO_MANIFEST_DIR");
-    assert!(Path::new(source_tree).join("static/css/app.css").exists());
+    copy_folder(
+        &Path::new(source_tree).join("static"),
+        &dir.path().join("static"),
+    );
     // In a mount namespace of its own (inside a user namespace, so no root
     // is needed), an empty tmpfs hides the source tree (and `target/`) from
-    // the binary: what it serves, it carries.
+    // the binary: what it serves, the release holds.
     let child = Command::new("unshare")
         .args([
             "--user",
@@ -70,6 +75,7 @@ async fn a_copied_binary_serves_its_pages_and_stylesheet_with_no_source_tree_aro
         .env_remove("DATABASE_URL")
         .env_remove("SESSION_SECRET")
         .env_remove("APP_ENV")
+        .env_remove("STATIC_DIR")
         .stdout(Stdio::piped())
         .spawn()
         .expect("unshare (util-linux) starts: the test needs user namespaces");
@@ -97,6 +103,52 @@ async fn a_copied_binary_serves_its_pages_and_stylesheet_with_no_source_tree_aro
     assert!(
         !Path::new(source_tree).join("data/session.key").exists()
             || Path::new(source_tree).join("data").is_dir()
+    );
+}
+
+/// `from` and everything under it, copied to `to`.
+fn copy_folder(from: &Path, to: &Path) {
+    std::fs::create_dir_all(to).unwrap();
+    for entry in std::fs::read_dir(from).unwrap() {
+        let entry = entry.unwrap();
+        let target = to.join(entry.file_name());
+        if entry.file_type().unwrap().is_dir() {
+            copy_folder(&entry.path(), &target);
+        } else {
+            std::fs::copy(entry.path(), target).unwrap();
+        }
+    }
+}
+
+#[test]
+fn a_binary_without_its_static_folder_refuses_to_start_and_names_the_setting() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_cookie-jar"))
+        .env_remove("STATIC_DIR")
+        .env("BIND_ADDR", "127.0.0.1:0")
+        .env("DATABASE_URL", "sqlite://shop.db?mode=rwc")
+        .current_dir(dir.path())
+        .output()
+        .expect("the binary runs");
+    assert!(!out.status.success());
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        stderr.contains("STATIC_DIR") && stderr.contains("holds no css/app.css"),
+        "{stderr}"
+    );
+    let elsewhere = dir.path().join("empty");
+    std::fs::create_dir(&elsewhere).unwrap();
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_cookie-jar"))
+        .env("STATIC_DIR", &elsewhere)
+        .env("BIND_ADDR", "127.0.0.1:0")
+        .env("DATABASE_URL", "sqlite://shop.db?mode=rwc")
+        .current_dir(dir.path())
+        .output()
+        .expect("the binary runs");
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        !out.status.success() && stderr.contains("STATIC_DIR"),
+        "{stderr}"
     );
 }
 
@@ -135,6 +187,7 @@ async fn bursts_of_logins_neither_grow_memory_nor_queue_without_bound() {
     let dir = tempfile::tempdir().unwrap();
     let child = Command::new(env!("CARGO_BIN_EXE_cookie-jar"))
         .current_dir(dir.path())
+        .env("STATIC_DIR", concat!(env!("CARGO_MANIFEST_DIR"), "/static"))
         .env("BIND_ADDR", "127.0.0.1:0")
         .env("LOG", "info")
         .env("NO_COLOR", "1")

@@ -20,6 +20,7 @@ fn cookie_jar(dir: &std::path::Path, vars: &[(&str, &str)], args: &[&str]) -> Co
         .env_clear()
         .env("PATH", std::env::var("PATH").unwrap_or_default())
         .env("SESSION_SECRET", STANDARD.encode([9u8; 64]))
+        .env("STATIC_DIR", concat!(env!("CARGO_MANIFEST_DIR"), "/static"))
         .envs(vars.iter().copied())
         .current_dir(dir);
     command

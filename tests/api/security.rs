@@ -544,7 +544,7 @@ async fn a_method_a_page_does_not_take_gets_405_with_allow() {
 }
 
 #[tokio::test]
-async fn static_files_are_embedded_versioned_and_revalidated() {
+async fn static_files_are_served_from_their_folder_versioned_revalidated_and_in_ranges() {
     let app = TestApp::spawn().await;
     let browser = app.browser();
     let home = browser.page("/", StatusCode::OK).await;
@@ -554,7 +554,7 @@ async fn static_files_are_embedded_versioned_and_revalidated() {
     let res = browser.get(&css).await;
     assert_eq!(res.status(), StatusCode::OK);
     let h = res.headers().clone();
-    assert_eq!(h.get("content-type").unwrap(), "text/css");
+    assert_eq!(h.get("content-type").unwrap(), "text/css; charset=utf-8");
     assert_eq!(
         h.get("cache-control").unwrap(),
         "public, max-age=31536000, immutable"
@@ -609,6 +609,15 @@ async fn static_files_are_embedded_versioned_and_revalidated() {
         .await
         .unwrap();
     assert_eq!(stale.status(), StatusCode::OK);
+    let part = browser
+        .client
+        .get(browser.url(&css))
+        .header("Range", "bytes=0-9")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(part.status(), StatusCode::PARTIAL_CONTENT);
+    assert_eq!(part.bytes().await.unwrap().len(), 10);
     let image = home.attr(".product-card img", "src").unwrap();
     let res = browser.get(&image).await;
     assert_eq!(res.headers().get("content-type").unwrap(), "image/svg+xml");
@@ -618,6 +627,10 @@ async fn static_files_are_embedded_versioned_and_revalidated() {
     browser
         .page("/static/../Cargo.toml", StatusCode::NOT_FOUND)
         .await;
+    browser
+        .page("/static/%2e%2e/Cargo.toml", StatusCode::NOT_FOUND)
+        .await;
+    browser.page("/static/css/", StatusCode::NOT_FOUND).await;
 }
 
 #[tokio::test]

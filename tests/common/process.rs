@@ -27,6 +27,7 @@ pub fn command(dir: &Path, vars: &[(&str, &str)]) -> Command {
     let mut command = Command::new(env!("CARGO_BIN_EXE_cookie-jar"));
     command
         .current_dir(dir)
+        .env("STATIC_DIR", concat!(env!("CARGO_MANIFEST_DIR"), "/static"))
         .env("BIND_ADDR", "127.0.0.1:0")
         .env("SESSION_SECRET", STANDARD.encode([42u8; 64]))
         .env("LOG", "warn,cookie_jar=info")
