@@ -194,7 +194,7 @@ async fn new_account(
     };
     let mut tx = app.db.begin_write().await?;
     if let Err(e) = users::insert(&mut *tx, &user).await {
-        if db::violates_unique(&e, "users", "email") {
+        if db::Failure::violates_unique(&e, "users", "email") {
             let taken = "An account with this email already exists. Try signing in.";
             return Ok(Err(FieldErrors::from([("email", taken.to_string())])));
         }

@@ -25,7 +25,7 @@ impl Backend {
     pub fn of(url: &DatabaseUrl) -> anyhow::Result<Backend> {
         let url = url.expose();
         if let Some(rest) = url.strip_prefix("sqlite:") {
-            let path = rest.trim_start_matches("//");
+            let path = rest.strip_prefix("//").unwrap_or(rest);
             let path = path.split('?').next().unwrap_or_default();
             let file = (!path.is_empty() && path != ":memory:").then(|| path.into());
             return Ok(Backend::Sqlite { file });
@@ -245,6 +245,12 @@ mod tests {
             backend("sqlite://data/shop.db?mode=rwc").unwrap(),
             Backend::Sqlite {
                 file: Some("data/shop.db".into())
+            }
+        );
+        assert_eq!(
+            backend("sqlite:////srv/shop.db").unwrap(),
+            Backend::Sqlite {
+                file: Some("/srv/shop.db".into())
             }
         );
         assert_eq!(

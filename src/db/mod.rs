@@ -156,13 +156,6 @@ impl Database {
     }
 }
 
-/// True when `err` is a violation of the unique constraint on
-/// `table.column` (a taken email), and not of another one of the same
-/// statement (a primary key, say): see `Failure`.
-pub fn violates_unique(err: &sqlx::Error, table: &str, column: &str) -> bool {
-    Failure::violates_unique(err, table, column)
-}
-
 /// The migrations the database records as applied: version and checksum.
 async fn applied_migrations(pool: &Pool) -> sqlx::Result<Vec<(i64, Vec<u8>)>> {
     let applied = sqlx::query_as("SELECT version, checksum FROM _sqlx_migrations WHERE success")

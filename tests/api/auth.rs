@@ -445,13 +445,19 @@ async fn only_a_taken_email_is_reported_as_a_taken_email() {
     let err = users::insert(&app.pool, &user(id + 1, "first@example.com"))
         .await
         .unwrap_err();
-    assert!(db::violates_unique(&err, "users", "email"), "{err}");
+    assert!(
+        db::Failure::violates_unique(&err, "users", "email"),
+        "{err}"
+    );
     // Another unique constraint of the same statement (the row's id) is
     // not a taken email.
     let err = users::insert(&app.pool, &user(id, "second@example.com"))
         .await
         .unwrap_err();
-    assert!(!db::violates_unique(&err, "users", "email"), "{err}");
+    assert!(
+        !db::Failure::violates_unique(&err, "users", "email"),
+        "{err}"
+    );
     assert!(
         matches!(&err, sqlx::Error::Database(e) if e.is_unique_violation()),
         "{err}"
