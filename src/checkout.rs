@@ -10,14 +10,20 @@
 //!    both succeed.
 //! 3. Names and prices are copied into the order as they are now.
 //!
+//! 4. The confirmation mail is queued in the same transaction: there is a
+//!    mail exactly when there is an order.
+//!
 //! If any line cannot be served, the rollback puts the cart back as it was.
 
 use crate::{
     ids,
+    mail::Letter,
+    present,
     repo::{
         cart,
         orders::{self, OrderItem},
         products,
+        users::User,
     },
     state::AppState,
 };
@@ -40,11 +46,12 @@ pub enum Refused {
     Shortfalls(Vec<Shortfall>),
 }
 
-/// Places the order; returns its id.
+/// Places the order of `user`'s cart; returns its id.
 pub async fn place_order(
     app: &AppState,
-    user_id: i64,
+    user: &User,
 ) -> crate::error::Result<Result<i64, Refused>> {
+    let user_id = user.id;
     let now = app.clock.now();
     let mut tx = app.db.begin_write().await?;
     let mut lines = cart::claim(&mut *tx, user_id).await?;
@@ -90,6 +97,17 @@ pub async fn place_order(
     for item in &items {
         orders::insert_item(&mut *tx, order_id, item).await?;
     }
+    let lines = items
+        .iter()
+        .map(|i| {
+            let total = present::money(i.line_total_cents());
+            format!("{} × {}: {total}", i.quantity, i.product_name)
+        })
+        .collect();
+    let link = app.mail.link(&format!("/orders/{order_id}"));
+    let letter = Letter::order_confirmed(&user.display_name, order_id, lines, total, link);
+    app.mail.queue(&mut tx, &user.email, &letter, now).await?;
     tx.commit().await?;
+    app.mail.sent_soon();
     Ok(Ok(order_id))
 }

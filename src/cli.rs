@@ -59,7 +59,8 @@ pub async fn migrate(settings: &Settings) -> anyhow::Result<String> {
 /// (or read from standard input when it is not a terminal).
 pub async fn create_user(settings: Settings, email: &str, name: &str) -> anyhow::Result<String> {
     let (password, confirm) = read_password()?;
-    let app = AppState::open(settings, Clock::default()).await?;
+    let listening_on = settings.bind_addr.clone();
+    let app = AppState::open(settings, Clock::default(), &listening_on).await?;
     let client = ClientInfo::new("command line".into(), "cookie-jar create-user");
     let form = NewAccount {
         email,

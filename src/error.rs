@@ -32,6 +32,14 @@ pub enum AppError {
     /// 422: a form that could not be read (missing field, not a number...).
     #[error("unprocessable form: {0}")]
     Unprocessable(String),
+    /// 409: the change collides with what is there now (an address that
+    /// another account took meanwhile); the reason is shown.
+    #[error("conflict: {0}")]
+    Conflict(String),
+    /// 410: a mailed link that worked once: used, or out of time; the page
+    /// says which and what to do.
+    #[error("gone: {0}")]
+    Gone(String),
     /// 413: a body above the form limit.
     #[error("payload too large")]
     PayloadTooLarge,
@@ -58,6 +66,9 @@ pub enum AppError {
     /// 303 to the login page, coming back to `next` afterwards.
     #[error("login required for {next}")]
     LoginRequired { next: String },
+    /// 303 to "confirm your password" (sudo mode), coming back to `next`.
+    #[error("password confirmation required for {next}")]
+    ReauthRequired { next: String },
     /// 500: logged with its cause; the page shows only the request id.
     #[error("internal error: {0:#}")]
     Internal(anyhow::Error),
@@ -121,7 +132,10 @@ impl AppError {
             AppError::Forbidden(why) => {
                 Some(format!("{why} Go back, reload the page and try again."))
             }
-            AppError::BadRequest(why) | AppError::Unprocessable(why) => Some(why.clone()),
+            AppError::BadRequest(why)
+            | AppError::Unprocessable(why)
+            | AppError::Conflict(why)
+            | AppError::Gone(why) => Some(why.clone()),
             AppError::UnsupportedMediaType(why) => Some(why.to_string()),
             AppError::TooManyRequests { retry_after } => Some(format!(
                 "Too many attempts. Please wait {} and try again.",
@@ -147,13 +161,17 @@ impl ResponseError for AppError {
             AppError::Forbidden(_) => StatusCode::FORBIDDEN,
             AppError::BadRequest(_) => StatusCode::BAD_REQUEST,
             AppError::Unprocessable(_) => StatusCode::UNPROCESSABLE_ENTITY,
+            AppError::Conflict(_) => StatusCode::CONFLICT,
+            AppError::Gone(_) => StatusCode::GONE,
             AppError::PayloadTooLarge => StatusCode::PAYLOAD_TOO_LARGE,
             AppError::UnsupportedMediaType(_) => StatusCode::UNSUPPORTED_MEDIA_TYPE,
             AppError::TooManyRequests { .. } => StatusCode::TOO_MANY_REQUESTS,
             AppError::ServiceUnavailable { .. }
             | AppError::DatabaseUnavailable(_)
             | AppError::SessionStoreUnavailable(_) => StatusCode::SERVICE_UNAVAILABLE,
-            AppError::LoginRequired { .. } => StatusCode::SEE_OTHER,
+            AppError::LoginRequired { .. } | AppError::ReauthRequired { .. } => {
+                StatusCode::SEE_OTHER
+            }
             AppError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
         }
     }
@@ -165,6 +183,13 @@ impl ResponseError for AppError {
                 let next = utf8_percent_encode(next, QUERY_VALUE);
                 return HttpResponse::SeeOther()
                     .insert_header((header::LOCATION, format!("/login?next={next}")))
+                    .finish();
+            }
+            AppError::ReauthRequired { next } => {
+                let next = utf8_percent_encode(next, QUERY_VALUE);
+                let to = format!("/confirm-password?next={next}");
+                return HttpResponse::SeeOther()
+                    .insert_header((header::LOCATION, to))
                     .finish();
             }
             AppError::TooManyRequests { retry_after }

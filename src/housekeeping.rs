@@ -2,8 +2,9 @@
 //! that, every `HOUSEKEEPING_INTERVAL`, deletes what no request can need
 //! any more: rows of sessions that ended more than a day ago, session
 //! states the database store kept past their expiry, notes of guest carts
-//! merged longer ago than any guest cookie lives, and throttle counters
-//! whose window has long passed. Several instances may each run it; the
+//! merged longer ago than any guest cookie lives, throttle counters
+//! whose window has long passed, mail sent (or refused) more than a week
+//! ago, and account links that expired more than a day ago. Several instances may each run it; the
 //! deletes are idempotent.
 
 use std::time::Duration;
@@ -14,7 +15,7 @@ use crate::{
     auth::throttle,
     db,
     error::Result,
-    repo::{cart, rate_limit, session_store, sessions},
+    repo::{cart, outbox, rate_limit, session_store, sessions, tokens},
     state::AppState,
 };
 
@@ -26,6 +27,8 @@ pub struct Swept {
     pub stored_states: u64,
     pub merges: u64,
     pub counters: u64,
+    pub mails: u64,
+    pub tokens: u64,
 }
 
 /// One round, now.
@@ -38,6 +41,8 @@ pub async fn sweep(app: &AppState) -> Result<Swept> {
         stored_states: session_store::prune(&app.db.pool, now).await?,
         merges: cart::prune_merges(&app.db.pool, now - guest_lifetime).await?,
         counters: rate_limit::prune(&app.db.pool, throttle::oldest_needed(app, now)).await?,
+        mails: outbox::prune(&app.db.pool, now - 7 * 86_400).await?,
+        tokens: tokens::prune(&app.db.pool, now - 86_400).await?,
     })
 }
 

@@ -21,6 +21,8 @@ pub mod config;
 pub mod ids;
 /// Preferences: `Theme`, `PageSize`, and a guest's choices.
 pub mod prefs;
+/// Money, times and lengths of time, written for people.
+pub mod present;
 /// Input rules: email, display name, password, local redirect paths.
 pub mod validate;
 
@@ -39,6 +41,10 @@ pub mod repo;
 
 /// Password hashing (argon2id) off the executor, a few at a time.
 pub mod password;
+
+/// Mail: letters, the outbox they are queued in, the worker that sends
+/// them.
+pub mod mail;
 
 /// The application state every service and handler takes.
 pub mod state;

@@ -144,6 +144,12 @@ pub struct SessionState {
     /// A guest's cart; an account's cart lives in the database.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub cart: Vec<GuestCartLine>,
+    /// When this login last typed its password (signing in, or "confirm
+    /// your password"): the riskiest changes need it within
+    /// `REAUTH_WINDOW` (sudo mode). A timestamp in the session, nothing
+    /// more: a copy of an old cookie carries an old one.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub password_confirmed_at: Option<i64>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub flash: Option<Flash>,
     /// When and why the id last changed in this browser.
@@ -170,6 +176,7 @@ impl SessionState {
             deadline: None,
             prefs: Preferences::default(),
             cart: Vec::new(),
+            password_confirmed_at: None,
             flash: None,
             renewed: None,
         }
@@ -177,14 +184,22 @@ impl SessionState {
 
     /// A new session for a login ending at `deadline` at the latest: a new
     /// id and a new CSRF token, so that nothing known about the session
-    /// before is of use after.
+    /// before is of use after. The password was just typed.
     pub fn logged_in(user_id: i64, remember_me: bool, deadline: i64, now: i64) -> Self {
         SessionState {
             user_id: Some(user_id),
             remember_me,
             deadline: Some(deadline),
+            password_confirmed_at: Some(now),
             ..SessionState::fresh(now)
         }
+    }
+
+    /// Whether the password was typed within `window` seconds of `now`
+    /// (sudo mode); until when, if so.
+    pub fn sudo_until(&self, now: i64, window: i64) -> Option<i64> {
+        let until = self.password_confirmed_at? + window;
+        (now < until).then_some(until)
     }
 
     /// `next` as the successor of this state (login, password change, a
@@ -325,6 +340,16 @@ mod tests {
         with_flash.flash = Some(Flash::new(FlashLevel::Error, "Sold out."));
         assert!(!with_flash.is_blank());
         assert!(!SessionState::logged_in(1, false, 100, 0).is_blank());
+    }
+
+    #[test]
+    fn sudo_mode_lasts_the_window_from_the_last_password_typed() {
+        let mut state = SessionState::logged_in(7, false, 10_000, 1000);
+        assert_eq!(state.sudo_until(1599, 600), Some(1600));
+        assert_eq!(state.sudo_until(1600, 600), None);
+        state.password_confirmed_at = Some(1500);
+        assert_eq!(state.sudo_until(1600, 600), Some(2100));
+        assert_eq!(SessionState::fresh(0).sudo_until(0, 600), None);
     }
 
     #[test]

@@ -16,7 +16,9 @@ use crate::{
     clock::Clock,
     config::Settings,
     error::AppError,
-    housekeeping, routes,
+    housekeeping,
+    mail::worker::Worker,
+    routes,
     state::AppState,
     web::{
         assets, csrf, error_page,
@@ -35,6 +37,8 @@ pub struct Application {
     housekeeping: JoinHandle<()>,
     /// `housekeeping::watch_sqlite_file`, on SQLite.
     watcher: Option<JoinHandle<()>>,
+    /// The outbox worker, when `SMTP_URL` is set.
+    mail_worker: Option<JoinHandle<()>>,
     pub state: web::Data<AppState>,
 }
 
@@ -48,9 +52,17 @@ impl Application {
         assets::load(&settings.static_dir)?;
         let listener = TcpListener::bind(&settings.bind_addr)
             .map_err(|e| anyhow::anyhow!("cannot listen on {}: {e}", settings.bind_addr))?;
-        let port = listener.local_addr()?.port();
+        let bound = listener.local_addr()?;
+        let port = bound.port();
         let every = settings.housekeeping_interval;
-        let state = web::Data::new(AppState::open(settings, clock).await?);
+        let state = web::Data::new(AppState::open(settings, clock, &bound.to_string()).await?);
+        let mail_worker = match &state.settings.smtp_url {
+            Some(smtp) => {
+                let (pool, clock) = (state.db.pool.clone(), state.clock.clone());
+                Some(Worker::new(&state.settings, smtp, pool, clock, state.mail.clone())?.spawn())
+            }
+            None => None,
+        };
         let store = Store::connect(&state.settings, &state.db.pool, &state.clock).await?;
         let sessions = web::Data::new(Sessions::new(store, &state.settings));
         let metrics = match &state.settings.metrics_addr {
@@ -66,6 +78,7 @@ impl Application {
             metrics,
             housekeeping,
             watcher,
+            mail_worker,
             state,
         })
     }
@@ -92,8 +105,8 @@ impl Application {
             metrics.stop(true).await;
         }
         self.housekeeping.abort();
-        if let Some(watcher) = self.watcher {
-            watcher.abort();
+        for task in [self.watcher, self.mail_worker].into_iter().flatten() {
+            task.abort();
         }
         served
     }

@@ -5,6 +5,7 @@
 pub mod common;
 
 mod api {
+    mod address;
     mod auth;
     mod binary;
     mod cart;
@@ -13,10 +14,12 @@ mod api {
     mod crash;
     mod hostile;
     mod instances;
+    mod mail;
     mod migrations;
     mod operations;
     mod outage;
     mod profile;
+    mod recovery;
     mod rotation;
     mod security;
     mod sessions;

@@ -3,11 +3,7 @@
 //! and one transaction; the cookie changes only after it commits.
 
 use crate::{
-    auth::{
-        check_password,
-        login::{open_session, record},
-        LoggedIn,
-    },
+    auth::{check_password, login::open_session, record, LoggedIn},
     client::ClientInfo,
     error::Result,
     repo::{events::EventKind, sessions, users},
@@ -118,6 +114,34 @@ pub async fn delete_account(
     // One statement: the rest goes with the user row (ON DELETE CASCADE).
     users::delete(&app.db.pool, user.id).await?;
     Ok(Ok(()))
+}
+
+/// "Confirm your password" (sudo mode): a right password notes the time
+/// in the session state returned; a wrong one is counted like any other
+/// (`check_password`) and returns `None`.
+pub async fn confirm_password(
+    app: &AppState,
+    current: &SessionState,
+    client: &ClientInfo,
+    me: &LoggedIn,
+    password: &str,
+) -> Result<Option<SessionState>> {
+    let place = app.hasher.reserve()?;
+    let check = check_password(
+        app,
+        &place,
+        client,
+        &me.user.email,
+        password,
+        EventKind::PasswordConfirmFailed,
+    );
+    if check.await?.is_none() {
+        return Ok(None);
+    }
+    Ok(Some(SessionState {
+        password_confirmed_at: Some(app.clock.now()),
+        ..current.clone()
+    }))
 }
 
 /// Signs out the user's session with this public handle; false when the

@@ -9,7 +9,7 @@
 //! counts, and a failed attempt in the account's security log.)
 
 use crate::{
-    auth::{check_password, throttle},
+    auth::{address, check_password, record, throttle},
     cart,
     client::ClientInfo,
     db::{self, Conn, Tx},
@@ -18,7 +18,7 @@ use crate::{
     password::HashPermit,
     prefs::Preferences,
     repo::{
-        events::{self, EventKind},
+        events::EventKind,
         sessions::{self, NewSession},
         users::{self, NewUser},
     },
@@ -126,6 +126,7 @@ pub async fn register(
         Err(errors) => return Ok(Err(errors)),
     };
     let (state, cart_note) = sign_in(tx, app, guest, client, account.id, false).await?;
+    app.mail.sent_soon();
     Ok(Ok(Registered {
         state,
         display_name: account.display_name,
@@ -146,6 +147,7 @@ pub async fn create_account(
         Err(errors) => return Ok(Err(errors)),
     };
     tx.commit().await?;
+    app.mail.sent_soon();
     Ok(Ok(account.id))
 }
 
@@ -155,7 +157,8 @@ struct Account {
 }
 
 /// Checks the form, hashes the password and inserts the account with its
-/// "created" event, in a transaction left open for the caller to finish.
+/// "created" event and the mail that asks to prove its address, in a
+/// transaction left open for the caller to finish.
 async fn new_account(
     app: &AppState,
     place: &HashPermit,
@@ -201,6 +204,7 @@ async fn new_account(
         return Err(e.into());
     }
     record(&mut tx, user.id, EventKind::Registered, client, now).await?;
+    address::queue_proof(&mut tx, app, user.id, &display_name, &email, false).await?;
     let account = Account {
         id: user.id,
         display_name,
@@ -286,17 +290,5 @@ pub(super) async fn open_session(
         ip: &client.ip,
     };
     sessions::insert(conn, &row).await?;
-    Ok(())
-}
-
-/// Notes an event of `client` in the user's security log.
-pub(super) async fn record(
-    conn: &mut Conn,
-    user_id: i64,
-    kind: EventKind,
-    client: &ClientInfo,
-    now: i64,
-) -> Result<()> {
-    events::record(conn, user_id, kind, &client.ip, &client.user_agent, now).await?;
     Ok(())
 }

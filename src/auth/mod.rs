@@ -6,7 +6,9 @@
 //!   Otherwise the visitor is a guest again and the cookie is replaced.
 //! - `login`: registration, login and logout.
 //! - `account`: password change, account deletion, signing out other
-//!   sessions.
+//!   sessions, confirming the password again (sudo mode).
+//! - `recovery`: "forgot your password?"; `address`: proving, and
+//!   changing, the email address; both by the mailed links of `links`.
 //! - `check_password`: the one place a password is compared, counted
 //!   against the throttle (`throttle`) wherever it is typed.
 //!
@@ -15,11 +17,15 @@
 //! exactly who they were, with their cart and preferences.
 
 pub mod account;
+pub mod address;
+pub mod links;
 pub mod login;
+pub mod recovery;
 pub mod throttle;
 
 use crate::{
     client::ClientInfo,
+    db::Conn,
     error::{AppError, Result},
     ids::SessionId,
     password::HashPermit,
@@ -201,4 +207,16 @@ pub async fn check_password(
         }
         None => Ok(None),
     }
+}
+
+/// Notes an event of `client` in the user's security log.
+pub async fn record(
+    conn: &mut Conn,
+    user_id: i64,
+    kind: EventKind,
+    client: &ClientInfo,
+    now: i64,
+) -> Result<()> {
+    events::record(conn, user_id, kind, &client.ip, &client.user_agent, now).await?;
+    Ok(())
 }

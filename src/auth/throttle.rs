@@ -5,8 +5,11 @@
 //!   in a right password; beyond that every attempt gets 429 until the
 //!   window passes, whether the account exists or not (so the answer
 //!   reveals nothing);
-//! - per client: at most `CLIENT_AUTH_POSTS_PER_MINUTE` POSTs to /login
-//!   and /register from one IP address per minute.
+//! - per client: at most `CLIENT_AUTH_POSTS_PER_MINUTE` POSTs to /login,
+//!   /register and /password/forgot from one IP address per minute;
+//! - per address: at most `MAILS_PER_HOUR` mails asked for by a form
+//!   (a password reset, a verification link again) to one address in an
+//!   hour, whether an account has it or not.
 //!
 //! An attempt is counted *before* the password is checked, in one atomic
 //! statement, so a burst of parallel guesses cannot slip past the limit.
@@ -16,17 +19,23 @@
 
 use crate::{error::AppError, repo::rate_limit, state::AppState};
 
+/// Mails one address may be sent on request in an hour.
+pub const MAILS_PER_HOUR: u32 = 3;
+
 /// Counter key of an email: bounded so a huge typed value is not stored,
 /// and without control characters (PostgreSQL refuses NUL in text).
 fn email_bucket(email: &str) -> String {
-    let email: String = email
+    format!("email:{}", bounded(email))
+}
+
+fn bounded(email: &str) -> String {
+    email
         .trim()
         .to_lowercase()
         .chars()
         .filter(|c| !c.is_control())
         .take(254)
-        .collect();
-    format!("email:{email}")
+        .collect()
 }
 
 async fn count(app: &AppState, bucket: &str, window: i64, limit: u32) -> Result<(), AppError> {
@@ -52,6 +61,17 @@ pub async fn count_attempt(app: &AppState, email: &str) -> Result<(), AppError> 
     let window = app.settings.login_failure_window.as_secs() as i64;
     let limit = app.settings.login_max_failures;
     count(app, &email_bucket(email), window, limit).await
+}
+
+/// Counts a mail asked for to `email`; refuses it above `MAILS_PER_HOUR`.
+pub async fn count_mail_to(app: &AppState, email: &str) -> Result<(), AppError> {
+    count(
+        app,
+        &format!("mail:{}", bounded(email)),
+        3600,
+        MAILS_PER_HOUR,
+    )
+    .await
 }
 
 /// The password was right: the email's count starts again.

@@ -11,7 +11,8 @@ pub mod variables;
 
 use std::{collections::HashMap, fmt, net::IpAddr, path::PathBuf, time::Duration};
 
-pub use secrets::{DatabaseUrl, RedisUrl, SessionSecret};
+pub use lettre::message::Mailbox;
+pub use secrets::{DatabaseUrl, RedisUrl, SessionSecret, SmtpUrl};
 use variables::Variable;
 
 /// Whether the app runs for a developer or for real users.
@@ -39,6 +40,9 @@ pub struct Settings {
     pub session_idle_timeout: Duration,
     pub session_absolute_timeout: Duration,
     pub session_remember_me_timeout: Duration,
+    /// How long a confirmed password lets the riskiest changes through
+    /// (sudo mode).
+    pub reauth_window: Duration,
     /// Where session state is kept: in the cookie, or on the server.
     pub session_store: SessionStoreKind,
     /// The Redis server of `SESSION_STORE=redis`.
@@ -59,6 +63,15 @@ pub struct Settings {
     /// `Origin`/`Referer` must be exactly this; when unset, its host must be
     /// the `Host` the request was sent to.
     pub public_origin: Option<Origin>,
+    /// The SMTP server mail is sent to; `None` (development only): mail
+    /// is kept in the outbox and shown at `/dev/mail`.
+    pub smtp_url: Option<SmtpUrl>,
+    /// The sender of every mail.
+    pub mail_from: Mailbox,
+    /// How long a password-reset link works.
+    pub password_reset_timeout: Duration,
+    /// How long an address-verification link works.
+    pub email_verification_timeout: Duration,
     /// The folder of the static files, read once at start-up.
     pub static_dir: PathBuf,
     /// How often ended sessions and old throttle counters are deleted.
@@ -193,6 +206,7 @@ impl Settings {
         let idle: Duration = read.value(&SESSION_IDLE_TIMEOUT)?;
         let absolute = read.value(&SESSION_ABSOLUTE_TIMEOUT)?;
         let remember = read.value(&SESSION_REMEMBER_ME_TIMEOUT)?;
+        let reauth_window = read.value(&REAUTH_WINDOW)?;
         if idle < Duration::from_secs(120) {
             // "Last seen" is written at most once a minute (session.rs), so
             // a shorter idle timeout would end sessions that are in use.
@@ -205,6 +219,29 @@ impl Settings {
                 "SESSION_REMEMBER_ME_TIMEOUT must be at least SESSION_ABSOLUTE_TIMEOUT".into(),
             ));
         }
+        let session_store = read.value(&SESSION_STORE)?;
+        let redis_url = read.value(&REDIS_URL)?;
+        let redis_key_prefix = read.value(&REDIS_KEY_PREFIX)?;
+        let login_max_failures = read.value(&LOGIN_MAX_FAILURES)?;
+        let login_failure_window = read.value(&LOGIN_FAILURE_WINDOW)?;
+        let client_auth_posts_per_minute = read.value(&CLIENT_AUTH_POSTS_PER_MINUTE)?;
+        let trusted_proxy = read.optional(&TRUSTED_PROXY)?;
+        let public_origin = read.optional(&PUBLIC_ORIGIN)?;
+        let smtp_url = read.optional(&SMTP_URL)?;
+        if production && public_origin.is_none() {
+            return Err(ConfigError(
+                "PUBLIC_ORIGIN is required when APP_ENV=production: the links in the shop's \
+                 mail must name it (a request's Host header is the client's to choose)"
+                    .into(),
+            ));
+        }
+        if production && smtp_url.is_none() {
+            return Err(ConfigError(
+                "SMTP_URL is required when APP_ENV=production: without it no mail (password \
+                 resets, address checks) would ever leave the shop"
+                    .into(),
+            ));
+        }
         Ok(Settings {
             app_env,
             bind_addr,
@@ -215,14 +252,19 @@ impl Settings {
             session_idle_timeout: idle,
             session_absolute_timeout: absolute,
             session_remember_me_timeout: remember,
-            session_store: read.value(&SESSION_STORE)?,
-            redis_url: read.value(&REDIS_URL)?,
-            redis_key_prefix: read.value(&REDIS_KEY_PREFIX)?,
-            login_max_failures: read.value(&LOGIN_MAX_FAILURES)?,
-            login_failure_window: read.value(&LOGIN_FAILURE_WINDOW)?,
-            client_auth_posts_per_minute: read.value(&CLIENT_AUTH_POSTS_PER_MINUTE)?,
-            trusted_proxy: read.optional(&TRUSTED_PROXY)?,
-            public_origin: read.optional(&PUBLIC_ORIGIN)?,
+            reauth_window,
+            session_store,
+            redis_url,
+            redis_key_prefix,
+            login_max_failures,
+            login_failure_window,
+            client_auth_posts_per_minute,
+            trusted_proxy,
+            public_origin,
+            smtp_url,
+            mail_from: read.value(&MAIL_FROM)?,
+            password_reset_timeout: read.value(&PASSWORD_RESET_TIMEOUT)?,
+            email_verification_timeout: read.value(&EMAIL_VERIFICATION_TIMEOUT)?,
             static_dir: read.value(&STATIC_DIR)?,
             housekeeping_interval: read.value(&HOUSEKEEPING_INTERVAL)?,
             shutdown_timeout: read.value(&SHUTDOWN_TIMEOUT)?,
@@ -461,6 +503,42 @@ impl Setting for DatabaseUrl {
     }
 }
 
+/// `smtp://` or `smtps://` with a host; shown without its password. What
+/// lettre makes of the rest (`?tls=required`) is checked when the mail
+/// worker starts.
+impl Setting for SmtpUrl {
+    fn parse(text: &str) -> Result<Self, String> {
+        let rest = text
+            .strip_prefix("smtp://")
+            .or_else(|| text.strip_prefix("smtps://"));
+        let host = rest.map(|rest| rest.rsplit('@').next().unwrap_or_default());
+        match host {
+            Some(host) if !host.is_empty() && !host.starts_with([':', '/', '?']) => {
+                Ok(SmtpUrl::new(text))
+            }
+            _ => Err(format!(
+                "must look like `smtp://HOST:PORT` or `smtps://USER:PASSWORD@HOST`, got `{}`",
+                SmtpUrl::new(text)
+            )),
+        }
+    }
+    fn show(&self) -> String {
+        self.to_string()
+    }
+}
+
+/// `Name <address>` or a bare address.
+impl Setting for Mailbox {
+    fn parse(text: &str) -> Result<Self, String> {
+        text.parse().map_err(|_| {
+            format!("must be an address, e.g. `Cookie Jar <shop@example.com>`, got `{text}`")
+        })
+    }
+    fn show(&self) -> String {
+        self.to_string()
+    }
+}
+
 /// Shown without its password.
 impl Setting for RedisUrl {
     fn parse(text: &str) -> Result<Self, String> {
@@ -645,6 +723,7 @@ mod tests {
             ("SESSION_IDLE_TIMEOUT", "121"),
             ("SESSION_ABSOLUTE_TIMEOUT", "122"),
             ("SESSION_REMEMBER_ME_TIMEOUT", "123"),
+            ("REAUTH_WINDOW", "127"),
             ("SESSION_STORE", "redis"),
             ("REDIS_URL", "redis://:hunter2@cache:6379/1"),
             ("REDIS_KEY_PREFIX", "p:"),
@@ -653,6 +732,10 @@ mod tests {
             ("CLIENT_AUTH_POSTS_PER_MINUTE", "7"),
             ("TRUSTED_PROXY", "10.0.0.1"),
             ("PUBLIC_ORIGIN", "https://shop.example"),
+            ("SMTP_URL", "smtps://shop:hunter2@mail.example"),
+            ("MAIL_FROM", "Shop <shop@example.com>"),
+            ("PASSWORD_RESET_TIMEOUT", "128"),
+            ("EMAIL_VERIFICATION_TIMEOUT", "129"),
             ("STATIC_DIR", "/opt/cookie-jar/static"),
             ("HOUSEKEEPING_INTERVAL", "125"),
             ("SHUTDOWN_TIMEOUT", "126"),
@@ -674,6 +757,7 @@ mod tests {
             "121",
             "122",
             "123",
+            "127",
             "redis",
             "redis://:…@cache:6379/1",
             "p:",
@@ -682,6 +766,10 @@ mod tests {
             "7",
             "10.0.0.1",
             "https://shop.example",
+            "smtps://shop:…@mail.example",
+            "Shop <shop@example.com>",
+            "128",
+            "129",
             "/opt/cookie-jar/static",
             "125",
             "126",
@@ -694,6 +782,9 @@ mod tests {
         assert_eq!(s.login_failure_window, Duration::from_secs(124));
         assert_eq!(s.shutdown_timeout, Duration::from_secs(126));
         assert_eq!(s.client_auth_posts_per_minute, 7);
+        assert_eq!(s.reauth_window, Duration::from_secs(127));
+        assert_eq!(s.password_reset_timeout, Duration::from_secs(128));
+        assert_eq!(s.email_verification_timeout, Duration::from_secs(129));
         assert!(!s.cookie_secure, "set beats the production default");
         assert!(shown.iter().all(|value| !value.contains(&key)));
         assert!(shown.iter().all(|value| !value.contains("hunter2")));
@@ -722,11 +813,44 @@ mod tests {
     }
 
     #[test]
+    fn production_without_an_smtp_server_or_a_public_origin_is_refused() {
+        let key = STANDARD.encode([7u8; 64]);
+        let origin = ("PUBLIC_ORIGIN", "https://shop.example");
+        let smtp = ("SMTP_URL", "smtp://127.0.0.1:25");
+        let base = [("APP_ENV", "production"), ("SESSION_SECRET", key.as_str())];
+        let without_smtp = Settings::from_vars(&vars(&[&base[..], &[origin]].concat()));
+        assert!(without_smtp
+            .unwrap_err()
+            .0
+            .starts_with("SMTP_URL is required"));
+        let without_origin = Settings::from_vars(&vars(&[&base[..], &[smtp]].concat()));
+        assert!(without_origin
+            .unwrap_err()
+            .0
+            .starts_with("PUBLIC_ORIGIN is required"));
+        for bad in [
+            "mail.example:25",
+            "http://mail.example",
+            "smtp://",
+            "smtp://user@",
+        ] {
+            let err =
+                Settings::from_vars(&vars(&[&base[..], &[origin, ("SMTP_URL", bad)]].concat()));
+            assert!(
+                err.unwrap_err().0.starts_with("SMTP_URL must look like"),
+                "{bad}"
+            );
+        }
+    }
+
+    #[test]
     fn production_defaults_to_secure_cookies() {
         let key = STANDARD.encode([7u8; 64]);
         let s = Settings::from_vars(&vars(&[
             ("APP_ENV", "production"),
             ("SESSION_SECRET", &key),
+            ("PUBLIC_ORIGIN", "https://shop.example"),
+            ("SMTP_URL", "smtp://127.0.0.1:25"),
         ]))
         .unwrap();
         assert!(s.cookie_secure);

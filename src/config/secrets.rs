@@ -41,58 +41,50 @@ impl fmt::Debug for SessionSecret {
     }
 }
 
-/// A database URL. `Debug` and `Display` hide the password in it;
+/// A URL that may carry a password: `Debug` and `Display` hide it;
 /// `expose` gives the URL itself to the driver.
-#[derive(Clone, PartialEq, Eq)]
-pub struct DatabaseUrl(String);
+macro_rules! url_with_password {
+    ($(#[$doc:meta])* $name:ident) => {
+        $(#[$doc])*
+        #[derive(Clone, PartialEq, Eq)]
+        pub struct $name(String);
 
-impl DatabaseUrl {
-    pub fn new(url: impl Into<String>) -> Self {
-        DatabaseUrl(url.into())
-    }
+        impl $name {
+            pub fn new(url: impl Into<String>) -> Self {
+                $name(url.into())
+            }
 
-    pub fn expose(&self) -> &str {
-        &self.0
-    }
+            pub fn expose(&self) -> &str {
+                &self.0
+            }
+        }
+
+        impl fmt::Display for $name {
+            fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                without_password(&self.0, f)
+            }
+        }
+
+        impl fmt::Debug for $name {
+            fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                write!(f, "{}({self})", stringify!($name))
+            }
+        }
+    };
 }
 
-impl fmt::Display for DatabaseUrl {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        without_password(&self.0, f)
-    }
-}
-
-impl fmt::Debug for DatabaseUrl {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "DatabaseUrl({self})")
-    }
-}
-
-/// A Redis URL; like `DatabaseUrl`, it hides its password when shown.
-#[derive(Clone, PartialEq, Eq)]
-pub struct RedisUrl(String);
-
-impl RedisUrl {
-    pub fn new(url: impl Into<String>) -> Self {
-        RedisUrl(url.into())
-    }
-
-    pub fn expose(&self) -> &str {
-        &self.0
-    }
-}
-
-impl fmt::Display for RedisUrl {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        without_password(&self.0, f)
-    }
-}
-
-impl fmt::Debug for RedisUrl {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "RedisUrl({self})")
-    }
-}
+url_with_password!(
+    /// The database (`DATABASE_URL`).
+    DatabaseUrl
+);
+url_with_password!(
+    /// The Redis server of the Redis session store (`REDIS_URL`).
+    RedisUrl
+);
+url_with_password!(
+    /// The SMTP server mail goes to (`SMTP_URL`): `smtp://user:pass@host`.
+    SmtpUrl
+);
 
 /// `postgres://shop:secret@db/shop` -> `postgres://shop:…@db/shop`, and
 /// `…?password=secret` -> `…?password=…`.
@@ -141,6 +133,11 @@ mod tests {
         );
         let redis = RedisUrl::new("redis://:hunter2@cache:6379/0");
         assert_eq!(redis.to_string(), "redis://:…@cache:6379/0");
+        let smtp = SmtpUrl::new("smtp://shop:hunter2@mail:587?tls=required");
+        assert_eq!(
+            format!("{smtp:?}"),
+            "SmtpUrl(smtp://shop:…@mail:587?tls=required)"
+        );
         assert_eq!(
             url.expose(),
             "postgres://shop:hunter2@db.internal:5432/shop"

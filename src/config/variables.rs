@@ -58,7 +58,7 @@ use WhenUnset::{Derived, Unset, Value};
 pub const APP_ENV: Variable = var(
     "APP_ENV",
     Value("development"),
-    "`production` requires SESSION_SECRET and turns COOKIE_SECURE on",
+    "`production` requires SESSION_SECRET, PUBLIC_ORIGIN and SMTP_URL, and turns COOKIE_SECURE on",
 );
 pub const BIND_ADDR: Variable = var(
     "BIND_ADDR",
@@ -100,6 +100,11 @@ pub const SESSION_REMEMBER_ME_TIMEOUT: Variable = var(
     Value("2592000"),
     "the same with \"keep me signed in\"; a guest cookie's lifetime",
 );
+pub const REAUTH_WINDOW: Variable = var(
+    "REAUTH_WINDOW",
+    Value("600"),
+    "seconds a confirmed password counts for the riskiest changes (sudo mode)",
+);
 pub const SESSION_STORE: Variable = var(
     "SESSION_STORE",
     Value("cookie"),
@@ -138,7 +143,27 @@ pub const TRUSTED_PROXY: Variable = var(
 pub const PUBLIC_ORIGIN: Variable = var(
     "PUBLIC_ORIGIN",
     Unset("(none)"),
-    "https://shop.example: the only origin a form may come from",
+    "https://shop.example: the only origin a form may come from, and where mail links point",
+);
+pub const SMTP_URL: Variable = var(
+    "SMTP_URL",
+    Unset("(none: mail is kept for /dev/mail; production refuses to start)"),
+    "smtp://HOST:PORT, smtp://USER:PASS@HOST:587?tls=required (STARTTLS) or smtps://USER:PASS@HOST",
+);
+pub const MAIL_FROM: Variable = var(
+    "MAIL_FROM",
+    Value("Cookie Jar <shop@localhost>"),
+    "the sender of the shop's mail",
+);
+pub const PASSWORD_RESET_TIMEOUT: Variable = var(
+    "PASSWORD_RESET_TIMEOUT",
+    Value("1800"),
+    "seconds a password-reset link works",
+);
+pub const EMAIL_VERIFICATION_TIMEOUT: Variable = var(
+    "EMAIL_VERIFICATION_TIMEOUT",
+    Value("86400"),
+    "seconds an address-verification link works",
 );
 pub const STATIC_DIR: Variable = var(
     "STATIC_DIR",
@@ -182,6 +207,7 @@ pub const ALL: &[Variable] = &[
     SESSION_IDLE_TIMEOUT,
     SESSION_ABSOLUTE_TIMEOUT,
     SESSION_REMEMBER_ME_TIMEOUT,
+    REAUTH_WINDOW,
     SESSION_STORE,
     REDIS_URL,
     REDIS_KEY_PREFIX,
@@ -190,6 +216,10 @@ pub const ALL: &[Variable] = &[
     CLIENT_AUTH_POSTS_PER_MINUTE,
     TRUSTED_PROXY,
     PUBLIC_ORIGIN,
+    SMTP_URL,
+    MAIL_FROM,
+    PASSWORD_RESET_TIMEOUT,
+    EMAIL_VERIFICATION_TIMEOUT,
     STATIC_DIR,
     HOUSEKEEPING_INTERVAL,
     SHUTDOWN_TIMEOUT,

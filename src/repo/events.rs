@@ -17,10 +17,16 @@ pub enum EventKind {
     PasswordChangeFailed,
     AccountDeletionFailed,
     SessionRevoked,
+    PasswordReset,
+    EmailVerified,
+    EmailChangeRequested,
+    EmailChanged,
+    EmailChangeFailed,
+    PasswordConfirmFailed,
 }
 
 impl EventKind {
-    const ALL: [EventKind; 8] = [
+    const ALL: [EventKind; 14] = [
         EventKind::Registered,
         EventKind::LoggedIn,
         EventKind::LoginFailed,
@@ -29,6 +35,12 @@ impl EventKind {
         EventKind::PasswordChangeFailed,
         EventKind::AccountDeletionFailed,
         EventKind::SessionRevoked,
+        EventKind::PasswordReset,
+        EventKind::EmailVerified,
+        EventKind::EmailChangeRequested,
+        EventKind::EmailChanged,
+        EventKind::EmailChangeFailed,
+        EventKind::PasswordConfirmFailed,
     ];
 
     /// The value in `security_events.kind`; never change one.
@@ -42,6 +54,12 @@ impl EventKind {
             EventKind::PasswordChangeFailed => "password_change_failed",
             EventKind::AccountDeletionFailed => "account_deletion_failed",
             EventKind::SessionRevoked => "session_revoked",
+            EventKind::PasswordReset => "password_reset",
+            EventKind::EmailVerified => "email_verified",
+            EventKind::EmailChangeRequested => "email_change_requested",
+            EventKind::EmailChanged => "email_changed",
+            EventKind::EmailChangeFailed => "email_change_failed",
+            EventKind::PasswordConfirmFailed => "password_confirm_failed",
         }
     }
 
@@ -56,6 +74,12 @@ impl EventKind {
             EventKind::PasswordChangeFailed => "Password not changed (wrong current password)",
             EventKind::AccountDeletionFailed => "Account not deleted (wrong password)",
             EventKind::SessionRevoked => "Another session signed out",
+            EventKind::PasswordReset => "Password reset by emailed link; every session ended",
+            EventKind::EmailVerified => "Email address confirmed",
+            EventKind::EmailChangeRequested => "New email address asked for",
+            EventKind::EmailChanged => "Email address changed",
+            EventKind::EmailChangeFailed => "Email address not changed (wrong password)",
+            EventKind::PasswordConfirmFailed => "Password not confirmed (wrong password)",
         }
     }
 }

@@ -186,6 +186,20 @@ pub async fn revoke_others(
     Ok(done.rows_affected())
 }
 
+/// Revokes every live session of the user (a password reset); returns how
+/// many.
+pub async fn revoke_all(db: impl Db<'_>, user_id: i64, now: i64) -> sqlx::Result<u64> {
+    let done = sqlx::query(
+        "UPDATE sessions SET revoked_at = $1
+          WHERE user_id = $2 AND revoked_at IS NULL AND expires_at > $1",
+    )
+    .bind(now)
+    .bind(user_id)
+    .execute(db)
+    .await?;
+    Ok(done.rows_affected())
+}
+
 /// A live session as the sessions page lists it: no secret id, only the
 /// public handle.
 #[derive(Clone, Debug, FromRow)]

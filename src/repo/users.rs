@@ -16,10 +16,14 @@ pub struct User {
     #[sqlx(try_from = "String")]
     pub preferences: Preferences,
     pub created_at: i64,
+    /// When the address was last proven to reach its owner (a mailed link
+    /// was used); `None`: not yet.
+    pub email_verified_at: Option<i64>,
 }
 
 /// The columns of `User`, for every query that reads one (`u` is `users`).
-pub const COLUMNS: &str = "u.id, u.email, u.display_name, u.preferences, u.created_at";
+pub const COLUMNS: &str =
+    "u.id, u.email, u.display_name, u.preferences, u.created_at, u.email_verified_at";
 
 pub struct NewUser<'a> {
     pub id: i64,
@@ -53,6 +57,52 @@ pub async fn credentials(db: impl Db<'_>, email: &str) -> sqlx::Result<Option<(i
         .bind(email)
         .fetch_optional(db)
         .await
+}
+
+/// The account with this (normalised) email.
+pub async fn by_email(db: impl Db<'_>, email: &str) -> sqlx::Result<Option<User>> {
+    let sql = format!("SELECT {COLUMNS} FROM users u WHERE u.email = $1");
+    sqlx::query_as(sqlx::AssertSqlSafe(sql))
+        .bind(email)
+        .fetch_optional(db)
+        .await
+}
+
+pub async fn by_id(db: impl Db<'_>, user_id: i64) -> sqlx::Result<Option<User>> {
+    let sql = format!("SELECT {COLUMNS} FROM users u WHERE u.id = $1");
+    sqlx::query_as(sqlx::AssertSqlSafe(sql))
+        .bind(user_id)
+        .fetch_optional(db)
+        .await
+}
+
+/// Notes `email` as proven, if it is still the account's address; false
+/// when it is not (changed meanwhile).
+pub async fn mark_verified(
+    db: impl Db<'_>,
+    user_id: i64,
+    email: &str,
+    now: i64,
+) -> sqlx::Result<bool> {
+    let done = sqlx::query("UPDATE users SET email_verified_at = $3 WHERE id = $1 AND email = $2")
+        .bind(user_id)
+        .bind(email)
+        .bind(now)
+        .execute(db)
+        .await?;
+    Ok(done.rows_affected() == 1)
+}
+
+/// Makes `email`, just proven, the account's address. Fails with a unique
+/// violation when another account has it.
+pub async fn set_email(db: impl Db<'_>, user_id: i64, email: &str, now: i64) -> sqlx::Result<()> {
+    sqlx::query("UPDATE users SET email = $2, email_verified_at = $3 WHERE id = $1")
+        .bind(user_id)
+        .bind(email)
+        .bind(now)
+        .execute(db)
+        .await?;
+    Ok(())
 }
 
 pub async fn set_display_name(db: impl Db<'_>, user_id: i64, name: &str) -> sqlx::Result<()> {

@@ -1,8 +1,9 @@
 //! `POST /account/delete`: the account and everything attached to it goes.
 //! Orders are kept for the shop's books but lose their link to the person
-//! (`orders.user_id` becomes NULL).
+//! (`orders.user_id` becomes NULL). And `/confirm-password`, the page sudo
+//! mode sends a customer to before such a change.
 
-use actix_web::{web, HttpResponse};
+use actix_web::{http::StatusCode, web, HttpResponse};
 use askama::Template;
 use serde::Deserialize;
 
@@ -10,11 +11,14 @@ use crate::{
     auth::account,
     client::ClientInfo,
     error::Result,
+    present,
+    session::FlashLevel,
     state::AppState,
+    validate,
     web::{
         extract::CurrentUser,
         form::Form,
-        page::{clear_site_data, filters, render, see_other, Layout},
+        page::{clear_site_data, filters, render, render_status, see_other, Layout},
     },
 };
 
@@ -38,6 +42,7 @@ pub async fn delete(
     client: ClientInfo,
     form: Form<DeleteForm>,
 ) -> Result<HttpResponse> {
+    user.require_recent_password(&app)?;
     match account::delete_account(&app, &client, &user.login, &form.password).await? {
         Ok(()) => {
             user.session().end();
@@ -55,4 +60,80 @@ pub async fn goodbye() -> Result<HttpResponse> {
     render(GoodbyePage {
         layout: Layout::bare(),
     })
+}
+
+#[derive(Template)]
+#[template(path = "confirm_password.html")]
+struct ConfirmPage {
+    layout: Layout,
+    email: String,
+    next: String,
+    /// `REAUTH_WINDOW`, in words.
+    window: String,
+    error: Option<String>,
+}
+
+#[derive(Deserialize)]
+pub struct NextQuery {
+    next: Option<String>,
+}
+
+fn confirm_page(
+    app: &AppState,
+    user: &CurrentUser,
+    next: &str,
+    error: Option<String>,
+) -> ConfirmPage {
+    ConfirmPage {
+        layout: user.visitor.layout(),
+        email: user.account().email.clone(),
+        next: next.to_string(),
+        window: present::period(app.settings.reauth_window.as_secs() as i64),
+        error,
+    }
+}
+
+pub async fn confirm_form(
+    app: web::Data<AppState>,
+    user: CurrentUser,
+    query: web::Query<NextQuery>,
+) -> Result<HttpResponse> {
+    let next = query
+        .next
+        .as_deref()
+        .and_then(validate::local_path)
+        .unwrap_or("/profile");
+    render(confirm_page(&app, &user, next, None))
+}
+
+#[derive(Deserialize)]
+pub struct ConfirmForm {
+    #[serde(default)]
+    password: String,
+    #[serde(default)]
+    next: String,
+}
+
+pub async fn confirm(
+    app: web::Data<AppState>,
+    user: CurrentUser,
+    client: ClientInfo,
+    form: Form<ConfirmForm>,
+) -> Result<HttpResponse> {
+    let next = validate::local_path(&form.next).unwrap_or("/profile");
+    let current = user.session().state();
+    match account::confirm_password(&app, &current, &client, &user.login, &form.password).await? {
+        Some(state) => {
+            user.session().set(state);
+            let minutes = present::period(app.settings.reauth_window.as_secs() as i64);
+            let text =
+                format!("Password confirmed: for the next {minutes}, it will not be asked again.");
+            user.session().flash(FlashLevel::Success, text);
+            Ok(see_other(next))
+        }
+        None => render_status(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            confirm_page(&app, &user, next, Some("That is not your password.".into())),
+        ),
+    }
 }

@@ -6,14 +6,17 @@
 //! runs; a test walks this table to prove it (`tests/api/security.rs`).
 
 mod account;
+mod address;
 mod auth;
 mod cart;
+mod dev_mail;
 mod health;
 mod home;
 mod orders;
 mod preferences;
 mod products;
 mod profile;
+mod recovery;
 mod session_inspector;
 mod sessions;
 mod tour;
@@ -70,9 +73,19 @@ pub fn table() -> Vec<Endpoint> {
         endpoint(M::GET, "/login", auth::login_form),
         endpoint(M::POST, "/login", auth::login),
         endpoint(M::POST, "/logout", auth::logout),
+        endpoint(M::GET, "/password/forgot", recovery::forgot_form),
+        endpoint(M::POST, "/password/forgot", recovery::forgot),
+        endpoint(M::GET, "/password/reset/{token}", recovery::reset_form),
+        endpoint(M::POST, "/password/reset/{token}", recovery::reset),
+        endpoint(M::POST, "/verify-email/resend", address::resend),
+        endpoint(M::GET, "/verify-email/{token}", address::show),
+        endpoint(M::POST, "/verify-email/{token}", address::confirm),
+        endpoint(M::GET, "/confirm-password", account::confirm_form),
+        endpoint(M::POST, "/confirm-password", account::confirm),
         endpoint(M::GET, "/profile", profile::show),
         endpoint(M::POST, "/profile", profile::update_name),
         endpoint(M::POST, "/profile/password", profile::change_password),
+        endpoint(M::POST, "/profile/email", address::change),
         endpoint(M::GET, "/profile/sessions", sessions::index),
         endpoint(
             M::POST,
@@ -97,6 +110,9 @@ pub fn table() -> Vec<Endpoint> {
         endpoint(M::GET, "/orders/{id}", orders::show),
         endpoint(M::GET, "/session", session_inspector::show),
         endpoint(M::GET, "/tour", tour::show),
+        endpoint(M::GET, "/dev/mail", dev_mail::index),
+        endpoint(M::GET, "/dev/mail/{id}", dev_mail::show),
+        endpoint(M::GET, "/dev/mail/{id}/html", dev_mail::html),
         endpoint(M::GET, "/healthz", health::check),
         endpoint(M::GET, "/livez", health::live),
         endpoint(M::GET, "/readyz", health::ready),

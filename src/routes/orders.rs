@@ -17,12 +17,12 @@ use crate::{
 
 pub async fn checkout(app: web::Data<AppState>, visitor: Visitor) -> Result<HttpResponse> {
     let session = &visitor.session;
-    let Some(user_id) = visitor.user_id() else {
+    let Some(me) = &visitor.user else {
         let why = "Please sign in to check out. Your cart will be waiting.";
         session.flash(FlashLevel::Info, why);
         return Ok(see_other("/login?next=/cart"));
     };
-    match checkout::place_order(&app, user_id).await? {
+    match checkout::place_order(&app, &me.user).await? {
         Ok(order_id) => {
             session.flash(FlashLevel::Success, "Thank you! Your order is placed.");
             Ok(see_other(&format!("/orders/{order_id}")))

@@ -29,6 +29,8 @@ use crate::{
 struct ProfilePage {
     layout: Layout,
     email: String,
+    /// When the address was proven, if it was.
+    email_verified_at: Option<i64>,
     member_since: i64,
     order_count: i64,
     display_name: String,
@@ -61,6 +63,7 @@ pub(super) async fn profile_page(
         ProfilePage {
             layout: user.visitor.layout(),
             email: me.email.clone(),
+            email_verified_at: me.email_verified_at,
             member_since: me.created_at,
             order_count: orders::count(&app.db.pool, me.id).await?,
             display_name,

@@ -37,6 +37,10 @@ struct InspectorPage {
     /// Server-side deadlines; only a login has them.
     idle_deadline: Option<i64>,
     absolute_deadline: Option<i64>,
+    /// When the password was last typed, and until when that lets the
+    /// riskiest changes through (sudo mode): a login's only.
+    password_confirmed_at: Option<i64>,
+    sudo_until: Option<i64>,
     cookie_name: String,
     cookie_secure: bool,
     /// `None`: a browser-session cookie.
@@ -90,6 +94,11 @@ impl InspectorPage {
                 .filter(|me| !me.remember_me)
                 .map(|me| me.last_seen_at + idle),
             absolute_deadline: login.map(|me| me.expires_at),
+            password_confirmed_at: login.and(state.password_confirmed_at),
+            sudo_until: login.and_then(|_| {
+                let window = settings.reauth_window.as_secs() as i64;
+                state.sudo_until(app.clock.now(), window)
+            }),
             cookie_name: settings.cookie_name().to_string(),
             cookie_secure: settings.cookie_secure,
             // A login without "keep me signed in" has a browser-session cookie.

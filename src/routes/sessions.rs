@@ -68,6 +68,7 @@ pub async fn revoke_others(
     user: CurrentUser,
     client: ClientInfo,
 ) -> Result<HttpResponse> {
+    user.require_recent_password(&app)?;
     let count = account::revoke_others(&app, &client, &user.login).await?;
     let plural = if count == 1 { "" } else { "s" };
     let text = format!("Signed out of {count} other session{plural}.");

@@ -21,7 +21,7 @@ const TOUR: &str = include_str!("../../docs/SESSIONS.md");
 
 /// The anchors of the tour's steps (GitHub's and this page's heading ids);
 /// a test checks each is a heading of the tour.
-pub const STEPS: [&str; 8] = [
+pub const STEPS: [&str; 11] = [
     "1-the-first-page-view-a-guest-session-is-minted",
     "2-adding-to-the-cart-as-a-guest",
     "3-signing-in-the-session-is-renewed",
@@ -30,6 +30,9 @@ pub const STEPS: [&str; 8] = [
     "6-changing-the-password-the-others-end",
     "7-signing-out-revocation-and-clear-site-data",
     "8-expiry-idle-and-absolute",
+    "9-a-forgotten-password-the-reset-ends-every-session",
+    "10-a-mailed-link-is-a-password-only-its-digest-is-stored",
+    "11-sudo-mode-confirmed-a-moment-ago-is-a-timestamp-in-the-session",
 ];
 
 /// The step that explains a session in this state.

@@ -142,6 +142,8 @@ fn title(status: StatusCode) -> &'static str {
         403 => "Forbidden",
         404 => "Page not found",
         405 => "Not allowed",
+        409 => "Already taken",
+        410 => "Link no longer works",
         413 => "Too large",
         422 => "Cannot use that",
         429 => "Slow down",

@@ -23,6 +23,7 @@ use crate::{
     error::AppError,
     prefs::Preferences,
     repo::users::User,
+    state::AppState,
     validate::local_path,
     web::{app_state, page::Layout, session::AppSession},
 };
@@ -78,8 +79,13 @@ impl Visitor {
     /// The layout without touching the flash message (error pages: the
     /// message waits for the next real page).
     pub fn layout_keeping_flash(&self) -> Layout {
+        let unproven = self
+            .user
+            .as_ref()
+            .filter(|me| me.user.email_verified_at.is_none());
         Layout {
             user_name: self.user.as_ref().map(|me| me.user.display_name.clone()),
+            unverified_email: unproven.map(|me| me.user.email.clone()),
             theme: self.preferences().theme(),
             cart_count: self.cart_count(),
             flash: None,
@@ -152,6 +158,20 @@ impl CurrentUser {
 
     pub fn session(&self) -> &AppSession {
         &self.visitor.session
+    }
+
+    /// Sudo mode: lets the riskiest changes through only when the password
+    /// was typed within `REAUTH_WINDOW`; else "confirm your password",
+    /// which comes back to the page the form was on.
+    pub fn require_recent_password(&self, app: &AppState) -> Result<(), AppError> {
+        let window = app.settings.reauth_window.as_secs() as i64;
+        let now = app.clock.now();
+        match self.session().read(|s| s.sudo_until(now, window)) {
+            Some(_) => Ok(()),
+            None => Err(AppError::ReauthRequired {
+                next: self.visitor.path.clone(),
+            }),
+        }
     }
 }
 

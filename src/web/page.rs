@@ -4,7 +4,6 @@
 
 use actix_web::{http::StatusCode, HttpResponse};
 use askama::Template;
-use time::{macros::format_description, OffsetDateTime};
 
 use crate::{error::Result, prefs::Theme, session::Flash};
 
@@ -13,6 +12,9 @@ use crate::{error::Result, prefs::Theme, session::Flash};
 pub struct Layout {
     /// Display name of the logged-in user, if any.
     pub user_name: Option<String>,
+    /// The signed-in account's address while it is not proven: the banner
+    /// asks to confirm it.
+    pub unverified_email: Option<String>,
     /// Lands on `<html data-theme>`.
     pub theme: Theme,
     pub cart_count: i64,
@@ -28,6 +30,7 @@ impl Layout {
     pub fn bare() -> Self {
         Layout {
             user_name: None,
+            unverified_email: None,
             theme: Theme::System,
             cart_count: 0,
             flash: None,
@@ -79,45 +82,7 @@ pub fn clear_site_data(mut response: HttpResponse) -> HttpResponse {
     response
 }
 
-/// 1234 cents -> "€12.34".
-pub fn money(cents: i64) -> String {
-    let sign = if cents < 0 { "-" } else { "" };
-    let cents = cents.abs();
-    format!("{sign}€{}.{:02}", cents / 100, cents % 100)
-}
-
-/// Unix seconds -> "2026-11-26 18:31 UTC".
-pub fn datetime(at: i64) -> String {
-    let format = format_description!("[year]-[month]-[day] [hour]:[minute] UTC");
-    OffsetDateTime::from_unix_timestamp(at)
-        .ok()
-        .and_then(|t| t.format(format).ok())
-        .unwrap_or_else(|| "-".into())
-}
-
-/// A duration in seconds -> "29 min", "11 h 58 min", "2 d 3 h".
-pub fn duration(seconds: i64) -> String {
-    let s = seconds.max(0);
-    let (d, h, m) = (s / 86_400, s % 86_400 / 3600, s % 3600 / 60);
-    match (d, h, m) {
-        (0, 0, 0) => format!("{s} s"),
-        (0, 0, m) => format!("{m} min"),
-        (0, h, m) => format!("{h} h {m} min"),
-        (d, h, _) => format!("{d} d {h} h"),
-    }
-}
-
-/// A setting's length of time in the largest whole unit: "30 days",
-/// "12 hours", "30 minutes", "90 seconds".
-pub fn period(seconds: i64) -> String {
-    let plural = |n: i64, unit: &str| format!("{n} {unit}{}", if n == 1 { "" } else { "s" });
-    match seconds {
-        s if s > 0 && s % 86_400 == 0 => plural(s / 86_400, "day"),
-        s if s > 0 && s % 3600 == 0 => plural(s / 3600, "hour"),
-        s if s > 0 && s % 60 == 0 => plural(s / 60, "minute"),
-        s => plural(s, "second"),
-    }
-}
+pub use crate::present::{datetime, duration, money, period};
 
 /// The template filters, over the functions above: `{{ price|money }}`,
 /// `{{ at|datetime }}`, `{{ seconds|duration }}`, `{{ seconds|period }}`, and

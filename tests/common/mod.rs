@@ -20,6 +20,7 @@
 pub mod invariants;
 pub mod page;
 pub mod process;
+pub mod smtp;
 
 use std::{collections::HashMap, sync::Arc, sync::Mutex};
 
@@ -423,11 +424,22 @@ impl Browser {
 
     /// Submits a form to `action` from the page the browser is on, with
     /// that page's CSRF token, like a browser would.
+    /// The page it is on goes along as `Referer`, as a browser sends it.
     pub async fn post(&self, action: &str, fields: &[(&str, &str)]) -> reqwest::Response {
-        let token = self.csrf_token().await;
+        let page = self.current_page().await;
+        let token = page.csrf_token().expect("the page has a CSRF token");
         let mut form: Vec<(&str, &str)> = fields.to_vec();
         form.push(("csrf_token", &token));
-        self.post_raw(action, &form).await
+        let res = self
+            .client
+            .post(self.url(action))
+            .header("referer", &page.url)
+            .form(&form)
+            .send()
+            .await
+            .expect("POST");
+        self.went_to(&res);
+        res
     }
 
     /// POSTs exactly these fields (no token added). The browser then is on
@@ -441,13 +453,19 @@ impl Browser {
             .send()
             .await
             .expect("POST");
-        *self.at.lock().unwrap() = match location(&res) {
+        self.went_to(&res);
+        res
+    }
+
+    /// After a POST: the browser follows its redirect when it next needs a
+    /// page.
+    fn went_to(&self, res: &reqwest::Response) {
+        *self.at.lock().unwrap() = match location(res) {
             to if !to.is_empty() => Location::RedirectedTo(to),
             // A rendered answer (422, 403...): the test reads its body, so
             // the next form comes from a page opened afresh.
             _ => Location::Nowhere,
         };
-        res
     }
 
     pub async fn register(&self, email: &str, name: &str, password: &str) -> reqwest::Response {

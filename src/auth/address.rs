@@ -1,0 +1,179 @@
+//! The account's email address: proven by a mailed link at registration,
+//! sent again on request, and changed only once the new address has
+//! proven itself (the old one is told).
+//!
+//! The account works at once without a proven address (browsing, cart,
+//! checkout: the HTTP contract does not change); the pages ask for the
+//! proof with a banner.
+
+use crate::{
+    auth::{check_password, links, record, throttle, LoggedIn},
+    client::ClientInfo,
+    db::{self, Conn},
+    error::{AppError, Result},
+    mail::Letter,
+    password::HashPermit,
+    repo::{events::EventKind, tokens::Purpose, users},
+    state::AppState,
+    validate::{self, FieldErrors},
+};
+
+/// Queues the link that proves `email` is `user_id`'s, inside the caller's
+/// transaction (registration's, or a change's).
+pub(super) async fn queue_proof(
+    conn: &mut Conn,
+    app: &AppState,
+    user_id: i64,
+    name: &str,
+    email: &str,
+    change: bool,
+) -> Result<()> {
+    let now = app.clock.now();
+    let lifetime = app.settings.email_verification_timeout;
+    let token = links::issue(conn, Purpose::VerifyEmail, user_id, email, lifetime, now).await?;
+    let link = app.mail.link(&format!("/verify-email/{token}"));
+    let valid_for = links::valid_for(lifetime);
+    let letter = match change {
+        false => Letter::verify_address(name, link, &valid_for),
+        true => Letter::confirm_new_address(name, link, &valid_for),
+    };
+    app.mail.queue(conn, email, &letter, now).await
+}
+
+/// "Send the link again", for an address not yet proven; throttled per
+/// address. False when it is proven already (nothing sent).
+pub async fn send_proof_again(app: &AppState, me: &LoggedIn) -> Result<bool> {
+    let user = &me.user;
+    if user.email_verified_at.is_some() {
+        return Ok(false);
+    }
+    throttle::count_mail_to(app, &user.email).await?;
+    let mut tx = app.db.begin_write().await?;
+    queue_proof(
+        &mut tx,
+        app,
+        user.id,
+        &user.display_name,
+        &user.email,
+        false,
+    )
+    .await?;
+    tx.commit().await?;
+    app.mail.sent_soon();
+    Ok(true)
+}
+
+/// What a live address link is about (its confirmation page says it).
+pub struct AddressLink {
+    pub email: String,
+    /// A new address for the account, rather than its own one proven.
+    pub change: bool,
+}
+
+/// The live address link `token`.
+pub async fn address_link(app: &AppState, token: &str) -> Result<AddressLink> {
+    let found = links::live(app, token, Purpose::VerifyEmail).await?;
+    let user = users::by_id(&app.db.pool, found.user_id).await?;
+    let user = user.ok_or(AppError::NotFound)?;
+    Ok(AddressLink {
+        change: user.email != found.email,
+        email: found.email,
+    })
+}
+
+/// Uses the address link `token`: the address is proven; if it is a new
+/// one, it becomes the account's sign-in address and the old one is told.
+pub async fn confirm_address(
+    app: &AppState,
+    client: &ClientInfo,
+    token: &str,
+) -> Result<AddressLink> {
+    let found = links::live(app, token, Purpose::VerifyEmail).await?;
+    let now = app.clock.now();
+    let mut tx = app.db.begin_write().await?;
+    links::use_once(&mut tx, token, Purpose::VerifyEmail, now).await?;
+    let user = users::by_id(&mut *tx, found.user_id).await?;
+    let user = user.ok_or(AppError::NotFound)?;
+    let change = user.email != found.email;
+    if change {
+        if let Err(e) = users::set_email(&mut *tx, user.id, &found.email, now).await {
+            if db::Failure::violates_unique(&e, "users", "email") {
+                return Err(AppError::Conflict(format!(
+                    "Another account signed up with {} after you asked for it, so your \
+                     address stays {}.",
+                    found.email, user.email
+                )));
+            }
+            return Err(e.into());
+        }
+        record(&mut tx, user.id, EventKind::EmailChanged, client, now).await?;
+        let notice = Letter::address_changed(&user.display_name, &found.email);
+        app.mail.queue(&mut tx, &user.email, &notice, now).await?;
+    } else {
+        users::mark_verified(&mut *tx, user.id, &found.email, now).await?;
+        record(&mut tx, user.id, EventKind::EmailVerified, client, now).await?;
+    }
+    tx.commit().await?;
+    app.mail.sent_soon();
+    Ok(AddressLink {
+        email: found.email,
+        change,
+    })
+}
+
+/// What the change-of-address form sends.
+pub struct AddressChange<'a> {
+    pub new_email: &'a str,
+    pub password: &'a str,
+}
+
+/// Asks to sign in with a new address from now on: the current password
+/// is checked, and the new address gets a link; nothing changes until it
+/// is used. Returns the new address, or the form's mistakes.
+pub async fn request_change(
+    app: &AppState,
+    client: &ClientInfo,
+    me: &LoggedIn,
+    form: AddressChange<'_>,
+) -> Result<Result<String, FieldErrors>> {
+    let user = &me.user;
+    let new = validate::normalize_email(form.new_email);
+    let place: HashPermit = app.hasher.reserve()?;
+    let check = check_password(
+        app,
+        &place,
+        client,
+        &user.email,
+        form.password,
+        EventKind::EmailChangeFailed,
+    );
+    let mistake = if check.await?.is_none() {
+        Some(("email_password", "That is not your password.".to_string()))
+    } else if let Err(e) = validate::email(&new) {
+        Some(("new_email", e))
+    } else if new == user.email {
+        Some(("new_email", "That is your address already.".to_string()))
+    } else if users::by_email(&app.db.pool, &new).await?.is_some() {
+        Some(("new_email", "Another account has this address.".to_string()))
+    } else {
+        None
+    };
+    if let Some(mistake) = mistake {
+        return Ok(Err(FieldErrors::from([mistake])));
+    }
+    throttle::count_mail_to(app, &new).await?;
+    let now = app.clock.now();
+    let mut tx = app.db.begin_write().await?;
+    queue_proof(&mut tx, app, user.id, &user.display_name, &new, true).await?;
+    record(
+        &mut tx,
+        user.id,
+        EventKind::EmailChangeRequested,
+        client,
+        now,
+    )
+    .await?;
+    tx.commit().await?;
+    app.mail.sent_soon();
+    Ok(Ok(new))
+}

@@ -1,0 +1,98 @@
+//! The single-use links the shop mails (a password reset, an address to
+//! confirm): 256 random bits in the link, only their digest in the
+//! database (`account_tokens`), so a copy of the table, or a backup,
+//! opens no account. A link is one row: used once (`tokens::use_once`, one
+//! statement, so two tabs cannot both use it), dead after its time, and
+//! gone with its account.
+
+use std::time::Duration;
+
+use crate::{
+    db::Conn,
+    error::{AppError, Result},
+    ids, present,
+    repo::tokens::{self, Found, NewToken, Purpose},
+    state::AppState,
+};
+
+/// What a token looks like: 32 bytes in unpadded base64url.
+pub fn well_formed(token: &str) -> bool {
+    token.len() == 43
+        && token
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
+}
+
+/// Issues a new link for `purpose` to `email`, valid for `lifetime`; the
+/// user's older unused links of that purpose stop working. Returns the
+/// token, for the mail only.
+pub(super) async fn issue(
+    conn: &mut Conn,
+    purpose: Purpose,
+    user_id: i64,
+    email: &str,
+    lifetime: Duration,
+    now: i64,
+) -> Result<String> {
+    tokens::retire_all(&mut *conn, user_id, purpose, now).await?;
+    let token = ids::token256();
+    let row = NewToken {
+        digest: &ids::digest(&token),
+        purpose,
+        user_id,
+        email,
+        created_at: now,
+        expires_at: now + lifetime.as_secs() as i64,
+    };
+    tokens::insert(&mut *conn, &row).await?;
+    Ok(token)
+}
+
+/// The live link `token` for `purpose`, or the page that says why it does
+/// not work: 404 for one the shop never made (forged, mistyped, or its
+/// account deleted), 410 for one used or out of time.
+pub(super) async fn live(app: &AppState, token: &str, purpose: Purpose) -> Result<Found> {
+    if !well_formed(token) {
+        return Err(AppError::NotFound);
+    }
+    let found = tokens::find(&app.db.pool, &ids::digest(token), purpose).await?;
+    let found = found.ok_or(AppError::NotFound)?;
+    let again = match purpose {
+        Purpose::ResetPassword => {
+            "Ask for a new one on the sign-in page (\"Forgot your password?\")."
+        }
+        Purpose::VerifyEmail => "Sign in and ask for a new one from the banner or your profile.",
+    };
+    if found.used_at.is_some() {
+        return Err(AppError::Gone(format!(
+            "This link was used already: each works once. {again}"
+        )));
+    }
+    if found.expires_at <= app.clock.now() {
+        return Err(AppError::Gone(format!(
+            "This link has run out of time. {again}"
+        )));
+    }
+    Ok(found)
+}
+
+/// Uses the link inside the caller's transaction: a link used meanwhile
+/// (another tab, a second click) is refused like a used one.
+pub(super) async fn use_once(
+    conn: &mut Conn,
+    token: &str,
+    purpose: Purpose,
+    now: i64,
+) -> Result<()> {
+    match tokens::use_once(conn, &ids::digest(token), purpose, now).await? {
+        true => Ok(()),
+        false => Err(AppError::Gone(
+            "This link was used already: each works once.".into(),
+        )),
+    }
+}
+
+/// "30 minutes", for the mail.
+pub(super) fn valid_for(lifetime: Duration) -> String {
+    present::period(lifetime.as_secs() as i64)
+}

@@ -1,0 +1,121 @@
+//! "Forgot your password?": a mailed, single-use link that lets the owner
+//! of the address choose a new password.
+//!
+//! - Asking answers the same whether or not an account has the address
+//!   (the handler also makes both answers take the same time), and is
+//!   throttled per client and per address.
+//! - The link is a token of `links` (only its digest stored), valid for
+//!   `PASSWORD_RESET_TIMEOUT`.
+//! - Using it, in one transaction: the new password, every session of the
+//!   account revoked (whoever knew the old password may be signed in
+//!   somewhere: a reset must throw them out), every other reset link
+//!   retired, the address noted as proven (the link reached it), a
+//!   security event, and a notice to the address.
+
+use crate::{
+    auth::{links, record, throttle},
+    client::ClientInfo,
+    error::Result,
+    mail::Letter,
+    repo::{
+        events::EventKind,
+        sessions,
+        tokens::{self, Purpose},
+        users::{self, User},
+    },
+    state::AppState,
+    validate::{self, FieldErrors},
+};
+
+/// Asks for a reset link to `email`. `Ok(Err(_))`: the address is not
+/// one an account could have (the form says so); `Ok(Ok(()))` otherwise,
+/// whether a mail was queued or not.
+pub async fn request_reset(
+    app: &AppState,
+    client: &ClientInfo,
+    email: &str,
+) -> Result<Result<(), FieldErrors>> {
+    throttle::count_client(app, &client.ip).await?;
+    let email = validate::normalize_email(email);
+    if !validate::could_be_registered(&email) {
+        let shape = "Enter an email address like name@example.com.";
+        return Ok(Err(FieldErrors::from([("email", shape.to_string())])));
+    }
+    throttle::count_mail_to(app, &email).await?;
+    let Some(user) = users::by_email(&app.db.pool, &email).await? else {
+        return Ok(Ok(()));
+    };
+    let now = app.clock.now();
+    let lifetime = app.settings.password_reset_timeout;
+    let mut tx = app.db.begin_write().await?;
+    let token = links::issue(
+        &mut tx,
+        Purpose::ResetPassword,
+        user.id,
+        &email,
+        lifetime,
+        now,
+    )
+    .await?;
+    let link = app.mail.link(&format!("/password/reset/{token}"));
+    let letter = Letter::reset_password(&user.display_name, link, &links::valid_for(lifetime));
+    app.mail.queue(&mut tx, &email, &letter, now).await?;
+    tx.commit().await?;
+    app.mail.sent_soon();
+    Ok(Ok(()))
+}
+
+/// The account a live reset link is for (the form shows its address).
+pub async fn reset_link(app: &AppState, token: &str) -> Result<User> {
+    let found = links::live(app, token, Purpose::ResetPassword).await?;
+    let user = users::by_id(&app.db.pool, found.user_id).await?;
+    user.ok_or(crate::error::AppError::NotFound)
+}
+
+/// What the new-password form sends.
+pub struct NewPassword<'a> {
+    pub password: &'a str,
+    pub confirm: &'a str,
+}
+
+/// Sets the new password through the link `token`; returns the account's
+/// address (to sign in with), or the form's mistakes (nothing changed,
+/// the link still works).
+pub async fn reset_password(
+    app: &AppState,
+    client: &ClientInfo,
+    token: &str,
+    form: NewPassword<'_>,
+) -> Result<Result<String, FieldErrors>> {
+    let user = reset_link(app, token).await?;
+    let place = app.hasher.reserve()?;
+    let mistake = match place
+        .judge(form.password, &[&user.email, &user.display_name])
+        .await?
+    {
+        Err(e) => Some(("password", e)),
+        Ok(()) if form.password != form.confirm => {
+            Some(("password_confirm", "The two passwords do not match.".into()))
+        }
+        Ok(()) => None,
+    };
+    if let Some(mistake) = mistake {
+        return Ok(Err(FieldErrors::from([mistake])));
+    }
+    let hash = place.hash(form.password.to_string()).await?;
+    let now = app.clock.now();
+    let mut tx = app.db.begin_write().await?;
+    links::use_once(&mut tx, token, Purpose::ResetPassword, now).await?;
+    users::set_password_hash(&mut *tx, user.id, &hash).await?;
+    sessions::revoke_all(&mut *tx, user.id, now).await?;
+    tokens::retire_all(&mut *tx, user.id, Purpose::ResetPassword, now).await?;
+    users::mark_verified(&mut *tx, user.id, &user.email, now).await?;
+    record(&mut tx, user.id, EventKind::PasswordReset, client, now).await?;
+    let notice = Letter::password_was_reset(&user.display_name, now);
+    app.mail.queue(&mut tx, &user.email, &notice, now).await?;
+    tx.commit().await?;
+    app.mail.sent_soon();
+    // The throttle of failed sign-ins starts again for the new password.
+    throttle::forget(app, &user.email).await?;
+    Ok(Ok(user.email))
+}

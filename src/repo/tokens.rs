@@ -1,0 +1,118 @@
+//! Single-use account links (`account_tokens`): only a digest of each
+//! token is stored.
+
+use sqlx::FromRow;
+
+use crate::db::Db;
+
+/// What a link is for. Stored as `code()`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Purpose {
+    ResetPassword,
+    VerifyEmail,
+}
+
+impl Purpose {
+    pub fn code(self) -> &'static str {
+        match self {
+            Purpose::ResetPassword => "reset_password",
+            Purpose::VerifyEmail => "verify_email",
+        }
+    }
+}
+
+pub struct NewToken<'a> {
+    pub digest: &'a str,
+    pub purpose: Purpose,
+    pub user_id: i64,
+    pub email: &'a str,
+    pub created_at: i64,
+    pub expires_at: i64,
+}
+
+/// A token as found by its digest, whatever its state.
+#[derive(Clone, Debug, FromRow)]
+pub struct Found {
+    pub user_id: i64,
+    pub email: String,
+    pub expires_at: i64,
+    pub used_at: Option<i64>,
+}
+
+pub async fn insert(db: impl Db<'_>, token: &NewToken<'_>) -> sqlx::Result<()> {
+    sqlx::query(
+        "INSERT INTO account_tokens (digest, purpose, user_id, email, created_at, expires_at)
+         VALUES ($1, $2, $3, $4, $5, $6)",
+    )
+    .bind(token.digest)
+    .bind(token.purpose.code())
+    .bind(token.user_id)
+    .bind(token.email)
+    .bind(token.created_at)
+    .bind(token.expires_at)
+    .execute(db)
+    .await?;
+    Ok(())
+}
+
+/// The token with this digest and purpose, used or not, expired or not
+/// (the page says which).
+pub async fn find(db: impl Db<'_>, digest: &str, purpose: Purpose) -> sqlx::Result<Option<Found>> {
+    sqlx::query_as(
+        "SELECT user_id, email, expires_at, used_at FROM account_tokens
+          WHERE digest = $1 AND purpose = $2",
+    )
+    .bind(digest)
+    .bind(purpose.code())
+    .fetch_optional(db)
+    .await
+}
+
+/// Uses the token: true for the one caller that finds it unused and
+/// unexpired (one statement, so two tabs cannot both use it).
+pub async fn use_once(
+    db: impl Db<'_>,
+    digest: &str,
+    purpose: Purpose,
+    now: i64,
+) -> sqlx::Result<bool> {
+    let done = sqlx::query(
+        "UPDATE account_tokens SET used_at = $3
+          WHERE digest = $1 AND purpose = $2 AND used_at IS NULL AND expires_at > $3",
+    )
+    .bind(digest)
+    .bind(purpose.code())
+    .bind(now)
+    .execute(db)
+    .await?;
+    Ok(done.rows_affected() == 1)
+}
+
+/// Ends every unused token of the user for `purpose` (a newer link, or a
+/// password reset, makes the older ones worthless).
+pub async fn retire_all(
+    db: impl Db<'_>,
+    user_id: i64,
+    purpose: Purpose,
+    now: i64,
+) -> sqlx::Result<u64> {
+    let done = sqlx::query(
+        "UPDATE account_tokens SET used_at = $3
+          WHERE user_id = $1 AND purpose = $2 AND used_at IS NULL",
+    )
+    .bind(user_id)
+    .bind(purpose.code())
+    .bind(now)
+    .execute(db)
+    .await?;
+    Ok(done.rows_affected())
+}
+
+/// Deletes tokens that expired before `before` (housekeeping).
+pub async fn prune(db: impl Db<'_>, before: i64) -> sqlx::Result<u64> {
+    let done = sqlx::query("DELETE FROM account_tokens WHERE expires_at < $1")
+        .bind(before)
+        .execute(db)
+        .await?;
+    Ok(done.rows_affected())
+}

@@ -1,0 +1,119 @@
+//! `/verify-email/{token}`, `/verify-email/resend` and `/profile/email`:
+//! proving the account's address, and changing it (`auth::address`).
+
+use actix_web::{web, HttpResponse};
+use askama::Template;
+use serde::Deserialize;
+
+use crate::{
+    auth::address::{self, AddressChange},
+    client::ClientInfo,
+    error::Result,
+    session::FlashLevel,
+    state::AppState,
+    validate,
+    web::{
+        extract::{CurrentUser, Visitor},
+        form::Form,
+        page::{filters, render, see_other, Layout},
+    },
+};
+
+use super::profile::profile_page;
+
+#[derive(Template)]
+#[template(path = "verify_email.html")]
+struct ConfirmPage {
+    layout: Layout,
+    token: String,
+    email: String,
+    change: bool,
+}
+
+/// The link from the mail: a page with one button. The link itself
+/// changes nothing (a GET never does here; mail scanners open links).
+pub async fn show(
+    app: web::Data<AppState>,
+    visitor: Visitor,
+    token: web::Path<String>,
+) -> Result<HttpResponse> {
+    let link = address::address_link(&app, &token).await?;
+    render(ConfirmPage {
+        layout: visitor.layout(),
+        token: token.into_inner(),
+        email: link.email,
+        change: link.change,
+    })
+}
+
+pub async fn confirm(
+    app: web::Data<AppState>,
+    visitor: Visitor,
+    client: ClientInfo,
+    token: web::Path<String>,
+) -> Result<HttpResponse> {
+    let done = address::confirm_address(&app, &client, &token).await?;
+    let text = match done.change {
+        true => format!(
+            "Your address is now {}: sign in with it from now on.",
+            done.email
+        ),
+        false => format!("Thank you: {} is confirmed.", done.email),
+    };
+    visitor.session.flash(FlashLevel::Success, text);
+    let to = if visitor.user.is_some() {
+        "/profile"
+    } else {
+        "/login"
+    };
+    Ok(see_other(to))
+}
+
+pub async fn resend(app: web::Data<AppState>, user: CurrentUser) -> Result<HttpResponse> {
+    let text = match address::send_proof_again(&app, &user.login).await? {
+        true => format!("A new link is on its way to {}.", user.account().email),
+        false => "Your address is confirmed already.".to_string(),
+    };
+    user.session().flash(FlashLevel::Success, text);
+    Ok(see_other(
+        validate::local_path(&user.visitor.path).unwrap_or("/profile"),
+    ))
+}
+
+#[derive(Deserialize)]
+pub struct ChangeForm {
+    #[serde(default)]
+    new_email: String,
+    #[serde(default)]
+    password: String,
+}
+
+/// Sudo mode, then the current password again, then a link to the new
+/// address; nothing changes until it is used.
+pub async fn change(
+    app: web::Data<AppState>,
+    user: CurrentUser,
+    client: ClientInfo,
+    form: Form<ChangeForm>,
+) -> Result<HttpResponse> {
+    user.require_recent_password(&app)?;
+    let change = AddressChange {
+        new_email: &form.new_email,
+        password: &form.password,
+    };
+    match address::request_change(&app, &client, &user.login, change).await? {
+        Ok(new) => {
+            let text = format!(
+                "We sent a link to {new}. Your address changes when you use it; until then \
+                 you sign in with {}.",
+                user.account().email
+            );
+            user.session().flash(FlashLevel::Success, text);
+            Ok(see_other("/profile"))
+        }
+        Err(errors) => {
+            let name = user.account().display_name.clone();
+            profile_page(&app, &user, name, errors).await
+        }
+    }
+}

@@ -1,0 +1,269 @@
+//! "Forgot your password?": the request, the mailed link, the new
+//! password, and every way a link can be wrong.
+
+use std::time::{Duration, Instant};
+
+use reqwest::StatusCode;
+
+use crate::common::{location, smtp::SmtpSink, Browser, TestApp, PASSWORD};
+
+const NEW_PASSWORD: &str = "purple elephant dancing quietly";
+
+async fn ask_for_reset(browser: &Browser, email: &str) -> reqwest::Response {
+    browser.page("/password/forgot", StatusCode::OK).await;
+    browser.post("/password/forgot", &[("email", email)]).await
+}
+
+/// The reset link mailed to `email` (its `n`th mail), as a path.
+async fn reset_link(sink: &SmtpSink, email: &str, n: usize) -> String {
+    let mails = sink.wait_for(email, n).await;
+    let mail = &mails[n - 1];
+    assert_eq!(mail.subject(), "Reset your password");
+    mail.link_to("/password/reset/").expect("a reset link")
+}
+
+async fn choose(browser: &Browser, link: &str, password: &str, confirm: &str) -> reqwest::Response {
+    browser.page(link, StatusCode::OK).await;
+    let fields = [("password", password), ("password_confirm", confirm)];
+    browser.post(link, &fields).await
+}
+
+#[tokio::test]
+async fn a_mailed_link_sets_a_new_password_and_ends_every_session() {
+    let sink = SmtpSink::start().await;
+    let app = TestApp::spawn_with(&[("SMTP_URL", &sink.url())]).await;
+    let signed_in = app.user("gil@example.com").await;
+    let elsewhere = app.browser();
+    elsewhere.login("gil@example.com", PASSWORD).await;
+    assert!(elsewhere.is_logged_in().await);
+
+    let guest = app.browser();
+    let sign_in = guest.page("/login", StatusCode::OK).await;
+    assert_eq!(
+        sign_in
+            .attr("a[href=\"/password/forgot\"]", "href")
+            .as_deref(),
+        Some("/password/forgot")
+    );
+    let res = ask_for_reset(&guest, "Gil@Example.com ").await;
+    assert_eq!(res.status(), StatusCode::OK);
+    let link = reset_link(&sink, "gil@example.com", 2).await;
+
+    let form = guest.page(&link, StatusCode::OK).await;
+    assert!(form.says("For the account gil@example.com"), "{form}");
+    // The same rules as registration.
+    let weak = choose(&guest, &link, "password", "password").await;
+    assert_eq!(weak.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    let page = crate::common::Page::from_response(weak).await;
+    assert!(page.error_for("password").is_some(), "{page}");
+    let differ = choose(&guest, &link, NEW_PASSWORD, "something else entirely").await;
+    assert_eq!(differ.status(), StatusCode::UNPROCESSABLE_ENTITY);
+
+    let res = choose(&guest, &link, NEW_PASSWORD, NEW_PASSWORD).await;
+    assert_eq!(res.status(), StatusCode::SEE_OTHER);
+    assert_eq!(location(&res), "/login");
+    let login = guest.page("/login", StatusCode::OK).await;
+    assert!(login.flash_says("Your password is changed"), "{login}");
+
+    // Every session of the account ended.
+    assert!(!signed_in.is_logged_in().await);
+    assert!(!elsewhere.is_logged_in().await);
+    // The old password is worthless, the new one works.
+    let old = guest.login("gil@example.com", PASSWORD).await;
+    assert_eq!(old.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    let new = guest.login("gil@example.com", NEW_PASSWORD).await;
+    assert_eq!(new.status(), StatusCode::SEE_OTHER);
+    let profile = guest.page("/profile", StatusCode::OK).await;
+    assert!(profile.says("Password reset by emailed link"), "{profile}");
+    // The link reached the address: it is proven.
+    assert!(profile.says("Confirmed"), "{profile}");
+    // A notice went to the address.
+    let mails = sink.wait_for("gil@example.com", 3).await;
+    assert_eq!(mails[2].subject(), "Your password was reset");
+    // The link works once.
+    assert_eq!(guest.open(&link).await.status, StatusCode::GONE);
+    let again = guest
+        .post(
+            &link,
+            &[
+                ("password", "another long pass phrase"),
+                ("password_confirm", "another long pass phrase"),
+            ],
+        )
+        .await;
+    assert_eq!(again.status(), StatusCode::GONE);
+}
+
+#[tokio::test]
+async fn asking_answers_the_same_and_as_slowly_whether_or_not_an_account_has_the_address() {
+    let sink = SmtpSink::start().await;
+    let app = TestApp::spawn_with(&[("SMTP_URL", &sink.url())]).await;
+    app.user("hal@example.com").await;
+    sink.wait_for("hal@example.com", 1).await;
+    let mut pages = Vec::new();
+    let mut took = Vec::new();
+    for (i, email) in ["hal@example.com", "nobody@example.com"]
+        .into_iter()
+        .cycle()
+        .take(6)
+        .enumerate()
+    {
+        let browser = app.browser();
+        browser.page("/password/forgot", StatusCode::OK).await;
+        let started = Instant::now();
+        let res = browser.post("/password/forgot", &[("email", email)]).await;
+        took.push((i % 2, started.elapsed()));
+        assert_eq!(res.status(), StatusCode::OK);
+        let text = res.text().await.unwrap();
+        let shown = text.replace(email, "ADDRESS");
+        let main = shown[shown.find("<main").unwrap()..shown.find("</main>").unwrap()].to_string();
+        pages.push(main);
+    }
+    assert!(
+        pages.windows(2).all(|w| w[0] == w[1]),
+        "one answer for both"
+    );
+    for (_, elapsed) in &took {
+        assert!(*elapsed >= Duration::from_millis(400), "{elapsed:?}");
+    }
+    let median = |who: usize| {
+        let mut times: Vec<Duration> = took
+            .iter()
+            .filter(|(w, _)| *w == who)
+            .map(|(_, t)| *t)
+            .collect();
+        times.sort();
+        times[1]
+    };
+    let (known, unknown) = (median(0), median(1));
+    let gap = known.abs_diff(unknown);
+    assert!(
+        gap < Duration::from_millis(150),
+        "known {known:?}, unknown {unknown:?}"
+    );
+    // Mail went only to the account (the first three asks of its address).
+    assert_eq!(sink.to("hal@example.com").len(), 4);
+    assert!(sink.to("nobody@example.com").is_empty());
+}
+
+#[tokio::test]
+async fn a_link_past_its_time_says_so_and_a_forged_or_malformed_one_is_not_found() {
+    let sink = SmtpSink::start().await;
+    let app = TestApp::spawn_with(&[("SMTP_URL", &sink.url())]).await;
+    app.user("ida@example.com").await;
+    let guest = app.browser();
+    ask_for_reset(&guest, "ida@example.com").await;
+    let link = reset_link(&sink, "ida@example.com", 2).await;
+    assert_eq!(guest.open(&link).await.status, StatusCode::OK);
+    app.clock.advance(30 * 60);
+    let stale = guest.open(&link).await;
+    assert_eq!(stale.status, StatusCode::GONE);
+    assert!(stale.says("This link has run out of time."), "{stale}");
+    let forged = format!("/password/reset/{}", "A".repeat(43));
+    let long = format!("/password/reset/{}", "b".repeat(5000));
+    for path in [
+        forged.as_str(),
+        "/password/reset/abc",
+        "/password/reset/..%2F..%2Fetc",
+        long.as_str(),
+    ] {
+        let page = guest.open(path).await;
+        assert_eq!(page.status, StatusCode::NOT_FOUND, "{path}");
+    }
+    // A POST to a bad link changes nothing either.
+    guest.page("/password/forgot", StatusCode::OK).await;
+    let res = guest
+        .post(
+            &forged,
+            &[
+                ("password", NEW_PASSWORD),
+                ("password_confirm", NEW_PASSWORD),
+            ],
+        )
+        .await;
+    assert_eq!(res.status(), StatusCode::NOT_FOUND);
+    assert_eq!(
+        guest.login("ida@example.com", PASSWORD).await.status(),
+        StatusCode::SEE_OTHER
+    );
+}
+
+#[tokio::test]
+async fn a_link_of_a_deleted_account_is_not_found() {
+    let sink = SmtpSink::start().await;
+    let app = TestApp::spawn_with(&[("SMTP_URL", &sink.url())]).await;
+    let browser = app.user("jo@example.com").await;
+    let guest = app.browser();
+    ask_for_reset(&guest, "jo@example.com").await;
+    let link = reset_link(&sink, "jo@example.com", 2).await;
+    browser.page("/profile", StatusCode::OK).await;
+    let gone = browser
+        .post("/account/delete", &[("password", PASSWORD)])
+        .await;
+    assert_eq!(location(&gone), "/goodbye");
+    assert_eq!(guest.open(&link).await.status, StatusCode::NOT_FOUND);
+}
+
+#[tokio::test]
+async fn a_flood_of_requests_is_throttled_and_sends_nothing_beyond_the_limit() {
+    let sink = SmtpSink::start().await;
+    let app = TestApp::spawn_with(&[("SMTP_URL", &sink.url())]).await;
+    app.user("kim@example.com").await;
+    sink.wait_for("kim@example.com", 1).await;
+    let guest = app.browser();
+    for _ in 0..3 {
+        assert_eq!(
+            ask_for_reset(&guest, "kim@example.com").await.status(),
+            StatusCode::OK
+        );
+    }
+    let res = ask_for_reset(&guest, "kim@example.com").await;
+    assert_eq!(res.status(), StatusCode::TOO_MANY_REQUESTS);
+    assert!(res.headers().contains_key("retry-after"));
+    // The same for an address no account has: the limit tells nothing.
+    for _ in 0..3 {
+        ask_for_reset(&guest, "ghost@example.com").await;
+    }
+    assert_eq!(
+        ask_for_reset(&guest, "ghost@example.com").await.status(),
+        StatusCode::TOO_MANY_REQUESTS
+    );
+    tokio::time::sleep(Duration::from_millis(2500)).await;
+    assert_eq!(
+        sink.to("kim@example.com").len(),
+        4,
+        "the welcome and three resets"
+    );
+}
+
+#[tokio::test]
+async fn one_client_asking_for_many_addresses_is_throttled() {
+    let app = TestApp::spawn_with(&[("CLIENT_AUTH_POSTS_PER_MINUTE", "3")]).await;
+    let guest = app.browser();
+    for i in 0..3 {
+        let res = ask_for_reset(&guest, &format!("spray{i}@example.com")).await;
+        assert_eq!(res.status(), StatusCode::OK);
+    }
+    let res = ask_for_reset(&guest, "spray9@example.com").await;
+    assert_eq!(res.status(), StatusCode::TOO_MANY_REQUESTS);
+}
+
+#[tokio::test]
+async fn an_address_no_account_could_have_is_refused_with_422_and_nothing_is_sent() {
+    let app = TestApp::spawn().await;
+    let guest = app.browser();
+    let long = format!("{}@example.com", "a".repeat(300));
+    for bad in [
+        "not an address",
+        long.as_str(),
+        "ann@example.com\r\nBcc: evil@example.com",
+        "",
+    ] {
+        let res = ask_for_reset(&guest, bad).await;
+        assert_eq!(res.status(), StatusCode::UNPROCESSABLE_ENTITY, "{bad:?}");
+        let page = crate::common::Page::from_response(res).await;
+        assert!(page.error_for("email").is_some(), "{page}");
+    }
+    assert_eq!(app.scalar("SELECT COUNT(*) FROM outbox").await, 0);
+    assert_eq!(app.scalar("SELECT COUNT(*) FROM account_tokens").await, 0);
+}
