@@ -46,7 +46,7 @@ use std::{
     time::{Duration, Instant},
 };
 
-use common::{Page, TestApp, PASSWORD};
+use common::{smtp::SmtpSink, Page, TestApp, PASSWORD};
 use fantoccini::{
     actions::{InputSource, KeyAction, KeyActions},
     elements::Element,
@@ -59,6 +59,10 @@ use serde_json::{json, Value};
 /// How long any one page may take to appear (generous: CI has 2 cores and
 /// the tests of this binary run in parallel, each with its own Chromium).
 const PAGE_TIMEOUT: Duration = Duration::from_secs(30);
+
+/// The password a customer who forgot theirs chooses through the mailed
+/// link.
+const NEW_PASSWORD: &str = "purple elephant dancing quietly";
 
 // ---- chromedriver -----------------------------------------------------------
 
@@ -537,8 +541,14 @@ impl Shop {
             .await;
         self.click_to(&link, Locator::Css("form[action='/login']"))
             .await;
+        self.sign_in_here(email, PASSWORD).await;
+    }
+
+    /// On the /login page: types `email` and `password` and clicks "Sign
+    /// in"; lands signed in.
+    async fn sign_in_here(&self, email: &str, password: &str) {
         self.type_into(Locator::Id("email"), email).await;
-        self.type_into(Locator::Id("password"), PASSWORD).await;
+        self.type_into(Locator::Id("password"), password).await;
         let submit = self
             .find(Locator::XPath(
                 "//form[@action='/login']//button[normalize-space()='Sign in']",
@@ -546,6 +556,53 @@ impl Shop {
             .await;
         self.click_to(&submit, Locator::Css("nav form[action='/logout']"))
             .await;
+    }
+
+    /// Opens the development outbox (`/dev/mail`, an app without
+    /// `SMTP_URL`) and, from it, the mail to `to` with `subject`: lands on
+    /// its page, `/dev/mail/{id}`.
+    async fn open_mail(&self, to: &str, subject: &str) {
+        self.goto("/dev/mail").await;
+        let link = self
+            .find(Locator::XPath(&format!(
+                "//table//tr[td[normalize-space()='{to}']]//a[normalize-space()='{subject}']"
+            )))
+            .await;
+        self.click_to(
+            &link,
+            Locator::XPath(&format!("//h1[normalize-space()='{subject}']")),
+        )
+        .await;
+        let path = self.path().await;
+        assert!(
+            path.strip_prefix("/dev/mail/")
+                .is_some_and(|id| !id.is_empty() && id.chars().all(|c| c.is_ascii_digit())),
+            "landed on /dev/mail/<id>, not {path}"
+        );
+    }
+
+    /// On a mail's page of the outbox: the first link of its body that
+    /// leads into `path_prefix`, as a path of the shop.
+    async fn mail_link(&self, path_prefix: &str) -> String {
+        let paths = self
+            .js(
+                "return Array.from(document.querySelectorAll('.mail-body a'),
+                   a => new URL(a.href).pathname);",
+            )
+            .await;
+        let found = paths
+            .as_array()
+            .into_iter()
+            .flatten()
+            .filter_map(Value::as_str)
+            .find(|path| path.starts_with(path_prefix));
+        match found {
+            Some(path) => path.to_string(),
+            None => panic!(
+                "no link into {path_prefix} in the mail's body (its links: {paths}) on {}",
+                self.page().await
+            ),
+        }
     }
 
     /// Chooses a theme on the preferences page (as a guest it is kept in
@@ -841,6 +898,109 @@ async fn a_shopper_registers_adds_to_cart_checks_out_and_signs_out() {
 
     shop.sign_out().await;
     assert!(shop.loaded().await.flash_says("You are signed out."));
+    shop.close().await;
+}
+
+/// The whole "forgot your password?" journey, through a real SMTP server
+/// (`common::smtp`): the link on the sign-in page, the form, the mailed
+/// link opened in the browser, the new password, and signing in with it.
+#[tokio::test]
+#[ignore = "needs chromium and chromedriver: cargo test --test browser -- --ignored"]
+async fn a_customer_who_forgot_the_password_gets_back_in_through_the_mailed_link() {
+    let sink = SmtpSink::start().await;
+    let app = TestApp::spawn_with(&[("SMTP_URL", &sink.url())]).await;
+    let shop = Shop::open(&app).await;
+    let email = "dot@example.com";
+
+    shop.goto("/").await;
+    shop.register(email, "Dot").await;
+    shop.sign_out().await;
+
+    shop.goto("/login").await;
+    let forgot = shop
+        .find(Locator::XPath(
+            "//main//a[normalize-space()='Forgot your password?']",
+        ))
+        .await;
+    shop.click_to(&forgot, Locator::Css("form[action='/password/forgot']"))
+        .await;
+    assert_eq!(shop.path().await, "/password/forgot");
+    shop.type_into(Locator::Id("email"), email).await;
+    let mail_me = shop
+        .find(Locator::XPath(
+            "//form[@action='/password/forgot']//button[normalize-space()='Mail me a link']",
+        ))
+        .await;
+    shop.click_to(
+        &mail_me,
+        Locator::XPath("//h1[normalize-space()='Check your mail']"),
+    )
+    .await;
+    let sent = shop.loaded().await;
+    assert!(sent.says(email), "{sent}");
+
+    // The account's first mail asked to confirm the address; its second
+    // holds the link.
+    let mails = sink.wait_for(email, 2).await;
+    assert_eq!(mails[0].subject(), "Confirm your email address");
+    assert_eq!(mails[1].subject(), "Reset your password");
+    let link = mails[1]
+        .link_to("/password/reset/")
+        .expect("a reset link in the mail");
+
+    shop.goto(&link).await;
+    assert_eq!(
+        shop.text(Locator::Css("main h1")).await,
+        "Choose a new password"
+    );
+    assert!(shop
+        .loaded()
+        .await
+        .says(&format!("For the account {email}")));
+    shop.type_into(Locator::Id("password"), NEW_PASSWORD).await;
+    shop.type_into(Locator::Id("password_confirm"), NEW_PASSWORD)
+        .await;
+    let set = shop
+        .find(Locator::XPath(
+            "//form[starts-with(@action, '/password/reset/')]\
+             //button[normalize-space()='Set the new password']",
+        ))
+        .await;
+    shop.click_to(&set, Locator::Css("form[action='/login']"))
+        .await;
+    assert_eq!(shop.path().await, "/login");
+    let flash = shop.flash().await;
+    assert!(flash.starts_with("Your password is changed"), "{flash}");
+
+    // The old password is refused, the new one signs in.
+    shop.type_into(Locator::Id("email"), email).await;
+    shop.type_into(Locator::Id("password"), PASSWORD).await;
+    let sign_in = shop
+        .find(Locator::XPath(
+            "//form[@action='/login']//button[normalize-space()='Sign in']",
+        ))
+        .await;
+    let refused = shop
+        .click_and_wait(&sign_in, Locator::Css("#login-error"))
+        .await;
+    assert_eq!(
+        refused.text().await.unwrap(),
+        "The email or the password is not right."
+    );
+    assert_eq!(shop.page().await.status, 422);
+    shop.sign_in_here(email, NEW_PASSWORD).await;
+    assert_eq!(shop.text(Locator::Css("nav a.user")).await, "Dot");
+    // The link reached the address: it is confirmed, and no banner asks.
+    assert!(
+        shop.client
+            .find(Locator::Css(".verify-banner"))
+            .await
+            .is_err(),
+        "no 'Please confirm your address' banner after a reset by mail"
+    );
+
+    let mails = sink.wait_for(email, 3).await;
+    assert_eq!(mails[2].subject(), "Your password was reset");
     shop.close().await;
 }
 
@@ -1247,9 +1407,15 @@ async fn every_page_passes_the_axe_core_accessibility_checks_in_both_themes() {
     let mut failures = Vec::new();
     for theme in ["light", "dark"] {
         shop.choose_theme(theme).await;
-        audit_as_guest(&shop, &mut failures).await;
-        shop.register(&format!("{theme}@example.com"), "Ada").await;
-        audit_signed_in(&shop, &mut failures).await;
+        // An account whose owner forgot the password (made over HTTP): the
+        // guest asks for its reset link. The app has no SMTP_URL, so every
+        // mail is kept in the outbox, /dev/mail, and read there.
+        let forgetful = format!("forgot-{theme}@example.com");
+        app.user(&forgetful).await;
+        audit_as_guest(&shop, &forgetful, &mut failures).await;
+        let email = format!("{theme}@example.com");
+        shop.register(&email, "Ada").await;
+        audit_signed_in(&shop, &email, &mut failures).await;
     }
     assert!(
         failures.is_empty(),
@@ -1260,8 +1426,9 @@ async fn every_page_passes_the_axe_core_accessibility_checks_in_both_themes() {
     shop.close().await;
 }
 
-/// The pages a guest sees, ending with a full cart.
-async fn audit_as_guest(shop: &Shop, failures: &mut Vec<String>) {
+/// The pages a guest sees, with the reset of `forgetful`'s password up to
+/// its form, ending with a full cart.
+async fn audit_as_guest(shop: &Shop, forgetful: &str, failures: &mut Vec<String>) {
     for path in [
         "/",
         "/products",
@@ -1317,14 +1484,78 @@ async fn audit_as_guest(shop: &Shop, failures: &mut Vec<String>) {
     assert_eq!(tied, json!([true, true]));
     shop.audit(failures).await;
 
+    audit_password_reset(shop, forgetful, failures).await;
+
     shop.goto("/").await;
     shop.add_from_card("classic-chocolate-chip").await;
     shop.audit(failures).await;
 }
 
-/// The pages of an account, from its cart (which came along) to the order,
-/// ending with deleting the account (and a guest again on the goodbye page).
-async fn audit_signed_in(shop: &Shop, failures: &mut Vec<String>) {
+/// "Forgot your password?" for `forgetful`, as a guest: the form, the form
+/// with a mistake, the answer, the outbox and the mail, and the page of
+/// the mailed link, also with a mistake. The password is left as it was.
+async fn audit_password_reset(shop: &Shop, forgetful: &str, failures: &mut Vec<String>) {
+    shop.goto("/password/forgot").await;
+    assert_eq!(
+        shop.text(Locator::Css("main h1")).await,
+        "Forgot your password?"
+    );
+    shop.audit(failures).await;
+    let mail_me = "//form[@action='/password/forgot']//button[normalize-space()='Mail me a link']";
+
+    // An address no account could have (no dot in its domain), which the
+    // browser's own check of an email field lets through.
+    shop.type_into(Locator::Id("email"), "nobody@localhost")
+        .await;
+    let submit = shop.find(Locator::XPath(mail_me)).await;
+    shop.click_and_wait(&submit, Locator::Css("#email-error"))
+        .await;
+    assert_eq!(shop.page().await.status, 422);
+    assert_field_errors_are_tied(shop).await;
+    shop.audit(failures).await;
+
+    shop.type_into(Locator::Id("email"), forgetful).await;
+    let submit = shop.find(Locator::XPath(mail_me)).await;
+    shop.click_to(
+        &submit,
+        Locator::XPath("//h1[normalize-space()='Check your mail']"),
+    )
+    .await;
+    assert!(shop.loaded().await.says(forgetful));
+    shop.audit(failures).await;
+
+    shop.goto("/dev/mail").await;
+    shop.audit(failures).await;
+    shop.open_mail(forgetful, "Reset your password").await;
+    shop.audit(failures).await;
+    let link = shop.mail_link("/password/reset/").await;
+
+    shop.goto(&link).await;
+    assert_eq!(
+        shop.text(Locator::Css("main h1")).await,
+        "Choose a new password"
+    );
+    shop.audit(failures).await;
+    // Two passwords that differ.
+    shop.type_into(Locator::Id("password"), NEW_PASSWORD).await;
+    shop.type_into(Locator::Id("password_confirm"), "something else entirely")
+        .await;
+    let set = shop
+        .find(Locator::XPath(
+            "//button[normalize-space()='Set the new password']",
+        ))
+        .await;
+    shop.click_and_wait(&set, Locator::Css("#password_confirm-error"))
+        .await;
+    assert_eq!(shop.page().await.status, 422);
+    assert_field_errors_are_tied(shop).await;
+    shop.audit(failures).await;
+}
+
+/// The pages of `email`'s account, from its cart (which came along) to the
+/// order, with confirming its password and its address, ending with
+/// deleting the account (and a guest again on the goodbye page).
+async fn audit_signed_in(shop: &Shop, email: &str, failures: &mut Vec<String>) {
     for path in [
         "/",
         "/products",
@@ -1352,6 +1583,8 @@ async fn audit_signed_in(shop: &Shop, failures: &mut Vec<String>) {
     assert_eq!(shop.page().await.status, 422);
     assert_field_errors_are_tied(shop).await;
     shop.audit(failures).await;
+
+    audit_password_and_address(shop, email, failures).await;
 
     // An order, the list of orders, and the empty cart after it.
     shop.goto("/cart").await;
@@ -1383,6 +1616,99 @@ async fn audit_signed_in(shop: &Shop, failures: &mut Vec<String>) {
         Locator::XPath("//h1[normalize-space()='Your account is deleted']"),
     )
     .await;
+    shop.audit(failures).await;
+}
+
+/// Signed in as `email`, its address not confirmed yet: the profile with
+/// the banner that says so and its "Change your email address" section
+/// (also with a mistake), `/confirm-password` (also refused), the outbox
+/// and the registration mail, and the page of its link, whose button
+/// confirms the address (and the banner goes).
+async fn audit_password_and_address(shop: &Shop, email: &str, failures: &mut Vec<String>) {
+    shop.goto("/profile").await;
+    let banner = shop.text(Locator::Css("main .verify-banner")).await;
+    assert!(
+        banner.starts_with(&format!(
+            "Please confirm your address: we sent a link to {email}."
+        )),
+        "{banner}"
+    );
+    shop.find(Locator::XPath(
+        "//section[@id='email']/h2[normalize-space()='Change your email address']",
+    ))
+    .await;
+    // The profile was audited with them already; here, refused: the
+    // password is wrong.
+    shop.type_into(Locator::Id("new_email"), &format!("new-{email}"))
+        .await;
+    shop.type_into(Locator::Id("email_password"), "not my password")
+        .await;
+    let send = shop
+        .find(Locator::XPath(
+            "//button[normalize-space()='Send a link to the new address']",
+        ))
+        .await;
+    shop.click_and_wait(&send, Locator::Css("#email_password-error"))
+        .await;
+    assert_eq!(shop.page().await.status, 422);
+    assert_field_errors_are_tied(shop).await;
+    shop.audit(failures).await;
+
+    shop.goto("/confirm-password?next=/profile").await;
+    assert_eq!(
+        shop.text(Locator::Css("main h1")).await,
+        "Confirm your password"
+    );
+    shop.audit(failures).await;
+    let confirm = "//form[@action='/confirm-password']//button[normalize-space()='Confirm']";
+    shop.type_into(Locator::Id("password"), "not my password")
+        .await;
+    let submit = shop.find(Locator::XPath(confirm)).await;
+    shop.click_and_wait(&submit, Locator::Css("#confirm-error"))
+        .await;
+    assert_eq!(shop.page().await.status, 422);
+    shop.audit(failures).await;
+    shop.type_into(Locator::Id("password"), PASSWORD).await;
+    let submit = shop.find(Locator::XPath(confirm)).await;
+    shop.click_to(
+        &submit,
+        Locator::XPath("//h1[normalize-space()='Your profile']"),
+    )
+    .await;
+    assert!(shop.flash().await.starts_with("Password confirmed"));
+
+    shop.goto("/dev/mail").await;
+    shop.audit(failures).await;
+    shop.open_mail(email, "Confirm your email address").await;
+    shop.audit(failures).await;
+    let link = shop.mail_link("/verify-email/").await;
+    shop.goto(&link).await;
+    assert_eq!(
+        shop.text(Locator::Css("main h1")).await,
+        "Confirm your address"
+    );
+    shop.audit(failures).await;
+    let button = shop
+        .find(Locator::XPath(
+            "//button[normalize-space()='Confirm my address']",
+        ))
+        .await;
+    shop.click_to(
+        &button,
+        Locator::XPath("//h1[normalize-space()='Your profile']"),
+    )
+    .await;
+    assert_eq!(
+        shop.flash().await,
+        format!("Thank you: {email} is confirmed.")
+    );
+    assert!(
+        shop.client
+            .find(Locator::Css(".verify-banner"))
+            .await
+            .is_err(),
+        "the banner goes once the address is confirmed"
+    );
     shop.audit(failures).await;
 }
 
