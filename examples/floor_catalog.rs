@@ -72,6 +72,9 @@ struct Cards {
 #[actix_web::main]
 async fn main() -> anyhow::Result<()> {
     let mut args = std::env::args().skip(1);
+    // The versions the shop's `asset` filter adds to image URLs, as the
+    // shop reads them at start (bench/run.sh runs this from the checkout).
+    cookie_jar::web::assets::load(std::path::Path::new("static"))?;
     let addr = args.next().unwrap_or_else(|| "127.0.0.1:9003".into());
     let file = args.next().unwrap_or_else(|| "data/cookie_jar.db".into());
     let pool = if args.next().as_deref() == Some("any") {

@@ -28,7 +28,7 @@ CREATE INDEX outbox_created_idx ON outbox (created_at);
 -- Only a digest of the token is kept; the token itself is in the mail.
 CREATE TABLE account_tokens (
     digest     TEXT PRIMARY KEY,
-    purpose    TEXT NOT NULL,      -- 'reset_password' or 'verify_email'
+    purpose    TEXT NOT NULL,      -- 'reset_password', 'verify_email', 'change_email'
     user_id    BIGINT NOT NULL REFERENCES users (id) ON DELETE CASCADE,
     email      TEXT NOT NULL,      -- the address the link was sent to
     created_at BIGINT NOT NULL,

@@ -13,7 +13,11 @@ use crate::{
     error::{AppError, Result},
     mail::Letter,
     password::HashPermit,
-    repo::{events::EventKind, tokens::Purpose, users},
+    repo::{
+        events::EventKind,
+        tokens::{self, Purpose},
+        users,
+    },
     state::AppState,
     validate::{self, FieldErrors},
 };
@@ -30,7 +34,11 @@ pub(super) async fn queue_proof(
 ) -> Result<()> {
     let now = app.clock.now();
     let lifetime = app.settings.email_verification_timeout;
-    let token = links::issue(conn, Purpose::VerifyEmail, user_id, email, lifetime, now).await?;
+    let purpose = match change {
+        false => Purpose::VerifyEmail,
+        true => Purpose::ChangeEmail,
+    };
+    let token = links::issue(conn, purpose, user_id, email, lifetime, now).await?;
     let link = app.mail.link(&format!("/verify-email/{token}"));
     let valid_for = links::valid_for(lifetime);
     let letter = match change {
@@ -72,29 +80,32 @@ pub struct AddressLink {
 
 /// The live address link `token`.
 pub async fn address_link(app: &AppState, token: &str) -> Result<AddressLink> {
-    let found = links::live(app, token, Purpose::VerifyEmail).await?;
-    let user = users::by_id(&app.db.pool, found.user_id).await?;
-    let user = user.ok_or(AppError::NotFound)?;
+    let found = links::live(app, token, ADDRESS_LINKS).await?;
     Ok(AddressLink {
-        change: user.email != found.email,
+        change: found.purpose == Purpose::ChangeEmail,
         email: found.email,
     })
 }
 
-/// Uses the address link `token`: the address is proven; if it is a new
-/// one, it becomes the account's sign-in address and the old one is told.
+/// The links `/verify-email/{token}` takes.
+const ADDRESS_LINKS: &[Purpose] = &[Purpose::VerifyEmail, Purpose::ChangeEmail];
+
+/// Uses the address link `token`. A proof of the account's own address
+/// notes it as proven; a new address becomes the account's sign-in
+/// address, every other address link of the account is retired, and the
+/// old address is told.
 pub async fn confirm_address(
     app: &AppState,
     client: &ClientInfo,
     token: &str,
 ) -> Result<AddressLink> {
-    let found = links::live(app, token, Purpose::VerifyEmail).await?;
+    let found = links::live(app, token, ADDRESS_LINKS).await?;
+    let change = found.purpose == Purpose::ChangeEmail;
     let now = app.clock.now();
     let mut tx = app.db.begin_write().await?;
-    links::use_once(&mut tx, token, Purpose::VerifyEmail, now).await?;
+    links::use_once(&mut tx, token, found.purpose, now).await?;
     let user = users::by_id(&mut *tx, found.user_id).await?;
     let user = user.ok_or(AppError::NotFound)?;
-    let change = user.email != found.email;
     if change {
         if let Err(e) = users::set_email(&mut *tx, user.id, &found.email, now).await {
             if db::Failure::violates_unique(&e, "users", "email") {
@@ -106,11 +117,19 @@ pub async fn confirm_address(
             }
             return Err(e.into());
         }
+        for purpose in ADDRESS_LINKS {
+            tokens::retire_all(&mut *tx, user.id, *purpose, now).await?;
+        }
         record(&mut tx, user.id, EventKind::EmailChanged, client, now).await?;
         let notice = Letter::address_changed(&user.display_name, &found.email);
         app.mail.queue(&mut tx, &user.email, &notice, now).await?;
+    } else if !users::mark_verified(&mut *tx, user.id, &found.email, now).await? {
+        // The account's address changed since this link was sent.
+        return Err(AppError::Gone(format!(
+            "{} is no longer the address of this account, so there is nothing to confirm.",
+            found.email
+        )));
     } else {
-        users::mark_verified(&mut *tx, user.id, &found.email, now).await?;
         record(&mut tx, user.id, EventKind::EmailVerified, client, now).await?;
     }
     tx.commit().await?;

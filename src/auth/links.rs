@@ -48,20 +48,23 @@ pub(super) async fn issue(
     Ok(token)
 }
 
-/// The live link `token` for `purpose`, or the page that says why it does
-/// not work: 404 for one the shop never made (forged, mistyped, or its
-/// account deleted), 410 for one used or out of time.
-pub(super) async fn live(app: &AppState, token: &str, purpose: Purpose) -> Result<Found> {
+/// The live link `token` for one of `purposes`, or the page that says why
+/// it does not work: 404 for one the shop never made (forged, mistyped, or
+/// its account deleted), 410 for one used or out of time.
+pub(super) async fn live(app: &AppState, token: &str, purposes: &[Purpose]) -> Result<Found> {
     if !well_formed(token) {
         return Err(AppError::NotFound);
     }
-    let found = tokens::find(&app.db.pool, &ids::digest(token), purpose).await?;
-    let found = found.ok_or(AppError::NotFound)?;
-    let again = match purpose {
+    let found = tokens::find(&app.db.pool, &ids::digest(token)).await?;
+    let found = found
+        .filter(|found| purposes.contains(&found.purpose))
+        .ok_or(AppError::NotFound)?;
+    let again = match found.purpose {
         Purpose::ResetPassword => {
             "Ask for a new one on the sign-in page (\"Forgot your password?\")."
         }
-        Purpose::VerifyEmail => "Sign in and ask for a new one from the banner or your profile.",
+        Purpose::VerifyEmail => "Sign in and ask for a new one from the banner.",
+        Purpose::ChangeEmail => "Sign in and ask for the new address again on your profile.",
     };
     if found.used_at.is_some() {
         return Err(AppError::Gone(format!(

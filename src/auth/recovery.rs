@@ -67,7 +67,7 @@ pub async fn request_reset(
 
 /// The account a live reset link is for (the form shows its address).
 pub async fn reset_link(app: &AppState, token: &str) -> Result<User> {
-    let found = links::live(app, token, Purpose::ResetPassword).await?;
+    let found = links::live(app, token, &[Purpose::ResetPassword]).await?;
     let user = users::by_id(&app.db.pool, found.user_id).await?;
     user.ok_or(crate::error::AppError::NotFound)
 }

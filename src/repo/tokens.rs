@@ -9,15 +9,35 @@ use crate::db::Db;
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Purpose {
     ResetPassword,
+    /// Proves the account's own address.
     VerifyEmail,
+    /// Proves a new address, which then becomes the account's.
+    ChangeEmail,
 }
 
 impl Purpose {
+    const ALL: [Purpose; 3] = [
+        Purpose::ResetPassword,
+        Purpose::VerifyEmail,
+        Purpose::ChangeEmail,
+    ];
+
     pub fn code(self) -> &'static str {
         match self {
             Purpose::ResetPassword => "reset_password",
             Purpose::VerifyEmail => "verify_email",
+            Purpose::ChangeEmail => "change_email",
         }
+    }
+}
+
+impl TryFrom<String> for Purpose {
+    type Error = String;
+    fn try_from(code: String) -> Result<Self, String> {
+        Purpose::ALL
+            .into_iter()
+            .find(|p| p.code() == code)
+            .ok_or_else(|| format!("unknown token purpose `{code}`"))
     }
 }
 
@@ -33,6 +53,8 @@ pub struct NewToken<'a> {
 /// A token as found by its digest, whatever its state.
 #[derive(Clone, Debug, FromRow)]
 pub struct Found {
+    #[sqlx(try_from = "String")]
+    pub purpose: Purpose,
     pub user_id: i64,
     pub email: String,
     pub expires_at: i64,
@@ -55,15 +77,14 @@ pub async fn insert(db: impl Db<'_>, token: &NewToken<'_>) -> sqlx::Result<()> {
     Ok(())
 }
 
-/// The token with this digest and purpose, used or not, expired or not
-/// (the page says which).
-pub async fn find(db: impl Db<'_>, digest: &str, purpose: Purpose) -> sqlx::Result<Option<Found>> {
+/// The token with this digest, used or not, expired or not (the page says
+/// which).
+pub async fn find(db: impl Db<'_>, digest: &str) -> sqlx::Result<Option<Found>> {
     sqlx::query_as(
-        "SELECT user_id, email, expires_at, used_at FROM account_tokens
-          WHERE digest = $1 AND purpose = $2",
+        "SELECT purpose, user_id, email, expires_at, used_at FROM account_tokens
+          WHERE digest = $1",
     )
     .bind(digest)
-    .bind(purpose.code())
     .fetch_optional(db)
     .await
 }
@@ -88,8 +109,8 @@ pub async fn use_once(
     Ok(done.rows_affected() == 1)
 }
 
-/// Ends every unused token of the user for `purpose` (a newer link, or a
-/// password reset, makes the older ones worthless).
+/// Ends every unused token of the user for `purpose` (a newer link makes
+/// the older ones worthless, and so does a reset or a change of address).
 pub async fn retire_all(
     db: impl Db<'_>,
     user_id: i64,

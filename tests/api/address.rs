@@ -123,7 +123,9 @@ async fn send_again_mails_a_new_link_that_retires_the_old_one_and_is_throttled()
 async fn changing_the_address_asks_the_password_and_takes_effect_when_the_new_one_is_proven() {
     let (sink, app) = app_with_sink().await;
     let browser = app.user("ned@example.com").await;
-    sink.wait_for("ned@example.com", 1).await;
+    let welcome = sink.wait_for("ned@example.com", 1).await[0]
+        .link_to("/verify-email/")
+        .unwrap();
     browser.page("/profile", StatusCode::OK).await;
     let wrong = browser
         .post(
@@ -172,6 +174,12 @@ async fn changing_the_address_asks_the_password_and_takes_effect_when_the_new_on
     let mail = &sink.wait_for("ned@new.example", 1).await[0];
     assert_eq!(mail.subject(), "Confirm your new email address");
     let link = mail.link_to("/verify-email/").unwrap();
+    // "Send again" for the current address leaves the change's link alone.
+    browser.page("/profile", StatusCode::OK).await;
+    browser.post("/verify-email/resend", &[]).await;
+    let resent = sink.wait_for("ned@example.com", 2).await[1]
+        .link_to("/verify-email/")
+        .unwrap();
     let page = browser.page(&link, StatusCode::OK).await;
     assert!(
         page.says("Sign in with ned@new.example from now on?"),
@@ -182,10 +190,17 @@ async fn changing_the_address_asks_the_password_and_takes_effect_when_the_new_on
     let profile = browser.page("/profile", StatusCode::OK).await;
     assert!(profile.says("ned@new.example Confirmed"), "{profile}");
     assert!(profile.says("Email address changed"), "{profile}");
-    // The old address is told.
-    let told = sink.wait_for("ned@example.com", 2).await;
-    assert_eq!(told[1].subject(), "Your email address was changed");
-    assert!(told[1].text().contains("ned@new.example"));
+    // The old address is told, and its links prove nothing any more.
+    let told = sink.wait_for("ned@example.com", 3).await;
+    assert_eq!(told[2].subject(), "Your email address was changed");
+    assert!(told[2].text().contains("ned@new.example"));
+    for old in [&welcome, &resent] {
+        assert_eq!(browser.open(old).await.status, StatusCode::GONE, "{old}");
+    }
+    assert!(browser
+        .page("/profile", StatusCode::OK)
+        .await
+        .says("ned@new.example"));
     // Signing in takes the new address only.
     let other = app.browser();
     assert_eq!(

@@ -129,6 +129,18 @@ async fn a_visitors_mistakes_are_not_errors_in_the_log() {
         get("/nowhere", "").await.unwrap().status(),
         StatusCode::NOT_FOUND
     );
+    // Mailed links that are forged, malformed or mangled.
+    let forged = "A".repeat(43);
+    for path in [
+        format!("/password/reset/{forged}"),
+        "/password/reset/abc".to_string(),
+        format!("/verify-email/{forged}"),
+        format!("/verify-email/{}", "%0d%0a".repeat(500)),
+        "/dev/mail/not-a-number".to_string(),
+    ] {
+        let status = get(&path, "").await.unwrap().status();
+        assert_eq!(status, StatusCode::NOT_FOUND, "{path}");
+    }
     // A form without its token, a head too large, a request that is not HTTP.
     let res = client
         .post(format!("{}/cart/clear", shop.address))
