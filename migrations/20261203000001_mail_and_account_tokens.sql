@@ -3,9 +3,10 @@
 -- The outbox: every mail the shop sends, written in the same transaction as
 -- the change that causes it, sent later by a worker (src/mail/worker.rs).
 -- A worker claims a mail by moving `claimed_until` into the future in one
--- statement, so two instances never send the same one; a failed attempt
+-- statement, so two instances never take the same one; a failed attempt
 -- sets `due_at` later (backoff). Once sent, the bodies are erased: they
--- hold live links, and the database keeps only digests of those.
+-- hold live links (until then, the one place a link is kept in clear; the
+-- links themselves are kept only as digests, below).
 -- Without SMTP_URL (development) mails stay here, shown at /dev/mail.
 CREATE TABLE outbox (
     id            BIGINT PRIMARY KEY,
@@ -33,7 +34,8 @@ CREATE TABLE account_tokens (
     email      TEXT NOT NULL,      -- the address the link was sent to
     created_at BIGINT NOT NULL,
     expires_at BIGINT NOT NULL,
-    used_at    BIGINT
+    used_at    BIGINT,
+    retired_at BIGINT              -- made void by a newer link or a change
 );
 CREATE INDEX account_tokens_user_idx ON account_tokens (user_id, purpose);
 CREATE INDEX account_tokens_expires_idx ON account_tokens (expires_at);

@@ -144,9 +144,9 @@ pub struct SessionState {
     /// A guest's cart; an account's cart lives in the database.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub cart: Vec<GuestCartLine>,
-    /// When this login last typed its password (signing in, or "confirm
-    /// your password"): the riskiest changes need it within
-    /// `REAUTH_WINDOW` (sudo mode). A timestamp in the session, nothing
+    /// When this login last typed its password (signing in, "confirm your
+    /// password", a change of address): signing out other browsers needs it
+    /// within `REAUTH_WINDOW` (sudo mode). A timestamp in the session, nothing
     /// more: a copy of an old cookie carries an old one.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub password_confirmed_at: Option<i64>,

@@ -17,7 +17,7 @@ use crate::{
     config::Settings,
     error::AppError,
     housekeeping,
-    mail::worker::Worker,
+    mail::worker::{self, Worker},
     routes,
     state::AppState,
     web::{
@@ -38,7 +38,7 @@ pub struct Application {
     /// `housekeeping::watch_sqlite_file`, on SQLite.
     watcher: Option<JoinHandle<()>>,
     /// The outbox worker, when `SMTP_URL` is set.
-    mail_worker: Option<JoinHandle<()>>,
+    mail_worker: Option<worker::Running>,
     pub state: web::Data<AppState>,
 }
 
@@ -105,8 +105,11 @@ impl Application {
             metrics.stop(true).await;
         }
         self.housekeeping.abort();
-        for task in [self.watcher, self.mail_worker].into_iter().flatten() {
-            task.abort();
+        if let Some(watcher) = self.watcher {
+            watcher.abort();
+        }
+        if let Some(mail_worker) = self.mail_worker {
+            mail_worker.stop().await;
         }
         served
     }

@@ -6,7 +6,12 @@ use crate::{
     auth::{check_password, login::open_session, record, LoggedIn},
     client::ClientInfo,
     error::Result,
-    repo::{events::EventKind, sessions, users},
+    repo::{
+        events::EventKind,
+        sessions,
+        tokens::{self, Purpose},
+        users,
+    },
     session::{RenewedFor, SessionState},
     state::AppState,
     validate::FieldErrors,
@@ -77,6 +82,8 @@ pub async fn change_password(
     let new = SessionState::logged_in(user.id, me.remember_me, me.expires_at, now);
     let mut tx = app.db.begin_write().await?;
     users::set_password_hash(&mut *tx, user.id, &hash).await?;
+    // A reset link asked for before is of no more use, and must not undo this.
+    tokens::retire_all(&mut *tx, user.id, Purpose::ResetPassword, now).await?;
     let others = sessions::revoke_others(&mut *tx, user.id, &me.session_id, now).await?;
     sessions::revoke(&mut *tx, &me.session_id, now).await?;
     open_session(&mut tx, app, client, user.id, &new, me.expires_at).await?;

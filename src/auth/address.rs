@@ -92,7 +92,7 @@ const ADDRESS_LINKS: &[Purpose] = &[Purpose::VerifyEmail, Purpose::ChangeEmail];
 
 /// Uses the address link `token`. A proof of the account's own address
 /// notes it as proven; a new address becomes the account's sign-in
-/// address, every other address link of the account is retired, and the
+/// address, every other link mailed to the account is retired, and the
 /// old address is told.
 pub async fn confirm_address(
     app: &AppState,
@@ -117,8 +117,14 @@ pub async fn confirm_address(
             }
             return Err(e.into());
         }
-        for purpose in ADDRESS_LINKS {
-            tokens::retire_all(&mut *tx, user.id, *purpose, now).await?;
+        // Every link mailed before is void: the address links, and the reset
+        // links that went to the old address.
+        for purpose in [
+            Purpose::VerifyEmail,
+            Purpose::ChangeEmail,
+            Purpose::ResetPassword,
+        ] {
+            tokens::retire_all(&mut *tx, user.id, purpose, now).await?;
         }
         record(&mut tx, user.id, EventKind::EmailChanged, client, now).await?;
         let notice = Letter::address_changed(&user.display_name, &found.email);

@@ -71,6 +71,12 @@ pub(super) async fn live(app: &AppState, token: &str, purposes: &[Purpose]) -> R
             "This link was used already: each works once. {again}"
         )));
     }
+    if found.retired_at.is_some() {
+        return Err(AppError::Gone(format!(
+            "This link no longer works: a newer one was sent since, or the account changed. \
+             {again}"
+        )));
+    }
     if found.expires_at <= app.clock.now() {
         return Err(AppError::Gone(format!(
             "This link has run out of time. {again}"
@@ -79,8 +85,9 @@ pub(super) async fn live(app: &AppState, token: &str, purposes: &[Purpose]) -> R
     Ok(found)
 }
 
-/// Uses the link inside the caller's transaction: a link used meanwhile
-/// (another tab, a second click) is refused like a used one.
+/// Uses the link inside the caller's transaction: a link used (or
+/// retired) meanwhile, by another tab or a second click, is refused like a
+/// used one.
 pub(super) async fn use_once(
     conn: &mut Conn,
     token: &str,

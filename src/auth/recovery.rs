@@ -15,7 +15,7 @@
 use crate::{
     auth::{links, record, throttle},
     client::ClientInfo,
-    error::Result,
+    error::{AppError, Result},
     mail::Letter,
     repo::{
         events::EventKind,
@@ -65,11 +65,19 @@ pub async fn request_reset(
     Ok(Ok(()))
 }
 
-/// The account a live reset link is for (the form shows its address).
+/// The account a live reset link is for (the form shows its address). A
+/// link mailed to an address the account no longer has opens nothing:
+/// whoever holds the old mailbox is not the owner any more.
 pub async fn reset_link(app: &AppState, token: &str) -> Result<User> {
     let found = links::live(app, token, &[Purpose::ResetPassword]).await?;
     let user = users::by_id(&app.db.pool, found.user_id).await?;
-    user.ok_or(crate::error::AppError::NotFound)
+    let user = user.ok_or(AppError::NotFound)?;
+    if user.email != found.email {
+        return Err(AppError::Gone(
+            "This link was sent to an address the account no longer has.".into(),
+        ));
+    }
+    Ok(user)
 }
 
 /// What the new-password form sends.

@@ -103,7 +103,7 @@ pub const SESSION_REMEMBER_ME_TIMEOUT: Variable = var(
 pub const REAUTH_WINDOW: Variable = var(
     "REAUTH_WINDOW",
     Value("600"),
-    "seconds a confirmed password counts for the riskiest changes (sudo mode)",
+    "seconds a typed password counts for signing out other browsers (sudo mode)",
 );
 pub const SESSION_STORE: Variable = var(
     "SESSION_STORE",

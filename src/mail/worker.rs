@@ -1,7 +1,8 @@
 //! The outbox worker: started with the shop when `SMTP_URL` is set, it
 //! claims one due mail at a time (`repo::outbox::claim`: a lease, so that
-//! two instances never send one mail twice) and hands it to the SMTP
-//! server with lettre's real SMTP transport. Then:
+//! two instances never take one mail at once) and hands it to the SMTP
+//! server with lettre's real SMTP transport. Then, if its lease still
+//! holds (every update names the claim it was made under):
 //!
 //! - sent: the mail is marked sent and its bodies erased;
 //! - refused for good (a 5xx answer, an address lettre cannot parse): it
@@ -10,12 +11,16 @@
 //!   after a backoff that doubles from `FIRST_RETRY` up to `LAST_RETRY`,
 //!   and is tried until it goes: delayed, never lost.
 //!
-//! A worker that dies with a claimed mail leaves it claimed until the lease
-//! runs out; another worker then sends it. So a mail is sent at least once,
-//! and twice only if a worker dies between the server's "250 OK" and the
-//! row's update: the one window no outbox can close.
+//! One attempt takes at most `SEND_TIMEOUT`, well inside the lease, so no
+//! other worker can claim a mail while it is being sent. On shutdown the
+//! worker finishes the mail in hand before it stops. What remains is the
+//! one window no outbox can close: a process killed between the server's
+//! "250 OK" and the row's update sends that mail again once the lease
+//! runs out. A mail goes at least once, and twice only then.
 
 use std::time::Duration;
+
+use tokio::sync::watch;
 
 use lettre::{
     message::{header::ContentType, Mailbox, MultiPart, SinglePart},
@@ -30,10 +35,12 @@ use crate::{
     repo::outbox::{self, Claimed},
 };
 
-/// How long a claim keeps other workers off a mail: longer than an
-/// attempt can take (`SMTP_TIMEOUT`).
+/// How long a claim keeps other workers off a mail: twice as long as an
+/// attempt may take (`SEND_TIMEOUT`).
 const LEASE: i64 = 120;
-/// How long one SMTP conversation may take.
+/// How long one attempt may take in all, connecting to QUIT.
+const SEND_TIMEOUT: Duration = Duration::from_secs(60);
+/// How long one read or write of the SMTP conversation may take.
 const SMTP_TIMEOUT: Duration = Duration::from_secs(30);
 /// How often the worker looks for due mail when nobody wakes it (mail
 /// queued by another instance, retries coming due).
@@ -80,29 +87,34 @@ impl Worker {
         })
     }
 
-    /// Runs until the task is aborted.
-    pub fn spawn(self) -> tokio::task::JoinHandle<()> {
-        tokio::spawn(async move {
-            loop {
-                match self.send_due().await {
-                    Ok(_) => {}
-                    Err(err) => {
-                        tracing::warn!(error = %err, "the outbox cannot be read; will retry")
-                    }
+    /// Runs until `Running::stop`.
+    pub fn spawn(self) -> Running {
+        let (stop, stopping) = watch::channel(false);
+        let task = tokio::spawn(async move {
+            let mut stopping = stopping;
+            while !*stopping.borrow() {
+                if let Err(err) = self.send_due(&stopping).await {
+                    tracing::warn!(error = %err, "the outbox cannot be read; will retry");
                 }
                 tokio::select! {
                     _ = self.mailer.woken() => {}
                     _ = tokio::time::sleep(POLL) => {}
+                    // Stopped, or the shop went without stopping it.
+                    changed = stopping.changed() => if changed.is_err() { return },
                 }
             }
-        })
+        });
+        Running { stop, task }
     }
 
-    /// Sends every mail that is due now, one after another; returns how
-    /// many were handed over.
-    pub async fn send_due(&self) -> sqlx::Result<usize> {
+    /// Sends every mail that is due now, one after another, until there is
+    /// none or the shop is stopping; returns how many were handed over.
+    async fn send_due(&self, stopping: &watch::Receiver<bool>) -> sqlx::Result<usize> {
         let mut sent = 0;
-        while let Some(mail) = outbox::claim(&self.pool, self.clock.now(), LEASE).await? {
+        while !*stopping.borrow() {
+            let Some(mail) = outbox::claim(&self.pool, self.clock.now(), LEASE).await? else {
+                break;
+            };
             if self.attempt(mail).await? {
                 sent += 1;
             }
@@ -110,36 +122,46 @@ impl Worker {
         Ok(sent)
     }
 
+    /// One attempt at `mail`; true when the server took it.
     async fn attempt(&self, mail: Claimed) -> sqlx::Result<bool> {
+        let (id, lease) = (mail.id, mail.claimed_until);
         let now = || self.clock.now();
         let message = match self.message(&mail) {
             Ok(message) => message,
             Err(why) => {
-                tracing::warn!(mail = mail.id, error = %why, "a mail cannot be built; it is not sent");
-                outbox::failed(&self.pool, mail.id, now(), &why).await?;
+                tracing::warn!(mail = id, error = %why, "a mail cannot be built; it is not sent");
+                let noted = outbox::failed(&self.pool, id, lease, now(), &why).await?;
+                lease_held(id, noted);
                 return Ok(false);
             }
         };
-        match self.transport.send(message).await {
-            Ok(_) => {
-                outbox::sent(&self.pool, mail.id, now()).await?;
-                metrics::counter!("mail_total", "outcome" => "sent").increment(1);
-                Ok(true)
+        let sent = tokio::time::timeout(SEND_TIMEOUT, self.transport.send(message)).await;
+        let (outcome, noted) = match sent {
+            Ok(Ok(_)) => ("sent", outbox::sent(&self.pool, id, lease, now()).await?),
+            Ok(Err(err)) if err.is_permanent() => {
+                tracing::warn!(mail = id, error = %err, "the SMTP server refused a mail for good");
+                let noted = outbox::failed(&self.pool, id, lease, now(), &err.to_string()).await?;
+                ("refused", noted)
             }
-            Err(err) if err.is_permanent() => {
-                tracing::warn!(mail = mail.id, error = %err, "the SMTP server refused a mail for good");
-                outbox::failed(&self.pool, mail.id, now(), &err.to_string()).await?;
-                metrics::counter!("mail_total", "outcome" => "refused").increment(1);
-                Ok(false)
-            }
-            Err(err) => {
+            failed => {
+                let why = match failed {
+                    Ok(Err(err)) => err.to_string(),
+                    _ => format!("no answer within {} s", SEND_TIMEOUT.as_secs()),
+                };
                 let wait = backoff(mail.attempts);
-                tracing::warn!(mail = mail.id, attempts = mail.attempts, retry_in = wait, error = %err, "mail not sent yet; will retry");
-                outbox::retry_at(&self.pool, mail.id, now() + wait, &err.to_string()).await?;
-                metrics::counter!("mail_total", "outcome" => "retried").increment(1);
-                Ok(false)
+                tracing::warn!(
+                    mail = id,
+                    attempts = mail.attempts,
+                    retry_in = wait,
+                    error = %why,
+                    "mail not sent yet; will retry"
+                );
+                let noted = outbox::retry_at(&self.pool, id, lease, now() + wait, &why).await?;
+                ("retried", noted)
             }
-        }
+        };
+        metrics::counter!("mail_total", "outcome" => outcome).increment(1);
+        Ok(lease_held(id, noted) && outcome == "sent")
     }
 
     /// The message: the bare recipient address (no name: nothing a user
@@ -168,6 +190,35 @@ impl Worker {
             )
             .map_err(|e| e.to_string())
     }
+}
+
+/// The worker of a running shop.
+pub struct Running {
+    stop: watch::Sender<bool>,
+    task: tokio::task::JoinHandle<()>,
+}
+
+impl Running {
+    /// Lets the mail in hand finish (at most `SEND_TIMEOUT`), then stops.
+    pub async fn stop(self) {
+        let _ = self.stop.send(true);
+        let mut task = self.task;
+        if tokio::time::timeout(SEND_TIMEOUT, &mut task).await.is_err() {
+            task.abort();
+        }
+    }
+}
+
+/// Whether the row was still this worker's when it noted the attempt;
+/// logged when it was not (the lease had run out).
+fn lease_held(id: i64, noted: bool) -> bool {
+    if !noted {
+        tracing::warn!(
+            mail = id,
+            "a mail's lease ran out before its attempt was noted"
+        );
+    }
+    noted
 }
 
 #[cfg(test)]

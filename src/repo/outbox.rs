@@ -22,6 +22,10 @@ pub struct Claimed {
     pub html_body: String,
     /// Attempts so far, this one included.
     pub attempts: i64,
+    /// The end of this claim's lease: the worker's later update of the row
+    /// names it, so a worker whose lease ran out (and whose mail another
+    /// worker claimed since) changes nothing.
+    pub claimed_until: i64,
 }
 
 /// A mail as `/dev/mail` lists and shows it.
@@ -71,7 +75,7 @@ pub async fn claim(db: impl Db<'_>, now: i64, lease: i64) -> sqlx::Result<Option
                          AND (claimed_until IS NULL OR claimed_until <= $1)
                        ORDER BY due_at LIMIT 1)
             AND sent_at IS NULL AND (claimed_until IS NULL OR claimed_until <= $1)
-          RETURNING id, recipient, subject, text_body, html_body, attempts",
+          RETURNING id, recipient, subject, text_body, html_body, attempts, claimed_until",
     )
     .bind(now)
     .bind(now + lease)
@@ -79,48 +83,66 @@ pub async fn claim(db: impl Db<'_>, now: i64, lease: i64) -> sqlx::Result<Option
     .await
 }
 
-/// The mail went out: it is noted as sent and its bodies are erased (they
-/// hold live links).
-pub async fn sent(db: impl Db<'_>, id: i64, now: i64) -> sqlx::Result<()> {
-    sqlx::query(
-        "UPDATE outbox SET sent_at = $2, claimed_until = NULL, text_body = '', html_body = '',
+/// The mail went out under the claim `lease`: it is noted as sent and its
+/// bodies are erased (they hold live links). False when the claim had run
+/// out and the row is another worker's now.
+pub async fn sent(db: impl Db<'_>, id: i64, lease: i64, now: i64) -> sqlx::Result<bool> {
+    let done = sqlx::query(
+        "UPDATE outbox SET sent_at = $3, claimed_until = NULL, text_body = '', html_body = '',
                 last_error = NULL
-          WHERE id = $1",
+          WHERE id = $1 AND claimed_until = $2",
     )
     .bind(id)
+    .bind(lease)
     .bind(now)
     .execute(db)
     .await?;
-    Ok(())
+    Ok(done.rows_affected() == 1)
 }
 
-/// The attempt failed for now: try again at `due_at`.
-pub async fn retry_at(db: impl Db<'_>, id: i64, due_at: i64, error: &str) -> sqlx::Result<()> {
-    sqlx::query(
-        "UPDATE outbox SET due_at = $2, claimed_until = NULL, last_error = $3 WHERE id = $1",
+/// The attempt under the claim `lease` failed for now: try again at
+/// `due_at`.
+pub async fn retry_at(
+    db: impl Db<'_>,
+    id: i64,
+    lease: i64,
+    due_at: i64,
+    error: &str,
+) -> sqlx::Result<bool> {
+    let done = sqlx::query(
+        "UPDATE outbox SET due_at = $3, claimed_until = NULL, last_error = $4
+          WHERE id = $1 AND claimed_until = $2",
     )
     .bind(id)
+    .bind(lease)
     .bind(due_at)
     .bind(error)
     .execute(db)
     .await?;
-    Ok(())
+    Ok(done.rows_affected() == 1)
 }
 
-/// The server refused the mail for good (a 5xx answer): no more attempts.
-/// Its bodies are erased like a sent mail's.
-pub async fn failed(db: impl Db<'_>, id: i64, now: i64, error: &str) -> sqlx::Result<()> {
-    sqlx::query(
-        "UPDATE outbox SET failed_at = $2, claimed_until = NULL, last_error = $3,
+/// The server refused the mail for good (a 5xx answer, an address it cannot
+/// take): no more attempts. Its bodies are erased like a sent mail's.
+pub async fn failed(
+    db: impl Db<'_>,
+    id: i64,
+    lease: i64,
+    now: i64,
+    error: &str,
+) -> sqlx::Result<bool> {
+    let done = sqlx::query(
+        "UPDATE outbox SET failed_at = $3, claimed_until = NULL, last_error = $4,
                 text_body = '', html_body = ''
-          WHERE id = $1",
+          WHERE id = $1 AND claimed_until = $2",
     )
     .bind(id)
+    .bind(lease)
     .bind(now)
     .bind(error)
     .execute(db)
     .await?;
-    Ok(())
+    Ok(done.rows_affected() == 1)
 }
 
 /// The newest `limit` mails, newest first (`/dev/mail`).

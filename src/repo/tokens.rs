@@ -59,6 +59,7 @@ pub struct Found {
     pub email: String,
     pub expires_at: i64,
     pub used_at: Option<i64>,
+    pub retired_at: Option<i64>,
 }
 
 pub async fn insert(db: impl Db<'_>, token: &NewToken<'_>) -> sqlx::Result<()> {
@@ -81,7 +82,7 @@ pub async fn insert(db: impl Db<'_>, token: &NewToken<'_>) -> sqlx::Result<()> {
 /// which).
 pub async fn find(db: impl Db<'_>, digest: &str) -> sqlx::Result<Option<Found>> {
     sqlx::query_as(
-        "SELECT purpose, user_id, email, expires_at, used_at FROM account_tokens
+        "SELECT purpose, user_id, email, expires_at, used_at, retired_at FROM account_tokens
           WHERE digest = $1",
     )
     .bind(digest)
@@ -99,7 +100,8 @@ pub async fn use_once(
 ) -> sqlx::Result<bool> {
     let done = sqlx::query(
         "UPDATE account_tokens SET used_at = $3
-          WHERE digest = $1 AND purpose = $2 AND used_at IS NULL AND expires_at > $3",
+          WHERE digest = $1 AND purpose = $2 AND used_at IS NULL AND retired_at IS NULL
+            AND expires_at > $3",
     )
     .bind(digest)
     .bind(purpose.code())
@@ -118,8 +120,8 @@ pub async fn retire_all(
     now: i64,
 ) -> sqlx::Result<u64> {
     let done = sqlx::query(
-        "UPDATE account_tokens SET used_at = $3
-          WHERE user_id = $1 AND purpose = $2 AND used_at IS NULL",
+        "UPDATE account_tokens SET retired_at = $3
+          WHERE user_id = $1 AND purpose = $2 AND used_at IS NULL AND retired_at IS NULL",
     )
     .bind(user_id)
     .bind(purpose.code())

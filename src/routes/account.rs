@@ -42,7 +42,8 @@ pub async fn delete(
     client: ClientInfo,
     form: Form<DeleteForm>,
 ) -> Result<HttpResponse> {
-    user.require_recent_password(&app)?;
+    // The form asks for the password every time: that is sudo mode's
+    // confirmation, typed this very moment.
     match account::delete_account(&app, &client, &user.login, &form.password).await? {
         Ok(()) => {
             user.session().end();

@@ -88,15 +88,15 @@ pub struct ChangeForm {
     password: String,
 }
 
-/// Sudo mode, then the current password again, then a link to the new
-/// address; nothing changes until it is used.
+/// The current password (which is also sudo mode's confirmation: the
+/// form asks for it every time), then a link to the new address; nothing
+/// changes until it is used.
 pub async fn change(
     app: web::Data<AppState>,
     user: CurrentUser,
     client: ClientInfo,
     form: Form<ChangeForm>,
 ) -> Result<HttpResponse> {
-    user.require_recent_password(&app)?;
     let change = AddressChange {
         new_email: &form.new_email,
         password: &form.password,
@@ -108,6 +108,9 @@ pub async fn change(
                  you sign in with {}.",
                 user.account().email
             );
+            let now = app.clock.now();
+            user.session()
+                .update(|s| s.password_confirmed_at = Some(now));
             user.session().flash(FlashLevel::Success, text);
             Ok(see_other("/profile"))
         }

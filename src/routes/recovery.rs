@@ -74,6 +74,14 @@ pub async fn forgot(
     let email = form.into_inner().email.trim().to_string();
     match asked {
         Ok(()) => {
+            if started.elapsed() > ANSWER_TAKES {
+                // Then the time could tell an account's address from
+                // another: the padding should be longer.
+                tracing::warn!(
+                    ms = started.elapsed().as_millis() as u64,
+                    "a forgot-password answer took longer than its padding"
+                );
+            }
             tokio::time::sleep_until(started + ANSWER_TAKES).await;
             render(SentPage {
                 layout: visitor.layout(),

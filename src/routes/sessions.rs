@@ -51,6 +51,7 @@ pub async fn revoke(
     client: ClientInfo,
     handle: web::Path<String>,
 ) -> Result<HttpResponse> {
+    user.require_recent_password(&app)?;
     // Handles are base64url; anything else is not one of them.
     let well_formed = handle
         .chars()

@@ -162,7 +162,9 @@ impl CurrentUser {
 
     /// Sudo mode: lets the riskiest changes through only when the password
     /// was typed within `REAUTH_WINDOW`; else "confirm your password",
-    /// which comes back to the page the form was on.
+    /// which comes back to the page the form was on. (The forms that ask
+    /// for the password themselves, changing the address and deleting the
+    /// account, need no window: their password is typed that moment.)
     pub fn require_recent_password(&self, app: &AppState) -> Result<(), AppError> {
         let window = app.settings.reauth_window.as_secs() as i64;
         let now = app.clock.now();

@@ -66,7 +66,7 @@ impl RootSpanBuilder for RequestSpan {
             "request",
             request_id = request_id.unwrap_or_default(),
             method = ?req.method().as_str(),
-            path = ?req.path(),
+            path = ?loggable(req.path()),
             client_ip = client.ip,
             user_agent = ?client.user_agent,
         )
@@ -77,6 +77,23 @@ impl RootSpanBuilder for RequestSpan {
         _: &std::result::Result<ServiceResponse<B>, actix_web::Error>,
     ) {
     }
+}
+
+/// The paths that carry a mailed token (a password, for as long as it
+/// works): the log shows them without it.
+const PATHS_WITH_A_TOKEN: [&str; 2] = ["/password/reset/", "/verify-email/"];
+
+/// A request's path as the log may keep it: a mailed link's token is cut
+/// off (`/password/reset/…`), so that whoever reads the logs cannot use it.
+pub fn loggable(path: &str) -> std::borrow::Cow<'_, str> {
+    for prefix in PATHS_WITH_A_TOKEN {
+        if let Some(rest) = path.strip_prefix(prefix) {
+            if !rest.is_empty() && rest != "resend" {
+                return format!("{prefix}…").into();
+            }
+        }
+    }
+    path.into()
 }
 
 /// Counts and times every request, and logs one line for it.
@@ -136,4 +153,24 @@ pub async fn metrics(app: web::Data<AppState>) -> Result<HttpResponse> {
     Ok(HttpResponse::Ok()
         .content_type("text/plain; version=0.0.4")
         .body(handle.render()))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_mailed_links_token_never_reaches_the_log() {
+        let token = "mNYCTZRsqMyl-I5Ohlzf8LYrQ6RZIxr2f10lJZe2B_w";
+        assert_eq!(
+            loggable(&format!("/password/reset/{token}")),
+            "/password/reset/…"
+        );
+        assert_eq!(
+            loggable(&format!("/verify-email/{token}")),
+            "/verify-email/…"
+        );
+        assert_eq!(loggable("/verify-email/resend"), "/verify-email/resend");
+        assert_eq!(loggable("/cart/items/1"), "/cart/items/1");
+    }
 }

@@ -8,6 +8,7 @@ use reqwest::StatusCode;
 use cookie_jar::{
     auth::login::{self, NewAccount},
     client::ClientInfo,
+    repo::outbox::{self, NewMail},
 };
 
 use crate::common::{smtp::SmtpSink, Page, TestApp, PASSWORD};
@@ -253,4 +254,47 @@ async fn an_empty_outbox_says_how_to_fill_it() {
     let app = TestApp::spawn().await;
     let page: Page = app.browser().page("/dev/mail", StatusCode::OK).await;
     assert!(page.says("No mail yet."), "{page}");
+}
+
+#[tokio::test]
+async fn of_many_workers_claiming_one_mail_at_once_one_gets_it() {
+    let app = TestApp::spawn().await;
+    let now = app.clock.now();
+    let mail = NewMail {
+        recipient: "hugo@example.com",
+        subject: "Hello",
+        text_body: "Hello",
+        html_body: "<p>Hello</p>",
+    };
+    let id = outbox::queue(&app.pool, &mail, now).await.unwrap();
+    let claims: Vec<_> = (0..8)
+        .map(|_| {
+            let pool = app.pool.clone();
+            tokio::spawn(async move { outbox::claim(&pool, now, 120).await.unwrap() })
+        })
+        .collect();
+    let mut won = Vec::new();
+    for claim in claims {
+        won.extend(claim.await.unwrap());
+    }
+    assert_eq!(won.len(), 1, "one claim of eight");
+    assert_eq!(won[0].id, id);
+    // Past the lease another worker may claim it; the first one's late
+    // update then changes nothing.
+    let first = won[0].claimed_until;
+    assert!(outbox::claim(&app.pool, now + 60, 120)
+        .await
+        .unwrap()
+        .is_none());
+    let second = outbox::claim(&app.pool, now + 121, 120)
+        .await
+        .unwrap()
+        .unwrap();
+    assert!(!outbox::sent(&app.pool, id, first, now + 122).await.unwrap());
+    let unsent = "SELECT COUNT(*) FROM outbox WHERE sent_at IS NULL AND text_body = 'Hello'";
+    assert_eq!(app.scalar(unsent).await, 1);
+    assert!(outbox::sent(&app.pool, id, second.claimed_until, now + 122)
+        .await
+        .unwrap());
+    assert_eq!(app.scalar(unsent).await, 0);
 }

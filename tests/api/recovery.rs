@@ -267,3 +267,39 @@ async fn an_address_no_account_could_have_is_refused_with_422_and_nothing_is_sen
     assert_eq!(app.scalar("SELECT COUNT(*) FROM outbox").await, 0);
     assert_eq!(app.scalar("SELECT COUNT(*) FROM account_tokens").await, 0);
 }
+
+#[tokio::test]
+async fn a_reset_link_dies_when_the_address_or_the_password_changes() {
+    let sink = SmtpSink::start().await;
+    let app = TestApp::spawn_with(&[("SMTP_URL", &sink.url())]).await;
+    let owner = app.user("liv@example.com").await;
+    let guest = app.browser();
+    ask_for_reset(&guest, "liv@example.com").await;
+    let to_old_address = reset_link(&sink, "liv@example.com", 2).await;
+    // The owner moves to a new address: whoever holds the old mailbox can
+    // no longer reset the password.
+    owner.page("/profile", StatusCode::OK).await;
+    let fields = [("new_email", "liv@new.example"), ("password", PASSWORD)];
+    owner.post("/profile/email", &fields).await;
+    let change = sink.wait_for("liv@new.example", 1).await[0]
+        .link_to("/verify-email/")
+        .unwrap();
+    owner.page(&change, StatusCode::OK).await;
+    assert_eq!(location(&owner.post(&change, &[]).await), "/profile");
+    let stale = guest.open(&to_old_address).await;
+    assert_eq!(stale.status, StatusCode::GONE, "{stale}");
+    // A reset asked for, then the password changed on the profile.
+    ask_for_reset(&guest, "liv@new.example").await;
+    let link = reset_link(&sink, "liv@new.example", 2).await;
+    owner.page("/profile", StatusCode::OK).await;
+    let fields = [
+        ("current_password", PASSWORD),
+        ("new_password", NEW_PASSWORD),
+        ("new_password_confirm", NEW_PASSWORD),
+    ];
+    assert_eq!(
+        owner.post("/profile/password", &fields).await.status(),
+        StatusCode::SEE_OTHER
+    );
+    assert_eq!(guest.open(&link).await.status, StatusCode::GONE);
+}
