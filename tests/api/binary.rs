@@ -166,6 +166,24 @@ fn production_without_a_session_secret_refuses_to_start() {
     assert!(stderr.contains("SESSION_SECRET is required"), "{stderr}");
 }
 
+#[test]
+fn production_without_an_smtp_server_refuses_to_start_and_names_it() {
+    let key =
+        "BwcHBwcHBwcHBwcHBwcHBwcHBwcHBwcHBwcHBwcHBwcHBwcHBwcHBwcHBwcHBwcHBwcHBwcHBwcHBwcHBwcHBw==";
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_cookie-jar"))
+        .env("APP_ENV", "production")
+        .env("SESSION_SECRET", key)
+        .env("PUBLIC_ORIGIN", "https://shop.example")
+        .env_remove("SMTP_URL")
+        .env("DATABASE_URL", "sqlite://should-not-be-created.db?mode=rwc")
+        .current_dir(std::env::temp_dir())
+        .output()
+        .expect("the binary runs");
+    assert!(!out.status.success());
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(stderr.contains("SMTP_URL is required"), "{stderr}");
+}
+
 /// What the debug build's resident memory stays under, however many
 /// logins come (see the bursts test).
 const MEMORY_BOUND_MIB: u64 = 140;
