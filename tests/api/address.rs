@@ -238,7 +238,7 @@ async fn an_address_taken_before_the_link_is_used_stays_with_its_owner() {
 }
 
 #[tokio::test]
-async fn past_the_window_the_riskiest_changes_ask_for_the_password_and_come_back() {
+async fn past_the_window_signing_out_other_browsers_asks_for_the_password_and_comes_back() {
     let app = TestApp::spawn().await;
     let browser = app.user("pia@example.com").await;
     let elsewhere = app.browser();
