@@ -12,9 +12,9 @@ use crate::{
     client::ClientInfo,
     clock::Clock,
     config::{variables, SessionSecret, SessionStoreKind, Settings},
-    db,
+    db, mail,
     state::AppState,
-    web::session::Store,
+    web::{assets, session::Store},
 };
 
 /// What `--help` says after the commands: every setting, its default and
@@ -161,5 +161,22 @@ pub async fn check_config(settings: &Settings) -> anyhow::Result<String> {
     };
     answers.with_context(|| format!("the session store {session_store} does not answer"))?;
     report.push_str(&format!("\nSession store: {session_store}: answers"));
+    let statics = assets::check(&settings.static_dir)?;
+    report.push_str(&format!("\nStatic files: {}", statics.display()));
+    match &settings.smtp_url {
+        // Not a failure: the shop serves without it, and mail waits in the
+        // outbox until the server is back (a unit's ExecStartPre would
+        // otherwise keep the shop down for a mail relay).
+        Some(smtp) => match mail::worker::check(smtp).await {
+            Ok(()) => report.push_str(&format!("\nMail: SMTP at {smtp}: answers")),
+            Err(e) => report.push_str(&format!(
+                "\nMail: {e:#}; mail waits in the outbox until it answers"
+            )),
+        },
+        None => report.push_str(
+            "\nMail: kept in the outbox and shown at /dev/mail (no SMTP_URL; production \
+             refuses to start without one)",
+        ),
+    }
     Ok(report)
 }

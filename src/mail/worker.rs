@@ -74,10 +74,7 @@ impl Worker {
         clock: Clock,
         mailer: Mailer,
     ) -> anyhow::Result<Worker> {
-        let transport = AsyncSmtpTransport::<Tokio1Executor>::from_url(smtp.expose())
-            .map_err(|e| anyhow::anyhow!("SMTP_URL {smtp} cannot be used: {e}"))?
-            .timeout(Some(SMTP_TIMEOUT))
-            .build();
+        let transport = transport(smtp)?;
         Ok(Worker {
             pool,
             clock,
@@ -189,6 +186,30 @@ impl Worker {
                     ),
             )
             .map_err(|e| e.to_string())
+    }
+}
+
+/// lettre's SMTP transport for `SMTP_URL`; a URL it cannot use is an error
+/// naming the variable.
+fn transport(smtp: &SmtpUrl) -> anyhow::Result<AsyncSmtpTransport<Tokio1Executor>> {
+    let builder = AsyncSmtpTransport::<Tokio1Executor>::from_url(smtp.expose())
+        .map_err(|e| anyhow::anyhow!("SMTP_URL {smtp} cannot be used: {e}"))?;
+    Ok(builder.timeout(Some(SMTP_TIMEOUT)).build())
+}
+
+/// Whether the SMTP server of `SMTP_URL` answers: a connection (with its
+/// TLS, and the login of the URL's credentials), a NOOP, a QUIT
+/// (`cookie-jar check-config`).
+pub async fn check(smtp: &SmtpUrl) -> anyhow::Result<()> {
+    let answered = tokio::time::timeout(SEND_TIMEOUT, transport(smtp)?.test_connection()).await;
+    match answered {
+        Ok(Ok(true)) => Ok(()),
+        Ok(Ok(false)) => anyhow::bail!("the SMTP server {smtp} does not answer NOOP"),
+        Ok(Err(e)) => anyhow::bail!("the SMTP server {smtp} does not answer: {e}"),
+        Err(_) => anyhow::bail!(
+            "the SMTP server {smtp} does not answer within {} s",
+            SEND_TIMEOUT.as_secs()
+        ),
     }
 }
 

@@ -49,6 +49,32 @@ static ASSETS: OnceLock<Assets> = OnceLock::new();
 /// naming the setting. Loading it again (another application in the same
 /// process: tests) must name the same folder.
 pub fn load(dir: &Path) -> anyhow::Result<()> {
+    let dir = check(dir)?;
+    let loaded = match ASSETS.get() {
+        Some(loaded) => loaded,
+        None => {
+            let mut versions = HashMap::new();
+            read_folder(&dir, &dir, &mut versions)
+                .with_context(|| format!("STATIC_DIR: cannot read {}", dir.display()))?;
+            // Two loads at once: the first to finish is the one served.
+            ASSETS.get_or_init(|| Assets {
+                dir: dir.clone(),
+                versions,
+            })
+        }
+    };
+    anyhow::ensure!(
+        loaded.dir == dir,
+        "STATIC_DIR: this process serves {} already",
+        loaded.dir.display()
+    );
+    Ok(())
+}
+
+/// The folder `dir` as it would be served: its full path, when it holds the
+/// stylesheet; else the start-up error that names `STATIC_DIR`
+/// (`cookie-jar check-config` asks too).
+pub fn check(dir: &Path) -> anyhow::Result<PathBuf> {
     let not_found = || {
         format!(
             "STATIC_DIR: {} holds no {STYLESHEET}. A release is the binary with its static/ \
@@ -60,19 +86,7 @@ pub fn load(dir: &Path) -> anyhow::Result<()> {
     if !dir.join(STYLESHEET).is_file() {
         anyhow::bail!(not_found());
     }
-    if let Some(loaded) = ASSETS.get() {
-        anyhow::ensure!(
-            loaded.dir == dir,
-            "STATIC_DIR: this process serves {} already",
-            loaded.dir.display()
-        );
-        return Ok(());
-    }
-    let mut versions = HashMap::new();
-    read_folder(&dir, &dir, &mut versions)
-        .with_context(|| format!("STATIC_DIR: cannot read {}", dir.display()))?;
-    let _ = ASSETS.set(Assets { dir, versions });
-    Ok(())
+    Ok(dir)
 }
 
 /// Every file under `folder` (links and hidden files left out), by its
@@ -133,12 +147,14 @@ pub async fn serve(req: HttpRequest, path: web::Path<String>) -> Result<HttpResp
         .map(|q| q.0)
         .unwrap_or_default();
     let pinned = asked.iter().any(|(k, v)| k == "v" && v == version);
-    let cache = if pinned {
+    let mut response = file.into_response(&req);
+    // Only the file itself (200, 206, 304) is cached for a year; an answer
+    // that refuses a range or a precondition (416, 412) is not the file.
+    let cache = if pinned && !response.status().is_client_error() {
         "public, max-age=31536000, immutable"
     } else {
         "public, no-cache"
     };
-    let mut response = file.into_response(&req);
     response
         .headers_mut()
         .insert(header::CACHE_CONTROL, HeaderValue::from_static(cache));

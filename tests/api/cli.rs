@@ -475,3 +475,49 @@ fn a_client_cannot_forge_log_fields_or_its_address() {
     );
     assert!(!logged.contains("6.6.6.6"), "{logged}");
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn check_config_says_whether_the_smtp_server_answers_and_checks_the_static_folder() {
+    let sink = crate::common::smtp::SmtpSink::start().await;
+    let dir = tempfile::tempdir().unwrap();
+    let url = fresh_database(dir.path()).await;
+    run(&mut cookie_jar(
+        dir.path(),
+        &[("DATABASE_URL", &url)],
+        &["migrate"],
+    ));
+    let check = |vars: &[(&str, &str)]| {
+        let mut all = vec![("DATABASE_URL", url.as_str())];
+        all.extend_from_slice(vars);
+        run_for_code(&mut cookie_jar(dir.path(), &all, &["check-config"]))
+    };
+    let (code, out, err) = check(&[]);
+    assert_eq!(code, Some(0), "{err}");
+    assert!(
+        out.contains("Mail: kept in the outbox and shown at /dev/mail"),
+        "{out}"
+    );
+    assert!(out.contains("Static files: "), "{out}");
+    let (code, out, err) = check(&[("SMTP_URL", &sink.url())]);
+    assert_eq!(code, Some(0), "{err}");
+    assert!(
+        out.contains(&format!("Mail: SMTP at {}: answers", sink.url())),
+        "{out}"
+    );
+    // A server away is said, its password hidden; the shop can still serve.
+    let away = [("SMTP_URL", "smtp://shop:hunter2@127.0.0.1:1")];
+    let (code, out, err) = check(&away);
+    assert_eq!(code, Some(0), "{err}");
+    assert!(
+        out.contains("smtp://shop:…@127.0.0.1:1 does not answer"),
+        "{out}"
+    );
+    assert!(
+        !out.contains("hunter2") && !err.contains("hunter2"),
+        "{out}{err}"
+    );
+    // A static folder without the stylesheet is a problem, named.
+    let (code, _, err) = check(&[("STATIC_DIR", dir.path().to_str().unwrap())]);
+    assert_eq!(code, Some(1), "{err}");
+    assert!(err.contains("STATIC_DIR"), "{err}");
+}

@@ -618,6 +618,17 @@ async fn static_files_are_served_from_their_folder_versioned_revalidated_and_in_
         .unwrap();
     assert_eq!(part.status(), StatusCode::PARTIAL_CONTENT);
     assert_eq!(part.bytes().await.unwrap().len(), 10);
+    // A range past the end is refused, and that refusal is not cached as
+    // the file is.
+    let beyond = browser
+        .client
+        .get(browser.url(&css))
+        .header("Range", "bytes=99999999-")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(beyond.status(), StatusCode::RANGE_NOT_SATISFIABLE);
+    assert_eq!(beyond.headers()["cache-control"], "public, no-cache");
     let image = home.attr(".product-card img", "src").unwrap();
     let res = browser.get(&image).await;
     assert_eq!(res.headers().get("content-type").unwrap(), "image/svg+xml");
