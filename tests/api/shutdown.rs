@@ -44,7 +44,11 @@ async fn sigterm_finishes_the_requests_in_flight_refuses_new_ones_and_exits_0() 
     });
     let in_flight = futures_util::future::join_all(registrations);
     let signal = async {
-        tokio::time::sleep(Duration::from_millis(50)).await;
+        // Long enough for the shop to have read every request (a keep-alive
+        // connection whose request is not read yet counts as idle, and is
+        // closed: seen once on a loaded CI machine at 50 ms), short of the
+        // time sixteen hashes take.
+        tokio::time::sleep(Duration::from_millis(150)).await;
         shop.terminate();
         let signalled = Instant::now();
         // A visitor arriving after the signal is not taken in.
