@@ -152,17 +152,24 @@ fn a_binary_without_its_static_folder_refuses_to_start_and_names_the_setting() {
     );
 }
 
-#[test]
-fn production_without_a_session_secret_refuses_to_start() {
+/// What the binary says on standard error when production starts with
+/// `vars` (and without `unset`); it must fail.
+fn production_refusal(vars: &[(&str, &str)], unset: &str) -> String {
     let out = std::process::Command::new(env!("CARGO_BIN_EXE_cookie-jar"))
         .env("APP_ENV", "production")
-        .env_remove("SESSION_SECRET")
+        .env_remove(unset)
+        .envs(vars.iter().copied())
         .env("DATABASE_URL", "sqlite://should-not-be-created.db?mode=rwc")
         .current_dir(std::env::temp_dir())
         .output()
         .expect("the binary runs");
     assert!(!out.status.success());
-    let stderr = String::from_utf8_lossy(&out.stderr);
+    String::from_utf8_lossy(&out.stderr).into_owned()
+}
+
+#[test]
+fn production_without_a_session_secret_refuses_to_start() {
+    let stderr = production_refusal(&[], "SESSION_SECRET");
     assert!(stderr.contains("SESSION_SECRET is required"), "{stderr}");
 }
 
@@ -170,17 +177,11 @@ fn production_without_a_session_secret_refuses_to_start() {
 fn production_without_an_smtp_server_refuses_to_start_and_names_it() {
     let key =
         "BwcHBwcHBwcHBwcHBwcHBwcHBwcHBwcHBwcHBwcHBwcHBwcHBwcHBwcHBwcHBwcHBwcHBwcHBwcHBwcHBwcHBw==";
-    let out = std::process::Command::new(env!("CARGO_BIN_EXE_cookie-jar"))
-        .env("APP_ENV", "production")
-        .env("SESSION_SECRET", key)
-        .env("PUBLIC_ORIGIN", "https://shop.example")
-        .env_remove("SMTP_URL")
-        .env("DATABASE_URL", "sqlite://should-not-be-created.db?mode=rwc")
-        .current_dir(std::env::temp_dir())
-        .output()
-        .expect("the binary runs");
-    assert!(!out.status.success());
-    let stderr = String::from_utf8_lossy(&out.stderr);
+    let vars = [
+        ("SESSION_SECRET", key),
+        ("PUBLIC_ORIGIN", "https://shop.example"),
+    ];
+    let stderr = production_refusal(&vars, "SMTP_URL");
     assert!(stderr.contains("SMTP_URL is required"), "{stderr}");
 }
 

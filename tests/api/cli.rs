@@ -37,6 +37,18 @@ fn run_for_code(command: &mut Command) -> (Option<i32>, String, String) {
     (status.code(), text(stdout), text(stderr))
 }
 
+/// `check-config` on the database `url` with `vars`: (exit code, standard
+/// output, standard error).
+fn check_config_on(
+    dir: &std::path::Path,
+    url: &str,
+    vars: &[(&str, &str)],
+) -> (Option<i32>, String, String) {
+    let mut all = vec![("DATABASE_URL", url)];
+    all.extend_from_slice(vars);
+    run_for_code(&mut cookie_jar(dir, &all, &["check-config"]))
+}
+
 /// Runs it to the end: (success, standard output, standard error).
 fn run(command: &mut Command) -> (bool, String, String) {
     let (code, out, err) = run_for_code(command);
@@ -201,11 +213,7 @@ async fn check_config_names_the_session_store_and_says_whether_it_answers() {
         &[("DATABASE_URL", &url)],
         &["migrate"],
     ));
-    let check = |vars: &[(&str, &str)]| {
-        let mut all = vec![("DATABASE_URL", url.as_str())];
-        all.extend_from_slice(vars);
-        run_for_code(&mut cookie_jar(dir.path(), &all, &["check-config"]))
-    };
+    let check = |vars: &[(&str, &str)]| check_config_on(dir.path(), &url, vars);
     let (code, out, err) = check(&[]);
     assert_eq!(code, Some(0), "{err}");
     assert!(out.contains("Session store: cookie"), "{out}");
@@ -486,11 +494,7 @@ async fn check_config_says_whether_the_smtp_server_answers_and_checks_the_static
         &[("DATABASE_URL", &url)],
         &["migrate"],
     ));
-    let check = |vars: &[(&str, &str)]| {
-        let mut all = vec![("DATABASE_URL", url.as_str())];
-        all.extend_from_slice(vars);
-        run_for_code(&mut cookie_jar(dir.path(), &all, &["check-config"]))
-    };
+    let check = |vars: &[(&str, &str)]| check_config_on(dir.path(), &url, vars);
     let (code, out, err) = check(&[]);
     assert_eq!(code, Some(0), "{err}");
     assert!(
