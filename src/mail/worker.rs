@@ -105,22 +105,19 @@ impl Worker {
     }
 
     /// Sends every mail that is due now, one after another, until there is
-    /// none or the shop is stopping; returns how many were handed over.
-    async fn send_due(&self, stopping: &watch::Receiver<bool>) -> sqlx::Result<usize> {
-        let mut sent = 0;
+    /// none or the shop is stopping.
+    async fn send_due(&self, stopping: &watch::Receiver<bool>) -> sqlx::Result<()> {
         while !*stopping.borrow() {
             let Some(mail) = outbox::claim(&self.pool, self.clock.now(), LEASE).await? else {
                 break;
             };
-            if self.attempt(mail).await? {
-                sent += 1;
-            }
+            self.attempt(mail).await?;
         }
-        Ok(sent)
+        Ok(())
     }
 
-    /// One attempt at `mail`; true when the server took it.
-    async fn attempt(&self, mail: Claimed) -> sqlx::Result<bool> {
+    /// One attempt at `mail`, and its outcome noted.
+    async fn attempt(&self, mail: Claimed) -> sqlx::Result<()> {
         let (id, lease) = (mail.id, mail.claimed_until);
         let now = || self.clock.now();
         let message = match self.message(&mail) {
@@ -129,7 +126,7 @@ impl Worker {
                 tracing::warn!(mail = id, error = %why, "a mail cannot be built; it is not sent");
                 let noted = outbox::failed(&self.pool, id, lease, now(), &why).await?;
                 lease_held(id, noted);
-                return Ok(false);
+                return Ok(());
             }
         };
         let sent = tokio::time::timeout(SEND_TIMEOUT, self.transport.send(message)).await;
@@ -158,7 +155,8 @@ impl Worker {
             }
         };
         metrics::counter!("mail_total", "outcome" => outcome).increment(1);
-        Ok(lease_held(id, noted) && outcome == "sent")
+        lease_held(id, noted);
+        Ok(())
     }
 
     /// The message: the bare recipient address (no name: nothing a user
@@ -230,16 +228,15 @@ impl Running {
     }
 }
 
-/// Whether the row was still this worker's when it noted the attempt;
-/// logged when it was not (the lease had run out).
-fn lease_held(id: i64, noted: bool) -> bool {
+/// Logs when the row was no longer this worker's as it noted the attempt
+/// (the lease had run out).
+fn lease_held(id: i64, noted: bool) {
     if !noted {
         tracing::warn!(
             mail = id,
             "a mail's lease ran out before its attempt was noted"
         );
     }
-    noted
 }
 
 #[cfg(test)]
