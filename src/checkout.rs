@@ -17,7 +17,7 @@
 
 use crate::{
     ids,
-    mail::Letter,
+    mail::{greeting, Letter},
     present,
     repo::{
         cart,
@@ -105,7 +105,7 @@ pub async fn place_order(
         })
         .collect();
     let link = app.mail.link(&format!("/orders/{order_id}"));
-    let letter = Letter::order_confirmed(&user.display_name, order_id, lines, total, link);
+    let letter = Letter::order_confirmed(greeting(user), order_id, lines, total, link);
     app.mail.queue(&mut tx, &user.email, &letter, now).await?;
     tx.commit().await?;
     app.mail.sent_soon();

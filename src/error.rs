@@ -50,6 +50,10 @@ pub enum AppError {
     /// 429: throttled; try again after this many seconds.
     #[error("too many requests, retry after {retry_after}s")]
     TooManyRequests { retry_after: i64 },
+    /// 429: the address was sent as many mails as it may get in an hour
+    /// (`mail::MAILS_PER_HOUR`); nothing was changed.
+    #[error("too many mails to one address, retry after {retry_after}s")]
+    TooManyMails { retry_after: i64 },
     /// 503: the shop cannot take this now (the hashing queue is full);
     /// try again after this many seconds.
     #[error("service unavailable, retry after {retry_after}s")]
@@ -141,6 +145,11 @@ impl AppError {
                 "Too many attempts. Please wait {} and try again.",
                 wait_phrase(*retry_after)
             )),
+            AppError::TooManyMails { retry_after } => Some(format!(
+                "This address has had as many mails from us as it may get in an hour, so \
+                 nothing was sent and nothing changed. Please wait {} and try again.",
+                wait_phrase(*retry_after)
+            )),
             AppError::ServiceUnavailable { .. } => {
                 Some("The shop is very busy just now. Please try again in a moment.".into())
             }
@@ -165,7 +174,9 @@ impl ResponseError for AppError {
             AppError::Gone(_) => StatusCode::GONE,
             AppError::PayloadTooLarge => StatusCode::PAYLOAD_TOO_LARGE,
             AppError::UnsupportedMediaType(_) => StatusCode::UNSUPPORTED_MEDIA_TYPE,
-            AppError::TooManyRequests { .. } => StatusCode::TOO_MANY_REQUESTS,
+            AppError::TooManyRequests { .. } | AppError::TooManyMails { .. } => {
+                StatusCode::TOO_MANY_REQUESTS
+            }
             AppError::ServiceUnavailable { .. }
             | AppError::DatabaseUnavailable(_)
             | AppError::SessionStoreUnavailable(_) => StatusCode::SERVICE_UNAVAILABLE,
@@ -193,6 +204,7 @@ impl ResponseError for AppError {
                     .finish();
             }
             AppError::TooManyRequests { retry_after }
+            | AppError::TooManyMails { retry_after }
             | AppError::ServiceUnavailable { retry_after } => {
                 HttpResponse::build(self.status_code())
                     .insert_header((header::RETRY_AFTER, *retry_after))

@@ -76,6 +76,47 @@ impl Flash {
     }
 }
 
+/// Which page may use a mailed link the session holds.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum LinkPage {
+    /// `/password/reset`: choosing a new password.
+    PasswordReset,
+    /// `/verify-email`: proving an email address.
+    EmailAddress,
+}
+
+/// A mailed link, held by the session from its first view to the form
+/// that uses it. The link's first GET moves its token here and redirects
+/// to the same page without it, so the token leaves the address bar (and
+/// the history, and a shared screen) and never rides in a `Referer` (as
+/// Django's password reset view does). A secret, like the link: it never
+/// prints itself, and the inspector hides it.
+#[derive(Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct HeldLink {
+    pub page: LinkPage,
+    token: String,
+}
+
+impl HeldLink {
+    pub fn new(page: LinkPage, token: &str) -> HeldLink {
+        HeldLink {
+            page,
+            token: token.to_string(),
+        }
+    }
+
+    pub fn token(&self) -> &str {
+        &self.token
+    }
+}
+
+impl fmt::Debug for HeldLink {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "HeldLink({:?}, [token hidden])", self.page)
+    }
+}
+
 /// Why a session id was replaced.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
@@ -152,6 +193,9 @@ pub struct SessionState {
     pub password_confirmed_at: Option<i64>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub flash: Option<Flash>,
+    /// A mailed link opened in this browser, until its form is used.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub held_link: Option<HeldLink>,
     /// When and why the id last changed in this browser.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub renewed: Option<Renewal>,
@@ -178,6 +222,7 @@ impl SessionState {
             cart: Vec::new(),
             password_confirmed_at: None,
             flash: None,
+            held_link: None,
             renewed: None,
         }
     }
@@ -233,13 +278,21 @@ impl SessionState {
         self
     }
 
+    /// The token of the mailed link held for `page`, if any.
+    pub fn held_link_for(&self, page: LinkPage) -> Option<&str> {
+        self.held_link
+            .as_ref()
+            .filter(|held| held.page == page)
+            .map(HeldLink::token)
+    }
+
     /// Units in a guest's cart.
     pub fn guest_cart_count(&self) -> i64 {
         self.cart.iter().map(|(_, q)| i64::from(*q)).sum()
     }
 
-    /// Nothing a server need keep: no login, cart, preference, message or
-    /// renewal, only an id, the times and a CSRF token. A server-side store
+    /// Nothing a server need keep: no login, cart, preference, message,
+    /// held link or renewal, only an id, the times and a CSRF token. A server-side store
     /// keeps no entry for such a state (express-session's
     /// `saveUninitialized: false`).
     pub fn is_blank(&self) -> bool {
@@ -247,6 +300,7 @@ impl SessionState {
             && self.cart.is_empty()
             && self.prefs.is_empty()
             && self.flash.is_none()
+            && self.held_link.is_none()
             && self.renewed.is_none()
     }
 
@@ -340,6 +394,18 @@ mod tests {
         with_flash.flash = Some(Flash::new(FlashLevel::Error, "Sold out."));
         assert!(!with_flash.is_blank());
         assert!(!SessionState::logged_in(1, false, 100, 0).is_blank());
+        let mut holding = fresh.clone();
+        holding.held_link = Some(HeldLink::new(LinkPage::PasswordReset, "secret"));
+        assert!(!holding.is_blank());
+    }
+
+    #[test]
+    fn a_held_link_is_for_its_page_only_and_never_prints_its_token() {
+        let mut state = SessionState::fresh(0);
+        state.held_link = Some(HeldLink::new(LinkPage::EmailAddress, "s3cret"));
+        assert_eq!(state.held_link_for(LinkPage::EmailAddress), Some("s3cret"));
+        assert_eq!(state.held_link_for(LinkPage::PasswordReset), None);
+        assert!(!format!("{state:?}").contains("s3cret"));
     }
 
     #[test]

@@ -143,7 +143,8 @@ fn serve(
             // the session when first asked and writes back what the
             // request ends with, once; the outer error pages draw the
             // adapter's own (a store that fails as it writes: 503); every
-            // response gets the security headers; each request is
+            // response gets the security headers, and no `Referer` leaves
+            // an address with a mailed token in it; each request is
             // counted, timed and logged, inside the tracing logger's span,
             // which gives it its request id.
             .wrap(from_fn(csrf::protect))
@@ -151,6 +152,7 @@ fn serve(
             .wrap(from_fn(session::carry))
             .wrap(ErrorHandlers::new().default_handler(error_page::render))
             .wrap(security::headers(cookie_secure))
+            .wrap(from_fn(security::hide_tokens))
             .wrap(from_fn(telemetry::record_requests))
             .wrap(TracingLogger::<telemetry::RequestSpan>::new())
             .configure(routes::configure)

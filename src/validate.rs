@@ -15,6 +15,17 @@ pub fn normalize_email(raw: &str) -> String {
     raw.trim().to_lowercase()
 }
 
+/// An email as a throttle counts it (`auth::throttle`, `mail`): normalized,
+/// cut to 254 characters so a huge typed value is not stored, and without
+/// control characters (PostgreSQL refuses NUL in text).
+pub fn email_for_counting(raw: &str) -> String {
+    normalize_email(raw)
+        .chars()
+        .filter(|c| !c.is_control())
+        .take(254)
+        .collect()
+}
+
 /// An address someone can receive mail at, in the everyday shape: a local
 /// part of letters, digits and `.!#$%&'*+/=?^_`{|}~-` (no leading,
 /// trailing or doubled dot), one `@`, and a domain of two or more dotted

@@ -14,6 +14,7 @@ mod api {
     mod crash;
     mod hostile;
     mod instances;
+    mod links;
     mod mail;
     mod migrations;
     mod operations;

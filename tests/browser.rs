@@ -38,6 +38,7 @@
 pub mod common;
 
 use std::{
+    collections::HashMap,
     net::TcpListener,
     os::unix::process::CommandExt,
     path::{Path, PathBuf},
@@ -232,6 +233,16 @@ struct Shop {
 
 impl Shop {
     async fn open(app: &TestApp) -> Shop {
+        Shop::start(app, false).await
+    }
+
+    /// A shop whose browser also keeps a log of the requests its pages
+    /// make (`requests_sent`).
+    async fn open_recording_requests(app: &TestApp) -> Shop {
+        Shop::start(app, true).await
+    }
+
+    async fn start(app: &TestApp, record_requests: bool) -> Shop {
         let chromium = std::env::var("CHROMIUM").unwrap_or_else(|_| "/usr/bin/chromium".into());
         assert!(
             std::path::Path::new(&chromium).exists(),
@@ -254,12 +265,17 @@ impl Shop {
             "--window-size=1280,900".into(),
             format!("--user-data-dir={}", driver.profile_dir().display()),
         ];
+        // Keep what the console reports as severe (CSP violations, script
+        // errors) for `console_errors`; and, when asked, the DevTools
+        // network events for `requests_sent`.
+        let mut logging = json!({ "browser": "SEVERE" });
+        if record_requests {
+            logging["performance"] = json!("ALL");
+        }
         let capabilities = json!({
             "browserName": "chrome",
             "goog:chromeOptions": { "binary": chromium, "args": args },
-            // Keep what the console reports as severe (CSP violations,
-            // script errors) for `console_errors`.
-            "goog:loggingPrefs": { "browser": "SEVERE" },
+            "goog:loggingPrefs": logging,
         });
         let Value::Object(capabilities) = capabilities else {
             unreachable!()
@@ -295,32 +311,73 @@ impl Shop {
         drop(driver);
     }
 
-    /// What the browser's console reported as severe since the last call:
-    /// a CSP violation (an inline style or script, a foreign image) or a
-    /// script error. Failed loads are left out: `loaded` judges each page's
-    /// status itself, and one test expects a 403.
-    async fn console_errors(&self) -> Vec<String> {
+    /// chromedriver's log of `kind` since the last call (its log endpoint
+    /// is not in the WebDriver standard, so fantoccini has no call for it).
+    async fn log(&self, kind: &str) -> Vec<Value> {
         let id = self
             .client
             .session_id()
             .await
             .expect("session id")
             .expect("a WebDriver session");
-        // chromedriver's log endpoint: not in the WebDriver standard, so
-        // fantoccini has no call for it.
         let log = reqwest::Client::new()
             .post(format!("{}/session/{id}/se/log", self.driver.url()))
             .header("content-type", "application/json")
-            .body(r#"{"type": "browser"}"#)
+            .body(json!({ "type": kind }).to_string())
             .send()
             .await
-            .expect("ask chromedriver for the browser log");
+            .expect("ask chromedriver for a log");
         let log: Value =
             serde_json::from_str(&log.text().await.expect("log")).expect("the log is JSON");
-        let Some(entries) = log["value"].as_array() else {
-            panic!("chromedriver gave no browser log: {log}")
-        };
-        entries
+        match log["value"].as_array() {
+            Some(entries) => entries.clone(),
+            None => panic!("chromedriver gave no {kind} log: {log}"),
+        }
+    }
+
+    /// Every request the browser sent since the last call (a shop opened
+    /// with `open_recording_requests`): its URL and its `Referer`, from the
+    /// DevTools network events (the headers as sent, where Chromium
+    /// reports them apart).
+    async fn requests_sent(&self) -> Vec<(String, Option<String>)> {
+        let mut urls: Vec<(String, String)> = Vec::new();
+        let mut referers: HashMap<String, String> = HashMap::new();
+        for entry in self.log("performance").await {
+            let message: Value =
+                serde_json::from_str(entry["message"].as_str().unwrap_or("{}")).unwrap_or_default();
+            let params = &message["message"]["params"];
+            let id = params["requestId"].as_str().unwrap_or_default().to_string();
+            let headers = match message["message"]["method"].as_str() {
+                Some("Network.requestWillBeSent") => {
+                    let url = params["request"]["url"].as_str().unwrap_or_default();
+                    urls.push((id.clone(), url.to_string()));
+                    &params["request"]["headers"]
+                }
+                Some("Network.requestWillBeSentExtraInfo") => &params["headers"],
+                _ => continue,
+            };
+            let referer = headers
+                .as_object()
+                .into_iter()
+                .flatten()
+                .find(|(name, _)| name.eq_ignore_ascii_case("referer"))
+                .and_then(|(_, value)| value.as_str());
+            if let Some(referer) = referer {
+                referers.insert(id, referer.to_string());
+            }
+        }
+        urls.into_iter()
+            .map(|(id, url)| (url, referers.get(&id).cloned()))
+            .collect()
+    }
+
+    /// What the browser's console reported as severe since the last call:
+    /// a CSP violation (an inline style or script, a foreign image) or a
+    /// script error. Failed loads are left out: `loaded` judges each page's
+    /// status itself, and one test expects a 403.
+    async fn console_errors(&self) -> Vec<String> {
+        self.log("browser")
+            .await
             .iter()
             .filter(|e| e["level"] == "SEVERE" && e["source"] != "network")
             .map(|e| e["message"].as_str().unwrap_or_default().to_string())
@@ -909,7 +966,7 @@ async fn a_shopper_registers_adds_to_cart_checks_out_and_signs_out() {
 async fn a_customer_who_forgot_the_password_gets_back_in_through_the_mailed_link() {
     let sink = SmtpSink::start().await;
     let app = TestApp::spawn_with(&[("SMTP_URL", &sink.url())]).await;
-    let shop = Shop::open(&app).await;
+    let shop = Shop::open_recording_requests(&app).await;
     let email = "dot@example.com";
 
     shop.goto("/").await;
@@ -948,7 +1005,12 @@ async fn a_customer_who_forgot_the_password_gets_back_in_through_the_mailed_link
         .link_to("/password/reset/")
         .expect("a reset link in the mail");
 
+    // The link is opened as a click in the mail would: the token moves
+    // into the session, and the address bar shows the page without it.
+    let token = link.trim_start_matches("/password/reset/").to_string();
+    shop.requests_sent().await;
     shop.goto(&link).await;
+    assert_eq!(shop.path().await, "/password/reset");
     assert_eq!(
         shop.text(Locator::Css("main h1")).await,
         "Choose a new password"
@@ -962,12 +1024,27 @@ async fn a_customer_who_forgot_the_password_gets_back_in_through_the_mailed_link
         .await;
     let set = shop
         .find(Locator::XPath(
-            "//form[starts-with(@action, '/password/reset/')]\
+            "//form[@action='/password/reset']\
              //button[normalize-space()='Set the new password']",
         ))
         .await;
     shop.click_to(&set, Locator::Css("form[action='/login']"))
         .await;
+    // What the pages requested on the way (the page, its stylesheet,
+    // its icon, the form): none carried the token in its `Referer`, and
+    // the stylesheet's request is among them.
+    let sent = shop.requests_sent().await;
+    assert!(
+        sent.iter().any(|(url, _)| url.contains("/static/css/")),
+        "{sent:#?}"
+    );
+    for (url, referer) in &sent {
+        let referer = referer.as_deref().unwrap_or_default();
+        assert!(
+            !referer.contains(&token),
+            "{url} was sent Referer {referer}"
+        );
+    }
     assert_eq!(shop.path().await, "/login");
     let flash = shop.flash().await;
     assert!(flash.starts_with("Your password is changed"), "{flash}");
@@ -1531,6 +1608,7 @@ async fn audit_password_reset(shop: &Shop, forgetful: &str, failures: &mut Vec<S
     let link = shop.mail_link("/password/reset/").await;
 
     shop.goto(&link).await;
+    assert_eq!(shop.path().await, "/password/reset");
     assert_eq!(
         shop.text(Locator::Css("main h1")).await,
         "Choose a new password"

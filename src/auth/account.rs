@@ -3,15 +3,10 @@
 //! and one transaction; the cookie changes only after it commits.
 
 use crate::{
-    auth::{check_password, login::open_session, record, LoggedIn},
+    auth::{check_password, links, login::open_session, record, LoggedIn},
     client::ClientInfo,
     error::Result,
-    repo::{
-        events::EventKind,
-        sessions,
-        tokens::{self, Purpose},
-        users,
-    },
+    repo::{events::EventKind, sessions, users},
     session::{RenewedFor, SessionState},
     state::AppState,
     validate::FieldErrors,
@@ -82,8 +77,8 @@ pub async fn change_password(
     let new = SessionState::logged_in(user.id, me.remember_me, me.expires_at, now);
     let mut tx = app.db.begin_write().await?;
     users::set_password_hash(&mut *tx, user.id, &hash).await?;
-    // A reset link asked for before is of no more use, and must not undo this.
-    tokens::retire_all(&mut *tx, user.id, Purpose::ResetPassword, now).await?;
+    // A link asked for before (a reset, a new address) must not undo this.
+    links::retire_every_link(&mut tx, user.id, now).await?;
     let others = sessions::revoke_others(&mut *tx, user.id, &me.session_id, now).await?;
     sessions::revoke(&mut *tx, &me.session_id, now).await?;
     open_session(&mut tx, app, client, user.id, &new, me.expires_at).await?;
@@ -118,8 +113,13 @@ pub async fn delete_account(
         let wrong = "That is not your password; the account was not deleted.";
         return Ok(Err(FieldErrors::from([("delete_password", wrong.into())])));
     }
-    // One statement: the rest goes with the user row (ON DELETE CASCADE).
-    users::delete(&app.db.pool, user.id).await?;
+    let now = app.clock.now();
+    let mut tx = app.db.begin_write().await?;
+    // The rule of every credential event; the rows then go with the user
+    // row, like the sessions, the cart and the events (ON DELETE CASCADE).
+    links::retire_every_link(&mut tx, user.id, now).await?;
+    users::delete(&mut *tx, user.id).await?;
+    tx.commit().await?;
     Ok(Ok(()))
 }
 
@@ -169,11 +169,14 @@ pub async fn revoke_session(
     Ok(revoked)
 }
 
-/// Signs out every other session of the user; returns how many.
+/// "Sign out everywhere else": every other session of the user ends, and
+/// every link mailed to the account (`links::retire_every_link`); returns
+/// how many sessions.
 pub async fn revoke_others(app: &AppState, client: &ClientInfo, me: &LoggedIn) -> Result<u64> {
     let now = app.clock.now();
     let mut tx = app.db.begin_write().await?;
     let count = sessions::revoke_others(&mut *tx, me.user.id, &me.session_id, now).await?;
+    links::retire_every_link(&mut tx, me.user.id, now).await?;
     if count > 0 {
         record(&mut tx, me.user.id, EventKind::SessionRevoked, client, now).await?;
     }

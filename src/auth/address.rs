@@ -7,28 +7,24 @@
 //! proof with a banner.
 
 use crate::{
-    auth::{check_password, links, record, throttle, LoggedIn},
+    auth::{check_password, links, record, LoggedIn},
     client::ClientInfo,
     db::{self, Conn},
     error::{AppError, Result},
-    mail::Letter,
+    mail::{greeting, Letter},
     password::HashPermit,
-    repo::{
-        events::EventKind,
-        tokens::{self, Purpose},
-        users,
-    },
+    repo::{events::EventKind, tokens::Purpose, users},
     state::AppState,
     validate::{self, FieldErrors},
 };
 
 /// Queues the link that proves `email` is `user_id`'s, inside the caller's
-/// transaction (registration's, or a change's).
+/// transaction (registration's, or a change's). Nobody has proved the
+/// address yet, so the mail names nothing anyone typed.
 pub(super) async fn queue_proof(
     conn: &mut Conn,
     app: &AppState,
     user_id: i64,
-    name: &str,
     email: &str,
     change: bool,
 ) -> Result<()> {
@@ -42,30 +38,22 @@ pub(super) async fn queue_proof(
     let link = app.mail.link(&format!("/verify-email/{token}"));
     let valid_for = links::valid_for(lifetime);
     let letter = match change {
-        false => Letter::verify_address(name, link, &valid_for),
-        true => Letter::confirm_new_address(name, link, &valid_for),
+        false => Letter::verify_address(link, &valid_for),
+        true => Letter::confirm_new_address(link, &valid_for),
     };
     app.mail.queue(conn, email, &letter, now).await
 }
 
 /// "Send the link again", for an address not yet proven; throttled per
-/// address. False when it is proven already (nothing sent).
+/// address (`Mailer::queue`). False when it is proven already (nothing
+/// sent).
 pub async fn send_proof_again(app: &AppState, me: &LoggedIn) -> Result<bool> {
     let user = &me.user;
     if user.email_verified_at.is_some() {
         return Ok(false);
     }
-    throttle::count_mail_to(app, &user.email).await?;
     let mut tx = app.db.begin_write().await?;
-    queue_proof(
-        &mut tx,
-        app,
-        user.id,
-        &user.display_name,
-        &user.email,
-        false,
-    )
-    .await?;
+    queue_proof(&mut tx, app, user.id, &user.email, false).await?;
     tx.commit().await?;
     app.mail.sent_soon();
     Ok(true)
@@ -92,8 +80,8 @@ const ADDRESS_LINKS: &[Purpose] = &[Purpose::VerifyEmail, Purpose::ChangeEmail];
 
 /// Uses the address link `token`. A proof of the account's own address
 /// notes it as proven; a new address becomes the account's sign-in
-/// address, every other link mailed to the account is retired, and the
-/// old address is told.
+/// address, every other link mailed to the account is retired
+/// (`links::retire_every_link`), and the old address is told.
 pub async fn confirm_address(
     app: &AppState,
     client: &ClientInfo,
@@ -119,15 +107,9 @@ pub async fn confirm_address(
         }
         // Every link mailed before is void: the address links, and the reset
         // links that went to the old address.
-        for purpose in [
-            Purpose::VerifyEmail,
-            Purpose::ChangeEmail,
-            Purpose::ResetPassword,
-        ] {
-            tokens::retire_all(&mut *tx, user.id, purpose, now).await?;
-        }
+        links::retire_every_link(&mut tx, user.id, now).await?;
         record(&mut tx, user.id, EventKind::EmailChanged, client, now).await?;
-        let notice = Letter::address_changed(&user.display_name, &found.email);
+        let notice = Letter::address_changed(greeting(&user), &found.email);
         app.mail.queue(&mut tx, &user.email, &notice, now).await?;
     } else if !users::mark_verified(&mut *tx, user.id, &found.email, now).await? {
         // The account's address changed since this link was sent.
@@ -153,8 +135,11 @@ pub struct AddressChange<'a> {
 }
 
 /// Asks to sign in with a new address from now on: the current password
-/// is checked, and the new address gets a link; nothing changes until it
-/// is used. Returns the new address, or the form's mistakes.
+/// is checked, every link mailed before is retired
+/// (`links::retire_every_link`), the new address gets a link, and the
+/// current one is told at once (with how to stop it: a reset); nothing
+/// else changes until the link is used. Returns the new address, or the
+/// form's mistakes.
 pub async fn request_change(
     app: &AppState,
     client: &ClientInfo,
@@ -186,10 +171,13 @@ pub async fn request_change(
     if let Some(mistake) = mistake {
         return Ok(Err(FieldErrors::from([mistake])));
     }
-    throttle::count_mail_to(app, &new).await?;
     let now = app.clock.now();
     let mut tx = app.db.begin_write().await?;
-    queue_proof(&mut tx, app, user.id, &user.display_name, &new, true).await?;
+    links::retire_every_link(&mut tx, user.id, now).await?;
+    queue_proof(&mut tx, app, user.id, &new, true).await?;
+    let forgot = app.mail.link("/password/forgot");
+    let notice = Letter::address_change_asked(forgot);
+    app.mail.queue(&mut tx, &user.email, &notice, now).await?;
     record(
         &mut tx,
         user.id,

@@ -4,6 +4,13 @@
 //! opens no account. A link is one row: used once (`tokens::use_once`, one
 //! statement, so two tabs cannot both use it), dead after its time, and
 //! gone with its account.
+//!
+//! **The rule**: a link is bound to the account as it was when the link
+//! was sent. Every event that changes who can act as the account ends
+//! every link it did not send itself, in its own transaction, through one
+//! function, [`retire_every_link`]. Otherwise a link asked for by someone
+//! who once knew the password (a new address for the account, say) would
+//! outlive the reset that threw them out.
 
 use std::time::Duration;
 
@@ -34,7 +41,7 @@ pub(super) async fn issue(
     lifetime: Duration,
     now: i64,
 ) -> Result<String> {
-    tokens::retire_all(&mut *conn, user_id, purpose, now).await?;
+    tokens::retire_older(&mut *conn, user_id, purpose, now).await?;
     let token = ids::token256();
     let row = NewToken {
         digest: &ids::digest(&token),
@@ -46,6 +53,27 @@ pub(super) async fn issue(
     };
     tokens::insert(&mut *conn, &row).await?;
     Ok(token)
+}
+
+/// Ends every outstanding link of the account (a reset, an address to
+/// prove, a new address), inside the caller's transaction. Called by each
+/// event that changes who can act as the account, and by nothing else:
+///
+/// - a password reset (`recovery::reset_password`) and a password change
+///   (`account::change_password`): whoever knew the old password may have
+///   asked for a link;
+/// - a change of address, when it is asked for (`address::request_change`:
+///   only the link it sends then stays) and when it is confirmed
+///   (`address::confirm_address`);
+/// - the deletion of the account (`account::delete_account`; the rows then
+///   go with it);
+/// - "sign out everywhere" (`account::revoke_others`).
+///
+/// A link retired here answers 410 ("no longer works") and changes
+/// nothing; `tests/api/links.rs` runs every event against every purpose.
+pub(super) async fn retire_every_link(conn: &mut Conn, user_id: i64, now: i64) -> Result<()> {
+    tokens::retire_every(conn, user_id, now).await?;
+    Ok(())
 }
 
 /// The live link `token` for one of `purposes`, or the page that says why

@@ -204,7 +204,7 @@ async fn new_account(
         return Err(e.into());
     }
     record(&mut tx, user.id, EventKind::Registered, client, now).await?;
-    address::queue_proof(&mut tx, app, user.id, &display_name, &email, false).await?;
+    address::queue_proof(&mut tx, app, user.id, &email, false).await?;
     let account = Account {
         id: user.id,
         display_name,

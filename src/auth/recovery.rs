@@ -3,24 +3,28 @@
 //!
 //! - Asking answers the same whether or not an account has the address
 //!   (the handler also makes both answers take the same time), and is
-//!   throttled per client and per address.
+//!   throttled per client and per address (`mail::count_mail_to`, counted
+//!   alike for an address no account has).
 //! - The link is a token of `links` (only its digest stored), valid for
 //!   `PASSWORD_RESET_TIMEOUT`.
 //! - Using it, in one transaction: the new password, every session of the
 //!   account revoked (whoever knew the old password may be signed in
-//!   somewhere: a reset must throw them out), every other reset link
-//!   retired, the address noted as proven (the link reached it), a
-//!   security event, and a notice to the address.
+//!   somewhere: a reset must throw them out), every other link of the
+//!   account retired (`links::retire_every_link`: a new address asked for
+//!   by that someone included), the address noted as proven (the link
+//!   reached it), a security event, and a notice to the address. A login
+//!   of another account in the browser that finishes the reset ends too:
+//!   that browser is now the one who reset this account's password.
 
 use crate::{
-    auth::{links, record, throttle},
+    auth::{links, record, throttle, LoggedIn},
     client::ClientInfo,
     error::{AppError, Result},
-    mail::Letter,
+    mail::{self, greeting, Letter, Reason},
     repo::{
         events::EventKind,
         sessions,
-        tokens::{self, Purpose},
+        tokens::Purpose,
         users::{self, User},
     },
     state::AppState,
@@ -41,11 +45,13 @@ pub async fn request_reset(
         let shape = "Enter an email address like name@example.com.";
         return Ok(Err(FieldErrors::from([("email", shape.to_string())])));
     }
-    throttle::count_mail_to(app, &email).await?;
+    let now = app.clock.now();
     let Some(user) = users::by_email(&app.db.pool, &email).await? else {
+        // Counted as if a mail went, so the limit tells nobody which
+        // addresses have an account.
+        mail::count_mail_to(&app.db.pool, &email, Reason::Asked, now).await?;
         return Ok(Ok(()));
     };
-    let now = app.clock.now();
     let lifetime = app.settings.password_reset_timeout;
     let mut tx = app.db.begin_write().await?;
     let token = links::issue(
@@ -58,7 +64,8 @@ pub async fn request_reset(
     )
     .await?;
     let link = app.mail.link(&format!("/password/reset/{token}"));
-    let letter = Letter::reset_password(&user.display_name, link, &links::valid_for(lifetime));
+    let valid_for = links::valid_for(lifetime);
+    let letter = Letter::reset_password(greeting(&user), link, &valid_for);
     app.mail.queue(&mut tx, &email, &letter, now).await?;
     tx.commit().await?;
     app.mail.sent_soon();
@@ -86,15 +93,25 @@ pub struct NewPassword<'a> {
     pub confirm: &'a str,
 }
 
-/// Sets the new password through the link `token`; returns the account's
-/// address (to sign in with), or the form's mistakes (nothing changed,
-/// the link still works).
+/// A password reset done.
+pub struct ResetDone {
+    /// The account's address, to sign in with.
+    pub email: String,
+    /// The address of another account this browser was signed in to, whose
+    /// login ended with the reset.
+    pub ended_here: Option<String>,
+}
+
+/// Sets the new password through the link `token`, in the browser
+/// `signed_in_here` is the login of (if any); returns what was done, or
+/// the form's mistakes (nothing changed, the link still works).
 pub async fn reset_password(
     app: &AppState,
     client: &ClientInfo,
     token: &str,
     form: NewPassword<'_>,
-) -> Result<Result<String, FieldErrors>> {
+    signed_in_here: Option<&LoggedIn>,
+) -> Result<Result<ResetDone, FieldErrors>> {
     let user = reset_link(app, token).await?;
     let place = app.hasher.reserve()?;
     let mistake = match place
@@ -116,14 +133,26 @@ pub async fn reset_password(
     links::use_once(&mut tx, token, Purpose::ResetPassword, now).await?;
     users::set_password_hash(&mut *tx, user.id, &hash).await?;
     sessions::revoke_all(&mut *tx, user.id, now).await?;
-    tokens::retire_all(&mut *tx, user.id, Purpose::ResetPassword, now).await?;
+    links::retire_every_link(&mut tx, user.id, now).await?;
     users::mark_verified(&mut *tx, user.id, &user.email, now).await?;
     record(&mut tx, user.id, EventKind::PasswordReset, client, now).await?;
-    let notice = Letter::password_was_reset(&user.display_name, now);
+    let ended_here = match signed_in_here {
+        Some(other) if other.user.id != user.id => {
+            sessions::revoke(&mut *tx, &other.session_id, now).await?;
+            record(&mut tx, other.user.id, EventKind::LoggedOut, client, now).await?;
+            Some(other.user.email.clone())
+        }
+        _ => None,
+    };
+    // The link reached the address: it is proven now, so it may be greeted.
+    let notice = Letter::password_was_reset(Some(&user.display_name), now);
     app.mail.queue(&mut tx, &user.email, &notice, now).await?;
     tx.commit().await?;
     app.mail.sent_soon();
     // The throttle of failed sign-ins starts again for the new password.
     throttle::forget(app, &user.email).await?;
-    Ok(Ok(user.email))
+    Ok(Ok(ResetDone {
+        email: user.email,
+        ended_here,
+    }))
 }

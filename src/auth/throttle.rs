@@ -6,10 +6,10 @@
 //!   window passes, whether the account exists or not (so the answer
 //!   reveals nothing);
 //! - per client: at most `CLIENT_AUTH_POSTS_PER_MINUTE` POSTs to /login,
-//!   /register and /password/forgot from one IP address per minute;
-//! - per address: at most `MAILS_PER_HOUR` mails asked for by a form
-//!   (a password reset, a verification link again) to one address in an
-//!   hour, whether an account has it or not.
+//!   /register and /password/forgot from one IP address per minute.
+//!
+//! (The limit of mails per address is the mail module's own,
+//! `mail::count_mail_to`: every mail counts, wherever it comes from.)
 //!
 //! An attempt is counted *before* the password is checked, in one atomic
 //! statement, so a burst of parallel guesses cannot slip past the limit.
@@ -17,25 +17,11 @@
 //! shared by every instance and survive restarts, and the few lines here
 //! are the lesson. Old counters are deleted by `housekeeping`.
 
-use crate::{error::AppError, repo::rate_limit, state::AppState};
+use crate::{error::AppError, repo::rate_limit, state::AppState, validate};
 
-/// Mails one address may be sent on request in an hour.
-pub const MAILS_PER_HOUR: u32 = 3;
-
-/// Counter key of an email: bounded so a huge typed value is not stored,
-/// and without control characters (PostgreSQL refuses NUL in text).
+/// Counter key of an email's password attempts.
 fn email_bucket(email: &str) -> String {
-    format!("email:{}", bounded(email))
-}
-
-fn bounded(email: &str) -> String {
-    email
-        .trim()
-        .to_lowercase()
-        .chars()
-        .filter(|c| !c.is_control())
-        .take(254)
-        .collect()
+    format!("email:{}", validate::email_for_counting(email))
 }
 
 async fn count(app: &AppState, bucket: &str, window: i64, limit: u32) -> Result<(), AppError> {
@@ -61,17 +47,6 @@ pub async fn count_attempt(app: &AppState, email: &str) -> Result<(), AppError> 
     let window = app.settings.login_failure_window.as_secs() as i64;
     let limit = app.settings.login_max_failures;
     count(app, &email_bucket(email), window, limit).await
-}
-
-/// Counts a mail asked for to `email`; refuses it above `MAILS_PER_HOUR`.
-pub async fn count_mail_to(app: &AppState, email: &str) -> Result<(), AppError> {
-    count(
-        app,
-        &format!("mail:{}", bounded(email)),
-        3600,
-        MAILS_PER_HOUR,
-    )
-    .await
 }
 
 /// The password was right: the email's count starts again.

@@ -2,18 +2,46 @@
 //! rendered from one pair of templates (`templates/mail/letter.txt` and
 //! `.html`). HTML escaping applies to the `.html` one (a display name
 //! with markup stays text); the text one is plain.
+//!
+//! A mail carries no text a visitor chose unless its address is the
+//! account's own and proven: the greeting names the display name only
+//! then ([`greeting`]). Otherwise anyone could put words (a display name
+//! "see https://evil.example/reset") into a shop-branded mail to a
+//! stranger's address.
 
 use askama::Template;
 
-use crate::{error::Result, present};
+use crate::{error::Result, present, repo::users::User};
+
+/// Why a mail is sent, which decides what the hourly limit per address
+/// does with it (`Mailer::queue`): every mail counts.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Reason {
+    /// Someone asked for it (a link, a notice of a change asked for): past
+    /// the limit it is refused, and so is the change that would send it.
+    Asked,
+    /// It tells the owner what was done (a reset, a new address, an
+    /// order): always sent, so that nobody can silence the owner by using
+    /// up the limit first.
+    Notice,
+}
+
+/// The name a mail to `user`'s address may greet: their display name when
+/// that address is proven to be theirs, else none.
+pub fn greeting(user: &User) -> Option<&str> {
+    user.email_verified_at
+        .is_some()
+        .then_some(user.display_name.as_str())
+}
 
 /// A mail before it is rendered.
 #[derive(Clone, Debug)]
 pub struct Letter {
     /// The shop's own words: no user input reaches a header.
     pub subject: String,
-    /// Who the greeting names.
-    pub name: String,
+    /// Who the greeting names (`greeting`); none: "Hello,".
+    pub name: Option<String>,
+    pub reason: Reason,
     pub paragraphs: Vec<String>,
     /// The button (and the link the text version spells out).
     pub action: Option<Action>,
@@ -50,10 +78,11 @@ const NOT_YOU: &str = "If this was not you, you can ignore this mail: nothing ch
                        until the link is used.";
 
 impl Letter {
-    fn new(subject: &str, name: &str, paragraphs: Vec<String>) -> Letter {
+    fn new(reason: Reason, subject: &str, name: Option<&str>, paragraphs: Vec<String>) -> Letter {
         Letter {
             subject: subject.to_string(),
-            name: name.to_string(),
+            name: name.map(str::to_string),
+            reason,
             paragraphs,
             action: None,
             lines: Vec::new(),
@@ -78,30 +107,65 @@ impl Letter {
         })
     }
 
-    /// After registration: prove the address reaches its owner.
-    pub fn verify_address(name: &str, link: String, valid_for: &str) -> Letter {
+    /// After registration, or "send it again": prove the address reaches
+    /// its owner. Nobody has proved the address yet, so no name.
+    pub fn verify_address(link: String, valid_for: &str) -> Letter {
         let words = format!(
             "Welcome to Cookie Jar! Please confirm that this is your address. The link \
              works once, for {valid_for}."
         );
-        Letter::new("Confirm your email address", name, vec![words])
-            .with_action("Confirm my address", link)
-            .with_footnote(NOT_YOU)
+        Letter::new(
+            Reason::Asked,
+            "Confirm your email address",
+            None,
+            vec![words],
+        )
+        .with_action("Confirm my address", link)
+        .with_footnote(NOT_YOU)
     }
 
-    /// A new address asked for on the profile: sent to the new address.
-    pub fn confirm_new_address(name: &str, link: String, valid_for: &str) -> Letter {
+    /// A new address asked for on the profile: sent to the new address,
+    /// which nobody has proved yet (no name).
+    pub fn confirm_new_address(link: String, valid_for: &str) -> Letter {
         let words = format!(
             "You asked to sign in to Cookie Jar with this address from now on. It takes \
              effect when you confirm it. The link works once, for {valid_for}."
         );
-        Letter::new("Confirm your new email address", name, vec![words])
-            .with_action("Use this address", link)
-            .with_footnote(NOT_YOU)
+        Letter::new(
+            Reason::Asked,
+            "Confirm your new email address",
+            None,
+            vec![words],
+        )
+        .with_action("Use this address", link)
+        .with_footnote(NOT_YOU)
+    }
+
+    /// A new address was asked for: sent at once to the current one, which
+    /// can stop it. It names nothing the requester typed (neither the new
+    /// address nor a display name they may have set): whoever asked may
+    /// be someone who learned the password.
+    pub fn address_change_asked(forgot: String) -> Letter {
+        let words = vec![
+            "Someone signed in to your Cookie Jar account asked to sign in with another \
+             email address from now on. Nothing changes until that address is confirmed."
+                .to_string(),
+            "If this was you, use the link we sent to the new address. If it was not, \
+             someone knows your password: reset it now. A reset stops the change and \
+             signs every browser out."
+                .to_string(),
+        ];
+        Letter::new(
+            Reason::Asked,
+            "Someone asked to change your email address",
+            None,
+            words,
+        )
+        .with_action("Reset my password", forgot)
     }
 
     /// The address changed: sent to the old one.
-    pub fn address_changed(name: &str, new_address: &str) -> Letter {
+    pub fn address_changed(name: Option<&str>, new_address: &str) -> Letter {
         let words = vec![
             format!(
                 "The email address of your Cookie Jar account was changed to {new_address}. \
@@ -109,22 +173,27 @@ impl Letter {
             ),
             "If you did not change it, reply to this mail at once.".to_string(),
         ];
-        Letter::new("Your email address was changed", name, words)
+        Letter::new(
+            Reason::Notice,
+            "Your email address was changed",
+            name,
+            words,
+        )
     }
 
     /// "Forgot your password?"
-    pub fn reset_password(name: &str, link: String, valid_for: &str) -> Letter {
+    pub fn reset_password(name: Option<&str>, link: String, valid_for: &str) -> Letter {
         let words = format!(
             "Someone (we hope you) asked to reset the password of your Cookie Jar account. \
              The link below lets you choose a new one; it works once, for {valid_for}."
         );
-        Letter::new("Reset your password", name, vec![words])
+        Letter::new(Reason::Asked, "Reset your password", name, vec![words])
             .with_action("Choose a new password", link)
             .with_footnote(NOT_YOU)
     }
 
     /// The password was reset by a link: sent to the account's address.
-    pub fn password_was_reset(name: &str, at: i64) -> Letter {
+    pub fn password_was_reset(name: Option<&str>, at: i64) -> Letter {
         let words = vec![
             format!(
                 "The password of your Cookie Jar account was reset with an emailed link on \
@@ -133,12 +202,12 @@ impl Letter {
             ),
             "If this was not you, reset it again at once and tell us.".to_string(),
         ];
-        Letter::new("Your password was reset", name, words)
+        Letter::new(Reason::Notice, "Your password was reset", name, words)
     }
 
     /// At checkout.
     pub fn order_confirmed(
-        name: &str,
+        name: Option<&str>,
         order_id: i64,
         lines: Vec<String>,
         total_cents: i64,
@@ -150,7 +219,12 @@ impl Letter {
         ];
         Letter {
             lines,
-            ..Letter::new(&format!("Your order {order_id}"), name, words)
+            ..Letter::new(
+                Reason::Notice,
+                &format!("Your order {order_id}"),
+                name,
+                words,
+            )
         }
         .with_action("See the order", link)
     }

@@ -10,7 +10,16 @@
 //!
 //! No header takes what a user typed: the recipient is the account's
 //! address (checked when it was registered, and parsed again by lettre),
-//! the subjects are the shop's own words, and names go in the body only.
+//! the subjects are the shop's own words, and names go in the body only,
+//! to proven addresses only (`letters::greeting`).
+//!
+//! **Every mail to an address counts** towards [`MAILS_PER_HOUR`],
+//! whatever account or visitor caused it, in the transaction that queues
+//! it (`Mailer::queue`): a mail someone asked for (`letters::Reason`) is
+//! refused past the limit, with the change that would send it; a notice of
+//! what was done always goes. So a loop of registrations with a
+//! stranger's address, or of "send it again", mails that stranger at most
+//! the limit in an hour.
 
 pub mod letters;
 pub mod worker;
@@ -19,9 +28,38 @@ use std::sync::Arc;
 
 use tokio::sync::Notify;
 
-use crate::{db::Conn, error::Result, repo::outbox};
+use crate::{
+    db::{Conn, Db},
+    error::{AppError, Result},
+    repo::{outbox, rate_limit},
+    validate,
+};
 
-pub use letters::Letter;
+pub use letters::{greeting, Letter, Reason};
+
+/// Mails one address may be sent in an hour, of every kind
+/// ([`Reason::Asked`] ones are refused beyond it).
+pub const MAILS_PER_HOUR: i64 = 5;
+
+/// The hour of the limit, in seconds.
+const MAIL_WINDOW: i64 = 3600;
+
+/// Counts one mail to `to` (in `db`, the caller's transaction or the
+/// pool); an error when the address is past its limit and the mail is one
+/// that was asked for.
+pub async fn count_mail_to(db: impl Db<'_>, to: &str, reason: Reason, now: i64) -> Result<()> {
+    let (sent, window_start) = rate_limit::hit(db, &mail_bucket(to), now, MAIL_WINDOW).await?;
+    if reason == Reason::Asked && sent > MAILS_PER_HOUR {
+        let retry_after = (window_start + MAIL_WINDOW - now).max(1);
+        return Err(AppError::TooManyMails { retry_after });
+    }
+    Ok(())
+}
+
+/// The counter of the mails to an address.
+fn mail_bucket(to: &str) -> String {
+    format!("mail:{}", validate::email_for_counting(to))
+}
 
 /// What services need to send mail: where links point, and a way to wake
 /// the worker.
@@ -49,8 +87,11 @@ impl Mailer {
     }
 
     /// Renders `letter` to `to` and writes it into the outbox, inside the
-    /// caller's transaction. Call `sent_soon` after the commit.
+    /// caller's transaction, counted against the address's hourly limit
+    /// (`count_mail_to`: past it, a mail asked for is refused, and the
+    /// caller's transaction with it). Call `sent_soon` after the commit.
     pub async fn queue(&self, conn: &mut Conn, to: &str, letter: &Letter, now: i64) -> Result<()> {
+        count_mail_to(&mut *conn, to, letter.reason, now).await?;
         let rendered = letter.render()?;
         let mail = outbox::NewMail {
             recipient: to,

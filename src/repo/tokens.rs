@@ -111,9 +111,9 @@ pub async fn use_once(
     Ok(done.rows_affected() == 1)
 }
 
-/// Ends every unused token of the user for `purpose` (a newer link makes
-/// the older ones worthless, and so does a reset or a change of address).
-pub async fn retire_all(
+/// Ends the user's unused tokens of `purpose`: a newer link of the same
+/// purpose makes the older ones worthless.
+pub async fn retire_older(
     db: impl Db<'_>,
     user_id: i64,
     purpose: Purpose,
@@ -125,6 +125,20 @@ pub async fn retire_all(
     )
     .bind(user_id)
     .bind(purpose.code())
+    .bind(now)
+    .execute(db)
+    .await?;
+    Ok(done.rows_affected())
+}
+
+/// Ends every unused token of the user, whatever its purpose
+/// (`auth::links::retire_every_link`).
+pub async fn retire_every(db: impl Db<'_>, user_id: i64, now: i64) -> sqlx::Result<u64> {
+    let done = sqlx::query(
+        "UPDATE account_tokens SET retired_at = $2
+          WHERE user_id = $1 AND used_at IS NULL AND retired_at IS NULL",
+    )
+    .bind(user_id)
     .bind(now)
     .execute(db)
     .await?;

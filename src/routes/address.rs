@@ -9,7 +9,7 @@ use crate::{
     auth::address::{self, AddressChange},
     client::ClientInfo,
     error::Result,
-    session::FlashLevel,
+    session::{FlashLevel, HeldLink, LinkPage},
     state::AppState,
     validate,
     web::{
@@ -25,34 +25,70 @@ use super::profile::profile_page;
 #[template(path = "verify_email.html")]
 struct ConfirmPage {
     layout: Layout,
-    token: String,
     email: String,
     change: bool,
 }
 
-/// The link from the mail: a page with one button. The link itself
-/// changes nothing (a GET never does here; mail scanners open links).
-pub async fn show(
+/// The link from the mail, `/verify-email/{token}`: its token moves into
+/// the session and the browser goes on to `/verify-email`, so the token
+/// leaves the address bar and rides in no `Referer` (`web::security`). The
+/// link itself changes nothing (a GET never does here; mail scanners open
+/// links): the page's button does. A dead link says why here (410, 404).
+pub async fn open_link(
     app: web::Data<AppState>,
     visitor: Visitor,
     token: web::Path<String>,
 ) -> Result<HttpResponse> {
-    let link = address::address_link(&app, &token).await?;
+    address::address_link(&app, &token).await?;
+    let held = HeldLink::new(LinkPage::EmailAddress, &token);
+    visitor.session.update(|s| s.held_link = Some(held));
+    Ok(see_other("/verify-email"))
+}
+
+/// The page with the one button, for the link the session holds.
+pub async fn show(app: web::Data<AppState>, visitor: Visitor) -> Result<HttpResponse> {
+    let token = visitor.held_link(LinkPage::EmailAddress)?;
+    let link = address::address_link(&app, &token)
+        .await
+        .inspect_err(|e| visitor.let_go_of_dead_link(e))?;
     render(ConfirmPage {
         layout: visitor.layout(),
-        token: token.into_inner(),
         email: link.email,
         change: link.change,
     })
 }
 
+/// The button: uses the link the session holds.
 pub async fn confirm(
+    app: web::Data<AppState>,
+    visitor: Visitor,
+    client: ClientInfo,
+) -> Result<HttpResponse> {
+    let token = visitor.held_link(LinkPage::EmailAddress)?;
+    use_link(&app, &visitor, &client, &token).await
+}
+
+/// The HTTP contract's `POST /verify-email/{token}`: the link used
+/// directly, by a client that never opened the page.
+pub async fn confirm_by_link(
     app: web::Data<AppState>,
     visitor: Visitor,
     client: ClientInfo,
     token: web::Path<String>,
 ) -> Result<HttpResponse> {
-    let done = address::confirm_address(&app, &client, &token).await?;
+    use_link(&app, &visitor, &client, &token).await
+}
+
+async fn use_link(
+    app: &AppState,
+    visitor: &Visitor,
+    client: &ClientInfo,
+    token: &str,
+) -> Result<HttpResponse> {
+    let done = address::confirm_address(app, client, token)
+        .await
+        .inspect_err(|e| visitor.let_go_of_dead_link(e))?;
+    visitor.let_go_of_link();
     let text = match done.change {
         true => format!(
             "Your address is now {}: sign in with it from now on.",

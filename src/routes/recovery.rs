@@ -12,7 +12,7 @@ use crate::{
     client::ClientInfo,
     error::Result,
     present,
-    session::{FlashLevel, RenewedFor},
+    session::{Flash, FlashLevel, HeldLink, LinkPage, RenewedFor},
     state::AppState,
     validate::FieldErrors,
     web::{
@@ -105,20 +105,34 @@ pub async fn forgot(
 #[template(path = "reset.html")]
 struct ResetPage {
     layout: Layout,
-    token: String,
     email: String,
     errors: FieldErrors,
 }
 
-pub async fn reset_form(
+/// The link from the mail, `/password/reset/{token}`: its token moves into
+/// the session, and the browser goes on to `/password/reset`, so the token
+/// leaves the address bar and no page that has it in its address loads
+/// anything (`web::security` sends no `Referer` from here). A dead link
+/// says why here (410, 404).
+pub async fn open_link(
     app: web::Data<AppState>,
     visitor: Visitor,
     token: web::Path<String>,
 ) -> Result<HttpResponse> {
-    let user = recovery::reset_link(&app, &token).await?;
+    recovery::reset_link(&app, &token).await?;
+    let held = HeldLink::new(LinkPage::PasswordReset, &token);
+    visitor.session.update(|s| s.held_link = Some(held));
+    Ok(see_other("/password/reset"))
+}
+
+/// The form for the new password, working from the link the session holds.
+pub async fn reset_form(app: web::Data<AppState>, visitor: Visitor) -> Result<HttpResponse> {
+    let token = visitor.held_link(LinkPage::PasswordReset)?;
+    let user = recovery::reset_link(&app, &token)
+        .await
+        .inspect_err(|e| visitor.let_go_of_dead_link(e))?;
     render(ResetPage {
         layout: visitor.layout(),
-        token: token.into_inner(),
         email: user.email,
         errors: FieldErrors::new(),
     })
@@ -132,44 +146,81 @@ pub struct ResetForm {
     password_confirm: String,
 }
 
+/// The form, sent from `/password/reset`: the link is the one the session
+/// holds.
 pub async fn reset(
+    app: web::Data<AppState>,
+    visitor: Visitor,
+    client: ClientInfo,
+    form: Form<ResetForm>,
+) -> Result<HttpResponse> {
+    let token = visitor.held_link(LinkPage::PasswordReset)?;
+    choose_password(&app, &visitor, &client, &token, &form).await
+}
+
+/// The same form posted to the link itself (the HTTP contract's
+/// `POST /password/reset/{token}`, for a client that never opened the
+/// page).
+pub async fn reset_by_link(
     app: web::Data<AppState>,
     visitor: Visitor,
     client: ClientInfo,
     token: web::Path<String>,
     form: Form<ResetForm>,
 ) -> Result<HttpResponse> {
+    choose_password(&app, &visitor, &client, &token, &form).await
+}
+
+async fn choose_password(
+    app: &AppState,
+    visitor: &Visitor,
+    client: &ClientInfo,
+    token: &str,
+    form: &ResetForm,
+) -> Result<HttpResponse> {
     let new = NewPassword {
         password: &form.password,
         confirm: &form.password_confirm,
     };
-    match recovery::reset_password(&app, &client, &token, new).await? {
-        Ok(email) => {
+    let signed_in_here = visitor.user.as_ref();
+    let done = recovery::reset_password(app, client, token, new, signed_in_here)
+        .await
+        .inspect_err(|e| visitor.let_go_of_dead_link(e))?;
+    match done {
+        Ok(done) => {
             // Every session of the account ended. A login in this browser
             // ends too, whoever it was (a guest keeps their cart).
-            let text = format!(
-                "Your password is changed, and every browser that was signed in to {email} \
-                 is signed out. Sign in with the new password."
+            let mut text = format!(
+                "Your password is changed, and every browser that was signed in to {} is \
+                 signed out.",
+                done.email
             );
-            if visitor.user.is_some() {
-                let now = app.clock.now();
-                let guest =
-                    visitor
-                        .session
-                        .state()
-                        .reset_to_guest(now, None, RenewedFor::LoginRevoked);
-                visitor.session.set(guest);
+            if let Some(other) = done.ended_here {
+                text.push_str(&format!(
+                    " This browser was signed in to {other}: that login has ended too."
+                ));
             }
-            visitor.session.flash(FlashLevel::Success, text);
+            text.push_str(" Sign in with the new password.");
+            let now = app.clock.now();
+            visitor.session.update(|s| {
+                if s.user_id.is_some() {
+                    *s = s.reset_to_guest(now, None, RenewedFor::LoginRevoked);
+                }
+                s.held_link = None;
+                s.flash = Some(Flash::new(FlashLevel::Success, text));
+            });
             Ok(see_other("/login"))
         }
         Err(errors) => {
-            let user = recovery::reset_link(&app, &token).await?;
+            // Held now, if it came in the address: the form is shown again
+            // at `/password/reset`, without the token.
+            let held = HeldLink::new(LinkPage::PasswordReset, token);
+            visitor.session.update(|s| s.held_link = Some(held));
+            let user = recovery::reset_link(app, token).await?;
             render_status(
                 StatusCode::UNPROCESSABLE_ENTITY,
                 ResetPage {
                     layout: visitor.layout(),
-                    token: token.into_inner(),
                     email: user.email,
                     errors,
                 },

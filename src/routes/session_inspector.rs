@@ -75,10 +75,13 @@ impl InspectorPage {
         let settings = &app.settings;
         let state = visitor.session.read(SessionState::clone);
         let id_fingerprint = state.id.fingerprint();
-        // The state as the cookie holds it, minus its two secrets.
+        // The state as the cookie holds it, minus its secrets.
         let mut shown = serde_json::to_value(&state)?;
         shown["csrf_token"] = "(hidden: it protects your forms)".into();
         shown["id"] = format!("(secret; its fingerprint is {id_fingerprint})").into();
+        if state.held_link.is_some() {
+            shown["held_link"]["token"] = "(hidden: the mailed link, held for its one form)".into();
+        }
         let idle = settings.session_idle_timeout.as_secs() as i64;
         let remember = settings.session_remember_me_timeout.as_secs() as i64;
         let login = visitor.user.as_ref();

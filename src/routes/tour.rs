@@ -21,7 +21,7 @@ const TOUR: &str = include_str!("../../docs/SESSIONS.md");
 
 /// The anchors of the tour's steps (GitHub's and this page's heading ids);
 /// a test checks each is a heading of the tour.
-pub const STEPS: [&str; 11] = [
+pub const STEPS: [&str; 12] = [
     "1-the-first-page-view-a-guest-session-is-minted",
     "2-adding-to-the-cart-as-a-guest",
     "3-signing-in-the-session-is-renewed",
@@ -33,11 +33,13 @@ pub const STEPS: [&str; 11] = [
     "9-a-forgotten-password-the-reset-ends-every-session",
     "10-a-mailed-link-is-a-password-only-its-digest-is-stored",
     "11-sudo-mode-confirmed-a-moment-ago-is-a-timestamp-in-the-session",
+    "12-a-link-is-held-by-the-session-for-one-form-and-dies-with-every-credential-change",
 ];
 
 /// The step that explains a session in this state.
 pub fn step_for(state: &SessionState) -> &'static str {
     let step = match (state.user_id, state.renewed.as_ref().map(|r| r.why)) {
+        _ if state.held_link.is_some() => 12,
         (_, Some(RenewedFor::PasswordChange)) => 6,
         (Some(_), _) => 3,
         (None, Some(RenewedFor::LoginRevoked)) => 5,

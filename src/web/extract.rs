@@ -23,6 +23,7 @@ use crate::{
     error::AppError,
     prefs::Preferences,
     repo::users::User,
+    session::LinkPage,
     state::AppState,
     validate::local_path,
     web::{app_state, page::Layout, session::AppSession},
@@ -65,6 +66,40 @@ impl Visitor {
         match &self.user {
             Some(me) => me.cart_count(),
             None => self.session.read(|s| s.guest_cart_count()),
+        }
+    }
+
+    /// The token of the mailed link this browser opened for `page`
+    /// (`session::HeldLink`); without one, the page that says to open it
+    /// again (410).
+    pub fn held_link(&self, page: LinkPage) -> Result<String, AppError> {
+        let held = self
+            .session
+            .read(|s| s.held_link_for(page).map(str::to_string));
+        held.ok_or_else(|| {
+            let again = match page {
+                LinkPage::PasswordReset => {
+                    ", or ask for a new one on the sign-in page (\"Forgot your password?\")"
+                }
+                LinkPage::EmailAddress => "",
+            };
+            AppError::Gone(format!(
+                "No such link is open in this browser. Open the link from the mail again{again}."
+            ))
+        })
+    }
+
+    /// Lets go of the mailed link the session holds (used).
+    pub fn let_go_of_link(&self) {
+        self.session.update(|s| s.held_link = None);
+    }
+
+    /// Lets go of the held link when `err` says it no longer works (used,
+    /// retired, out of time, gone with its account); any other failure (a
+    /// busy shop, the database away) keeps it for another try.
+    pub fn let_go_of_dead_link(&self, err: &AppError) {
+        if matches!(err, AppError::Gone(_) | AppError::NotFound) {
+            self.let_go_of_link();
         }
     }
 

@@ -1,7 +1,28 @@
 //! Response headers that every page carries: a strict Content Security
-//! Policy and the other headers of docs/ARCHITECTURE.md, "Security".
+//! Policy and the other headers of docs/ARCHITECTURE.md, "Security"; and
+//! no `Referer` at all from a page whose address carries a mailed link's
+//! token.
 
-use actix_web::middleware::DefaultHeaders;
+use actix_web::{
+    body::MessageBody,
+    dev::{ServiceRequest, ServiceResponse},
+    http::header::{HeaderValue, REFERRER_POLICY},
+    middleware::{DefaultHeaders, Next},
+};
+
+/// The routes whose address ends in a mailed link's token
+/// (`/password/reset/{token}`, `/verify-email/{token}`): every answer
+/// under them says `Referrer-Policy: no-referrer` (`hide_tokens`). A test
+/// holds this list to the route table.
+pub const TOKEN_ROUTES: [&str; 2] = ["/password/reset/", "/verify-email/"];
+
+/// Whether `path` is one of `TOKEN_ROUTES` with something after it.
+pub fn carries_token(path: &str) -> bool {
+    TOKEN_ROUTES.iter().any(|route| {
+        path.strip_prefix(route)
+            .is_some_and(|rest| !rest.is_empty())
+    })
+}
 
 /// No inline script or style anywhere, so the policy can be this strict.
 pub const CONTENT_SECURITY_POLICY: &str = "default-src 'self'; img-src 'self'; \
@@ -26,5 +47,39 @@ pub fn headers(secure: bool) -> DefaultHeaders {
         ))
     } else {
         headers
+    }
+}
+
+/// The middleware (`startup` wraps every route in it, outside `headers`):
+/// an answer from an address with a token in it tells the browser to send
+/// no `Referer` from it, so the token cannot reach a proxy's or a CDN's log
+/// with the stylesheet, the icon or a link followed from an error page.
+/// (A live link's page only redirects to an address without the token,
+/// `routes::recovery::open_link`; this covers the rest, errors included.)
+pub async fn hide_tokens(
+    req: ServiceRequest,
+    next: Next<impl MessageBody + 'static>,
+) -> Result<ServiceResponse<impl MessageBody>, actix_web::Error> {
+    let hide = carries_token(req.path());
+    let mut res = next.call(req).await?;
+    if hide {
+        let no_referrer = HeaderValue::from_static("no-referrer");
+        res.headers_mut().insert(REFERRER_POLICY, no_referrer);
+    }
+    Ok(res)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn only_an_address_with_a_token_after_its_route_carries_one() {
+        assert!(carries_token("/password/reset/abc"));
+        assert!(carries_token("/verify-email/abc"));
+        assert!(!carries_token("/password/reset"));
+        assert!(!carries_token("/password/reset/"));
+        assert!(!carries_token("/verify-email"));
+        assert!(!carries_token("/products/abc"));
     }
 }

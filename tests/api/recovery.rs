@@ -3,6 +3,7 @@
 
 use std::time::{Duration, Instant};
 
+use cookie_jar::mail::MAILS_PER_HOUR;
 use reqwest::StatusCode;
 
 use crate::common::{location, smtp::SmtpSink, Browser, TestApp, PASSWORD};
@@ -22,10 +23,13 @@ async fn reset_link(sink: &SmtpSink, email: &str, n: usize) -> String {
     mail.link_to("/password/reset/").expect("a reset link")
 }
 
+/// Opens the mailed link (its token moves into the session, and the page
+/// is `/password/reset`) and sends the form there.
 async fn choose(browser: &Browser, link: &str, password: &str, confirm: &str) -> reqwest::Response {
-    browser.page(link, StatusCode::OK).await;
+    let form = browser.follow(link).await;
+    assert_eq!(form.status, StatusCode::OK, "{form}");
     let fields = [("password", password), ("password_confirm", confirm)];
-    browser.post(link, &fields).await
+    browser.post("/password/reset", &fields).await
 }
 
 #[tokio::test]
@@ -49,8 +53,13 @@ async fn a_mailed_link_sets_a_new_password_and_ends_every_session() {
     assert_eq!(res.status(), StatusCode::OK);
     let link = reset_link(&sink, "gil@example.com", 2).await;
 
-    let form = guest.page(&link, StatusCode::OK).await;
+    let form = guest.follow(&link).await;
+    assert!(form.url.ends_with("/password/reset"), "{form}");
     assert!(form.says("For the account gil@example.com"), "{form}");
+    assert!(
+        !form.markup().contains(&link["/password/reset/".len()..]),
+        "{form}"
+    );
     // The same rules as registration.
     let weak = choose(&guest, &link, "password", "password").await;
     assert_eq!(weak.status(), StatusCode::UNPROCESSABLE_ENTITY);
@@ -154,8 +163,12 @@ async fn a_link_past_its_time_says_so_and_a_forged_or_malformed_one_is_not_found
     let guest = app.browser();
     ask_for_reset(&guest, "ida@example.com").await;
     let link = reset_link(&sink, "ida@example.com", 2).await;
-    assert_eq!(guest.open(&link).await.status, StatusCode::OK);
+    assert_eq!(guest.follow(&link).await.status, StatusCode::OK);
     app.clock.advance(30 * 60);
+    // Held by the session, the link still runs out of time.
+    let held = guest.open("/password/reset").await;
+    assert_eq!(held.status, StatusCode::GONE);
+    assert!(held.says("This link has run out of time."), "{held}");
     let stale = guest.open(&link).await;
     assert_eq!(stale.status, StatusCode::GONE);
     assert!(stale.says("This link has run out of time."), "{stale}");
@@ -211,7 +224,8 @@ async fn a_flood_of_requests_is_throttled_and_sends_nothing_beyond_the_limit() {
     app.user("kim@example.com").await;
     sink.wait_for("kim@example.com", 1).await;
     let guest = app.browser();
-    for _ in 0..3 {
+    // The welcome counted: every mail to the address does.
+    for _ in 1..MAILS_PER_HOUR {
         assert_eq!(
             ask_for_reset(&guest, "kim@example.com").await.status(),
             StatusCode::OK
@@ -221,7 +235,7 @@ async fn a_flood_of_requests_is_throttled_and_sends_nothing_beyond_the_limit() {
     assert_eq!(res.status(), StatusCode::TOO_MANY_REQUESTS);
     assert!(res.headers().contains_key("retry-after"));
     // The same for an address no account has: the limit tells nothing.
-    for _ in 0..3 {
+    for _ in 0..MAILS_PER_HOUR {
         ask_for_reset(&guest, "ghost@example.com").await;
     }
     assert_eq!(
@@ -230,9 +244,9 @@ async fn a_flood_of_requests_is_throttled_and_sends_nothing_beyond_the_limit() {
     );
     tokio::time::sleep(Duration::from_millis(2500)).await;
     assert_eq!(
-        sink.to("kim@example.com").len(),
-        4,
-        "the welcome and three resets"
+        sink.to("kim@example.com").len() as i64,
+        MAILS_PER_HOUR,
+        "the welcome and the resets up to the limit"
     );
 }
 
@@ -284,8 +298,11 @@ async fn a_reset_link_dies_when_the_address_or_the_password_changes() {
     let change = sink.wait_for("liv@new.example", 1).await[0]
         .link_to("/verify-email/")
         .unwrap();
-    owner.page(&change, StatusCode::OK).await;
-    assert_eq!(location(&owner.post(&change, &[]).await), "/profile");
+    owner.follow(&change).await;
+    assert_eq!(
+        location(&owner.post("/verify-email", &[]).await),
+        "/profile"
+    );
     let stale = guest.open(&to_old_address).await;
     assert_eq!(stale.status, StatusCode::GONE, "{stale}");
     // A reset asked for, then the password changed on the profile.

@@ -403,6 +403,24 @@ impl Browser {
         page
     }
 
+    /// Opens `path` and follows its redirects, as a browser does when a
+    /// link is clicked (a mailed link's first view is a 303 to its page
+    /// without the token); the browser is on the page it ends on.
+    pub async fn follow(&self, path: &str) -> Page {
+        let mut path = path.to_string();
+        for _ in 0..5 {
+            let res = self.get(&path).await;
+            let to = location(&res);
+            if !res.status().is_redirection() || to.is_empty() {
+                let page = Page::from_response(res).await;
+                *self.at.lock().unwrap() = Location::Showing(page.clone());
+                return page;
+            }
+            path = to;
+        }
+        panic!("more than five redirects from {path}");
+    }
+
     /// The page the browser is on, opening one first if it is on none
     /// (the redirect it was last sent, or the home page).
     pub async fn current_page(&self) -> Page {
