@@ -3,7 +3,9 @@
 //! `cart_items`. `CartOwner` hides the difference: both obey the same
 //! limits (`check_add`), and both are shown with names and prices read from
 //! the database at the time of showing. A change to a guest's cart comes
-//! back as the cart the session keeps from now on (`Changed::guest_cart`).
+//! back as a value (`GuestEdit`), which the session applies to the cart it
+//! holds, and applies again to a newer one should another request of the
+//! same guest save first (`web::session`): two tabs lose no line.
 //! At login, `merge_guest_cart` moves the guest's lines into the account,
 //! inside the login's transaction, once per guest state.
 
@@ -97,7 +99,7 @@ impl Cart {
 }
 
 /// A change the cart refuses; shown to the user as a flash message.
-#[derive(Debug)]
+#[derive(Clone, Debug)]
 pub struct Refusal(pub String);
 
 /// A change the cart made.
@@ -105,9 +107,62 @@ pub struct Refusal(pub String);
 pub struct Changed {
     /// What to tell the visitor.
     pub message: String,
-    /// A guest's cart as it is now, for the session to keep; `None` for an
-    /// account's, which is already saved.
-    pub guest_cart: Option<Vec<GuestCartLine>>,
+    /// A guest's change, for the session to apply to the cart it holds;
+    /// `None` for an account's, which is already saved.
+    pub guest_edit: Option<GuestEdit>,
+}
+
+/// A change to a guest's cart, as a value: what changes, not what the cart
+/// becomes, so that it can be applied again to a cart another request
+/// changed meanwhile, under the same rules (`check_add`).
+#[derive(Clone, Debug)]
+pub enum GuestEdit {
+    /// `quantity` more of `product`, as it was read.
+    Add {
+        product: Product,
+        quantity: i64,
+    },
+    /// The line of `product_id` set to `quantity` (0 removes it); the
+    /// stock was checked when it was asked. A line gone meanwhile stays
+    /// gone.
+    Set {
+        product_id: i64,
+        quantity: i64,
+    },
+    Clear,
+}
+
+impl GuestEdit {
+    /// Applies the change to `cart`, or refuses it (the cart unchanged).
+    pub fn apply(&self, cart: &mut Vec<GuestCartLine>) -> std::result::Result<(), Refusal> {
+        match self {
+            GuestEdit::Add { product, quantity } => {
+                let line = cart.iter().position(|(id, _)| *id == product.id);
+                let have = line.map_or(0, |i| i64::from(cart[i].1));
+                check_add(product, have, cart.len() as i64, *quantity)?;
+                let quantity = *quantity as u32;
+                match line {
+                    Some(i) => cart[i].1 += quantity,
+                    None => cart.push((product.id, quantity)),
+                }
+            }
+            GuestEdit::Set {
+                product_id,
+                quantity,
+            } => {
+                let line = cart.iter().position(|(id, _)| id == product_id);
+                match (line, *quantity) {
+                    (None, _) => {}
+                    (Some(i), 0) => {
+                        cart.remove(i);
+                    }
+                    (Some(i), quantity) => cart[i].1 = quantity as u32,
+                }
+            }
+            GuestEdit::Clear => cart.clear(),
+        }
+        Ok(())
+    }
 }
 
 /// Whose cart: a guest's (from their session state) or an account's (whose
@@ -170,23 +225,17 @@ impl CartOwner<'_> {
                 tx.commit().await?;
                 Ok(Ok(Changed {
                     message: added,
-                    guest_cart: None,
+                    guest_edit: None,
                 }))
             }
             CartOwner::Guest(lines) => {
-                let mut cart = lines.clone();
-                let line = cart.iter().position(|(id, _)| *id == product_id);
-                let have = line.map_or(0, |i| i64::from(cart[i].1));
-                if let Err(refusal) = check_add(&product, have, cart.len() as i64, quantity) {
+                let edit = GuestEdit::Add { product, quantity };
+                if let Err(refusal) = edit.apply(&mut lines.clone()) {
                     return Ok(Err(refusal));
-                }
-                match line {
-                    Some(i) => cart[i].1 += quantity as u32,
-                    None => cart.push((product_id, quantity as u32)),
                 }
                 Ok(Ok(Changed {
                     message: added,
-                    guest_cart: Some(cart),
+                    guest_edit: Some(edit),
                 }))
             }
         }
@@ -234,42 +283,41 @@ impl CartOwner<'_> {
                 tx.commit().await?;
                 Ok(Ok(Changed {
                     message,
-                    guest_cart: None,
+                    guest_edit: None,
                 }))
             }
             CartOwner::Guest(lines) => {
-                let Some(index) = lines.iter().position(|(id, _)| *id == product_id) else {
+                if !lines.iter().any(|(id, _)| *id == product_id) {
                     return Err(AppError::NotFound);
-                };
-                let mut cart = lines.clone();
+                }
                 if quantity > 0 {
                     let product = products::by_id(&app.db.pool, product_id).await?;
                     if let Some(refusal) = refuse_set(product, quantity) {
                         return Ok(Err(refusal));
                     }
-                    cart[index].1 = quantity as u32;
-                } else {
-                    cart.remove(index);
                 }
                 Ok(Ok(Changed {
                     message,
-                    guest_cart: Some(cart),
+                    guest_edit: Some(GuestEdit::Set {
+                        product_id,
+                        quantity,
+                    }),
                 }))
             }
         }
     }
 
     pub async fn clear(&self, app: &AppState) -> Result<Changed> {
-        let guest_cart = match self {
+        let guest_edit = match self {
             CartOwner::User { id: user_id, .. } => {
                 cart::clear(&app.db.pool, *user_id).await?;
                 None
             }
-            CartOwner::Guest(_) => Some(Vec::new()),
+            CartOwner::Guest(_) => Some(GuestEdit::Clear),
         };
         Ok(Changed {
             message: "Your cart is empty.".into(),
-            guest_cart,
+            guest_edit,
         })
     }
 }
@@ -362,11 +410,13 @@ pub async fn merge_guest_cart(
     guest: &SessionState,
     now: i64,
 ) -> Result<Option<String>> {
+    // Noted even for an empty cart: the note also says that a sign-in
+    // replaced this guest state (`auth::login::replaced_by_sign_in`).
+    let digest = guest.id.digest();
+    cart::claim_merge_note(&mut *conn, &digest, now).await?;
     if guest.cart.is_empty() {
         return Ok(None);
     }
-    let digest = guest.id.digest();
-    cart::claim_merge_note(&mut *conn, &digest, now).await?;
     let note = cart::merged_before(&mut *conn, &digest).await?;
     let earlier: Vec<GuestCartLine> = match note.as_deref().map(serde_json::from_str) {
         None => Vec::new(),

@@ -67,6 +67,11 @@ pub enum AppError {
     /// for the database. Logged.
     #[error("session store unavailable: {0:#}")]
     SessionStoreUnavailable(anyhow::Error),
+    /// 503: a sign-in (or registration, or password change) was done, but
+    /// the session store could not keep the new login, so its row was
+    /// revoked; the page says what was done and asks to sign in later.
+    #[error("sign-in not kept: {0:#}")]
+    SignInNotKept(anyhow::Error),
     /// 303 to the login page, coming back to `next` afterwards.
     #[error("login required for {next}")]
     LoginRequired { next: String },
@@ -153,6 +158,13 @@ impl AppError {
             AppError::ServiceUnavailable { .. } => {
                 Some("The shop is very busy just now. Please try again in a moment.".into())
             }
+            AppError::SignInNotKept(_) => Some(
+                "You are not signed in: the shop could not keep your session just now. What \
+                 you did was saved: if you were creating an account, it exists, and if you \
+                 changed your password, the new one is in force. Please sign in again in a \
+                 moment."
+                    .into(),
+            ),
             AppError::DatabaseUnavailable(_) | AppError::SessionStoreUnavailable(_) => Some(
                 "The shop cannot reach its records just now. If you were changing something, \
                  it may not have been saved: please look again in a moment before you retry."
@@ -179,7 +191,8 @@ impl ResponseError for AppError {
             }
             AppError::ServiceUnavailable { .. }
             | AppError::DatabaseUnavailable(_)
-            | AppError::SessionStoreUnavailable(_) => StatusCode::SERVICE_UNAVAILABLE,
+            | AppError::SessionStoreUnavailable(_)
+            | AppError::SignInNotKept(_) => StatusCode::SERVICE_UNAVAILABLE,
             AppError::LoginRequired { .. } | AppError::ReauthRequired { .. } => {
                 StatusCode::SEE_OTHER
             }
@@ -210,9 +223,12 @@ impl ResponseError for AppError {
                     .insert_header((header::RETRY_AFTER, *retry_after))
                     .finish()
             }
-            AppError::DatabaseUnavailable(cause) | AppError::SessionStoreUnavailable(cause) => {
+            AppError::DatabaseUnavailable(cause)
+            | AppError::SessionStoreUnavailable(cause)
+            | AppError::SignInNotKept(cause) => {
                 let what = match self {
                     AppError::DatabaseUnavailable(_) => "database unavailable",
+                    AppError::SignInNotKept(_) => "a sign-in not kept: the session store failed",
                     _ => "session store unavailable",
                 };
                 tracing::warn!(error = %format!("{cause:#}"), "{what}");

@@ -12,7 +12,6 @@ use crate::{error::Result, prefs::Preferences, repo::users, state::AppState, val
 pub async fn save_preferences(
     app: &AppState,
     user_id: Option<i64>,
-    guest: Preferences,
     chosen: Preferences,
 ) -> Result<Option<Preferences>> {
     match user_id {
@@ -23,9 +22,10 @@ pub async fn save_preferences(
             tx.commit().await?;
             Ok(None)
         }
-        // Only what the guest actually sent (the nav's toggle sends just
-        // the theme), so that login carries over only real choices.
-        None => Ok(Some(guest.merged(chosen))),
+        // A guest's go into the session, merged into what it holds: only
+        // what the guest actually sent (the nav's toggle sends just the
+        // theme), so that login carries over only real choices.
+        None => Ok(Some(chosen)),
     }
 }
 

@@ -1,8 +1,8 @@
 //! The session state: a plain value that says everything a session holds,
-//! and the only module that knows how it is kept (its keys in the store's
-//! map). Use cases read it and return the state the request ends with; one
-//! adapter in `web::session` reads it at the start of a request and writes
-//! it back at the end, once, and only when it changed. That adapter is the
+//! and the only module that knows how it is kept (as JSON: `to_json`). Use
+//! cases read it and say how the request changes it; one adapter in
+//! `web::session` reads it at the start of a request and writes it back at
+//! the end, once, and only when it changed. That adapter is the
 //! only code that knows where the state is kept (`SESSION_STORE`): sealed
 //! in the cookie itself, or on the server (the shop's database, Redis) with
 //! only an opaque key in the cookie.
@@ -29,9 +29,9 @@ use crate::{
     prefs::Preferences,
 };
 
-/// The single key under which the state sits in a store's map (actix-session
-/// stores a map of strings; ours has one entry).
-const STATE_KEY: &str = "state";
+/// The key under which releases before this one kept the state, as JSON
+/// in a map of strings (actix-session's format): still read, never written.
+const EARLIER_STATE_KEY: &str = "state";
 
 /// How often "last seen" is noted, in seconds: at most once a minute, so
 /// that most page views write nothing (neither the state nor its row).
@@ -87,33 +87,42 @@ pub enum LinkPage {
 }
 
 /// A mailed link, held by the session from its first view to the form
-/// that uses it. The link's first GET moves its token here and redirects
-/// to the same page without it, so the token leaves the address bar (and
+/// that uses it. The link's first GET moves it here and redirects to the
+/// same page without its token, so the token leaves the address bar (and
 /// the history, and a shared screen) and never rides in a `Referer` (as
-/// Django's password reset view does). A secret, like the link: it never
-/// prints itself, and the inspector hides it.
+/// Django's password reset view does). The session keeps the link's
+/// digest, as the database does (`auth::links`), never the token: a copy of
+/// a server-side store opens no account either.
 #[derive(Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct HeldLink {
     pub page: LinkPage,
-    token: String,
+    digest: String,
 }
 
 impl HeldLink {
-    pub fn new(page: LinkPage, token: &str) -> HeldLink {
+    /// The link whose token has this digest, for `page`.
+    pub fn new(page: LinkPage, digest: &str) -> HeldLink {
         HeldLink {
             page,
-            token: token.to_string(),
+            digest: digest.to_string(),
         }
     }
 
-    pub fn token(&self) -> &str {
-        &self.token
+    /// The digest the link is looked up by.
+    pub fn digest(&self) -> &str {
+        &self.digest
+    }
+
+    /// A short name of the link, for its form: a form shown for one link
+    /// is never sent for another one opened since.
+    pub fn fingerprint(&self) -> String {
+        ids::digest(&self.digest)[..10].to_string()
     }
 }
 
 impl fmt::Debug for HeldLink {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "HeldLink({:?}, [token hidden])", self.page)
+        write!(f, "HeldLink({:?}, {})", self.page, self.fingerprint())
     }
 }
 
@@ -193,9 +202,10 @@ pub struct SessionState {
     pub password_confirmed_at: Option<i64>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub flash: Option<Flash>,
-    /// A mailed link opened in this browser, until its form is used.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub held_link: Option<HeldLink>,
+    /// The mailed links opened in this browser (one per page), until
+    /// their form is used.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub held_links: Vec<HeldLink>,
     /// When and why the id last changed in this browser.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub renewed: Option<Renewal>,
@@ -222,7 +232,7 @@ impl SessionState {
             cart: Vec::new(),
             password_confirmed_at: None,
             flash: None,
-            held_link: None,
+            held_links: Vec::new(),
             renewed: None,
         }
     }
@@ -271,19 +281,28 @@ impl SessionState {
 
     /// Notes activity at most once a minute, so most requests change
     /// nothing.
-    pub fn touched(mut self, now: i64) -> Self {
+    pub fn touch(&mut self, now: i64) {
         if now - self.last_seen_at >= TOUCH_EVERY {
             self.last_seen_at = now;
         }
-        self
     }
 
-    /// The token of the mailed link held for `page`, if any.
-    pub fn held_link_for(&self, page: LinkPage) -> Option<&str> {
-        self.held_link
-            .as_ref()
-            .filter(|held| held.page == page)
-            .map(HeldLink::token)
+    /// The mailed link held for `page`, if any.
+    pub fn held_link(&self, page: LinkPage) -> Option<&HeldLink> {
+        self.held_links.iter().find(|held| held.page == page)
+    }
+
+    /// Holds `link`, in place of the one held for its page.
+    pub fn hold_link(&mut self, link: HeldLink) {
+        self.let_go_of_link(link.page, None);
+        self.held_links.push(link);
+    }
+
+    /// Lets go of the link held for `page`: whatever it is, or only the
+    /// one with `digest`.
+    pub fn let_go_of_link(&mut self, page: LinkPage, digest: Option<&str>) {
+        self.held_links
+            .retain(|held| held.page != page || digest.is_some_and(|d| d != held.digest));
     }
 
     /// Units in a guest's cart.
@@ -300,7 +319,7 @@ impl SessionState {
             && self.cart.is_empty()
             && self.prefs.is_empty()
             && self.flash.is_none()
-            && self.held_link.is_none()
+            && self.held_links.is_empty()
             && self.renewed.is_none()
     }
 
@@ -346,18 +365,22 @@ impl SessionState {
         }
     }
 
-    /// The state as a store keeps it: actix-session's map of strings, with
-    /// the state as JSON under one key.
-    pub fn to_store(&self) -> HashMap<String, String> {
+    /// The state as every store keeps it: its JSON.
+    pub fn to_json(&self) -> String {
         // Serializing this struct cannot fail (strings, numbers, vectors).
-        let json = serde_json::to_string(self).unwrap_or_default();
-        HashMap::from([(STATE_KEY.to_string(), json)])
+        serde_json::to_string(self).unwrap_or_default()
     }
 
     /// The state a store kept; `None` when it holds none this version can
-    /// read (the visitor then starts afresh, as without a cookie).
-    pub fn from_store(map: &HashMap<String, String>) -> Option<SessionState> {
-        serde_json::from_str(map.get(STATE_KEY)?).ok()
+    /// read (the visitor then starts afresh, as without a cookie). A state
+    /// an earlier release kept, as JSON in a map under `"state"`, still
+    /// reads.
+    pub fn from_json(json: &str) -> Option<SessionState> {
+        if let Ok(state) = serde_json::from_str(json) {
+            return Some(state);
+        }
+        let earlier: HashMap<String, String> = serde_json::from_str(json).ok()?;
+        serde_json::from_str(earlier.get(EARLIER_STATE_KEY)?).ok()
     }
 }
 
@@ -366,21 +389,27 @@ mod tests {
     use super::*;
 
     #[test]
-    fn a_state_round_trips_through_the_store_format() {
+    fn a_state_round_trips_through_its_json_and_an_earlier_format_still_reads() {
         let mut state = SessionState::logged_in(42, true, 2_000_000_000, 1_700_000_000);
         state.flash = Some(Flash::new(FlashLevel::Info, "hello"));
-        let map = state.to_store();
-        assert_eq!(map.len(), 1);
-        assert_eq!(SessionState::from_store(&map), Some(state));
-        let nonsense = HashMap::from([(STATE_KEY.to_string(), "[1, 2]".to_string())]);
-        assert_eq!(SessionState::from_store(&nonsense), None);
+        let json = state.to_json();
+        assert!(json.starts_with("{\"id\":"), "{json}");
+        assert_eq!(SessionState::from_json(&json), Some(state.clone()));
+        let earlier = HashMap::from([(EARLIER_STATE_KEY.to_string(), json)]);
+        let earlier = serde_json::to_string(&earlier).unwrap();
+        assert_eq!(SessionState::from_json(&earlier), Some(state));
+        assert_eq!(SessionState::from_json("[1, 2]"), None);
+        assert_eq!(SessionState::from_json("{\"state\":\"[1]\"}"), None);
     }
 
     #[test]
     fn touching_notes_activity_at_most_once_a_minute() {
-        let state = SessionState::fresh(1000);
-        assert_eq!(state.clone().touched(1059), state);
-        assert_eq!(state.touched(1060).last_seen_at, 1060);
+        let mut state = SessionState::fresh(1000);
+        let before = state.clone();
+        state.touch(1059);
+        assert_eq!(state, before);
+        state.touch(1060);
+        assert_eq!(state.last_seen_at, 1060);
     }
 
     #[test]
@@ -395,17 +424,24 @@ mod tests {
         assert!(!with_flash.is_blank());
         assert!(!SessionState::logged_in(1, false, 100, 0).is_blank());
         let mut holding = fresh.clone();
-        holding.held_link = Some(HeldLink::new(LinkPage::PasswordReset, "secret"));
+        holding.hold_link(HeldLink::new(LinkPage::PasswordReset, "d1"));
         assert!(!holding.is_blank());
     }
 
     #[test]
-    fn a_held_link_is_for_its_page_only_and_never_prints_its_token() {
+    fn one_link_is_held_per_page_and_only_the_one_named_is_let_go() {
         let mut state = SessionState::fresh(0);
-        state.held_link = Some(HeldLink::new(LinkPage::EmailAddress, "s3cret"));
-        assert_eq!(state.held_link_for(LinkPage::EmailAddress), Some("s3cret"));
-        assert_eq!(state.held_link_for(LinkPage::PasswordReset), None);
-        assert!(!format!("{state:?}").contains("s3cret"));
+        state.hold_link(HeldLink::new(LinkPage::EmailAddress, "a"));
+        state.hold_link(HeldLink::new(LinkPage::PasswordReset, "b"));
+        state.hold_link(HeldLink::new(LinkPage::PasswordReset, "c"));
+        let digest = |page| state.held_link(page).map(|h| h.digest().to_string());
+        assert_eq!(digest(LinkPage::EmailAddress).as_deref(), Some("a"));
+        assert_eq!(digest(LinkPage::PasswordReset).as_deref(), Some("c"));
+        state.let_go_of_link(LinkPage::PasswordReset, Some("b"));
+        assert_eq!(state.held_links.len(), 2, "b is not the one held");
+        state.let_go_of_link(LinkPage::PasswordReset, Some("c"));
+        state.let_go_of_link(LinkPage::EmailAddress, None);
+        assert!(state.held_links.is_empty());
     }
 
     #[test]

@@ -28,4 +28,5 @@ mod api {
     mod soak;
     mod stores;
     mod tour;
+    mod write_back;
 }

@@ -47,7 +47,7 @@ use std::{
     time::{Duration, Instant},
 };
 
-use common::{smtp::SmtpSink, Page, TestApp, PASSWORD};
+use common::{delay::DelayingProxy, smtp::SmtpSink, Page, TestApp, PASSWORD};
 use fantoccini::{
     actions::{InputSource, KeyAction, KeyActions},
     elements::Element,
@@ -233,16 +233,21 @@ struct Shop {
 
 impl Shop {
     async fn open(app: &TestApp) -> Shop {
-        Shop::start(app, false).await
+        Shop::start(&app.address, false).await
     }
 
     /// A shop whose browser also keeps a log of the requests its pages
     /// make (`requests_sent`).
     async fn open_recording_requests(app: &TestApp) -> Shop {
-        Shop::start(app, true).await
+        Shop::start(&app.address, true).await
     }
 
-    async fn start(app: &TestApp, record_requests: bool) -> Shop {
+    /// The shop as the browser sees it at `base`: through a proxy.
+    async fn open_at(base: &str) -> Shop {
+        Shop::start(base, false).await
+    }
+
+    async fn start(base: &str, record_requests: bool) -> Shop {
         let chromium = std::env::var("CHROMIUM").unwrap_or_else(|_| "/usr/bin/chromium".into());
         assert!(
             std::path::Path::new(&chromium).exists(),
@@ -263,6 +268,8 @@ impl Shop {
             // No scrollbar in the viewport: the screenshots show the page.
             "--hide-scrollbars".into(),
             "--window-size=1280,900".into(),
+            // `window.open` from a test's script is not a user's click.
+            "--disable-popup-blocking".into(),
             format!("--user-data-dir={}", driver.profile_dir().display()),
         ];
         // Keep what the console reports as severe (CSP violations, script
@@ -294,7 +301,7 @@ impl Shop {
             });
         Shop {
             client,
-            base: app.address.clone(),
+            base: base.to_string(),
             driver,
         }
     }
@@ -955,6 +962,58 @@ async fn a_shopper_registers_adds_to_cart_checks_out_and_signs_out() {
 
     shop.sign_out().await;
     assert!(shop.loaded().await.flash_says("You are signed out."));
+    shop.close().await;
+}
+
+/// A tab still loading a page while its user signs in in another: the
+/// page is answered after the sign-in, for the cookie it was sent with
+/// (a proxy holds it back), and the browser stays signed in. On a
+/// server-side store that cookie's state was deleted at the sign-in; on
+/// the cookie store it is the guest's, replaced by the sign-in; either way
+/// its late answer may neither remove nor replace the login's cookie.
+#[tokio::test]
+#[ignore = "needs chromium and chromedriver: cargo test --test browser -- --ignored"]
+async fn a_page_answered_after_the_sign_in_of_another_tab_leaves_the_browser_signed_in() {
+    let app = TestApp::spawn().await;
+    let email = "tabs@example.com";
+    app.user(email).await.logout().await;
+    let upstream = app.address.trim_start_matches("http://");
+    let proxy = DelayingProxy::start(upstream).await;
+    let shop = Shop::open_at(&proxy.address).await;
+
+    // A guest with a line in the cart: a state the store keeps.
+    shop.goto("/products").await;
+    shop.open_product("classic-chocolate-chip", "Classic Chocolate Chip")
+        .await;
+    shop.add_to_cart(1).await;
+    // Another tab starts loading the cart; its request waits at the proxy,
+    // with the guest's cookie.
+    proxy.hold("/cart?late");
+    shop.js("window.open('/cart?late', 'late'); return true;")
+        .await;
+    proxy.until_held().await;
+    // This tab signs in meanwhile.
+    shop.goto("/login").await;
+    shop.sign_in_here(email, PASSWORD).await;
+    // A minute on: the late page would note "last seen" (a write).
+    app.clock.advance(61);
+    proxy.release();
+    let windows = shop.client.windows().await.expect("windows");
+    let here = shop.client.window().await.expect("this window");
+    let late = windows
+        .into_iter()
+        .find(|w| *w != here)
+        .expect("the late tab");
+    shop.client
+        .switch_to_window(late)
+        .await
+        .expect("to the late tab");
+    let page = shop.loaded().await;
+    assert!(page.url.ends_with("/cart?late"), "{page}");
+    shop.client.switch_to_window(here).await.expect("back");
+    shop.goto("/profile").await;
+    assert_eq!(shop.path().await, "/profile", "still signed in");
+    assert_eq!(shop.text(Locator::Css("main h1")).await, "Your profile");
     shop.close().await;
 }
 

@@ -1,8 +1,8 @@
 //! The session cookie: opening it under the current or a previous key
 //! (`web::session::open`, the key rotation), sealing it (`seal`), and
-//! the state inside it (`session::SessionState`, JSON in actix-session's
-//! JSON map under the key "state", as `CookieSessionStore` and
-//! `SessionState::from_store` read it).
+//! the state inside it (`session::SessionState`, its JSON, as
+//! `SessionState::from_json` reads it; a state of an earlier release, JSON
+//! in a map under the key "state", reads too).
 //!
 //! The first byte chooses what the rest is.
 //!
@@ -16,8 +16,8 @@
 //!   with a previous key exactly when key 0 alone opens it, with the same
 //!   plain value, and the plain value reads as a state.
 //!
-//! Odd: a session state, as actix-session's map or as the bare state:
-//! - a state that reads writes back (as `SessionState::to_store` writes it) to a
+//! Odd: a session state, as the earlier release's map or as the bare state:
+//! - a state that reads writes back (as `SessionState::to_json` writes it) to a
 //!   value that reads again to the same value (a fixed point);
 //! - sealed under a previous key, it opens as `WithPreviousKey` with the
 //!   same plain value, re-sealed under the current key it opens as
@@ -57,21 +57,21 @@ fn keys(current: u8, previous: &[u8]) -> Keys {
     }
 }
 
-/// What the cookie's plain value is, as actix-session writes it.
+/// What the seeds' plain value is: the earlier release's format, a map
+/// with the state's JSON under "state" (it must still read).
 fn seed_plain() -> String {
     let map = HashMap::from([("state".to_string(), SEED_STATE.to_string())]);
     serde_json::to_string(&map).unwrap()
 }
 
-/// As `CookieSessionStore::load` and then `SessionState::from_store` read it.
+/// As the adapter reads a cookie's plain value.
 fn read_state(plain: &str) -> Option<SessionState> {
-    let map: HashMap<String, String> = serde_json::from_str(plain).ok()?;
-    SessionState::from_store(&map)
+    SessionState::from_json(plain)
 }
 
-/// As `SessionState::to_store` and `CookieSessionStore::save` write it.
+/// As the adapter writes it.
 fn write_state(state: &SessionState) -> String {
-    serde_json::to_string(&state.to_store()).unwrap()
+    state.to_json()
 }
 
 fn check_state(state: &SessionState) {
@@ -122,7 +122,7 @@ fn a_cookie_header(header: &str) {
 }
 
 fn a_state(plain: &str) {
-    let state = read_state(plain).or_else(|| serde_json::from_str(plain).ok());
+    let state = read_state(plain);
     if let Some(state) = state {
         check_state(&state);
         let written = write_state(&state);

@@ -123,16 +123,15 @@ pub async fn delete_account(
     Ok(Ok(()))
 }
 
-/// "Confirm your password" (sudo mode): a right password notes the time
-/// in the session state returned; a wrong one is counted like any other
-/// (`check_password`) and returns `None`.
+/// "Confirm your password" (sudo mode): a right password returns the time
+/// to note in the session state (`password_confirmed_at`); a wrong one is
+/// counted like any other (`check_password`) and returns `None`.
 pub async fn confirm_password(
     app: &AppState,
-    current: &SessionState,
     client: &ClientInfo,
     me: &LoggedIn,
     password: &str,
-) -> Result<Option<SessionState>> {
+) -> Result<Option<i64>> {
     let place = app.hasher.reserve()?;
     let check = check_password(
         app,
@@ -145,10 +144,7 @@ pub async fn confirm_password(
     if check.await?.is_none() {
         return Ok(None);
     }
-    Ok(Some(SessionState {
-        password_confirmed_at: Some(app.clock.now()),
-        ..current.clone()
-    }))
+    Ok(Some(app.clock.now()))
 }
 
 /// Signs out the user's session with this public handle; false when the

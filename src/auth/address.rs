@@ -7,11 +7,15 @@
 //! proof with a banner.
 
 use crate::{
-    auth::{check_password, links, record, LoggedIn},
+    auth::{
+        check_password,
+        links::{self, LinkDigest},
+        record, LoggedIn,
+    },
     client::ClientInfo,
     db::{self, Conn},
     error::{AppError, Result},
-    mail::{greeting, Letter},
+    mail::{greeting, Letter, PastTheLimit, Queued},
     password::HashPermit,
     repo::{events::EventKind, tokens::Purpose, users},
     state::AppState,
@@ -19,15 +23,16 @@ use crate::{
 };
 
 /// Queues the link that proves `email` is `user_id`'s, inside the caller's
-/// transaction (registration's, or a change's). Nobody has proved the
-/// address yet, so the mail names nothing anyone typed.
+/// transaction (registration's, "send it again", or a change's). Nobody
+/// has proved the address yet, so the mail names nothing anyone typed.
 pub(super) async fn queue_proof(
     conn: &mut Conn,
     app: &AppState,
     user_id: i64,
     email: &str,
     change: bool,
-) -> Result<()> {
+    past: PastTheLimit,
+) -> Result<Queued> {
     let now = app.clock.now();
     let lifetime = app.settings.email_verification_timeout;
     let purpose = match change {
@@ -41,7 +46,7 @@ pub(super) async fn queue_proof(
         false => Letter::verify_address(link, &valid_for),
         true => Letter::confirm_new_address(link, &valid_for),
     };
-    app.mail.queue(conn, email, &letter, now).await
+    app.mail.queue(conn, email, &letter, past, now).await
 }
 
 /// "Send the link again", for an address not yet proven; throttled per
@@ -53,7 +58,8 @@ pub async fn send_proof_again(app: &AppState, me: &LoggedIn) -> Result<bool> {
         return Ok(false);
     }
     let mut tx = app.db.begin_write().await?;
-    queue_proof(&mut tx, app, user.id, &user.email, false).await?;
+    let past = PastTheLimit::Refuse;
+    queue_proof(&mut tx, app, user.id, &user.email, false, past).await?;
     tx.commit().await?;
     app.mail.sent_soon();
     Ok(true)
@@ -66,9 +72,9 @@ pub struct AddressLink {
     pub change: bool,
 }
 
-/// The live address link `token`.
-pub async fn address_link(app: &AppState, token: &str) -> Result<AddressLink> {
-    let found = links::live(app, token, ADDRESS_LINKS).await?;
+/// The live address link `link`.
+pub async fn address_link(app: &AppState, link: &LinkDigest) -> Result<AddressLink> {
+    let found = links::live(app, link, ADDRESS_LINKS).await?;
     Ok(AddressLink {
         change: found.purpose == Purpose::ChangeEmail,
         email: found.email,
@@ -78,20 +84,20 @@ pub async fn address_link(app: &AppState, token: &str) -> Result<AddressLink> {
 /// The links `/verify-email/{token}` takes.
 const ADDRESS_LINKS: &[Purpose] = &[Purpose::VerifyEmail, Purpose::ChangeEmail];
 
-/// Uses the address link `token`. A proof of the account's own address
+/// Uses the address link `link`. A proof of the account's own address
 /// notes it as proven; a new address becomes the account's sign-in
 /// address, every other link mailed to the account is retired
 /// (`links::retire_every_link`), and the old address is told.
 pub async fn confirm_address(
     app: &AppState,
     client: &ClientInfo,
-    token: &str,
+    link: &LinkDigest,
 ) -> Result<AddressLink> {
-    let found = links::live(app, token, ADDRESS_LINKS).await?;
+    let found = links::live(app, link, ADDRESS_LINKS).await?;
     let change = found.purpose == Purpose::ChangeEmail;
     let now = app.clock.now();
     let mut tx = app.db.begin_write().await?;
-    links::use_once(&mut tx, token, found.purpose, now).await?;
+    links::use_once(&mut tx, link, found.purpose, now).await?;
     let user = users::by_id(&mut *tx, found.user_id).await?;
     let user = user.ok_or(AppError::NotFound)?;
     if change {
@@ -109,8 +115,19 @@ pub async fn confirm_address(
         // links that went to the old address.
         links::retire_every_link(&mut tx, user.id, now).await?;
         record(&mut tx, user.id, EventKind::EmailChanged, client, now).await?;
-        let notice = Letter::address_changed(greeting(&user), &found.email);
-        app.mail.queue(&mut tx, &user.email, &notice, now).await?;
+        // The new address is named only to an owner whose address is
+        // proven: else it is text the requester chose, going to a stranger.
+        let name = greeting(&user);
+        let new = name.is_some().then_some(found.email.as_str());
+        let notice = Letter::address_changed(name, new);
+        // The old address is told what was done; a proven owner always.
+        let past = match name {
+            Some(_) => PastTheLimit::Send,
+            None => PastTheLimit::LeaveOut,
+        };
+        app.mail
+            .queue(&mut tx, &user.email, &notice, past, now)
+            .await?;
     } else if !users::mark_verified(&mut *tx, user.id, &found.email, now).await? {
         // The account's address changed since this link was sent.
         return Err(AppError::Gone(format!(
@@ -174,10 +191,13 @@ pub async fn request_change(
     let now = app.clock.now();
     let mut tx = app.db.begin_write().await?;
     links::retire_every_link(&mut tx, user.id, now).await?;
-    queue_proof(&mut tx, app, user.id, &new, true).await?;
+    let past = PastTheLimit::Refuse;
+    queue_proof(&mut tx, app, user.id, &new, true, past).await?;
     let forgot = app.mail.link("/password/forgot");
     let notice = Letter::address_change_asked(forgot);
-    app.mail.queue(&mut tx, &user.email, &notice, now).await?;
+    app.mail
+        .queue(&mut tx, &user.email, &notice, past, now)
+        .await?;
     record(
         &mut tx,
         user.id,

@@ -19,6 +19,7 @@ use crate::{
     error::{AppError, Result},
     ids, present,
     repo::tokens::{self, Found, NewToken, Purpose},
+    session::HeldLink,
     state::AppState,
 };
 
@@ -28,6 +29,32 @@ pub fn well_formed(token: &str) -> bool {
         && token
             .bytes()
             .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
+}
+
+/// A link as the shop looks it up: the digest of its token. The token is
+/// in the mail and, for one redirect, in the address bar; the database and
+/// the session (`session::HeldLink`) keep only this.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct LinkDigest(String);
+
+impl LinkDigest {
+    /// The link whose token is in an address: 404 for one that cannot be
+    /// a token of ours (nothing is looked up).
+    pub fn of_token(token: &str) -> Result<LinkDigest> {
+        match well_formed(token) {
+            true => Ok(LinkDigest(ids::digest(token))),
+            false => Err(AppError::NotFound),
+        }
+    }
+
+    /// The link a session holds.
+    pub fn held(link: &HeldLink) -> LinkDigest {
+        LinkDigest(link.digest().to_string())
+    }
+
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
 }
 
 /// Issues a new link for `purpose` to `email`, valid for `lifetime`; the
@@ -76,14 +103,11 @@ pub(super) async fn retire_every_link(conn: &mut Conn, user_id: i64, now: i64) -
     Ok(())
 }
 
-/// The live link `token` for one of `purposes`, or the page that says why
+/// The live link `link` for one of `purposes`, or the page that says why
 /// it does not work: 404 for one the shop never made (forged, mistyped, or
 /// its account deleted), 410 for one used or out of time.
-pub(super) async fn live(app: &AppState, token: &str, purposes: &[Purpose]) -> Result<Found> {
-    if !well_formed(token) {
-        return Err(AppError::NotFound);
-    }
-    let found = tokens::find(&app.db.pool, &ids::digest(token)).await?;
+pub(super) async fn live(app: &AppState, link: &LinkDigest, purposes: &[Purpose]) -> Result<Found> {
+    let found = tokens::find(&app.db.pool, link.as_str()).await?;
     let found = found
         .filter(|found| purposes.contains(&found.purpose))
         .ok_or(AppError::NotFound)?;
@@ -118,11 +142,11 @@ pub(super) async fn live(app: &AppState, token: &str, purposes: &[Purpose]) -> R
 /// used one.
 pub(super) async fn use_once(
     conn: &mut Conn,
-    token: &str,
+    link: &LinkDigest,
     purpose: Purpose,
     now: i64,
 ) -> Result<()> {
-    match tokens::use_once(conn, &ids::digest(token), purpose, now).await? {
+    match tokens::use_once(conn, link.as_str(), purpose, now).await? {
         true => Ok(()),
         false => Err(AppError::Gone(
             "This link was used already: each works once.".into(),

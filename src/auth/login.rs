@@ -15,9 +15,11 @@ use crate::{
     db::{self, Conn, Tx},
     error::{AppError, Result},
     ids,
+    mail::{PastTheLimit, Queued},
     password::HashPermit,
     prefs::Preferences,
     repo::{
+        self,
         events::EventKind,
         sessions::{self, NewSession},
         users::{self, NewUser},
@@ -107,6 +109,9 @@ pub struct Registered {
     pub state: SessionState,
     pub display_name: String,
     pub cart_note: Option<String>,
+    /// Whether the link that proves the address was mailed (it is left
+    /// out when the address had all the mail it may have this hour).
+    pub proof_sent: bool,
 }
 
 /// Creates the account and logs in the browser whose session is `guest`,
@@ -131,6 +136,7 @@ pub async fn register(
         state,
         display_name: account.display_name,
         cart_note,
+        proof_sent: account.proof_sent,
     }))
 }
 
@@ -154,6 +160,8 @@ pub async fn create_account(
 struct Account {
     id: i64,
     display_name: String,
+    /// Whether the link that proves the address went into the outbox.
+    proof_sent: bool,
 }
 
 /// Checks the form, hashes the password and inserts the account with its
@@ -204,10 +212,15 @@ async fn new_account(
         return Err(e.into());
     }
     record(&mut tx, user.id, EventKind::Registered, client, now).await?;
-    address::queue_proof(&mut tx, app, user.id, &email, false).await?;
+    // The account stands without its first link: past the address's
+    // limit (a loop of registrations with a stranger's address), it is
+    // left out, and "send it again" asks for it later.
+    let past = PastTheLimit::LeaveOut;
+    let proof = address::queue_proof(&mut tx, app, user.id, &email, false, past).await?;
     let account = Account {
         id: user.id,
         display_name,
+        proof_sent: proof == Queued::Yes,
     };
     Ok(Ok((tx, account)))
 }
@@ -255,6 +268,26 @@ async fn sign_in(
     record(&mut tx, user_id, EventKind::LoggedIn, client, now).await?;
     tx.commit().await?;
     Ok((guest.renewed_as(new, RenewedFor::SignIn), cart_note))
+}
+
+/// Whether a sign-in has replaced the guest state `guest`: its note in
+/// `guest_merges` says so. The cookie store asks before it writes a guest
+/// state over (`web::session`): a request that still carries it is late,
+/// or a copy, and the browser holds the login's cookie by now.
+pub async fn replaced_by_sign_in(app: &AppState, guest: &SessionState) -> Result<bool> {
+    let note = repo::cart::merged_before(&app.db.pool, &guest.id.digest()).await?;
+    Ok(note.is_some())
+}
+
+/// A new login whose state could not be kept (the session store is away):
+/// its row is revoked, so that no login is left that nobody holds. If the
+/// database cannot take that either, the row's own deadline ends it; it
+/// is logged.
+pub async fn abandon(app: &AppState, state: &SessionState) {
+    let now = app.clock.now();
+    if let Err(err) = sessions::revoke(&app.db.pool, &state.id, now).await {
+        tracing::warn!(error = %err, "a login whose state was not kept could not be revoked");
+    }
 }
 
 /// How long a new login lasts at most: the absolute timeout, or the

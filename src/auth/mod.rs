@@ -3,7 +3,7 @@
 //! - `check_session`: a cookie that says "user 42, session S" is believed
 //!   only while the `sessions` row S exists, is not revoked, is younger
 //!   than its absolute timeout and was seen within the idle timeout.
-//!   Otherwise the visitor is a guest again and the cookie is replaced.
+//!   Otherwise the visitor is a guest again, and the page says why.
 //! - `login`: registration, login and logout.
 //! - `account`: password change, account deletion, signing out other
 //!   sessions, confirming the password again (sudo mode).
@@ -76,39 +76,44 @@ fn bookkeeping_failed(err: AppError) -> Result<()> {
     }
 }
 
-/// A session after its check: the login it names, if that is live, and the
-/// state the request goes on with (touched; or, for a login that ended, a
-/// fresh guest state saying why).
-pub struct Checked {
-    pub user: Option<LoggedIn>,
-    pub state: SessionState,
+/// What the check of a session found.
+pub enum Checked {
+    /// A guest: there is nothing to check.
+    Guest,
+    /// A live login, as its row says.
+    Live(LoggedIn),
+    /// A login that ended (revoked, timed out, its account or row gone):
+    /// the request goes on as this fresh guest (a new id, so nothing of
+    /// the login's state is of use), and the page says why (`notice`).
+    Ended {
+        guest: SessionState,
+        notice: Option<Flash>,
+    },
 }
 
-/// Checks the session's login against its server-side row; a login that
-/// ended becomes a guest session, with a message saying why.
-pub async fn check_session(app: &AppState, state: SessionState) -> Result<Checked> {
+/// Checks the session's login against its server-side row. Reads only,
+/// but for the books of a live login ("last seen", at most once a
+/// minute) and the revocation of one that timed out.
+pub async fn check_session(app: &AppState, state: &SessionState) -> Result<Checked> {
     let now = app.clock.now();
     let Some(user_id) = state.user_id else {
-        return Ok(Checked {
-            user: None,
-            state: state.touched(now),
-        });
+        return Ok(Checked::Guest);
     };
     let session_id = state.id.clone();
     let Some(row) = sessions::with_user(&app.db.pool, &session_id, user_id).await? else {
         // The account or the session row is gone (account deleted).
-        return Ok(Checked {
-            user: None,
-            state: state.reset_to_guest(now, None, RenewedFor::LoginRevoked),
+        return Ok(Checked::Ended {
+            guest: state.reset_to_guest(now, None, RenewedFor::LoginRevoked),
+            notice: None,
         });
     };
     let idle = app.settings.session_idle_timeout.as_secs() as i64;
     // "Keep me signed in" has no idle timeout, only its longer absolute one.
     let why_not = if row.revoked {
-        let text = "You have been signed out of this browser.";
+        let text = "You were signed out of this browser. Sign in again to see your account.";
         Some((text, RenewedFor::LoginRevoked))
     } else if now >= row.expires_at {
-        let text = "Your session has reached its maximum age. Please sign in again.";
+        let text = "Your sign-in reached its maximum age. Please sign in again.";
         Some((text, RenewedFor::LoginTimedOut))
     } else if !row.remember_me && now - row.last_seen_at > idle {
         let text = "You were signed out after a period of inactivity. Please sign in again.";
@@ -117,25 +122,20 @@ pub async fn check_session(app: &AppState, state: SessionState) -> Result<Checke
         None
     };
     if let Some((text, why)) = why_not {
-        // Ended either way: the cookie is a guest's from now on, even if
-        // the database cannot take the revocation just now (it is read-only
-        // or away; the row's own deadlines keep it ended).
-        if let Err(err) = sessions::revoke(&app.db.pool, &session_id, now).await {
-            bookkeeping_failed(err.into())?;
+        // Ended either way: the row is noted as revoked once (a cookie
+        // that comes back is checked again, and changes nothing), even if
+        // the database cannot take it just now (it is read-only or away;
+        // the row's own deadlines keep it ended).
+        if !row.revoked {
+            if let Err(err) = sessions::revoke(&app.db.pool, &session_id, now).await {
+                bookkeeping_failed(err.into())?;
+            }
         }
-        let flash = Flash::new(FlashLevel::Info, text);
-        return Ok(Checked {
-            user: None,
-            state: state.reset_to_guest(now, Some(flash), why),
+        return Ok(Checked::Ended {
+            guest: state.reset_to_guest(now, None, why),
+            notice: Some(Flash::new(FlashLevel::Info, text)),
         });
     }
-    // The row is the authority on "keep me signed in" (it decides the
-    // cookie's lifetime) and on the login's deadline.
-    let state = SessionState {
-        remember_me: row.remember_me,
-        deadline: Some(row.expires_at),
-        ..state.touched(now)
-    };
     let mut last_seen_at = row.last_seen_at;
     if now - last_seen_at >= TOUCH_EVERY {
         match sessions::touch(&app.db.pool, &session_id, now).await {
@@ -146,18 +146,15 @@ pub async fn check_session(app: &AppState, state: SessionState) -> Result<Checke
             Err(err) => bookkeeping_failed(err.into())?,
         }
     }
-    Ok(Checked {
-        user: Some(LoggedIn {
-            user: row.user,
-            session_id,
-            handle: row.handle,
-            cart: row.cart,
-            last_seen_at,
-            expires_at: row.expires_at,
-            remember_me: row.remember_me,
-        }),
-        state,
-    })
+    Ok(Checked::Live(LoggedIn {
+        user: row.user,
+        session_id,
+        handle: row.handle,
+        cart: row.cart,
+        last_seen_at,
+        expires_at: row.expires_at,
+        remember_me: row.remember_me,
+    }))
 }
 
 /// Checks `password` for the account with `email`, counting the attempt

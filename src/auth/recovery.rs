@@ -17,10 +17,13 @@
 //!   that browser is now the one who reset this account's password.
 
 use crate::{
-    auth::{links, record, throttle, LoggedIn},
+    auth::{
+        links::{self, LinkDigest},
+        record, throttle, LoggedIn,
+    },
     client::ClientInfo,
     error::{AppError, Result},
-    mail::{self, greeting, Letter, Reason},
+    mail::{self, greeting, Letter, PastTheLimit},
     repo::{
         events::EventKind,
         sessions,
@@ -49,7 +52,7 @@ pub async fn request_reset(
     let Some(user) = users::by_email(&app.db.pool, &email).await? else {
         // Counted as if a mail went, so the limit tells nobody which
         // addresses have an account.
-        mail::count_mail_to(&app.db.pool, &email, Reason::Asked, now).await?;
+        mail::count_mail_to(&app.db.pool, &email, PastTheLimit::Refuse, now).await?;
         return Ok(Ok(()));
     };
     let lifetime = app.settings.password_reset_timeout;
@@ -66,7 +69,8 @@ pub async fn request_reset(
     let link = app.mail.link(&format!("/password/reset/{token}"));
     let valid_for = links::valid_for(lifetime);
     let letter = Letter::reset_password(greeting(&user), link, &valid_for);
-    app.mail.queue(&mut tx, &email, &letter, now).await?;
+    let past = PastTheLimit::Refuse;
+    app.mail.queue(&mut tx, &email, &letter, past, now).await?;
     tx.commit().await?;
     app.mail.sent_soon();
     Ok(Ok(()))
@@ -75,8 +79,8 @@ pub async fn request_reset(
 /// The account a live reset link is for (the form shows its address). A
 /// link mailed to an address the account no longer has opens nothing:
 /// whoever holds the old mailbox is not the owner any more.
-pub async fn reset_link(app: &AppState, token: &str) -> Result<User> {
-    let found = links::live(app, token, &[Purpose::ResetPassword]).await?;
+pub async fn reset_link(app: &AppState, link: &LinkDigest) -> Result<User> {
+    let found = links::live(app, link, &[Purpose::ResetPassword]).await?;
     let user = users::by_id(&app.db.pool, found.user_id).await?;
     let user = user.ok_or(AppError::NotFound)?;
     if user.email != found.email {
@@ -102,17 +106,17 @@ pub struct ResetDone {
     pub ended_here: Option<String>,
 }
 
-/// Sets the new password through the link `token`, in the browser
+/// Sets the new password through `link`, in the browser
 /// `signed_in_here` is the login of (if any); returns what was done, or
 /// the form's mistakes (nothing changed, the link still works).
 pub async fn reset_password(
     app: &AppState,
     client: &ClientInfo,
-    token: &str,
+    link: &LinkDigest,
     form: NewPassword<'_>,
     signed_in_here: Option<&LoggedIn>,
 ) -> Result<Result<ResetDone, FieldErrors>> {
-    let user = reset_link(app, token).await?;
+    let user = reset_link(app, link).await?;
     let place = app.hasher.reserve()?;
     let mistake = match place
         .judge(form.password, &[&user.email, &user.display_name])
@@ -130,7 +134,7 @@ pub async fn reset_password(
     let hash = place.hash(form.password.to_string()).await?;
     let now = app.clock.now();
     let mut tx = app.db.begin_write().await?;
-    links::use_once(&mut tx, token, Purpose::ResetPassword, now).await?;
+    links::use_once(&mut tx, link, Purpose::ResetPassword, now).await?;
     users::set_password_hash(&mut *tx, user.id, &hash).await?;
     sessions::revoke_all(&mut *tx, user.id, now).await?;
     links::retire_every_link(&mut tx, user.id, now).await?;
@@ -146,7 +150,10 @@ pub async fn reset_password(
     };
     // The link reached the address: it is proven now, so it may be greeted.
     let notice = Letter::password_was_reset(Some(&user.display_name), now);
-    app.mail.queue(&mut tx, &user.email, &notice, now).await?;
+    let past = PastTheLimit::Send;
+    app.mail
+        .queue(&mut tx, &user.email, &notice, past, now)
+        .await?;
     tx.commit().await?;
     app.mail.sent_soon();
     // The throttle of failed sign-ins starts again for the new password.

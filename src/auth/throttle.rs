@@ -6,7 +6,9 @@
 //!   window passes, whether the account exists or not (so the answer
 //!   reveals nothing);
 //! - per client: at most `CLIENT_AUTH_POSTS_PER_MINUTE` POSTs to /login,
-//!   /register and /password/forgot from one IP address per minute.
+//!   /register and /password/forgot from one IP address per minute, and at
+//!   most `NEW_SESSIONS_PER_CLIENT_PER_MINUTE` new entries in a server-side
+//!   session store.
 //!
 //! (The limit of mails per address is the mail module's own,
 //! `mail::count_mail_to`: every mail counts, wherever it comes from.)
@@ -39,6 +41,15 @@ async fn count(app: &AppState, bucket: &str, window: i64, limit: u32) -> Result<
 pub async fn count_client(app: &AppState, ip: &str) -> Result<(), AppError> {
     let limit = app.settings.client_auth_posts_per_minute;
     count(app, &format!("client:{ip}"), 60, limit).await
+}
+
+/// Counts a new entry a server-side session store keeps for this client
+/// (`web::session`); refuses it above `NEW_SESSIONS_PER_CLIENT_PER_MINUTE`,
+/// so a client that ignores the cookies it is given (a bot replaying one
+/// `csrf` cookie) cannot grow the store without bound.
+pub async fn count_new_session(app: &AppState, ip: &str) -> Result<(), AppError> {
+    let limit = app.settings.new_sessions_per_client_per_minute;
+    count(app, &format!("session:{ip}"), 60, limit).await
 }
 
 /// Counts a password attempt for `email`; refuses it when the email has

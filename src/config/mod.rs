@@ -82,8 +82,12 @@ pub struct Settings {
     /// Failed logins per email within `login_failure_window` before 429.
     pub login_max_failures: u32,
     pub login_failure_window: Duration,
-    /// POSTs to /login and /register per client IP within a minute before 429.
+    /// POSTs to /login, /register and /password/forgot per client IP
+    /// within a minute before 429.
     pub client_auth_posts_per_minute: u32,
+    /// New entries a server-side session store keeps for one client IP
+    /// within a minute before 429.
+    pub new_sessions_per_client_per_minute: u32,
     /// Each variable as it was read, secrets hidden (`check-config`).
     in_force: Vec<(&'static str, String)>,
 }
@@ -225,6 +229,7 @@ impl Settings {
         let login_max_failures = read.value(&LOGIN_MAX_FAILURES)?;
         let login_failure_window = read.value(&LOGIN_FAILURE_WINDOW)?;
         let client_auth_posts_per_minute = read.value(&CLIENT_AUTH_POSTS_PER_MINUTE)?;
+        let new_sessions_per_client_per_minute = read.value(&NEW_SESSIONS_PER_CLIENT_PER_MINUTE)?;
         let trusted_proxy = read.optional(&TRUSTED_PROXY)?;
         let public_origin = read.optional(&PUBLIC_ORIGIN)?;
         let smtp_url = read.optional(&SMTP_URL)?;
@@ -259,6 +264,7 @@ impl Settings {
             login_max_failures,
             login_failure_window,
             client_auth_posts_per_minute,
+            new_sessions_per_client_per_minute,
             trusted_proxy,
             public_origin,
             smtp_url,
@@ -730,6 +736,7 @@ mod tests {
             ("LOGIN_MAX_FAILURES", "6"),
             ("LOGIN_FAILURE_WINDOW", "124"),
             ("CLIENT_AUTH_POSTS_PER_MINUTE", "7"),
+            ("NEW_SESSIONS_PER_CLIENT_PER_MINUTE", "8"),
             ("TRUSTED_PROXY", "10.0.0.1"),
             ("PUBLIC_ORIGIN", "https://shop.example"),
             ("SMTP_URL", "smtps://shop:hunter2@mail.example"),
@@ -764,6 +771,7 @@ mod tests {
             "6",
             "124",
             "7",
+            "8",
             "10.0.0.1",
             "https://shop.example",
             "smtps://shop:…@mail.example",
@@ -782,6 +790,7 @@ mod tests {
         assert_eq!(s.login_failure_window, Duration::from_secs(124));
         assert_eq!(s.shutdown_timeout, Duration::from_secs(126));
         assert_eq!(s.client_auth_posts_per_minute, 7);
+        assert_eq!(s.new_sessions_per_client_per_minute, 8);
         assert_eq!(s.reauth_window, Duration::from_secs(127));
         assert_eq!(s.password_reset_timeout, Duration::from_secs(128));
         assert_eq!(s.email_verification_timeout, Duration::from_secs(129));

@@ -133,7 +133,12 @@ pub const LOGIN_FAILURE_WINDOW: Variable = var(
 pub const CLIENT_AUTH_POSTS_PER_MINUTE: Variable = var(
     "CLIENT_AUTH_POSTS_PER_MINUTE",
     Value("30"),
-    "POSTs to /login and /register per client IP and minute",
+    "POSTs to /login, /register and /password/forgot per client IP and minute",
+);
+pub const NEW_SESSIONS_PER_CLIENT_PER_MINUTE: Variable = var(
+    "NEW_SESSIONS_PER_CLIENT_PER_MINUTE",
+    Value("30"),
+    "new entries a server-side session store keeps per client IP and minute, before 429",
 );
 pub const TRUSTED_PROXY: Variable = var(
     "TRUSTED_PROXY",
@@ -214,6 +219,7 @@ pub const ALL: &[Variable] = &[
     LOGIN_MAX_FAILURES,
     LOGIN_FAILURE_WINDOW,
     CLIENT_AUTH_POSTS_PER_MINUTE,
+    NEW_SESSIONS_PER_CLIENT_PER_MINUTE,
     TRUSTED_PROXY,
     PUBLIC_ORIGIN,
     SMTP_URL,

@@ -13,19 +13,6 @@ use askama::Template;
 
 use crate::{error::Result, present, repo::users::User};
 
-/// Why a mail is sent, which decides what the hourly limit per address
-/// does with it (`Mailer::queue`): every mail counts.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Reason {
-    /// Someone asked for it (a link, a notice of a change asked for): past
-    /// the limit it is refused, and so is the change that would send it.
-    Asked,
-    /// It tells the owner what was done (a reset, a new address, an
-    /// order): always sent, so that nobody can silence the owner by using
-    /// up the limit first.
-    Notice,
-}
-
 /// The name a mail to `user`'s address may greet: their display name when
 /// that address is proven to be theirs, else none.
 pub fn greeting(user: &User) -> Option<&str> {
@@ -41,7 +28,6 @@ pub struct Letter {
     pub subject: String,
     /// Who the greeting names (`greeting`); none: "Hello,".
     pub name: Option<String>,
-    pub reason: Reason,
     pub paragraphs: Vec<String>,
     /// The button (and the link the text version spells out).
     pub action: Option<Action>,
@@ -78,11 +64,10 @@ const NOT_YOU: &str = "If this was not you, you can ignore this mail: nothing ch
                        until the link is used.";
 
 impl Letter {
-    fn new(reason: Reason, subject: &str, name: Option<&str>, paragraphs: Vec<String>) -> Letter {
+    fn new(subject: &str, name: Option<&str>, paragraphs: Vec<String>) -> Letter {
         Letter {
             subject: subject.to_string(),
             name: name.map(str::to_string),
-            reason,
             paragraphs,
             action: None,
             lines: Vec::new(),
@@ -114,14 +99,9 @@ impl Letter {
             "Welcome to Cookie Jar! Please confirm that this is your address. The link \
              works once, for {valid_for}."
         );
-        Letter::new(
-            Reason::Asked,
-            "Confirm your email address",
-            None,
-            vec![words],
-        )
-        .with_action("Confirm my address", link)
-        .with_footnote(NOT_YOU)
+        Letter::new("Confirm your email address", None, vec![words])
+            .with_action("Confirm my address", link)
+            .with_footnote(NOT_YOU)
     }
 
     /// A new address asked for on the profile: sent to the new address,
@@ -131,14 +111,9 @@ impl Letter {
             "You asked to sign in to Cookie Jar with this address from now on. It takes \
              effect when you confirm it. The link works once, for {valid_for}."
         );
-        Letter::new(
-            Reason::Asked,
-            "Confirm your new email address",
-            None,
-            vec![words],
-        )
-        .with_action("Use this address", link)
-        .with_footnote(NOT_YOU)
+        Letter::new("Confirm your new email address", None, vec![words])
+            .with_action("Use this address", link)
+            .with_footnote(NOT_YOU)
     }
 
     /// A new address was asked for: sent at once to the current one, which
@@ -155,30 +130,27 @@ impl Letter {
              signs every browser out."
                 .to_string(),
         ];
-        Letter::new(
-            Reason::Asked,
-            "Someone asked to change your email address",
-            None,
-            words,
-        )
-        .with_action("Reset my password", forgot)
+        Letter::new("Someone asked to change your email address", None, words)
+            .with_action("Reset my password", forgot)
     }
 
-    /// The address changed: sent to the old one.
-    pub fn address_changed(name: Option<&str>, new_address: &str) -> Letter {
-        let words = vec![
-            format!(
-                "The email address of your Cookie Jar account was changed to {new_address}. \
-                 You sign in with that address from now on."
+    /// The address changed: sent to the old one, naming the new one when
+    /// that may be said (`new_address`: only to a proven owner).
+    pub fn address_changed(name: Option<&str>, new_address: Option<&str>) -> Letter {
+        let changed = match new_address {
+            Some(new) => format!(
+                "The email address of your Cookie Jar account was changed to {new}. You sign \
+                 in with that address from now on."
             ),
+            None => "The email address of your Cookie Jar account was changed: this address \
+                     no longer signs in to it."
+                .to_string(),
+        };
+        let words = vec![
+            changed,
             "If you did not change it, reply to this mail at once.".to_string(),
         ];
-        Letter::new(
-            Reason::Notice,
-            "Your email address was changed",
-            name,
-            words,
-        )
+        Letter::new("Your email address was changed", name, words)
     }
 
     /// "Forgot your password?"
@@ -187,7 +159,7 @@ impl Letter {
             "Someone (we hope you) asked to reset the password of your Cookie Jar account. \
              The link below lets you choose a new one; it works once, for {valid_for}."
         );
-        Letter::new(Reason::Asked, "Reset your password", name, vec![words])
+        Letter::new("Reset your password", name, vec![words])
             .with_action("Choose a new password", link)
             .with_footnote(NOT_YOU)
     }
@@ -202,7 +174,7 @@ impl Letter {
             ),
             "If this was not you, reset it again at once and tell us.".to_string(),
         ];
-        Letter::new(Reason::Notice, "Your password was reset", name, words)
+        Letter::new("Your password was reset", name, words)
     }
 
     /// At checkout.
@@ -219,12 +191,7 @@ impl Letter {
         ];
         Letter {
             lines,
-            ..Letter::new(
-                Reason::Notice,
-                &format!("Your order {order_id}"),
-                name,
-                words,
-            )
+            ..Letter::new(&format!("Your order {order_id}"), name, words)
         }
         .with_action("See the order", link)
     }

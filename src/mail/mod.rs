@@ -15,9 +15,11 @@
 //!
 //! **Every mail to an address counts** towards [`MAILS_PER_HOUR`],
 //! whatever account or visitor caused it, in the transaction that queues
-//! it (`Mailer::queue`): a mail someone asked for (`letters::Reason`) is
-//! refused past the limit, with the change that would send it; a notice of
-//! what was done always goes. So a loop of registrations with a
+//! it (`Mailer::queue`); what a mail does past the limit is the caller's
+//! word ([`PastTheLimit`]): a mail someone asked for is refused with the
+//! change that would send it, one that comes with a change standing
+//! without it is left out, and a notice to a proven owner of what was done
+//! to their account always goes. So a loop of registrations with a
 //! stranger's address, or of "send it again", mails that stranger at most
 //! the limit in an hour.
 
@@ -35,25 +37,58 @@ use crate::{
     validate,
 };
 
-pub use letters::{greeting, Letter, Reason};
+pub use letters::{greeting, Letter};
 
-/// Mails one address may be sent in an hour, of every kind
-/// ([`Reason::Asked`] ones are refused beyond it).
-pub const MAILS_PER_HOUR: i64 = 5;
+/// Mails one address may be sent in an hour, of every kind.
+pub const MAILS_PER_HOUR: i64 = 10;
+
+/// What a mail does past its address's hourly limit.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum PastTheLimit {
+    /// Refused, and so is the change that would send it (429, nothing
+    /// changes): a link, or a notice, someone asked for.
+    Refuse,
+    /// Left out; the change goes on without it: a new account's first
+    /// link ("send it again" asks later), an order's mail to an address
+    /// nobody has proved.
+    LeaveOut,
+    /// Sent all the same: it tells a proven owner what was done to their
+    /// account, and nobody may silence that by using up the limit first.
+    Send,
+}
+
+/// Whether a mail went into the outbox.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Queued {
+    Yes,
+    /// Left out: the address had all the mail it may have this hour.
+    LeftOut,
+}
 
 /// The hour of the limit, in seconds.
 const MAIL_WINDOW: i64 = 3600;
 
 /// Counts one mail to `to` (in `db`, the caller's transaction or the
-/// pool); an error when the address is past its limit and the mail is one
-/// that was asked for.
-pub async fn count_mail_to(db: impl Db<'_>, to: &str, reason: Reason, now: i64) -> Result<()> {
+/// pool); whether it may go, as `past` says when the address is past its
+/// limit.
+pub async fn count_mail_to(
+    db: impl Db<'_>,
+    to: &str,
+    past: PastTheLimit,
+    now: i64,
+) -> Result<Queued> {
     let (sent, window_start) = rate_limit::hit(db, &mail_bucket(to), now, MAIL_WINDOW).await?;
-    if reason == Reason::Asked && sent > MAILS_PER_HOUR {
-        let retry_after = (window_start + MAIL_WINDOW - now).max(1);
-        return Err(AppError::TooManyMails { retry_after });
+    if sent <= MAILS_PER_HOUR {
+        return Ok(Queued::Yes);
     }
-    Ok(())
+    match past {
+        PastTheLimit::Refuse => {
+            let retry_after = (window_start + MAIL_WINDOW - now).max(1);
+            Err(AppError::TooManyMails { retry_after })
+        }
+        PastTheLimit::LeaveOut => Ok(Queued::LeftOut),
+        PastTheLimit::Send => Ok(Queued::Yes),
+    }
 }
 
 /// The counter of the mails to an address.
@@ -88,10 +123,20 @@ impl Mailer {
 
     /// Renders `letter` to `to` and writes it into the outbox, inside the
     /// caller's transaction, counted against the address's hourly limit
-    /// (`count_mail_to`: past it, a mail asked for is refused, and the
-    /// caller's transaction with it). Call `sent_soon` after the commit.
-    pub async fn queue(&self, conn: &mut Conn, to: &str, letter: &Letter, now: i64) -> Result<()> {
-        count_mail_to(&mut *conn, to, letter.reason, now).await?;
+    /// (`count_mail_to`; `past` says what happens beyond it: a refusal
+    /// fails the caller's transaction). Call `sent_soon` after the commit.
+    pub async fn queue(
+        &self,
+        conn: &mut Conn,
+        to: &str,
+        letter: &Letter,
+        past: PastTheLimit,
+        now: i64,
+    ) -> Result<Queued> {
+        if count_mail_to(&mut *conn, to, past, now).await? == Queued::LeftOut {
+            tracing::info!(subject = %letter.subject, "a mail left out: its address had its hourly limit");
+            return Ok(Queued::LeftOut);
+        }
         let rendered = letter.render()?;
         let mail = outbox::NewMail {
             recipient: to,
@@ -100,7 +145,7 @@ impl Mailer {
             html_body: &rendered.html,
         };
         outbox::queue(conn, &mail, now).await?;
-        Ok(())
+        Ok(Queued::Yes)
     }
 
     /// Wakes this instance's worker after a commit that queued mail (it

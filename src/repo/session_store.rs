@@ -2,7 +2,7 @@
 //! database (`SESSION_STORE=database`), one row per stored session, under
 //! a digest of its key (the key itself is as good as a password, and only
 //! the cookie carries it). `web::session::database` is the store built on
-//! these statements.
+//! these statements; a change is a compare-and-set on the JSON read.
 
 use crate::db::Db;
 
@@ -33,20 +33,23 @@ pub async fn insert(
     Ok(())
 }
 
-/// Replaces an entry's state and expiry; false when there is no live
-/// entry under this digest (it expired, or was deleted meanwhile).
-pub async fn update(
+/// Compare-and-set: the live entry gets `state` and a new expiry only if
+/// it still holds `expected` (the JSON the request read); false otherwise
+/// (another request changed it, or it is gone).
+pub async fn update_if(
     db: impl Db<'_>,
     digest: &str,
+    expected: &str,
     state: &str,
     expires_at: i64,
     now: i64,
 ) -> sqlx::Result<bool> {
     let done = sqlx::query(
-        "UPDATE session_store SET state = $2, expires_at = $3
-          WHERE key_digest = $1 AND expires_at >= $4",
+        "UPDATE session_store SET state = $3, expires_at = $4
+          WHERE key_digest = $1 AND state = $2 AND expires_at >= $5",
     )
     .bind(digest)
+    .bind(expected)
     .bind(state)
     .bind(expires_at)
     .bind(now)
@@ -55,14 +58,14 @@ pub async fn update(
     Ok(done.rows_affected() == 1)
 }
 
-/// Moves an entry's expiry.
-pub async fn set_expiry(db: impl Db<'_>, digest: &str, expires_at: i64) -> sqlx::Result<()> {
-    sqlx::query("UPDATE session_store SET expires_at = $2 WHERE key_digest = $1")
+/// Deletes the entry only if it still holds `expected`.
+pub async fn delete_if(db: impl Db<'_>, digest: &str, expected: &str) -> sqlx::Result<bool> {
+    let done = sqlx::query("DELETE FROM session_store WHERE key_digest = $1 AND state = $2")
         .bind(digest)
-        .bind(expires_at)
+        .bind(expected)
         .execute(db)
         .await?;
-    Ok(())
+    Ok(done.rows_affected() == 1)
 }
 
 pub async fn delete(db: impl Db<'_>, digest: &str) -> sqlx::Result<()> {

@@ -122,10 +122,10 @@ pub async fn confirm(
     form: Form<ConfirmForm>,
 ) -> Result<HttpResponse> {
     let next = validate::local_path(&form.next).unwrap_or("/profile");
-    let current = user.session().state();
-    match account::confirm_password(&app, &current, &client, &user.login, &form.password).await? {
-        Some(state) => {
-            user.session().set(state);
+    match account::confirm_password(&app, &client, &user.login, &form.password).await? {
+        Some(at) => {
+            user.session()
+                .update(move |s| s.password_confirmed_at = Some(at));
             let minutes = present::period(app.settings.reauth_window.as_secs() as i64);
             let text =
                 format!("Password confirmed: for the next {minutes}, it will not be asked again.");

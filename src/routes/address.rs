@@ -6,10 +6,13 @@ use askama::Template;
 use serde::Deserialize;
 
 use crate::{
-    auth::address::{self, AddressChange},
+    auth::{
+        address::{self, AddressChange},
+        links::LinkDigest,
+    },
     client::ClientInfo,
-    error::Result,
-    session::{FlashLevel, HeldLink, LinkPage},
+    error::{AppError, Result},
+    session::{FlashLevel, LinkPage},
     state::AppState,
     validate,
     web::{
@@ -27,45 +30,67 @@ struct ConfirmPage {
     layout: Layout,
     email: String,
     change: bool,
+    /// The fingerprint of the link the button is for.
+    link: String,
 }
 
-/// The link from the mail, `/verify-email/{token}`: its token moves into
-/// the session and the browser goes on to `/verify-email`, so the token
-/// leaves the address bar and rides in no `Referer` (`web::security`). The
-/// link itself changes nothing (a GET never does here; mail scanners open
-/// links): the page's button does. A dead link says why here (410, 404).
+const PAGE: LinkPage = LinkPage::EmailAddress;
+
+/// The link from the mail, `/verify-email/{token}`: it moves into the
+/// session (its digest) and the browser goes on to `/verify-email`, so the
+/// token leaves the address bar and rides in no `Referer`
+/// (`web::security`). The link itself changes nothing (a GET never does
+/// here; mail scanners open links): the page's button does. A dead link
+/// says why here (410, 404).
 pub async fn open_link(
     app: web::Data<AppState>,
     visitor: Visitor,
     token: web::Path<String>,
 ) -> Result<HttpResponse> {
-    address::address_link(&app, &token).await?;
-    let held = HeldLink::new(LinkPage::EmailAddress, &token);
-    visitor.session.update(|s| s.held_link = Some(held));
+    let link = LinkDigest::of_token(&token)?;
+    address::address_link(&app, &link).await?;
+    visitor.hold_link(PAGE, &link);
     Ok(see_other("/verify-email"))
 }
 
 /// The page with the one button, for the link the session holds.
 pub async fn show(app: web::Data<AppState>, visitor: Visitor) -> Result<HttpResponse> {
-    let token = visitor.held_link(LinkPage::EmailAddress)?;
-    let link = address::address_link(&app, &token)
+    let held = visitor.held_link(PAGE)?;
+    let link = LinkDigest::held(&held);
+    let found = address::address_link(&app, &link)
         .await
-        .inspect_err(|e| visitor.let_go_of_dead_link(e))?;
+        .inspect_err(|e| visitor.let_go_if_dead(PAGE, &link, e))?;
     render(ConfirmPage {
         layout: visitor.layout(),
-        email: link.email,
-        change: link.change,
+        email: found.email,
+        change: found.change,
+        link: held.fingerprint(),
     })
 }
 
-/// The button: uses the link the session holds.
+#[derive(Deserialize)]
+pub struct ConfirmForm {
+    /// Which link the button was shown for.
+    #[serde(default)]
+    link: String,
+}
+
+/// The button: uses the link the session holds, the one it was shown for.
 pub async fn confirm(
     app: web::Data<AppState>,
     visitor: Visitor,
     client: ClientInfo,
+    form: Form<ConfirmForm>,
 ) -> Result<HttpResponse> {
-    let token = visitor.held_link(LinkPage::EmailAddress)?;
-    use_link(&app, &visitor, &client, &token).await
+    let held = visitor.held_link(PAGE)?;
+    if form.link != held.fingerprint() {
+        return Err(AppError::Conflict(
+            "This button was for another link than the one opened last in this browser, so \
+             nothing was changed. Open the link from the mail again."
+                .into(),
+        ));
+    }
+    use_link(&app, &visitor, &client, &LinkDigest::held(&held)).await
 }
 
 /// The HTTP contract's `POST /verify-email/{token}`: the link used
@@ -76,19 +101,20 @@ pub async fn confirm_by_link(
     client: ClientInfo,
     token: web::Path<String>,
 ) -> Result<HttpResponse> {
-    use_link(&app, &visitor, &client, &token).await
+    let link = LinkDigest::of_token(&token)?;
+    use_link(&app, &visitor, &client, &link).await
 }
 
 async fn use_link(
     app: &AppState,
     visitor: &Visitor,
     client: &ClientInfo,
-    token: &str,
+    link: &LinkDigest,
 ) -> Result<HttpResponse> {
-    let done = address::confirm_address(app, client, token)
+    let done = address::confirm_address(app, client, link)
         .await
-        .inspect_err(|e| visitor.let_go_of_dead_link(e))?;
-    visitor.let_go_of_link();
+        .inspect_err(|e| visitor.let_go_if_dead(PAGE, link, e))?;
+    visitor.let_go_of_link(PAGE, link);
     let text = match done.change {
         true => format!(
             "Your address is now {}: sign in with it from now on.",
@@ -146,7 +172,7 @@ pub async fn change(
             );
             let now = app.clock.now();
             user.session()
-                .update(|s| s.password_confirmed_at = Some(now));
+                .update(move |s| s.password_confirmed_at = Some(now));
             user.session().flash(FlashLevel::Success, text);
             Ok(see_other("/profile"))
         }

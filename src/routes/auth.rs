@@ -67,9 +67,15 @@ pub async fn register(
     };
     match login::register(&app, &visitor.session.state(), &client, account).await? {
         Ok(done) => {
-            let hello = format!("Welcome to Cookie Jar, {}!", done.display_name);
+            let mut hello = format!("Welcome to Cookie Jar, {}!", done.display_name);
+            if !done.proof_sent {
+                hello.push_str(
+                    " We could not mail the link that confirms your address just now (it has \
+                     had many mails from us this hour): ask for it again from the banner later.",
+                );
+            }
             let text = with_note(&hello, done.cart_note);
-            visitor.session.set(done.state);
+            visitor.session.renew(done.state);
             visitor.session.flash(FlashLevel::Success, text);
             Ok(see_other("/"))
         }
@@ -161,7 +167,7 @@ pub async fn login(
     match login::log_in(&app, &visitor.session.state(), &client, credentials).await? {
         Login::SignedIn { state, cart_note } => {
             let text = with_note("You are signed in.", cart_note);
-            visitor.session.set(*state);
+            visitor.session.renew(*state);
             visitor.session.flash(FlashLevel::Success, text);
             Ok(see_other(next))
         }

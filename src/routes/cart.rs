@@ -77,20 +77,26 @@ pub async fn clear(app: web::Data<AppState>, visitor: Visitor) -> Result<HttpRes
     back_to_cart(&visitor.session, Ok(cleared))
 }
 
-/// The cart page, saying what happened; a guest's session keeps the cart
-/// as it is now.
+/// The cart page, saying what happened; a guest's session applies the
+/// change to the cart it holds (again, should another tab have saved
+/// first: then the rules are checked again, and the message says what
+/// came of it).
 fn back_to_cart(
     session: &AppSession,
     outcome: std::result::Result<Changed, Refusal>,
 ) -> Result<HttpResponse> {
-    session.update(|state| match outcome {
-        Ok(changed) => {
-            if let Some(cart) = changed.guest_cart {
-                state.cart = cart;
-            }
-            state.flash = Some(Flash::new(FlashLevel::Success, changed.message));
-        }
-        Err(refusal) => state.flash = Some(Flash::new(FlashLevel::Error, refusal.0)),
+    session.update(move |state| {
+        let said = match &outcome {
+            Ok(changed) => match &changed.guest_edit {
+                Some(edit) => edit.apply(&mut state.cart).map(|()| &changed.message),
+                None => Ok(&changed.message),
+            },
+            Err(refusal) => Err(refusal.clone()),
+        };
+        state.flash = Some(match said {
+            Ok(message) => Flash::new(FlashLevel::Success, message.clone()),
+            Err(refusal) => Flash::new(FlashLevel::Error, refusal.0),
+        });
     });
     Ok(see_other("/cart"))
 }

@@ -119,9 +119,10 @@ pub async fn update(
             return render_status(StatusCode::UNPROCESSABLE_ENTITY, page);
         }
     };
-    let guest = visitor.session.read(|s| s.prefs);
-    if let Some(prefs) = profile::save_preferences(&app, visitor.user_id(), guest, chosen).await? {
-        visitor.session.update(|s| s.prefs = prefs);
+    if let Some(chosen) = profile::save_preferences(&app, visitor.user_id(), chosen).await? {
+        visitor
+            .session
+            .update(move |s| s.prefs = s.prefs.merged(chosen));
     }
     match form.back.as_deref().and_then(local_path) {
         Some(back) => Ok(see_other(back)),

@@ -126,7 +126,7 @@ pub async fn change_password(
     let current = user.session().state();
     match account::change_password(&app, &current, &client, &user.login, change).await? {
         Ok(done) => {
-            user.session().set(done.state);
+            user.session().renew(done.state);
             user.session()
                 .flash(FlashLevel::Success, changed(done.others));
             Ok(see_other("/profile"))

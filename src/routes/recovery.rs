@@ -8,11 +8,14 @@ use askama::Template;
 use serde::Deserialize;
 
 use crate::{
-    auth::recovery::{self, NewPassword},
+    auth::{
+        links::LinkDigest,
+        recovery::{self, NewPassword},
+    },
     client::ClientInfo,
-    error::Result,
+    error::{AppError, Result},
     present,
-    session::{Flash, FlashLevel, HeldLink, LinkPage, RenewedFor},
+    session::{FlashLevel, HeldLink, LinkPage, RenewedFor},
     state::AppState,
     validate::FieldErrors,
     web::{
@@ -70,25 +73,28 @@ pub async fn forgot(
     form: Form<ForgotForm>,
 ) -> Result<HttpResponse> {
     let started = tokio::time::Instant::now();
-    let asked = recovery::request_reset(&app, &client, &form.email).await?;
-    let email = form.into_inner().email.trim().to_string();
-    match asked {
-        Ok(()) => {
-            if started.elapsed() > ANSWER_TAKES {
-                // Then the time could tell an account's address from
-                // another: the padding should be longer.
-                tracing::warn!(
-                    ms = started.elapsed().as_millis() as u64,
-                    "a forgot-password answer took longer than its padding"
-                );
-            }
-            tokio::time::sleep_until(started + ANSWER_TAKES).await;
-            render(SentPage {
-                layout: visitor.layout(),
-                email,
-                valid_for: valid_for(&app),
-            })
+    let asked = recovery::request_reset(&app, &client, &form.email).await;
+    // Every answer but a mistake in the form takes the same time: "sent",
+    // and a refusal too (an address past its mail limit is refused after
+    // more work when it has an account).
+    if !matches!(asked, Ok(Err(_))) {
+        if started.elapsed() > ANSWER_TAKES {
+            // Then the time could tell an account's address from another:
+            // the padding should be longer.
+            tracing::warn!(
+                ms = started.elapsed().as_millis() as u64,
+                "a forgot-password answer took longer than its padding"
+            );
         }
+        tokio::time::sleep_until(started + ANSWER_TAKES).await;
+    }
+    let email = form.into_inner().email.trim().to_string();
+    match asked? {
+        Ok(()) => render(SentPage {
+            layout: visitor.layout(),
+            email,
+            valid_for: valid_for(&app),
+        }),
         Err(errors) => render_status(
             StatusCode::UNPROCESSABLE_ENTITY,
             ForgotPage {
@@ -106,34 +112,40 @@ pub async fn forgot(
 struct ResetPage {
     layout: Layout,
     email: String,
+    /// The fingerprint of the link the form is for (`HeldLink::fingerprint`).
+    link: String,
     errors: FieldErrors,
 }
 
-/// The link from the mail, `/password/reset/{token}`: its token moves into
-/// the session, and the browser goes on to `/password/reset`, so the token
-/// leaves the address bar and no page that has it in its address loads
-/// anything (`web::security` sends no `Referer` from here). A dead link
-/// says why here (410, 404).
+const PAGE: LinkPage = LinkPage::PasswordReset;
+
+/// The link from the mail, `/password/reset/{token}`: it moves into the
+/// session (its digest), and the browser goes on to `/password/reset`, so
+/// the token leaves the address bar and no page that has it in its address
+/// loads anything (`web::security` sends no `Referer` from here). A dead
+/// link says why here (410, 404).
 pub async fn open_link(
     app: web::Data<AppState>,
     visitor: Visitor,
     token: web::Path<String>,
 ) -> Result<HttpResponse> {
-    recovery::reset_link(&app, &token).await?;
-    let held = HeldLink::new(LinkPage::PasswordReset, &token);
-    visitor.session.update(|s| s.held_link = Some(held));
+    let link = LinkDigest::of_token(&token)?;
+    recovery::reset_link(&app, &link).await?;
+    visitor.hold_link(PAGE, &link);
     Ok(see_other("/password/reset"))
 }
 
 /// The form for the new password, working from the link the session holds.
 pub async fn reset_form(app: web::Data<AppState>, visitor: Visitor) -> Result<HttpResponse> {
-    let token = visitor.held_link(LinkPage::PasswordReset)?;
-    let user = recovery::reset_link(&app, &token)
+    let held = visitor.held_link(PAGE)?;
+    let link = LinkDigest::held(&held);
+    let user = recovery::reset_link(&app, &link)
         .await
-        .inspect_err(|e| visitor.let_go_of_dead_link(e))?;
+        .inspect_err(|e| visitor.let_go_if_dead(PAGE, &link, e))?;
     render(ResetPage {
         layout: visitor.layout(),
         email: user.email,
+        link: held.fingerprint(),
         errors: FieldErrors::new(),
     })
 }
@@ -144,18 +156,29 @@ pub struct ResetForm {
     password: String,
     #[serde(default)]
     password_confirm: String,
+    /// Which link the form was shown for.
+    #[serde(default)]
+    link: String,
 }
 
 /// The form, sent from `/password/reset`: the link is the one the session
-/// holds.
+/// holds, and the one the form was shown for (another link opened in this
+/// browser since would change another account than the page said).
 pub async fn reset(
     app: web::Data<AppState>,
     visitor: Visitor,
     client: ClientInfo,
     form: Form<ResetForm>,
 ) -> Result<HttpResponse> {
-    let token = visitor.held_link(LinkPage::PasswordReset)?;
-    choose_password(&app, &visitor, &client, &token, &form).await
+    let held = visitor.held_link(PAGE)?;
+    if form.link != held.fingerprint() {
+        return Err(AppError::Conflict(
+            "This form was for another link than the one opened last in this browser, so \
+             nothing was changed. Open the link from the mail again."
+                .into(),
+        ));
+    }
+    choose_password(&app, &visitor, &client, &LinkDigest::held(&held), &form).await
 }
 
 /// The same form posted to the link itself (the HTTP contract's
@@ -168,14 +191,15 @@ pub async fn reset_by_link(
     token: web::Path<String>,
     form: Form<ResetForm>,
 ) -> Result<HttpResponse> {
-    choose_password(&app, &visitor, &client, &token, &form).await
+    let link = LinkDigest::of_token(&token)?;
+    choose_password(&app, &visitor, &client, &link, &form).await
 }
 
 async fn choose_password(
     app: &AppState,
     visitor: &Visitor,
     client: &ClientInfo,
-    token: &str,
+    link: &LinkDigest,
     form: &ResetForm,
 ) -> Result<HttpResponse> {
     let new = NewPassword {
@@ -183,9 +207,9 @@ async fn choose_password(
         confirm: &form.password_confirm,
     };
     let signed_in_here = visitor.user.as_ref();
-    let done = recovery::reset_password(app, client, token, new, signed_in_here)
+    let done = recovery::reset_password(app, client, link, new, signed_in_here)
         .await
-        .inspect_err(|e| visitor.let_go_of_dead_link(e))?;
+        .inspect_err(|e| visitor.let_go_if_dead(PAGE, link, e))?;
     match done {
         Ok(done) => {
             // Every session of the account ended. A login in this browser
@@ -201,27 +225,28 @@ async fn choose_password(
                 ));
             }
             text.push_str(" Sign in with the new password.");
-            let now = app.clock.now();
-            visitor.session.update(|s| {
-                if s.user_id.is_some() {
-                    *s = s.reset_to_guest(now, None, RenewedFor::LoginRevoked);
-                }
-                s.held_link = None;
-                s.flash = Some(Flash::new(FlashLevel::Success, text));
-            });
+            if visitor.user.is_some() {
+                let now = app.clock.now();
+                let state = visitor.session.state();
+                let guest = state.reset_to_guest(now, None, RenewedFor::LoginRevoked);
+                visitor.session.renew(guest);
+            } else {
+                visitor.let_go_of_link(PAGE, link);
+            }
+            visitor.session.flash(FlashLevel::Success, text);
             Ok(see_other("/login"))
         }
         Err(errors) => {
             // Held now, if it came in the address: the form is shown again
-            // at `/password/reset`, without the token.
-            let held = HeldLink::new(LinkPage::PasswordReset, token);
-            visitor.session.update(|s| s.held_link = Some(held));
-            let user = recovery::reset_link(app, token).await?;
+            // for `/password/reset`, without the token.
+            visitor.hold_link(PAGE, link);
+            let user = recovery::reset_link(app, link).await?;
             render_status(
                 StatusCode::UNPROCESSABLE_ENTITY,
                 ResetPage {
                     layout: visitor.layout(),
                     email: user.email,
+                    link: HeldLink::new(PAGE, link.as_str()).fingerprint(),
                     errors,
                 },
             )

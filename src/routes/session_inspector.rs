@@ -79,8 +79,10 @@ impl InspectorPage {
         let mut shown = serde_json::to_value(&state)?;
         shown["csrf_token"] = "(hidden: it protects your forms)".into();
         shown["id"] = format!("(secret; its fingerprint is {id_fingerprint})").into();
-        if state.held_link.is_some() {
-            shown["held_link"]["token"] = "(hidden: the mailed link, held for its one form)".into();
+        let held_links = shown.get_mut("held_links").and_then(|h| h.as_array_mut());
+        for held in held_links.into_iter().flatten() {
+            held["digest"] =
+                "(the link's digest: it opens nothing, and is hidden all the same)".into();
         }
         let idle = settings.session_idle_timeout.as_secs() as i64;
         let remember = settings.session_remember_me_timeout.as_secs() as i64;

@@ -39,7 +39,7 @@ pub const STEPS: [&str; 12] = [
 /// The step that explains a session in this state.
 pub fn step_for(state: &SessionState) -> &'static str {
     let step = match (state.user_id, state.renewed.as_ref().map(|r| r.why)) {
-        _ if state.held_link.is_some() => 12,
+        _ if !state.held_links.is_empty() => 12,
         (_, Some(RenewedFor::PasswordChange)) => 6,
         (Some(_), _) => 3,
         (None, Some(RenewedFor::LoginRevoked)) => 5,

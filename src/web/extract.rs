@@ -17,13 +17,13 @@ use actix_web::{
 use futures_util::future::LocalBoxFuture;
 
 use crate::{
-    auth::{self, LoggedIn},
+    auth::{self, links::LinkDigest, Checked, LoggedIn},
     cart::CartOwner,
     client::{self, ClientInfo},
     error::AppError,
     prefs::Preferences,
     repo::users::User,
-    session::LinkPage,
+    session::{Flash, HeldLink, LinkPage},
     state::AppState,
     validate::local_path,
     web::{app_state, page::Layout, session::AppSession},
@@ -36,6 +36,10 @@ pub struct Visitor {
     pub user: Option<LoggedIn>,
     /// The request path with its query, for `next=` and the theme toggle.
     pub path: String,
+    /// Why the login this browser's cookie named has ended, for this page
+    /// (not kept: such a cookie is not replaced by a page view, so the
+    /// next page says it again, until the visitor signs in).
+    pub notice: Option<Flash>,
 }
 
 impl Visitor {
@@ -69,13 +73,11 @@ impl Visitor {
         }
     }
 
-    /// The token of the mailed link this browser opened for `page`
+    /// The mailed link this browser opened for `page`
     /// (`session::HeldLink`); without one, the page that says to open it
     /// again (410).
-    pub fn held_link(&self, page: LinkPage) -> Result<String, AppError> {
-        let held = self
-            .session
-            .read(|s| s.held_link_for(page).map(str::to_string));
+    pub fn held_link(&self, page: LinkPage) -> Result<HeldLink, AppError> {
+        let held = self.session.read(|s| s.held_link(page).cloned());
         held.ok_or_else(|| {
             let again = match page {
                 LinkPage::PasswordReset => {
@@ -89,24 +91,33 @@ impl Visitor {
         })
     }
 
-    /// Lets go of the mailed link the session holds (used).
-    pub fn let_go_of_link(&self) {
-        self.session.update(|s| s.held_link = None);
+    /// Holds `link` for `page`, in place of the one held for it.
+    pub fn hold_link(&self, page: LinkPage, link: &LinkDigest) {
+        let held = HeldLink::new(page, link.as_str());
+        self.session.update(move |s| s.hold_link(held.clone()));
     }
 
-    /// Lets go of the held link when `err` says it no longer works (used,
-    /// retired, out of time, gone with its account); any other failure (a
-    /// busy shop, the database away) keeps it for another try.
-    pub fn let_go_of_dead_link(&self, err: &AppError) {
+    /// Lets go of `link`, if it is the one held for `page` (used).
+    pub fn let_go_of_link(&self, page: LinkPage, link: &LinkDigest) {
+        let digest = link.as_str().to_string();
+        self.session
+            .update(move |s| s.let_go_of_link(page, Some(&digest)));
+    }
+
+    /// Lets go of `link` (if held for `page`) when `err` says it no longer
+    /// works (used, retired, out of time, gone with its account); any
+    /// other failure (a busy shop, the database away) keeps it for another
+    /// try.
+    pub fn let_go_if_dead(&self, page: LinkPage, link: &LinkDigest, err: &AppError) {
         if matches!(err, AppError::Gone(_) | AppError::NotFound) {
-            self.let_go_of_link();
+            self.let_go_of_link(page, link);
         }
     }
 
     /// The shared context of `base.html`. Takes the flash message.
     pub fn layout(&self) -> Layout {
         Layout {
-            flash: self.session.take_flash(),
+            flash: self.session.take_flash().or_else(|| self.notice.clone()),
             ..self.layout_keeping_flash()
         }
     }
@@ -142,12 +153,33 @@ impl FromRequest for Visitor {
             }
             let app = app_state(&req);
             let session = AppSession::of(&req).await?;
-            let checked = auth::check_session(&app, session.state()).await?;
-            session.set(checked.state);
+            let now = app.clock.now();
+            let (user, notice) = match auth::check_session(&app, &session.state()).await? {
+                Checked::Guest => {
+                    session.update(move |s| s.touch(now));
+                    (None, None)
+                }
+                Checked::Live(login) => {
+                    // The row is the authority on "keep me signed in" (it
+                    // decides the cookie's lifetime) and on the deadline.
+                    let (remember_me, deadline) = (login.remember_me, login.expires_at);
+                    session.update(move |s| {
+                        s.touch(now);
+                        s.remember_me = remember_me;
+                        s.deadline = Some(deadline);
+                    });
+                    (Some(login), None)
+                }
+                Checked::Ended { guest, notice } => {
+                    session.replace_ended_login(guest);
+                    (None, notice)
+                }
+            };
             let visitor = Visitor {
                 session,
-                user: checked.user,
+                user,
                 path: page_path(&req),
+                notice,
             };
             req.extensions_mut().insert(visitor.clone());
             Ok(visitor)

@@ -461,3 +461,65 @@ async fn when_redis_goes_away_pages_that_need_a_session_answer_503_and_come_back
     println!("Redis paused: /cart answered 503 in {took:.1?}");
     assert_eq!(user.page("/cart", StatusCode::OK).await.cart_count(), 3);
 }
+
+#[tokio::test]
+#[ignore = "starts a redis-server of its own: .ci/run runs it with --ignored"]
+async fn when_redis_goes_away_a_registration_or_a_sign_in_leaves_no_login_that_nobody_holds() {
+    let mut redis = PrivateRedis::start();
+    let app = TestApp::spawn_with(&[("SESSION_STORE", "redis"), ("REDIS_URL", &redis.url())]).await;
+    // Two visitors who only looked at pages: nothing of theirs is stored
+    // (their forms carry the token of the signed csrf cookie).
+    let newcomer = app.browser();
+    newcomer.page("/register", StatusCode::OK).await;
+    let regular = app.browser();
+    app.user("regular@example.com").await.logout().await;
+    regular.page("/login", StatusCode::OK).await;
+
+    redis.stop();
+    let fields = [
+        ("email", "new@example.com"),
+        ("display_name", "New"),
+        ("password", PASSWORD),
+        ("password_confirm", PASSWORD),
+    ];
+    let res = newcomer.post("/register", &fields).await;
+    let page = Page::from_response(res).await;
+    assert_eq!(page.status, StatusCode::SERVICE_UNAVAILABLE, "{page}");
+    assert!(page.says("You are not signed in"), "{page}");
+    assert!(
+        page.says("if you were creating an account, it exists"),
+        "{page}"
+    );
+    let fields = [
+        ("email", "regular@example.com"),
+        ("password", PASSWORD),
+        ("remember_me", "on"),
+    ];
+    let res = regular.post("/login", &fields).await;
+    assert_eq!(res.status(), StatusCode::SERVICE_UNAVAILABLE);
+    // Neither new login is left live in the database.
+    let live = "SELECT COUNT(*) FROM sessions WHERE revoked_at IS NULL";
+    assert_eq!(app.scalar(live).await, 0, "no login that nobody holds");
+
+    redis.run();
+    let deadline = Instant::now() + Duration::from_secs(30);
+    while app.browser().get("/readyz").await.status() != StatusCode::OK {
+        assert!(Instant::now() < deadline, "not back 30 s after Redis");
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    // As the page said: the account exists, and signs in.
+    for (who, email) in [
+        (&newcomer, "new@example.com"),
+        (&regular, "regular@example.com"),
+    ] {
+        who.page("/login", StatusCode::OK).await;
+        let res = who.login(email, PASSWORD).await;
+        assert_eq!(res.status(), StatusCode::SEE_OTHER, "{email}");
+        let sessions = who.page("/profile/sessions", StatusCode::OK).await;
+        assert_eq!(
+            sessions.count("tbody tr"),
+            1,
+            "no phantom login: {sessions}"
+        );
+    }
+}

@@ -29,7 +29,7 @@ async fn choose(browser: &Browser, link: &str, password: &str, confirm: &str) ->
     let form = browser.follow(link).await;
     assert_eq!(form.status, StatusCode::OK, "{form}");
     let fields = [("password", password), ("password_confirm", confirm)];
-    browser.post("/password/reset", &fields).await
+    browser.submit("/password/reset", &fields).await
 }
 
 #[tokio::test]
@@ -300,7 +300,7 @@ async fn a_reset_link_dies_when_the_address_or_the_password_changes() {
         .unwrap();
     owner.follow(&change).await;
     assert_eq!(
-        location(&owner.post("/verify-email", &[]).await),
+        location(&owner.submit("/verify-email", &[]).await),
         "/profile"
     );
     let stale = guest.open(&to_old_address).await;

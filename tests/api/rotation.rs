@@ -63,11 +63,9 @@ async fn a_cookie_sealed_under_a_previous_key_is_opened_and_resealed() {
     stale_guest.set_cookie(&guest_cookie);
     assert!(!stale_user.is_logged_in().await);
     assert_eq!(stale_guest.cart_count().await, 0, "a fresh guest session");
-    assert_ne!(
-        stale_guest.cookie(),
-        Some(guest_cookie),
-        "replaced by a fresh cookie, or dropped"
-    );
+    // A page view replaces no cookie it could not open (it may be another
+    // instance's, under a key this one does not know yet).
+    assert_eq!(stale_guest.cookie(), Some(guest_cookie));
 }
 
 #[tokio::test]

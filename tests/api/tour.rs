@@ -101,7 +101,7 @@ async fn the_tours_curl_steps_do_what_the_tour_says() {
     let home = replay.page("/", StatusCode::OK).await;
     assert_eq!(
         home.flash().as_deref(),
-        Some("You have been signed out of this browser.")
+        Some("You were signed out of this browser. Sign in again to see your account.")
     );
 }
 

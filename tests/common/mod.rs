@@ -17,6 +17,7 @@
 //! Each suite declares it `pub mod common;` so helpers one suite does not
 //! use are not dead code.
 
+pub mod delay;
 pub mod invariants;
 pub mod page;
 pub mod process;
@@ -116,8 +117,9 @@ pub fn test_settings(database_url: &str, redis_prefix: &str, extra: &[(&str, &st
         ("SESSION_SECRET", STANDARD.encode([42u8; 64])),
         ("LOG", "warn".into()),
         // Tests register many accounts from 127.0.0.1; the per-client
-        // limit has its own test with a low value.
+        // limits have their own tests with low values.
         ("CLIENT_AUTH_POSTS_PER_MINUTE", "10000".into()),
+        ("NEW_SESSIONS_PER_CLIENT_PER_MINUTE", "10000".into()),
     ]
     .into_iter()
     .map(|(k, v)| (k.to_string(), v))
@@ -444,9 +446,33 @@ impl Browser {
     /// that page's CSRF token, like a browser would.
     /// The page it is on goes along as `Referer`, as a browser sends it.
     pub async fn post(&self, action: &str, fields: &[(&str, &str)]) -> reqwest::Response {
+        self.send_form(action, fields, false).await
+    }
+
+    /// Submits the page's form for `action` as a browser does: its hidden
+    /// fields (those `fields` does not name) go along.
+    pub async fn submit(&self, action: &str, fields: &[(&str, &str)]) -> reqwest::Response {
+        self.send_form(action, fields, true).await
+    }
+
+    async fn send_form(
+        &self,
+        action: &str,
+        fields: &[(&str, &str)],
+        with_hidden: bool,
+    ) -> reqwest::Response {
         let page = self.current_page().await;
         let token = page.csrf_token().expect("the page has a CSRF token");
+        let hidden = match with_hidden {
+            true => page.hidden_fields(action),
+            false => Vec::new(),
+        };
         let mut form: Vec<(&str, &str)> = fields.to_vec();
+        for (name, value) in &hidden {
+            if name != "csrf_token" && !fields.iter().any(|(n, _)| n == name) {
+                form.push((name, value));
+            }
+        }
         form.push(("csrf_token", &token));
         let res = self
             .client

@@ -147,4 +147,17 @@ impl Page {
     pub fn has_form(&self, action: &str) -> bool {
         self.count(&format!("form[action=\"{action}\"]")) > 0
     }
+
+    /// The hidden fields (name, value) of the first form that posts to
+    /// `action`, as a browser sends them with it.
+    pub fn hidden_fields(&self, action: &str) -> Vec<(String, String)> {
+        let css = format!("form[action=\"{action}\"] input[type=\"hidden\"]");
+        Html::parse_document(&self.html)
+            .select(&selector(&css))
+            .filter_map(|input| {
+                let name = input.value().attr("name")?;
+                Some((name.to_string(), input.value().attr("value")?.to_string()))
+            })
+            .collect()
+    }
 }

@@ -33,6 +33,7 @@ pub fn command(dir: &Path, vars: &[(&str, &str)]) -> Command {
         .env("LOG", "warn,cookie_jar=info")
         .env("NO_COLOR", "1")
         .env("CLIENT_AUTH_POSTS_PER_MINUTE", "100000")
+        .env("NEW_SESSIONS_PER_CLIENT_PER_MINUTE", "100000")
         .env("SESSION_STORE", super::store_under_test().as_str())
         .env("REDIS_URL", super::redis_url())
         // The folder's name: a restart in the same folder finds its sessions.

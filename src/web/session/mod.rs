@@ -1,6 +1,6 @@
 //! The session of a request, from the cookie to the store and back: the one
 //! adapter between the plain `SessionState` that the use cases read and
-//! return, and wherever `SESSION_STORE` keeps it. No other code knows which
+//! change, and wherever `SESSION_STORE` keeps it. No other code knows which
 //! store is in use, and no other code writes a session cookie.
 //!
 //! On the way in (`AppSession::of`, the first time something asks), the
@@ -9,33 +9,34 @@
 //! cookie store reads the state out of it, a server-side store looks the key
 //! up. No cookie, or one that leads to nothing, is a fresh guest.
 //!
-//! On the way out (`carry`, the middleware), once per request, the state
-//! the request ends with is compared with the one it began with, and only a
-//! difference is written:
-//!
-//! | at the end of the request | the store | the cookie |
-//! | --- | --- | --- |
-//! | nothing was asked of the session, or nothing changed | nothing | nothing (re-sealed if a previous key opened it) |
-//! | the state changed | `update` | the (new) key, sealed |
-//! | a new id (sign-in, password change, a login that ended) | `save` the new, `delete` the old | the new key |
-//! | ended (sign-out, account deleted) | `delete` | removed |
-//! | a fresh guest | cookie store: `save`, on a page view; server store: `save` only once it holds something (`SessionState::is_blank`) | the key; or, server store, the signed CSRF cookie |
+//! On the way out (`carry`, the middleware), once per request, the table
+//! of `write_back` decides what to store and which cookies to send, from
+//! what the cookie led to, what the request did to the session and the
+//! store; this module carries the decision out. A change to a server-side
+//! entry is a compare-and-set: the changes a request made are kept as
+//! values (`AppSession::update`), and when another request of the same
+//! session saved first, they are applied again to the state it saved, so
+//! that neither change is lost. The cookie store cannot do that: the
+//! browser keeps whichever cookie it was sent last.
 //!
 //! So a visitor who only looks at pages fills no server-side store (a bot
 //! flood of cookieless requests leaves it as it was), yet their forms carry
-//! a token: a server-side store keeps it in a signed cookie of its own until
-//! the session holds something (`cookies`), then in the state.
+//! a token: it rides in a signed cookie of its own (`cookies`) until the
+//! session holds something, then in the state. And a client that keeps
+//! sending the cookies of its first visit cannot grow a store by more than
+//! `NEW_SESSIONS_PER_CLIENT_PER_MINUTE` entries a minute.
 
 mod cookies;
-pub mod database;
+mod database;
+mod redis;
 mod store;
+pub mod write_back;
 
 use std::{
     cell::{Cell, RefCell},
     rc::Rc,
 };
 
-use actix_session::storage::SessionKey;
 use actix_web::{
     body::{BoxBody, EitherBody, MessageBody},
     cookie::{time::Duration as Ttl, Cookie, Key},
@@ -51,9 +52,12 @@ use futures_util::future::LocalBoxFuture;
 use tokio::sync::OnceCell;
 
 pub use cookies::{open, seal, Keys, Opened};
-pub use store::Store;
+pub use store::{ServerStore, Store, StoreKey, Stored, Swap};
+use write_back::{Brought, CookieWrite, Csrf, Did, StoreWrite};
 
 use crate::{
+    auth,
+    client::ClientInfo,
     config::{SessionStoreKind, Settings},
     error::AppError,
     ids,
@@ -90,14 +94,31 @@ impl Sessions {
     }
 }
 
+/// One change a request made to its session state, kept as a value so
+/// that it can be applied again to a newer state (`carry`). It must say
+/// what changes, not what the state becomes: "add this line", not "the
+/// cart is now this".
+type Change = Rc<dyn Fn(&mut SessionState)>;
+
 /// The session of the current request. Clones share one state; what it
 /// holds when the request ends is written back by `carry`.
 #[derive(Clone)]
 pub struct AppSession(Rc<Slot>);
 
 struct Slot {
+    /// The state the request began with (for a login found ended, the
+    /// guest that took its place).
+    began: RefCell<SessionState>,
+    /// The state it ends with, so far.
     state: RefCell<SessionState>,
+    /// How it got from one to the other (since the last renewal).
+    changes: RefCell<Vec<Change>>,
     ended: Cell<bool>,
+    /// The state the cookie led to was a login whose row ended.
+    ended_login: Cell<bool>,
+    /// The token of the signed `csrf` cookie that came, when a key signed
+    /// it: a visitor without a stored session keeps it for their forms.
+    csrf_cookie_token: Option<String>,
     /// A HEAD request: the page is not shown, so its flash message stays.
     head: bool,
 }
@@ -126,16 +147,37 @@ impl AppSession {
         self.read(SessionState::clone)
     }
 
-    /// The state this request ends with, as a use case returned it.
-    pub fn set(&self, state: SessionState) {
+    /// Changes the state, and keeps `change` to apply it again should
+    /// another request of this session save first (`carry`). So `change`
+    /// must say what changes relative to the state it is given.
+    pub fn update(&self, change: impl Fn(&mut SessionState) + 'static) {
         debug_assert!(!self.0.ended.get(), "an ended session is not written");
-        *self.0.state.borrow_mut() = state;
+        change(&mut self.0.state.borrow_mut());
+        self.0.changes.borrow_mut().push(Rc::new(change));
     }
 
-    /// Changes the state in place; returns what `change` returns.
-    pub fn update<R>(&self, change: impl FnOnce(&mut SessionState) -> R) -> R {
+    /// The state this request ends with, with a new id (sign-in, password
+    /// change), as a use case returned it: it replaces the old one whole.
+    pub fn renew(&self, state: SessionState) {
         debug_assert!(!self.0.ended.get(), "an ended session is not written");
-        change(&mut self.0.state.borrow_mut())
+        debug_assert!(
+            state.id != self.read(|s| s.id.clone()),
+            "a renewal has a new id"
+        );
+        *self.0.state.borrow_mut() = state;
+        self.0.changes.borrow_mut().clear();
+    }
+
+    /// A login whose row ended: the request goes on as `guest`, whose
+    /// forms keep the token of the signed `csrf` cookie, if one came.
+    pub fn replace_ended_login(&self, mut guest: SessionState) {
+        if let Some(token) = &self.0.csrf_cookie_token {
+            guest.csrf_token = token.clone();
+        }
+        *self.0.began.borrow_mut() = guest.clone();
+        *self.0.state.borrow_mut() = guest;
+        self.0.changes.borrow_mut().clear();
+        self.0.ended_login.set(true);
     }
 
     /// Sign-out, account deletion: the state is deleted and the browser
@@ -156,18 +198,28 @@ impl AppSession {
         self.read(|s| s.csrf_token.clone())
     }
 
+    /// A message for the next page (a later one replaces it).
     pub fn flash(&self, level: FlashLevel, text: impl Into<String>) {
         let flash = Flash::new(level, text);
-        self.update(|s| s.flash = Some(flash));
+        self.update(move |s| s.flash = Some(flash.clone()));
     }
 
     /// The message for this page, taken out of the session (kept for a
-    /// HEAD request, whose page nobody sees).
+    /// HEAD request, whose page nobody sees). Taken as "the message shown
+    /// goes": a newer one another request left meanwhile stays.
     pub fn take_flash(&self) -> Option<Flash> {
+        let shown = self.read(|s| s.flash.clone());
         if self.0.head || self.0.ended.get() {
-            return self.read(|s| s.flash.clone());
+            return shown;
         }
-        self.update(|s| s.flash.take())
+        if let Some(flash) = shown.clone() {
+            self.update(move |s| {
+                if s.flash.as_ref() == Some(&flash) {
+                    s.flash = None;
+                }
+            });
+        }
+        shown
     }
 }
 
@@ -183,27 +235,12 @@ impl FromRequest for AppSession {
 
 /// What the request began with, for the write-back.
 struct Opening {
-    /// The key the store keeps the state under, and the state as it was.
-    stored: Option<(String, SessionState)>,
-    /// The session cookie was sealed under a previous key.
-    resealed: bool,
-    /// A session cookie came that leads to nothing (no key opens it, it
-    /// holds no readable state, its entry is gone): the browser is told to
-    /// drop it.
-    stale: bool,
-    /// A server-side store: the signed CSRF cookie of a visitor without a
-    /// stored session.
-    csrf: CsrfCookie,
-}
-
-#[derive(Default)]
-struct CsrfCookie {
-    /// One came with the request (valid or not).
-    sent: bool,
-    /// The token in it, when a key signed it.
-    token: Option<String>,
-    /// Signed under a previous key: to be signed again.
-    old_key: bool,
+    /// What the session cookie led to.
+    brought: Brought,
+    /// A server-side store: the entry the cookie named, and what it held.
+    stored: Option<(StoreKey, Stored)>,
+    /// The signed CSRF cookie of a visitor without a stored session.
+    csrf: Csrf,
 }
 
 /// The request's session, opened on first use (`AppSession::of`).
@@ -214,7 +251,6 @@ async fn open_session(req: &HttpRequest) -> Result<(AppSession, Opening), AppErr
     let sessions = sessions_of(req);
     let now = app_state(req).clock.now();
     let settings = &sessions.settings;
-    let server_side = sessions.store.is_server_side();
     let sealed = cookies::request_cookie(req.headers(), settings.cookie_name());
     let (value, resealed) = match sealed.as_ref().map(|c| open(c, &sessions.keys)) {
         Some(Opened::WithCurrentKey(value)) => (Some(value), false),
@@ -225,59 +261,61 @@ async fn open_session(req: &HttpRequest) -> Result<(AppSession, Opening), AppErr
         }
         None => (None, false),
     };
-    let mut stored = None;
-    if let Some(key) = value.and_then(|v| SessionKey::try_from(v).ok()) {
-        if let Some(state) = sessions.store.load(&key).await? {
-            // A state past its expiry is of no use, whatever the store's
-            // own clock said (a server-side store only: in the cookie, a
-            // login's row decides, and says why it ended).
-            if server_side && state.expires_at(settings) < now {
-                forget(&sessions.store, &key).await;
-            } else {
-                stored = Some((key.into(), state));
-            }
-        }
-    }
-    let csrf = if server_side {
-        csrf_cookie(req, &sessions)
-    } else {
-        CsrfCookie::default()
-    };
-    let state = match &stored {
-        Some((_, state)) => state.clone(),
-        None => match &csrf.token {
-            Some(token) => SessionState::fresh_with_token(now, token.clone()),
-            None => SessionState::fresh(now),
+    let (found, stored) = match (sessions.store.server(), value) {
+        (_, None) => (None, None),
+        (None, Some(json)) => (SessionState::from_json(&json), None),
+        (Some(server), Some(key)) => match StoreKey::parse(key) {
+            None => (None, None),
+            Some(key) => match server.load(&key).await? {
+                // A state past its expiry is of no use, whatever the
+                // store's own clock said.
+                Some(stored) if stored.state.expires_at(settings) < now => {
+                    forget(server, &key).await;
+                    (None, None)
+                }
+                Some(stored) => (Some(stored.state.clone()), Some((key, stored))),
+                None => (None, None),
+            },
         },
     };
+    let (csrf, csrf_cookie_token) = csrf_cookie(req, &sessions);
+    let brought = match (&found, &sealed) {
+        (Some(_), _) => Brought::Found { resealed },
+        (None, Some(_)) => Brought::Stale,
+        (None, None) => Brought::Nothing,
+    };
+    let state = found.unwrap_or_else(|| match &csrf_cookie_token {
+        Some(token) => SessionState::fresh_with_token(now, token.clone()),
+        None => SessionState::fresh(now),
+    });
     let session = AppSession(Rc::new(Slot {
+        began: RefCell::new(state.clone()),
         state: RefCell::new(state),
+        changes: RefCell::new(Vec::new()),
         ended: Cell::new(false),
+        ended_login: Cell::new(false),
+        csrf_cookie_token,
         head: req.method() == Method::HEAD,
     }));
     let opening = Opening {
-        stale: sealed.is_some() && stored.is_none(),
+        brought,
         stored,
-        resealed,
         csrf,
     };
     Ok((session, opening))
 }
 
-fn csrf_cookie(req: &HttpRequest, sessions: &Sessions) -> CsrfCookie {
-    let Some(cookie) = cookies::request_cookie(req.headers(), sessions.settings.csrf_cookie_name())
-    else {
-        return CsrfCookie::default();
+/// The signed CSRF cookie of the request: what it is, and its token when a
+/// key signed it.
+fn csrf_cookie(req: &HttpRequest, sessions: &Sessions) -> (Csrf, Option<String>) {
+    let name = sessions.settings.csrf_cookie_name();
+    let Some(cookie) = cookies::request_cookie(req.headers(), name) else {
+        return (Csrf::Nothing, None);
     };
-    let (token, old_key) = match cookies::verify(&cookie, &sessions.keys) {
-        Opened::WithCurrentKey(token) => (Some(token), false),
-        Opened::WithPreviousKey(token) => (Some(token), true),
-        Opened::No => (None, false),
-    };
-    CsrfCookie {
-        sent: true,
-        token,
-        old_key,
+    match cookies::verify(&cookie, &sessions.keys) {
+        Opened::WithCurrentKey(token) => (Csrf::Valid, Some(token)),
+        Opened::WithPreviousKey(token) => (Csrf::OldKey, Some(token)),
+        Opened::No => (Csrf::Invalid, None),
     }
 }
 
@@ -310,8 +348,8 @@ pub async fn carry(
             }
             Ok(res.map_into_left_body())
         }
-        // The store is away: the page answers 503, and says a change may
-        // not have been saved.
+        // The store is away (503: the page says a change may not have been
+        // saved), or the client makes too many new sessions (429).
         Err(error) => {
             let (req, _) = res.into_parts();
             Ok(ServiceResponse::from_err(error, req).map_into_right_body())
@@ -319,126 +357,245 @@ pub async fn carry(
     }
 }
 
-/// Writes the state back if it changed; returns the cookies to set.
+/// What the request did to its session (`write_back::Did`).
+fn what_it_did(slot: &Slot) -> Did {
+    let (began, ends) = (slot.began.borrow(), slot.state.borrow());
+    if slot.ended.get() {
+        Did::Ended
+    } else if ends.id != began.id {
+        Did::Renewed
+    } else if *ends != *began {
+        Did::Changed
+    } else {
+        Did::Nothing
+    }
+}
+
+/// Decides (`write_back::decide`) and carries the decision out; returns
+/// the cookies to set.
 async fn write_back(
     sessions: &Sessions,
     session: &AppSession,
     opening: &Opening,
     req: &HttpRequest,
 ) -> Result<Vec<Cookie<'static>>, AppError> {
-    let store = &sessions.store;
-    let now = app_state(req).clock.now();
-    let page_view = matches!(*req.method(), Method::GET | Method::HEAD);
-    let state = session.state();
-    let mut set = Vec::new();
-    let drop_csrf = |set: &mut Vec<Cookie<'static>>| {
-        if opening.csrf.sent {
-            set.push(cookies::removal(
-                sessions.settings.csrf_cookie_name(),
-                sessions.secure(),
-            ));
-        }
+    let slot = &session.0;
+    let app = app_state(req);
+    let ends = session.state();
+    let brought = match slot.ended_login.get() {
+        true => Brought::EndedLogin,
+        false => opening.brought,
     };
-    if session.0.ended.get() {
-        if let Some((key, _)) = &opening.stored {
-            forget(store, &session_key(key)).await;
-        }
-        if opening.stored.is_some() || opening.stale {
-            set.push(cookies::removal(
-                sessions.settings.cookie_name(),
-                sessions.secure(),
-            ));
-        }
-        drop_csrf(&mut set);
-        return Ok(set);
+    let mut request = write_back::Request {
+        store: match sessions.store {
+            Store::Cookie => write_back::Store::Cookie,
+            Store::Server(_) => write_back::Store::Server,
+        },
+        form: req.method() == Method::POST,
+        brought,
+        csrf: opening.csrf,
+        did: what_it_did(slot),
+        // For a cookie not found valid, what the request stored itself
+        // (the guest that replaced an ended login notes why, for the
+        // inspector: that is not worth an entry).
+        keeps_something: !ends.is_blank()
+            && (matches!(brought, Brought::Found { .. }) || ends != *slot.began.borrow()),
+    };
+    let mut decided = write_back::decide(&request);
+    // The cookie store: a guest state is written over only if no sign-in
+    // has replaced it (a late request still carries it; the browser holds
+    // the login's cookie by now).
+    let began = slot.began.borrow().clone();
+    let overwrites_guest = matches!(request.brought, Brought::Found { .. })
+        && matches!(request.did, Did::Nothing | Did::Changed)
+        && decided.session_cookie == CookieWrite::Set
+        && began.user_id.is_none();
+    if !sessions.store.is_server_side()
+        && overwrites_guest
+        && auth::login::replaced_by_sign_in(&app, &began).await?
+    {
+        request.brought = Brought::Superseded;
+        decided = write_back::decide(&request);
     }
-    let ttl = Ttl::seconds((state.expires_at(&sessions.settings) - now).max(1));
-    match &opening.stored {
-        // A new id: the old state is gone for good.
-        Some((key, before)) if before.id != state.id => {
-            let new_key = store.save(&state, ttl).await?;
-            forget(store, &session_key(key)).await;
-            set.push(session_cookie(sessions, new_key, &state));
-        }
-        // Nothing left worth keeping (the message of a refused change was
-        // shown, the cart emptied): a server-side store forgets the entry,
-        // and the visitor is one who only looks again.
-        Some((key, before)) if *before != state && store.is_server_side() && state.is_blank() => {
-            forget(store, &session_key(key)).await;
-            set.push(cookies::removal(
-                sessions.settings.cookie_name(),
-                sessions.secure(),
-            ));
-            set.push(csrf_cookie_of(sessions, &state));
-        }
-        Some((key, before)) if *before != state => {
-            match store.update(session_key(key), &state, ttl).await {
-                Ok(Some(key)) => set.push(session_cookie(sessions, key, &state)),
-                // Deleted meanwhile by another request of this browser (a
-                // sign-in, a sign-out): it stays deleted, and this answer
-                // sets no cookie, so it cannot replace the newer one.
-                Ok(None) => {}
-                // Only "last seen" to note, and the store cannot take it
-                // (a read-only database): the page is still shown.
-                Err(err) if state.only_bookkeeping_since(before) => {
-                    tracing::warn!(error = %err, "session bookkeeping not written");
+
+    let mut session_cookie = decided.session_cookie;
+    let mut csrf_cookie = decided.csrf_cookie;
+    let mut key = opening.stored.as_ref().map(|(key, _)| key.clone());
+    if let Store::Server(server) = &sessions.store {
+        let ttl = ttl_of(&ends, sessions, &app);
+        let entry = opening.stored.as_ref();
+        match decided.store {
+            StoreWrite::Nothing => {}
+            StoreWrite::Save | StoreWrite::Replace => {
+                if decided.store == StoreWrite::Save {
+                    let client = ClientInfo::extract(req).await?;
+                    auth::throttle::count_new_session(&app, &client.ip).await?;
                 }
-                Err(err) => return Err(err),
+                key = Some(save_new(server, &ends, ttl, &app).await?);
+                if let Some((old, _)) = entry {
+                    forget(server, old).await;
+                }
+            }
+            // Ended here, or the dead state of an ended login: gone,
+            // whatever it holds.
+            StoreWrite::Delete
+                if request.did == Did::Ended
+                    || !matches!(request.brought, Brought::Found { .. }) =>
+            {
+                if let Some((old, _)) = entry {
+                    forget(server, old).await;
+                }
+            }
+            StoreWrite::Update | StoreWrite::Delete => {
+                let (old, stored) = entry.expect("an update or deletion of a found entry");
+                match change_entry(server, old, stored, slot, &ends, sessions, &app).await? {
+                    Written::Updated => {
+                        (session_cookie, csrf_cookie) = (CookieWrite::Set, CookieWrite::Keep)
+                    }
+                    Written::Deleted => {
+                        (session_cookie, csrf_cookie) = (CookieWrite::Keep, CookieWrite::Set)
+                    }
+                    Written::Nothing | Written::Gone => session_cookie = CookieWrite::Keep,
+                }
             }
         }
-        Some((key, _)) if opening.resealed => {
-            set.push(session_cookie(sessions, session_key(key), &state));
+    }
+
+    let mut set = Vec::new();
+    match session_cookie {
+        CookieWrite::Keep => {}
+        CookieWrite::Remove => set.push(cookies::removal(
+            sessions.settings.cookie_name(),
+            sessions.secure(),
+        )),
+        CookieWrite::Set => {
+            let carried = match &key {
+                Some(key) => key.expose().to_string(),
+                None => ends.to_json(),
+            };
+            set.push(session_cookie_of(sessions, carried, &ends));
         }
-        Some(_) => {}
-        None if !state.is_blank() || (!store.is_server_side() && page_view) => {
-            let key = store.save(&state, ttl).await?;
-            set.push(session_cookie(sessions, key, &state));
-            drop_csrf(&mut set);
-        }
-        // Not worth keeping (a visitor who only looks, on a server-side
-        // store; a POST that leaves a fresh state blank, such as a
-        // cross-site one, refused): nothing is stored, and a POST answers
-        // with no cookie at all, so that a cross-site form cannot replace
-        // the visitor's real cookie.
-        None => {
-            if page_view && opening.stale {
-                set.push(cookies::removal(
-                    sessions.settings.cookie_name(),
-                    sessions.secure(),
-                ));
-            }
-            let csrf = &opening.csrf;
-            if page_view && store.is_server_side() && (csrf.token.is_none() || csrf.old_key) {
-                set.push(csrf_cookie_of(sessions, &state));
-            }
-        }
+    }
+    match csrf_cookie {
+        CookieWrite::Keep => {}
+        CookieWrite::Remove => set.push(cookies::removal(
+            sessions.settings.csrf_cookie_name(),
+            sessions.secure(),
+        )),
+        CookieWrite::Set => set.push(csrf_cookie_of(sessions, &ends)),
     }
     Ok(set)
 }
 
-/// The signed CSRF cookie carrying `state`'s token, for a visitor a
-/// server-side store keeps nothing for.
+/// Seconds a store keeps `state` from now.
+fn ttl_of(state: &SessionState, sessions: &Sessions, app: &crate::state::AppState) -> i64 {
+    (state.expires_at(&sessions.settings) - app.clock.now()).max(1)
+}
+
+/// A new entry for `state`. If the store is away and `state` is a new
+/// login, its row is revoked: no login is left that nobody holds, and the
+/// page says what happened.
+async fn save_new(
+    server: &ServerStore,
+    state: &SessionState,
+    ttl: i64,
+    app: &crate::state::AppState,
+) -> Result<StoreKey, AppError> {
+    match server.save(state, ttl).await {
+        Ok(key) => Ok(key),
+        Err(err) if state.user_id.is_some() => {
+            auth::login::abandon(app, state).await;
+            Err(AppError::SignInNotKept(anyhow::Error::new(err)))
+        }
+        Err(err) => Err(err),
+    }
+}
+
+/// What became of a change to an entry.
+enum Written {
+    Updated,
+    /// Nothing was left worth keeping: the entry is gone.
+    Deleted,
+    /// The entry went meanwhile (a sign-in or sign-out of this browser
+    /// deleted it): it stays gone, and the change with it.
+    Gone,
+    /// The entry holds the change already.
+    Nothing,
+}
+
+/// How many times a change is applied again to a newer state before the
+/// request gives up (each try follows another request's save).
+const COMPARE_AND_SET_TRIES: usize = 8;
+
+/// Writes the request's change to the entry `key`, which held `stored`
+/// when the request began: compare-and-set, and on a newer state the
+/// change applied again to it (`Slot::changes`).
+async fn change_entry(
+    server: &ServerStore,
+    key: &StoreKey,
+    stored: &Stored,
+    slot: &Slot,
+    ends: &SessionState,
+    sessions: &Sessions,
+    app: &crate::state::AppState,
+) -> Result<Written, AppError> {
+    let began = slot.began.borrow().clone();
+    let mut base = stored.clone();
+    let mut target = ends.clone();
+    for _ in 0..COMPARE_AND_SET_TRIES {
+        if target == base.state {
+            return Ok(Written::Nothing);
+        }
+        let blank = target.is_blank();
+        let swapped = match blank {
+            true => server.delete_if(key, &base).await,
+            false => {
+                let ttl = ttl_of(&target, sessions, app);
+                server.update(key, &base, &target, ttl).await
+            }
+        };
+        match swapped {
+            Ok(Swap::Done) if blank => return Ok(Written::Deleted),
+            Ok(Swap::Done) => return Ok(Written::Updated),
+            Ok(Swap::Gone) => return Ok(Written::Gone),
+            Ok(Swap::Changed(newer)) => {
+                target = newer.state.clone();
+                for change in slot.changes.borrow().iter() {
+                    change(&mut target);
+                }
+                base = *newer;
+            }
+            // Only "last seen" to note, and the store cannot take it (a
+            // read-only database): the page is still shown.
+            Err(err) if target.only_bookkeeping_since(&began) => {
+                tracing::warn!(error = %err, "session bookkeeping not written");
+                return Ok(Written::Nothing);
+            }
+            Err(err) => return Err(err),
+        }
+    }
+    Err(AppError::ServiceUnavailable { retry_after: 1 })
+}
+
+/// The signed CSRF cookie carrying `state`'s token, for a visitor whose
+/// session is not stored.
 fn csrf_cookie_of(sessions: &Sessions, state: &SessionState) -> Cookie<'static> {
     let name = sessions.settings.csrf_cookie_name();
     let signed = cookies::sign(name, state.csrf_token.clone(), &sessions.keys.current);
     cookies::with_attributes(signed, sessions.secure())
 }
 
-/// The session cookie carrying `key`, sealed under the current key: kept
-/// by the browser for `SESSION_REMEMBER_ME_TIMEOUT` (a guest's cart waits
-/// for them; "keep me signed in"), or, for any other login, until it
-/// closes.
-fn session_cookie(sessions: &Sessions, key: SessionKey, state: &SessionState) -> Cookie<'static> {
+/// The session cookie carrying `value` (the state's JSON, or a
+/// server-side store's key), sealed under the current key: kept by the
+/// browser for `SESSION_REMEMBER_ME_TIMEOUT` (a guest's cart waits for
+/// them; "keep me signed in"), or, for any other login, until it closes.
+fn session_cookie_of(sessions: &Sessions, value: String, state: &SessionState) -> Cookie<'static> {
     let settings = &sessions.settings;
-    let sealed = seal(settings.cookie_name(), key.into(), &sessions.keys.current);
+    let sealed = seal(settings.cookie_name(), value, &sessions.keys.current);
     let max_age = state
         .cookie_outlives_browser()
         .then(|| Ttl::seconds(settings.session_remember_me_timeout.as_secs() as i64));
     cookies::lasting(cookies::with_attributes(sealed, sessions.secure()), max_age)
-}
-
-fn session_key(key: &str) -> SessionKey {
-    SessionKey::try_from(key.to_string()).expect("a key the store gave is a valid key")
 }
 
 /// Deletes a state that is of no more use. A store that fails here (it is
@@ -446,8 +603,8 @@ fn session_key(key: &str) -> SessionKey {
 /// deleted one: the login it names is checked against its row, and a guest
 /// cart is merged only once (`cart::merge_guest_cart`). So it is logged,
 /// and the visitor's request goes on.
-async fn forget(store: &Store, key: &SessionKey) {
-    if let Err(err) = store.delete(key).await {
+async fn forget(server: &ServerStore, key: &StoreKey) {
+    if let Err(err) = server.delete(key).await {
         tracing::warn!(error = %err, "a session state could not be deleted; it expires by itself");
     }
 }
@@ -477,12 +634,11 @@ impl Whereabouts {
             .extensions()
             .get::<Pending>()
             .and_then(|p| p.0.get())
-            .and_then(|(_, opening)| opening.stored.as_ref().map(|(key, _)| key.clone()))
-            .filter(|_| store.is_server_side());
+            .and_then(|(_, opening)| opening.stored.as_ref().map(|(key, _)| key.clone()));
         let now = app_state(req).clock.now();
-        let remaining = match &key {
-            Some(key) => store.remaining(&session_key(key), now).await?,
-            None => None,
+        let remaining = match (store.server(), &key) {
+            (Some(server), Some(key)) => server.remaining(key, now).await?,
+            _ => None,
         };
         let name = sessions.settings.cookie_name();
         let cookie_bytes = cookies::request_cookie(req.headers(), name)
@@ -491,7 +647,7 @@ impl Whereabouts {
             store: store.kind(),
             stored_on_server: key.is_some(),
             remaining,
-            state_bytes: session.read(|s| s.to_store().values().map(String::len).sum()),
+            state_bytes: session.read(|s| s.to_json().len()),
             cookie_bytes,
         })
     }

@@ -1,66 +1,131 @@
-//! The three places a session's state can be kept, behind one type:
-//! actix-session's `CookieSessionStore` (the state is the cookie), the
-//! shop's own `DatabaseSessionStore`, and actix-session's
-//! `RedisSessionStore`. All three implement actix-session's `SessionStore`
-//! (load, save, update, update_ttl, delete: `database.rs` explains each);
-//! this type adds what the shop needs around them: a bounded wait, errors
-//! told apart (the store is away, or a stored state no longer reads), a
-//! readiness check and, for the inspector, an entry's remaining lifetime.
+//! The three places a session's state can be kept, behind one type. The
+//! cookie store keeps it in the cookie itself (`web::session` seals it);
+//! the two server-side stores, the shop's own database (`database.rs`) and
+//! Redis (`redis.rs`), keep it under a random key that the cookie carries,
+//! and offer the same five operations:
+//!
+//! - `load`: the state under a key, with its JSON exactly as stored;
+//! - `save`: a new entry, under a new key;
+//! - `update`: **compare-and-set**: the entry gets the new state only if
+//!   it still holds what this request read; otherwise the answer says
+//!   what it holds now (another request of the same session saved
+//!   meanwhile: the adapter applies its change to that and tries again),
+//!   or that it is gone (a sign-in or sign-out deleted it: it stays
+//!   deleted);
+//! - `delete`, and `delete_if`, the same comparison before deleting;
+//! - each entry lives as long as its time to live.
+//!
+//! The stored value is the state's JSON itself (`SessionState::to_json`):
+//! `redis-cli GET` shows it as it is. Every call is bounded in time: a
+//! store that does not answer within `STORE_TIMEOUT` is away (503).
 
-use std::{future::Future, time::Duration};
+use std::{fmt, future::Future, time::Duration};
 
-use actix_session::storage::{
-    CookieSessionStore, LoadError, RedisSessionStore, SaveError, SessionKey, SessionStore,
-    UpdateError,
-};
-use actix_web::cookie::time::Duration as Ttl;
 use anyhow::Context;
-use deadpool_redis::{redis, Pool as RedisPool, Runtime};
+use deadpool_redis::Runtime;
 
-use super::database::{DatabaseSessionStore, EntryGone};
+use super::{database::DatabaseStore, redis::RedisStore};
 use crate::{
     clock::Clock,
     config::{SessionStoreKind, Settings},
-    db::{self, Pool},
+    db::Pool,
     error::AppError,
+    ids,
     session::SessionState,
 };
 
 /// How long a request waits for the store before it answers 503: a store
 /// on the same network answers in a millisecond; one that does not answer
 /// in two seconds is away.
-const STORE_TIMEOUT: Duration = Duration::from_secs(2);
+pub(super) const STORE_TIMEOUT: Duration = Duration::from_secs(2);
+
+/// Connections to Redis at most: twice the database pool's 8, as a page
+/// may hold one while it waits for the database.
+const REDIS_CONNECTIONS: usize = 16;
 
 pub enum Store {
-    Cookie(CookieSessionStore),
-    Database {
-        store: DatabaseSessionStore,
-        pool: Pool,
-    },
-    Redis(Redis),
+    /// The state is the cookie.
+    Cookie,
+    /// The state is on the server; the cookie carries its key.
+    Server(ServerStore),
 }
 
-pub struct Redis {
-    store: RedisSessionStore,
-    /// The store's pool of connections, also for what a `SessionStore`
-    /// does not offer: `PING`, `TTL`.
-    pool: RedisPool,
-    prefix: String,
+pub enum ServerStore {
+    Database(DatabaseStore),
+    Redis(RedisStore),
 }
 
-/// Connections to Redis at most (as many as the database pool).
-const REDIS_CONNECTIONS: usize = 16;
+/// The key of a server-side entry: 256 random bits, which the cookie
+/// carries sealed. As good as the session itself, so it never prints
+/// itself, and the database keeps only its digest.
+#[derive(Clone, PartialEq, Eq)]
+pub struct StoreKey(String);
+
+impl StoreKey {
+    pub(super) fn random() -> StoreKey {
+        StoreKey(ids::token256())
+    }
+
+    /// The key as a cookie carries it; `None` for a value that cannot be
+    /// one of ours (checked before any store is asked).
+    pub(super) fn parse(value: String) -> Option<StoreKey> {
+        let ours = value.len() == 43
+            && value
+                .bytes()
+                .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_');
+        ours.then_some(StoreKey(value))
+    }
+
+    /// The key itself, for the cookie and the store only.
+    pub(super) fn expose(&self) -> &str {
+        &self.0
+    }
+}
+
+impl fmt::Debug for StoreKey {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("StoreKey(..)")
+    }
+}
+
+/// A state as a server-side store holds it: the state, and its JSON
+/// exactly as stored (what `update` compares).
+#[derive(Clone, Debug)]
+pub struct Stored {
+    pub state: SessionState,
+    pub(super) json: String,
+}
+
+impl Stored {
+    /// The stored JSON, read; `None` when this release cannot read it (the
+    /// visitor then starts afresh, as without a cookie).
+    pub(super) fn read(json: String) -> Option<Stored> {
+        let state = SessionState::from_json(&json)?;
+        Some(Stored { state, json })
+    }
+}
+
+/// What a compare-and-set found.
+#[derive(Debug)]
+pub enum Swap {
+    /// Done: the entry held what was expected.
+    Done,
+    /// Another request saved meanwhile: the entry holds this now.
+    Changed(Box<Stored>),
+    /// The entry is gone (deleted at a sign-in or sign-out, or expired).
+    Gone,
+}
 
 impl Store {
     /// The store `SESSION_STORE` names. Redis must answer now: like the
     /// database, a store that is away at start stops the start.
     pub async fn connect(settings: &Settings, pool: &Pool, clock: &Clock) -> anyhow::Result<Store> {
         Ok(match settings.session_store {
-            SessionStoreKind::Cookie => Store::Cookie(CookieSessionStore::default()),
-            SessionStoreKind::Database => Store::Database {
-                store: DatabaseSessionStore::new(pool.clone(), clock.clone()),
-                pool: pool.clone(),
-            },
+            SessionStoreKind::Cookie => Store::Cookie,
+            SessionStoreKind::Database => Store::Server(ServerStore::Database(DatabaseStore::new(
+                pool.clone(),
+                clock.clone(),
+            ))),
             SessionStoreKind::Redis => {
                 let cannot = || format!("cannot reach Redis at {}", settings.redis_url);
                 // A connection is checked (`PING`) each time it is taken
@@ -78,196 +143,163 @@ impl Store {
                     .runtime(Runtime::Tokio1)
                     .build()
                     .with_context(cannot)?;
-                let keys = settings.redis_key_prefix.clone();
-                let store = RedisSessionStore::builder_pooled(pool.clone())
-                    .cache_keygen(move |key| format!("{keys}{key}"))
-                    .build()
-                    .await
-                    .with_context(cannot)?;
-                let redis = Store::Redis(Redis {
-                    store,
-                    pool,
-                    prefix: settings.redis_key_prefix.clone(),
-                });
+                let redis = RedisStore::new(pool, settings.redis_key_prefix.clone());
                 // Like the database, a store that is away at start stops it.
                 redis
                     .ping()
                     .await
                     .map_err(|e| anyhow::anyhow!("{e:#}"))
                     .with_context(cannot)?;
-                redis
+                Store::Server(ServerStore::Redis(redis))
             }
         })
     }
 
     pub fn kind(&self) -> SessionStoreKind {
         match self {
-            Store::Cookie(_) => SessionStoreKind::Cookie,
-            Store::Database { .. } => SessionStoreKind::Database,
-            Store::Redis(_) => SessionStoreKind::Redis,
+            Store::Cookie => SessionStoreKind::Cookie,
+            Store::Server(ServerStore::Database(_)) => SessionStoreKind::Database,
+            Store::Server(ServerStore::Redis(_)) => SessionStoreKind::Redis,
         }
     }
 
     /// Whether the state lives on the server (and the cookie carries only
     /// a key).
     pub fn is_server_side(&self) -> bool {
-        !matches!(self, Store::Cookie(_))
+        matches!(self, Store::Server(_))
+    }
+
+    /// The server-side store, if this is one.
+    pub fn server(&self) -> Option<&ServerStore> {
+        match self {
+            Store::Cookie => None,
+            Store::Server(server) => Some(server),
+        }
     }
 
     /// Whether the store answers (`/readyz`, `cookie-jar check-config`).
     pub async fn ping(&self) -> Result<(), AppError> {
         match self {
-            Store::Cookie(_) => Ok(()),
-            Store::Database { pool, .. } => bounded(db::ping(pool)).await,
-            Store::Redis(redis) => {
-                let ping = redis::cmd("PING");
-                bounded(redis.command::<String>(&ping)).await.map(drop)
-            }
-        }
-    }
-
-    /// The state kept under `key`; `None` when there is none, or none this
-    /// version can read.
-    pub async fn load(&self, key: &SessionKey) -> Result<Option<SessionState>, AppError> {
-        let loaded = match self {
-            Store::Cookie(store) => store.load(key).await,
-            Store::Database { store, .. } => bounded_raw(store.load(key)).await?,
-            Store::Redis(redis) => bounded_raw(redis.store.load(key)).await?,
-        };
-        match loaded {
-            Ok(map) => Ok(map.as_ref().and_then(SessionState::from_store)),
-            Err(LoadError::Deserialization(_)) => Ok(None),
-            Err(LoadError::Other(cause)) => Err(self.unavailable(cause)),
-        }
-    }
-
-    /// Keeps a new state for `ttl`; returns its key.
-    pub async fn save(&self, state: &SessionState, ttl: Ttl) -> Result<SessionKey, AppError> {
-        let map = state.to_store();
-        let saved = match self {
-            Store::Cookie(store) => store.save(map, &ttl).await,
-            Store::Database { store, .. } => bounded_raw(store.save(map, &ttl)).await?,
-            Store::Redis(redis) => bounded_raw(redis.store.save(map, &ttl)).await?,
-        };
-        saved.map_err(|e| match e {
-            SaveError::Serialization(e) => AppError::Internal(e),
-            SaveError::Other(e) => self.unavailable(e),
-        })
-    }
-
-    /// Replaces the state kept under `key`; returns the key it is kept
-    /// under now (the cookie store's key is the state itself; a server
-    /// store's stays), or `None` when a server store's entry went meanwhile
-    /// (another request signed in or out and deleted it): a deleted session
-    /// is never brought back.
-    pub async fn update(
-        &self,
-        key: SessionKey,
-        state: &SessionState,
-        ttl: Ttl,
-    ) -> Result<Option<SessionKey>, AppError> {
-        let map = state.to_store();
-        let updated = match self {
-            Store::Cookie(store) => store.update(key, map, &ttl).await,
-            Store::Database { store, .. } => bounded_raw(store.update(key, map, &ttl)).await?,
-            // actix-session's update would save a missing entry afresh;
-            // `SET … XX` sets only one that is there.
-            Store::Redis(redis) => {
-                let name = format!("{}{}", redis.prefix, key.as_ref());
-                let json = serde_json::to_string(&map)?;
-                let mut set = redis::cmd("SET");
-                set.arg(name)
-                    .arg(json)
-                    .arg("XX")
-                    .arg("EX")
-                    .arg(ttl.whole_seconds());
-                let done = bounded(redis.command::<Option<String>>(&set)).await?;
-                return Ok(done.map(|_| key));
-            }
-        };
-        match updated {
-            Ok(key) => Ok(Some(key)),
-            Err(UpdateError::Other(e)) if e.is::<EntryGone>() => Ok(None),
-            Err(UpdateError::Serialization(e)) => Err(AppError::Internal(e)),
-            Err(UpdateError::Other(e)) => Err(self.unavailable(e)),
-        }
-    }
-
-    /// Forgets the state kept under `key`.
-    pub async fn delete(&self, key: &SessionKey) -> Result<(), AppError> {
-        let deleted = match self {
-            Store::Cookie(store) => store.delete(key).await,
-            Store::Database { store, .. } => bounded_raw(store.delete(key)).await?,
-            Store::Redis(redis) => bounded_raw(redis.store.delete(key)).await?,
-        };
-        deleted.map_err(|e| self.unavailable(e))
-    }
-
-    /// Seconds until the entry under `key` expires, as the store itself
-    /// says (`None`: no entry; always, for the cookie store).
-    pub async fn remaining(&self, key: &SessionKey, now: i64) -> Result<Option<i64>, AppError> {
-        match self {
-            Store::Cookie(_) => Ok(None),
-            Store::Database { store, .. } => {
-                let expiry = bounded_raw(store.expiry(key)).await?;
-                Ok(expiry.map_err(AppError::from)?.map(|at| at - now))
-            }
-            Store::Redis(redis) => {
-                let name = format!("{}{}", redis.prefix, key.as_ref());
-                let ttl = bounded(redis.command::<i64>(redis::cmd("TTL").arg(name))).await?;
-                // -2: no such key; -1: a key without expiry (not one of ours).
-                Ok((ttl >= 0).then_some(ttl))
-            }
-        }
-    }
-
-    /// A failure of the store as the visitor meets it: the database's own
-    /// errors are told apart as everywhere else (`AppError::from`); any
-    /// failure of Redis means it is away.
-    fn unavailable(&self, cause: anyhow::Error) -> AppError {
-        match self {
-            Store::Redis(_) => AppError::SessionStoreUnavailable(cause),
-            _ => AppError::from(cause),
+            Store::Cookie => Ok(()),
+            Store::Server(ServerStore::Database(db)) => bounded(db.ping()).await,
+            Store::Server(ServerStore::Redis(redis)) => bounded(redis.ping()).await,
         }
     }
 }
 
-impl Redis {
-    /// One command on a connection of the pool.
-    async fn command<T: redis::FromRedisValue>(&self, cmd: &redis::Cmd) -> anyhow::Result<T> {
-        let mut conn = self.pool.get().await?;
-        Ok(cmd.query_async(&mut conn).await?)
+impl ServerStore {
+    /// The state kept under `key`, if there is one this release reads.
+    pub async fn load(&self, key: &StoreKey) -> Result<Option<Stored>, AppError> {
+        let json = match self {
+            ServerStore::Database(db) => bounded(db.load(key)).await?,
+            ServerStore::Redis(redis) => bounded(redis.load(key)).await?,
+        };
+        Ok(json.and_then(Stored::read))
+    }
+
+    /// Keeps a new state for `ttl` seconds; returns its key.
+    pub async fn save(&self, state: &SessionState, ttl: i64) -> Result<StoreKey, AppError> {
+        let json = state.to_json();
+        // 256 random bits do not collide; a taken key would be refused
+        // (not overwritten) and is simply drawn again.
+        loop {
+            let key = StoreKey::random();
+            let saved = match self {
+                ServerStore::Database(db) => bounded(db.insert(&key, &json, ttl)).await?,
+                ServerStore::Redis(redis) => bounded(redis.insert(&key, &json, ttl)).await?,
+            };
+            if saved {
+                return Ok(key);
+            }
+        }
+    }
+
+    /// Compare-and-set: `state` replaces `expected` under `key`, for
+    /// `ttl` seconds, if the entry still holds `expected`.
+    pub async fn update(
+        &self,
+        key: &StoreKey,
+        expected: &Stored,
+        state: &SessionState,
+        ttl: i64,
+    ) -> Result<Swap, AppError> {
+        let json = state.to_json();
+        let found = match self {
+            ServerStore::Database(db) => {
+                bounded(db.update(key, &expected.json, &json, ttl)).await?
+            }
+            ServerStore::Redis(redis) => {
+                bounded(redis.update(key, &expected.json, &json, ttl)).await?
+            }
+        };
+        Ok(swap(found))
+    }
+
+    /// Deletes the entry under `key` if it still holds `expected`.
+    pub async fn delete_if(&self, key: &StoreKey, expected: &Stored) -> Result<Swap, AppError> {
+        let found = match self {
+            ServerStore::Database(db) => bounded(db.delete_if(key, &expected.json)).await?,
+            ServerStore::Redis(redis) => bounded(redis.delete_if(key, &expected.json)).await?,
+        };
+        Ok(swap(found))
+    }
+
+    /// Forgets the state under `key`, whatever it holds.
+    pub async fn delete(&self, key: &StoreKey) -> Result<(), AppError> {
+        match self {
+            ServerStore::Database(db) => bounded(db.delete(key)).await,
+            ServerStore::Redis(redis) => bounded(redis.delete(key)).await,
+        }
+    }
+
+    /// Seconds until the entry under `key` expires, as the store itself
+    /// says (`None`: no entry).
+    pub async fn remaining(&self, key: &StoreKey, now: i64) -> Result<Option<i64>, AppError> {
+        match self {
+            ServerStore::Database(db) => {
+                let expiry = bounded(db.expiry(key)).await?;
+                Ok(expiry.map(|at| at - now))
+            }
+            ServerStore::Redis(redis) => bounded(redis.remaining(key)).await,
+        }
+    }
+}
+
+/// What a store's comparison found, in the store's own terms (JSON).
+pub(super) enum Compared {
+    /// The entry held what was expected: the change is made.
+    AsExpected,
+    /// It holds this instead; nothing was changed.
+    Holds(String),
+    /// There is no entry.
+    Gone,
+}
+
+/// A comparison as the adapter reads it (a state this release cannot
+/// read is as good as gone).
+fn swap(found: Compared) -> Swap {
+    match found {
+        Compared::AsExpected => Swap::Done,
+        Compared::Holds(json) => {
+            Stored::read(json).map_or(Swap::Gone, |s| Swap::Changed(Box::new(s)))
+        }
+        Compared::Gone => Swap::Gone,
     }
 }
 
 /// `work`, given at most `STORE_TIMEOUT`; its error, or the wait running
-/// out, is the store being away.
-async fn bounded<T, E>(work: impl Future<Output = Result<T, E>>) -> Result<T, AppError>
-where
-    E: Into<anyhow::Error>,
-{
-    match bounded_raw(work).await? {
-        Ok(value) => Ok(value),
-        Err(e) => {
-            let cause: anyhow::Error = e.into();
-            // A database error keeps its own classification.
-            if cause.downcast_ref::<sqlx::Error>().is_some() {
-                Err(AppError::from(cause))
-            } else {
-                Err(AppError::SessionStoreUnavailable(cause))
-            }
+/// out, is the store being away (a database error keeps its own
+/// classification: `AppError::from`).
+async fn bounded<T>(work: impl Future<Output = anyhow::Result<T>>) -> Result<T, AppError> {
+    match tokio::time::timeout(STORE_TIMEOUT, work).await {
+        Ok(Ok(value)) => Ok(value),
+        Ok(Err(cause)) if cause.downcast_ref::<sqlx::Error>().is_some() => {
+            Err(AppError::from(cause))
         }
+        Ok(Err(cause)) => Err(AppError::SessionStoreUnavailable(cause)),
+        Err(_) => Err(AppError::SessionStoreUnavailable(anyhow::anyhow!(
+            "the session store did not answer within {} s",
+            STORE_TIMEOUT.as_secs()
+        ))),
     }
-}
-
-/// `work`, given at most `STORE_TIMEOUT`.
-async fn bounded_raw<T>(work: impl Future<Output = T>) -> Result<T, AppError> {
-    tokio::time::timeout(STORE_TIMEOUT, work)
-        .await
-        .map_err(|_| {
-            AppError::SessionStoreUnavailable(anyhow::anyhow!(
-                "the session store did not answer within {} s",
-                STORE_TIMEOUT.as_secs()
-            ))
-        })
 }
