@@ -318,7 +318,13 @@ def confirm_address(client, email_address):
     opened = client.get(link.group(1))
     if opened.status != 303:
         raise Failed("opening the link to %s answered %d" % (email_address, opened.status))
-    status = client.post("/verify-email", {"csrf_token": client.token("/verify-email")})
+    page = client.get("/verify-email").text
+    held = re.search(r'name="link" value="([^"]*)"', page)
+    token = re.search(r'name="csrf_token" value="([^"]*)"', page)
+    if not held or not token:
+        raise Failed("no confirmation form for %s at /verify-email" % email_address)
+    status = client.post("/verify-email", {"csrf_token": html.unescape(token.group(1)),
+                                           "link": held.group(1)})
     if status != 303:
         raise Failed("confirming %s answered %d" % (email_address, status))
 

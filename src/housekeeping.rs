@@ -1,8 +1,11 @@
 //! Housekeeping off the request path: a task started with the application
 //! that, every `HOUSEKEEPING_INTERVAL`, deletes what no request can need
 //! any more: rows of sessions that ended more than a day ago, session
-//! states the database store kept past their expiry, notes of guest carts
-//! merged longer ago than any guest cookie lives, throttle counters
+//! states the database store kept past their expiry, the notes of the
+//! guest states that signed in (`guest_merges`) older than a guest
+//! cookie's lifetime (a guest cookie lives that long from its last write,
+//! and no state a sign-in replaced is written again, so every copy of it
+//! has expired by then), throttle counters
 //! whose window has long passed, mail sent (or refused) more than a week
 //! ago, and account links that expired more than a day ago. Several instances may each run it; the
 //! deletes are idempotent.

@@ -35,9 +35,9 @@ pub fn row_id() -> i64 {
     UnwrapErr(SysRng).random_range(1..(1i64 << 53))
 }
 
-/// A one-way digest of a secret (a session key, a session id), as hex: what
-/// the database keeps instead of the secret, so that a copy of a table
-/// hands out nothing usable.
+/// A one-way digest of a secret (a session store's key, a mailed link, a
+/// guest session's id), as hex: what the database keeps instead of the
+/// secret where a copy of a table must hand out nothing usable.
 pub fn digest(secret: &str) -> String {
     Blake2s256::digest(secret.as_bytes())
         .iter()
@@ -46,7 +46,10 @@ pub fn digest(secret: &str) -> String {
 }
 
 /// The secret id of a session: 128 random bits, new at every login. It
-/// travels only inside the encrypted cookie and names the `sessions` row.
+/// travels inside the session state (sealed in the cookie, or in a
+/// server-side store's entry) and names the `sessions` row, which keeps it
+/// as its key: alone it opens nothing, as a cookie must be sealed under
+/// `SESSION_SECRET` (or name a store's entry) to carry it.
 ///
 /// Whoever knows it could pose as the session, so it has no `Display`, its
 /// `Debug` prints nothing of it, and pages show only its `fingerprint`.

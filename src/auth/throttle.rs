@@ -49,7 +49,19 @@ pub async fn count_client(app: &AppState, ip: &str) -> Result<(), AppError> {
 /// `csrf` cookie) cannot grow the store without bound.
 pub async fn count_new_session(app: &AppState, ip: &str) -> Result<(), AppError> {
     let limit = app.settings.new_sessions_per_client_per_minute;
-    count(app, &format!("session:{ip}"), 60, limit).await
+    count(app, &format!("session:{}", network_of(ip)), 60, limit).await
+}
+
+/// The client a count is for: an IPv4 address, or an IPv6 address's /64
+/// (one subscriber's network: a client may take any address in it).
+fn network_of(ip: &str) -> String {
+    match ip.parse::<std::net::Ipv6Addr>() {
+        Ok(v6) if v6.to_ipv4_mapped().is_none() => {
+            let s = v6.segments();
+            format!("{:x}:{:x}:{:x}:{:x}::/64", s[0], s[1], s[2], s[3])
+        }
+        _ => ip.to_string(),
+    }
 }
 
 /// Counts a password attempt for `email`; refuses it when the email has
@@ -72,4 +84,17 @@ pub async fn forget(app: &AppState, email: &str) -> Result<(), AppError> {
 pub fn oldest_needed(app: &AppState, now: i64) -> i64 {
     let window = app.settings.login_failure_window.as_secs() as i64;
     now - window.max(86_400)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn an_ipv6_client_is_counted_by_its_network() {
+        assert_eq!(network_of("2001:db8:1:2:aaaa::1"), "2001:db8:1:2::/64");
+        assert_eq!(network_of("2001:db8:1:2:bbbb::9"), "2001:db8:1:2::/64");
+        assert_eq!(network_of("203.0.113.7"), "203.0.113.7");
+        assert_eq!(network_of("::ffff:203.0.113.7"), "::ffff:203.0.113.7");
+    }
 }

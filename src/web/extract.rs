@@ -37,8 +37,9 @@ pub struct Visitor {
     /// The request path with its query, for `next=` and the theme toggle.
     pub path: String,
     /// Why the login this browser's cookie named has ended, for this page
-    /// (not kept: such a cookie is not replaced by a page view, so the
-    /// next page says it again, until the visitor signs in).
+    /// (not kept: a page view replaces no cookie it did not find valid; on
+    /// the cookie store the next page says it again, on a server-side store
+    /// the ended login's state is gone by then).
     pub notice: Option<Flash>,
 }
 

@@ -411,3 +411,59 @@ async fn a_compare_and_set_takes_only_the_state_it_read_and_says_what_is_there_i
     ));
     assert!(server.load(&key).await.unwrap().is_some());
 }
+
+/// A session the release before kept in a server-side store
+/// (actix-session's): a 64-character key in the cookie, and a JSON map
+/// with the state as a string under "state". It still opens, and its
+/// next change is kept in the new format.
+#[tokio::test]
+async fn a_server_side_session_of_the_last_release_still_opens() {
+    use actix_web::cookie::{Cookie, CookieJar, Key};
+    let app = on_a_server_store().await;
+    let now = app.clock.now();
+    let key = "k".repeat(32) + &"7".repeat(32);
+    let state = format!(
+        r#"{{"id":"bG9uZy1hZ28tZ3Vlc3QtaWQ","created_at":{now},"last_seen_at":{now},"csrf_token":"dG9rZW4tb2YtdGhlLWxhc3QtcmVsZWFzZS1mb3ItZm9ybXM","cart":[[1,2]]}}"#
+    );
+    let stored = serde_json::json!({ "state": state }).to_string();
+    let ttl = 3600;
+    match app.store() {
+        cookie_jar::config::SessionStoreKind::Redis => {
+            let client = deadpool_redis::redis::Client::open(crate::common::redis_url()).unwrap();
+            let mut conn = client.get_multiplexed_async_connection().await.unwrap();
+            let name = format!("{}{key}", app.redis_prefix);
+            let _: () = deadpool_redis::redis::cmd("SET")
+                .arg(name)
+                .arg(&stored)
+                .arg("EX")
+                .arg(ttl)
+                .query_async(&mut conn)
+                .await
+                .unwrap();
+        }
+        _ => {
+            let digest = cookie_jar::ids::digest(&key);
+            let expires = now + ttl;
+            sqlx::query(
+                "INSERT INTO session_store (key_digest, state, expires_at) VALUES ($1, $2, $3)",
+            )
+            .bind(digest)
+            .bind(&stored)
+            .bind(expires)
+            .execute(&app.pool)
+            .await
+            .unwrap();
+        }
+    }
+    let mut jar = CookieJar::new();
+    jar.private_mut(&Key::from(&[42u8; 64]))
+        .add(Cookie::new("session", key));
+    let browser = app.browser();
+    browser.set_cookie(jar.get("session").unwrap().value());
+    assert_eq!(browser.cart_count().await, 2, "the guest's cart as it was");
+    assert_eq!(
+        browser.add_to_cart(3, 1).await.status(),
+        StatusCode::SEE_OTHER
+    );
+    assert_eq!(browser.cart_count().await, 3);
+}

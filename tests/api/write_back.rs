@@ -303,3 +303,94 @@ async fn the_write_back_table_in_the_tour_is_the_codes_table() {
         "docs/SESSIONS.md must hold the table `write_back::table()` renders:\n{table}"
     );
 }
+
+/// A guest's entry holds only a message; one tab shows it (the entry,
+/// blank again, is deleted) while another adds to the cart from the same
+/// state: the line is kept, in a new entry. The test holds the store's
+/// writes back until both requests have read the entry, so that they race
+/// for the write, and either order happens over the rounds.
+#[tokio::test]
+async fn a_change_that_crosses_the_deletion_of_a_blank_entry_is_kept() {
+    let app = TestApp::spawn_with(&[("SESSION_STORE", "database")]).await;
+    app.sql("UPDATE products SET stock = 0 WHERE id = 2").await;
+    for round in 0..12 {
+        let browser = app.browser();
+        // The token first: a page opened after the refused add would show
+        // its message, and the entry would go before the race.
+        let token = browser.csrf_token().await;
+        browser.add_to_cart(2, 1).await; // refused: only the message is kept
+        assert_eq!(app.stored_sessions().await, round + 1);
+        let (client, cart, add) = (
+            browser.client.clone(),
+            browser.url("/cart"),
+            browser.url("/cart/items"),
+        );
+        let form = [
+            ("product_id", "1"),
+            ("quantity", "1"),
+            ("csrf_token", token.as_str()),
+        ];
+        let mut writes = hold_writes(&app).await;
+        let shown = tokio::spawn(client.get(cart).send());
+        let added = tokio::spawn(client.post(add).form(&form).send());
+        tokio::time::sleep(std::time::Duration::from_millis(300)).await;
+        sqlx::query("COMMIT").execute(&mut *writes).await.unwrap();
+        assert_eq!(shown.await.unwrap().unwrap().status(), StatusCode::OK);
+        assert_eq!(
+            added.await.unwrap().unwrap().status(),
+            StatusCode::SEE_OTHER
+        );
+        assert_eq!(browser.cart_count().await, 1, "round {round}");
+    }
+}
+
+/// A connection of the test's own that holds every write to the database
+/// (SQLite: its one writer lock) or to `session_store` (PostgreSQL: a lock
+/// that lets reads through) until it commits.
+async fn hold_writes(app: &TestApp) -> sqlx::pool::PoolConnection<sqlx::Any> {
+    let mut conn = app.pool.acquire().await.unwrap();
+    if app.database_url.starts_with("sqlite") {
+        sqlx::query("BEGIN IMMEDIATE")
+            .execute(&mut *conn)
+            .await
+            .unwrap();
+    } else {
+        sqlx::query("BEGIN").execute(&mut *conn).await.unwrap();
+        sqlx::query("LOCK TABLE session_store IN EXCLUSIVE MODE")
+            .execute(&mut *conn)
+            .await
+            .unwrap();
+    }
+    conn
+}
+
+/// Sign-ins are not new entries a client is counted for: they have their
+/// own limits, and refusing one after it committed would leave a login
+/// that nobody holds.
+#[tokio::test]
+async fn the_limit_of_new_entries_never_refuses_a_sign_in() {
+    let app = TestApp::spawn_with(&[
+        ("SESSION_STORE", server_store()),
+        ("NEW_SESSIONS_PER_CLIENT_PER_MINUTE", "2"),
+    ])
+    .await;
+    for n in 0..4 {
+        let res = app
+            .browser()
+            .register(&format!("many{n}@example.com"), "Many", PASSWORD)
+            .await;
+        assert_eq!(res.status(), StatusCode::SEE_OTHER, "registration {n}");
+    }
+    // Guests' first lines are counted.
+    for n in 0..2 {
+        assert_eq!(
+            app.browser().add_to_cart(1, 1).await.status(),
+            StatusCode::SEE_OTHER,
+            "{n}"
+        );
+    }
+    assert_eq!(
+        app.browser().add_to_cart(1, 1).await.status(),
+        StatusCode::TOO_MANY_REQUESTS
+    );
+}

@@ -6,12 +6,13 @@
 //!   (`CookieJar::private`, the cookie's name bound in): the whole state
 //!   with the cookie store, a random key with a server-side store. Either
 //!   way the browser can hold it, not read or change it.
-//! - The CSRF cookie (`csrf`; `__Host-csrf`), only with a server-side
-//!   store, and only while the visitor has no stored session: the token of
-//!   their forms, signed (HMAC-SHA256, `CookieJar::signed`), so the server
-//!   takes back only tokens it issued (OWASP's signed double-submit
-//!   cookie). It is what lets a visitor who only looks at pages post a form
-//!   without the store keeping anything for them.
+//! - The CSRF cookie (`csrf`; `__Host-csrf`), only while the visitor's
+//!   session is not stored: a server-side store keeps nothing for a
+//!   visitor who only looks, and a page view replaces no session cookie it
+//!   did not find valid (`write_back`), on any store. The token of their
+//!   forms, signed (HMAC-SHA256, `CookieJar::signed`), so the server takes
+//!   back only tokens it issued (OWASP's signed double-submit cookie). It
+//!   is what lets such a visitor post a form without a stored session.
 //!
 //! `SESSION_SECRET` seals and signs; the keys in `SESSION_SECRET_PREVIOUS`
 //! still open what they sealed, and `web::session` writes such a cookie

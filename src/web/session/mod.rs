@@ -400,20 +400,20 @@ async fn write_back(
         // inspector: that is not worth an entry).
         keeps_something: !ends.is_blank()
             && (matches!(brought, Brought::Found { .. }) || ends != *slot.began.borrow()),
+        rolls: ends.last_seen_at != slot.began.borrow().last_seen_at,
     };
     let mut decided = write_back::decide(&request);
-    // The cookie store: a guest state is written over only if no sign-in
-    // has replaced it (a late request still carries it; the browser holds
-    // the login's cookie by now).
+    // A guest state's cookie is sent again only if no sign-in has replaced
+    // it (a late request still carries it; the browser holds the login's
+    // cookie by now): the sign-in's note says so. (On a server-side store
+    // the sign-in also deleted the entry; this covers a late request that
+    // read it just before.)
     let began = slot.began.borrow().clone();
     let overwrites_guest = matches!(request.brought, Brought::Found { .. })
         && matches!(request.did, Did::Nothing | Did::Changed)
         && decided.session_cookie == CookieWrite::Set
         && began.user_id.is_none();
-    if !sessions.store.is_server_side()
-        && overwrites_guest
-        && auth::login::replaced_by_sign_in(&app, &began).await?
-    {
+    if overwrites_guest && auth::login::replaced_by_sign_in(&app, &began).await? {
         request.brought = Brought::Superseded;
         decided = write_back::decide(&request);
     }
@@ -427,9 +427,12 @@ async fn write_back(
         match decided.store {
             StoreWrite::Nothing => {}
             StoreWrite::Save | StoreWrite::Replace => {
-                if decided.store == StoreWrite::Save {
-                    let client = ClientInfo::extract(req).await?;
-                    auth::throttle::count_new_session(&app, &client.ip).await?;
+                // A new entry counts against its client, but for a sign-in
+                // (already throttled per client and per account, and
+                // committed by now: refusing it here would leave a login
+                // nobody holds).
+                if request.did != Did::Renewed {
+                    count_new_session(req, &app).await?;
                 }
                 key = Some(save_new(server, &ends, ttl, &app).await?);
                 if let Some((old, _)) = entry {
@@ -449,13 +452,31 @@ async fn write_back(
             StoreWrite::Update | StoreWrite::Delete => {
                 let (old, stored) = entry.expect("an update or deletion of a found entry");
                 match change_entry(server, old, stored, slot, &ends, sessions, &app).await? {
-                    Written::Updated => {
-                        (session_cookie, csrf_cookie) = (CookieWrite::Set, CookieWrite::Keep)
-                    }
+                    // The key is the same: its cookie goes again only as
+                    // decided (when its lifetime moves).
+                    Written::Updated => csrf_cookie = CookieWrite::Keep,
                     Written::Deleted => {
                         (session_cookie, csrf_cookie) = (CookieWrite::Keep, CookieWrite::Set)
                     }
-                    Written::Nothing | Written::Gone => session_cookie = CookieWrite::Keep,
+                    Written::Nothing => session_cookie = CookieWrite::Keep,
+                    // Deleted meanwhile. A login's stays deleted (signed out,
+                    // or renewed). A guest's that no sign-in replaced went
+                    // because it held nothing any more (another tab showed
+                    // its last message) or ran out of time: this request's
+                    // change is kept in a new entry.
+                    Written::Gone(target) => {
+                        session_cookie = CookieWrite::Keep;
+                        let guest = began.user_id.is_none() && !target.is_blank();
+                        if guest && !auth::login::replaced_by_sign_in(&app, &began).await? {
+                            count_new_session(req, &app).await?;
+                            let ttl = ttl_of(&target, sessions, &app);
+                            key = Some(save_new(server, &target, ttl, &app).await?);
+                            session_cookie = CookieWrite::Set;
+                            if opening.csrf != Csrf::Nothing {
+                                csrf_cookie = CookieWrite::Remove;
+                            }
+                        }
+                    }
                 }
             }
         }
@@ -485,6 +506,16 @@ async fn write_back(
         CookieWrite::Set => set.push(csrf_cookie_of(sessions, &ends)),
     }
     Ok(set)
+}
+
+/// Counts a new entry against the request's client
+/// (`auth::throttle::count_new_session`).
+async fn count_new_session(
+    req: &HttpRequest,
+    app: &crate::state::AppState,
+) -> Result<(), AppError> {
+    let client = ClientInfo::extract(req).await?;
+    auth::throttle::count_new_session(app, &client.ip).await
 }
 
 /// Seconds a store keeps `state` from now.
@@ -517,15 +548,17 @@ enum Written {
     /// Nothing was left worth keeping: the entry is gone.
     Deleted,
     /// The entry went meanwhile (a sign-in or sign-out of this browser
-    /// deleted it): it stays gone, and the change with it.
-    Gone,
+    /// deleted it, another tab found it holding nothing, it expired): it
+    /// stays gone. The state this request would have written.
+    Gone(Box<SessionState>),
     /// The entry holds the change already.
     Nothing,
 }
 
 /// How many times a change is applied again to a newer state before the
-/// request gives up (each try follows another request's save).
-const COMPARE_AND_SET_TRIES: usize = 8;
+/// request gives up (each try follows another request's save: far more
+/// than the requests one browser sends at once).
+const COMPARE_AND_SET_TRIES: usize = 32;
 
 /// Writes the request's change to the entry `key`, which held `stored`
 /// when the request began: compare-and-set, and on a newer state the
@@ -557,7 +590,7 @@ async fn change_entry(
         match swapped {
             Ok(Swap::Done) if blank => return Ok(Written::Deleted),
             Ok(Swap::Done) => return Ok(Written::Updated),
-            Ok(Swap::Gone) => return Ok(Written::Gone),
+            Ok(Swap::Gone) => return Ok(Written::Gone(Box::new(target))),
             Ok(Swap::Changed(newer)) => {
                 target = newer.state.clone();
                 for change in slot.changes.borrow().iter() {

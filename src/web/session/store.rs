@@ -67,12 +67,16 @@ impl StoreKey {
     }
 
     /// The key as a cookie carries it; `None` for a value that cannot be
-    /// one of ours (checked before any store is asked).
+    /// one of ours (checked before any store is asked): 43 characters of
+    /// base64url, or the 64 alphanumerics of the release before (whose
+    /// keys, actix-session's, are still in its stores).
     pub(super) fn parse(value: String) -> Option<StoreKey> {
-        let ours = value.len() == 43
-            && value
-                .bytes()
-                .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_');
+        let base64url = |b: u8| b.is_ascii_alphanumeric() || b == b'-' || b == b'_';
+        let ours = match value.len() {
+            43 => value.bytes().all(base64url),
+            64 => value.bytes().all(|b| b.is_ascii_alphanumeric()),
+            _ => false,
+        };
         ours.then_some(StoreKey(value))
     }
 

@@ -16,7 +16,10 @@
 //!   replacement of it: such a request may be late, crossing the answer
 //!   that gave the browser its new cookie, and the browser keeps the last
 //!   cookie it is sent. It is a guest page, plus the signed `csrf` cookie
-//!   for its forms.
+//!   for its forms. The one page view that stores something of its own,
+//!   opening a mailed link, is an action like a form's, and gets a
+//!   session of its own. On a server-side store a live cookie is sent
+//!   again only when its lifetime moves: its key never changes.
 //! - **Keep nothing for nobody.** A server-side store keeps no state that
 //!   holds nothing (`SessionState::is_blank`): a visitor who only looks
 //!   gets the `csrf` cookie, not an entry.
@@ -98,6 +101,10 @@ pub struct Request {
     /// `SessionState::is_blank`): for a cookie not found valid, something
     /// the request put there itself.
     pub keeps_something: bool,
+    /// The state's lifetime moved ("last seen" noted, at most once a
+    /// minute): a server-side store's cookie is sent again then, with its
+    /// `Max-Age` afresh, and only then (its key did not change).
+    pub rolls: bool,
 }
 
 /// What happens to the store.
@@ -189,6 +196,11 @@ pub fn decide(r: &Request) -> WriteBack {
         (Did::Changed, Brought::Found { .. }) if server && !r.keeps_something => {
             only(StoreWrite::Delete, Keep, Set)
         }
+        (Did::Changed, Brought::Found { resealed }) if server => only(
+            StoreWrite::Update,
+            if r.rolls || resealed { Set } else { Keep },
+            Keep,
+        ),
         (Did::Changed, Brought::Found { .. }) => only(StoreWrite::Update, Set, Keep),
         // A live state, unchanged: only a cookie under a previous key is
         // sealed again.
@@ -205,9 +217,10 @@ pub fn decide(r: &Request) -> WriteBack {
         }
         // A cookie that led to nothing, or to a login that ended, and the
         // request stored something of its own (a form that added to the
-        // cart, a mailed link opened): a new session; the dead state of the
-        // ended login goes. (A superseded guest state is never written
-        // again: only a late request, or a copy, still carries it.)
+        // cart; a mailed link opened, the one page view that does: its
+        // click is an action as much as a form's): a new session; the dead
+        // state of the ended login goes. (A superseded guest state is never
+        // written again: only a late request, or a copy, still carries it.)
         (_, Brought::Stale | Brought::EndedLogin) if r.keeps_something => only(
             if entry {
                 StoreWrite::Replace
@@ -256,13 +269,14 @@ const fn req(store: Store, form: bool, brought: Brought, did: Did, keeps: bool) 
         csrf: Csrf::Nothing,
         did,
         keeps_something: keeps,
+        rolls: false,
     }
 }
 
 const LIVE: Brought = Brought::Found { resealed: false };
 
 /// The table: every rule of `decide`, once per store where they differ.
-pub const CASES: [Case; 20] = [
+pub const CASES: [Case; 21] = [
     case(
         "a page view, no cookie",
         "nothing",
@@ -309,8 +323,16 @@ pub const CASES: [Case; 20] = [
     ),
     case(
         "any request, a live cookie",
-        "a change (a line, a message shown, \"last seen\")",
+        "a change (a line, a message shown)",
         req(Store::Server, true, LIVE, Did::Changed, true),
+    ),
+    case(
+        "any request, a live cookie",
+        "a change and \"last seen\" noted (once a minute)",
+        Request {
+            rolls: true,
+            ..req(Store::Server, false, LIVE, Did::Changed, true)
+        },
     ),
     case(
         "any request, a live cookie",
@@ -407,7 +429,7 @@ impl StoreWrite {
             (_, Store::Cookie) => "(the cookie is the store)",
             (StoreWrite::Nothing, _) => "nothing",
             (StoreWrite::Save, _) => "a new entry",
-            (StoreWrite::Update, _) => "the entry updated, compared and set",
+            (StoreWrite::Update, _) => "the entry updated (compare-and-set)",
             (StoreWrite::Replace, _) => "a new entry; the old one deleted",
             (StoreWrite::Delete, _) => "the entry deleted",
         }
@@ -475,6 +497,7 @@ mod tests {
             wb(S::Nothing, Keep, Keep),
             wb(S::Nothing, Set, Keep),
             wb(S::Nothing, Set, Keep),
+            wb(S::Update, Keep, Keep),
             wb(S::Update, Set, Keep),
             wb(S::Delete, Keep, Set),
             wb(S::Nothing, Set, Keep),
@@ -516,7 +539,9 @@ mod tests {
                 ] {
                     for csrf in [Csrf::Nothing, Csrf::Valid, Csrf::OldKey, Csrf::Invalid] {
                         for did in [Did::Nothing, Did::Changed, Did::Renewed, Did::Ended] {
-                            for keeps_something in [false, true] {
+                            for (keeps_something, rolls) in
+                                [(false, false), (true, false), (true, true)]
+                            {
                                 all.push(Request {
                                     store,
                                     form,
@@ -524,6 +549,7 @@ mod tests {
                                     csrf,
                                     did,
                                     keeps_something,
+                                    rolls,
                                 });
                             }
                         }
