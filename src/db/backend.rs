@@ -6,10 +6,14 @@
 
 use std::path::PathBuf;
 
-use sqlx::{any::AnyPoolOptions, Executor};
+use sqlx::{any::AnyPoolOptions, AssertSqlSafe, Executor};
 
 use super::{Conn, Pool, Tx};
 use crate::config::DatabaseUrl;
+
+/// The most of a SQLite file's pages one connection keeps in memory, in
+/// KiB (SQLite's own default, said where it can be read).
+pub const SQLITE_PAGE_CACHE_KIB: u64 = 2000;
 
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum Backend {
@@ -41,7 +45,10 @@ impl Backend {
 
     /// The pool's options: SQLite's connections all go through one file
     /// lock, so a few are enough; each is put in WAL mode, so readers
-    /// proceed while one writer commits.
+    /// proceed while one writer commits, and keeps at most
+    /// `SQLITE_PAGE_CACHE_KIB` of the file's pages (SQLite's default, said
+    /// here: the memory the shop's pages may take on SQLite grows by this
+    /// much a connection as the database outgrows it, then stays).
     pub(super) fn pool_options(&self) -> AnyPoolOptions {
         let sqlite = matches!(self, Backend::Sqlite { .. });
         AnyPoolOptions::new()
@@ -51,6 +58,8 @@ impl Backend {
                     if sqlite {
                         conn.execute("PRAGMA journal_mode = WAL").await?;
                         conn.execute("PRAGMA synchronous = NORMAL").await?;
+                        let cache = format!("PRAGMA cache_size = -{SQLITE_PAGE_CACHE_KIB}");
+                        conn.execute(AssertSqlSafe(cache)).await?;
                     }
                     Ok(())
                 })

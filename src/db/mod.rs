@@ -13,7 +13,7 @@ use sqlx::{
     AnyConnection, AnyPool, Executor, Row,
 };
 
-pub use backend::{Backend, Failure};
+pub use backend::{Backend, Failure, SQLITE_PAGE_CACHE_KIB};
 
 use crate::config::DatabaseUrl;
 
