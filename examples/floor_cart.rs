@@ -1,10 +1,10 @@
 //! Floor F3 of the benchmark (`bench/run.sh`): what the cart page's own
 //! work costs on the bare stack, as F2 is for the catalog. actix-web, one
 //! sqlx query per request (`SqlitePool`, as F1): the shop's visitor query
-//! (`repo::sessions::with_user`: the session row, its user, the user's cart
+//! (`data::repo::sessions::with_user`: the session row, its user, the user's cart
 //! lines with their products) for one signed-in user of the shop's own
 //! database, and the shop's cart lines rendered by askama
-//! (`templates/partials/cart_lines.html`, the shop's `cart::Cart`). No
+//! (`templates/partials/cart_lines.html`, the shop's `services::cart::Cart`). No
 //! middleware, no cookie, no layout: the shop's `GET /cart` (S1) is this
 //! plus what L1 measures.
 //!
@@ -20,12 +20,12 @@ use actix_web::{web, App, HttpResponse, HttpServer};
 use anyhow::Context;
 use askama::Template;
 use cookie_jar::{
-    cart::Cart,
-    ids::SessionId,
-    repo::{
+    data::repo::{
         products::Product,
         sessions::{self, CartLine},
     },
+    domain::ids::SessionId,
+    services::cart::Cart,
     web::page::filters,
 };
 use sqlx::{
@@ -48,7 +48,7 @@ struct Visitor {
 struct State {
     pool: Pool,
     visitor: Visitor,
-    /// `with_user`'s statement (`repo::sessions::with_user_sql`).
+    /// `with_user`'s statement (`data::repo::sessions::with_user_sql`).
     sql: String,
 }
 

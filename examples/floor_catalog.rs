@@ -24,7 +24,7 @@ use sqlx::{
     AnyPool, SqlitePool,
 };
 
-/// The catalog's query (`repo::products::page`'s, for page 1 by name).
+/// The catalog's query (`data::repo::products::page`'s, for page 1 by name).
 const QUERY: &str = "SELECT id, slug, name, description, price_cents, stock, image, active,
         (SELECT COUNT(*) FROM products WHERE active = 1) AS total
    FROM products WHERE active = 1
@@ -46,7 +46,7 @@ struct Product {
     price_cents: i64,
     stock: i64,
     image: String,
-    // An integer, as `repo::products` reads it: `AnyPool` has no boolean
+    // An integer, as `data::repo::products` reads it: `AnyPool` has no boolean
     // for a SQLite column.
     #[allow(dead_code)]
     active: i64,

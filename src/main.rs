@@ -5,9 +5,9 @@ use std::io::IsTerminal;
 
 use clap::{CommandFactory, FromArgMatches, Parser, Subcommand};
 use cookie_jar::{
-    cli,
-    config::{DevKey, LogFormat, Settings},
-    startup::Application,
+    app::cli,
+    app::startup::Application,
+    domain::config::{DevKey, LogFormat, Settings},
 };
 use tracing_subscriber::EnvFilter;
 

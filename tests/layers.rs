@@ -1,52 +1,63 @@
-//! The layer rule of docs/ARCHITECTURE.md, checked: a module imports only
-//! modules of its own layer or of the layers below it, and no two modules
-//! import each other in a circle.
+//! What the folders of `src/` cannot say by themselves. Each folder is a
+//! layer (`src/lib.rs` declares them bottom-up: domain, data, services,
+//! web, routes, app); these tests check that a file imports only from its
+//! own layer or the layers below it, that no two modules import each other
+//! in a circle, and that only the database seam asks which database is in
+//! use.
 //!
-//! The layers are read from `src/lib.rs`, where each `pub mod` line stands
-//! under a `// ---- N. Name` heading. The imports are every `crate::` and
-//! `super::` path in `src/` outside comments (`use` lines, grouped imports
-//! and paths written out in the code alike). A module is a file's module
-//! path cut to two segments (`web::session`, `repo::cart`, `auth::login`):
-//! what a file of `web/session/` imports from its siblings is inside its own
+//! The imports are every `crate::` and `super::` path in `src/` outside
+//! comments (`use` lines, grouped imports and paths written out in the
+//! code alike). For circles, a module is a file's module path cut to two
+//! segments, its layer and the module in it (`services::auth`,
+//! `web::session`): what a file imports from its siblings is inside its own
 //! module, and a parent and its children may name each other.
-//!
-//! What it cannot see: a path through a parent imported alone (`use
-//! crate::web;` then `web::extract::…`) counts as the parent, and
-//! templates (`templates/`) name constants of their own (the limits in
-//! `validate` and `repo::cart`), which only the pure and data layers hold.
 //!
 //! Run it alone: `cargo test --test layers`.
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
 
-/// A module path, cut to at most two segments: `["web", "session"]`.
+/// A module path: `["web", "session", "store"]`.
 type Module = Vec<String>;
 
+/// Segments of a module path that make a module, for circles: the layer
+/// and the module in it.
+const DEPTH: usize = 2;
+
 #[test]
-fn no_module_imports_from_a_layer_above_its_own() {
+fn no_file_imports_from_a_layer_above_its_own() {
     let src = Path::new(env!("CARGO_MANIFEST_DIR")).join("src");
     let layers = layers_of(&std::fs::read_to_string(src.join("lib.rs")).unwrap());
-    let graph = import_graph(&src);
-    let imports: usize = graph.values().map(BTreeSet::len).sum();
-    assert!(
-        imports > 50,
-        "too few imports found ({imports}): is src/ read?"
-    );
     let mut upward = Vec::new();
-    for (from, targets) in &graph {
-        let own = layer(&layers, from);
-        for to in targets {
-            if layer(&layers, to) > own {
+    let mut seen = 0;
+    for (module, path) in rust_files(&src) {
+        let Some(own) = module
+            .first()
+            .and_then(|l| layers.iter().position(|x| x == l))
+        else {
+            continue; // lib.rs declares the layers; main.rs uses the crate by name
+        };
+        let text = std::fs::read_to_string(&path).unwrap();
+        for import in imports_in(&text, &module) {
+            seen += 1;
+            let Some(to) = import
+                .first()
+                .and_then(|l| layers.iter().position(|x| x == l))
+            else {
+                panic!("{}: `{}` names no layer", path.display(), name(&import));
+            };
+            if to > own {
                 upward.push(format!(
-                    "{} (layer {own}) imports {} (layer {})",
-                    name(from),
-                    name(to),
-                    layer(&layers, to)
+                    "{} ({}) imports {} ({})",
+                    name(&module),
+                    layers[own],
+                    name(&import),
+                    layers[to]
                 ));
             }
         }
     }
+    assert!(seen > 50, "too few imports found ({seen}): is src/ read?");
     assert!(
         upward.is_empty(),
         "imports that go up a layer:\n{}",
@@ -64,10 +75,10 @@ fn no_modules_import_each_other_in_a_circle() {
     }
 }
 
-/// The database seam: only `src/db/` knows SQLite from PostgreSQL. Code
+/// The database seam: only `src/data/db/` knows SQLite from PostgreSQL. Code
 /// elsewhere that names a driver's own types, asks a connection which
 /// backend it is, or reads the scheme of a URL, asks which backend is in
-/// use, and should ask `db::Database` for what it needs instead.
+/// use, and should ask `data::db::Database` for what it needs instead.
 #[test]
 fn nothing_outside_the_database_seam_asks_which_backend_is_in_use() {
     let src = Path::new(env!("CARGO_MANIFEST_DIR")).join("src");
@@ -81,7 +92,7 @@ fn nothing_outside_the_database_seam_asks_which_backend_is_in_use() {
     ];
     let mut found = Vec::new();
     for (module, file) in rust_files(&src) {
-        if module.first().is_some_and(|m| m == "db") {
+        if module.starts_with(&["data".to_string(), "db".to_string()]) {
             continue;
         }
         let text = std::fs::read_to_string(&file).unwrap();
@@ -93,7 +104,7 @@ fn nothing_outside_the_database_seam_asks_which_backend_is_in_use() {
     }
     assert!(
         found.is_empty(),
-        "backend questions outside src/db/:\n{}",
+        "backend questions outside src/data/db/:\n{}",
         found.join("\n")
     );
 }
@@ -102,22 +113,22 @@ fn nothing_outside_the_database_seam_asks_which_backend_is_in_use() {
 fn the_checker_sees_grouped_imports_super_paths_and_skips_comments() {
     let here: Module = vec!["web".into(), "session".into(), "store".into()];
     let text = "//! see crate::routes\n\
-                use crate::{auth::{self, login::Outcome}, cart};\n\
-                use crate::{db::Pool as P, prefs};\n\
-                let url = \"http://x/crate::web\"; crate::clock::now();\n\
+                use crate::{services::{auth::{self, login::Outcome}, cart}};\n\
+                use crate::{data::db::Pool as P, domain::prefs};\n\
+                let url = \"http://x/crate::web\"; crate::domain::clock::now();\n\
                 use super::cookies::read;\n\
-                let x = crate::repo::users::find(db);\n";
+                let x = crate::data::repo::users::find(db);\n";
     let paths = imports_in(text, &here);
     let paths: BTreeSet<String> = paths.iter().map(|p| p.join("::")).collect();
     let expected: BTreeSet<String> = [
-        "auth",
-        "auth::login::Outcome",
-        "cart",
-        "db::Pool",
-        "prefs",
-        "clock::now",
+        "services::auth",
+        "services::auth::login::Outcome",
+        "services::cart",
+        "data::db::Pool",
+        "domain::prefs",
+        "domain::clock::now",
         "web::session::cookies::read",
-        "repo::users::find",
+        "data::repo::users::find",
     ]
     .into_iter()
     .map(String::from)
@@ -139,46 +150,26 @@ fn the_checker_finds_a_circle_and_a_parent_is_not_one() {
     );
 }
 
-/// Each top-level module of `lib.rs` and the number of its layer.
-fn layers_of(lib: &str) -> BTreeMap<String, u32> {
-    let mut layers = BTreeMap::new();
-    let mut current = 0;
-    for line in lib.lines().map(str::trim) {
-        if let Some(heading) = line.strip_prefix("// ----") {
-            let number: String = heading
-                .trim()
-                .chars()
-                .take_while(char::is_ascii_digit)
-                .collect();
-            current = number
-                .parse()
-                .expect("a layer heading starts with its number");
-        } else if let Some(module) = line.strip_prefix("pub mod ") {
-            assert!(
-                current > 0,
-                "`{line}` stands under no layer heading in lib.rs"
-            );
-            layers.insert(module.trim_end_matches(';').to_string(), current);
-        }
-    }
-    assert!(
-        layers.len() > 10,
-        "lib.rs names too few modules: {layers:?}"
+/// The layers, bottom-up: the `pub mod` lines of `lib.rs`, in order.
+fn layers_of(lib: &str) -> Vec<String> {
+    let layers: Vec<String> = lib
+        .lines()
+        .filter_map(|line| line.trim().strip_prefix("pub mod "))
+        .map(|module| module.trim_end_matches(';').to_string())
+        .collect();
+    assert_eq!(
+        layers.len(),
+        6,
+        "lib.rs declares the six layers: {layers:?}"
     );
     layers
-}
-
-fn layer(layers: &BTreeMap<String, u32>, module: &Module) -> u32 {
-    *layers
-        .get(&module[0])
-        .unwrap_or_else(|| panic!("{} is not declared in lib.rs", module[0]))
 }
 
 fn name(module: &Module) -> String {
     module.join("::")
 }
 
-/// Who imports whom, between modules (two segments at most), leaving out a
+/// Who imports whom, between modules (`DEPTH` segments at most), leaving out a
 /// module's imports of itself, its parent or its children.
 fn import_graph(src: &Path) -> BTreeMap<Module, BTreeSet<Module>> {
     let files = rust_files(src);
@@ -202,9 +193,10 @@ fn import_graph(src: &Path) -> BTreeMap<Module, BTreeSet<Module>> {
     graph
 }
 
-/// The longest prefix of `path`, at most two segments, that is a module.
+/// The longest prefix of `path`, at most `DEPTH` segments, that is a
+/// module.
 fn known_prefix(path: &Module, modules: &BTreeSet<Module>) -> Module {
-    (1..=path.len().min(2))
+    (1..=path.len().min(DEPTH))
         .rev()
         .map(|n| path[..n].to_vec())
         .find(|prefix| modules.iter().any(|m| m.starts_with(prefix)))
@@ -212,7 +204,7 @@ fn known_prefix(path: &Module, modules: &BTreeSet<Module>) -> Module {
 }
 
 fn cut(module: &Module) -> Module {
-    module[..module.len().min(2)].to_vec()
+    module[..module.len().min(DEPTH)].to_vec()
 }
 
 /// Every `.rs` file under `src` with its module path (`mod.rs` names its

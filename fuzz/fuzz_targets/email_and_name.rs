@@ -1,4 +1,4 @@
-//! `validate::email`, `could_be_registered`, `normalize_email` and
+//! `domain::validate::email`, `could_be_registered`, `normalize_email` and
 //! `display_name`.
 //!
 //! Properties:
@@ -16,7 +16,7 @@
 //!   accepts its own output unchanged.
 #![no_main]
 
-use cookie_jar::validate::{
+use cookie_jar::domain::validate::{
     could_be_registered, display_name, email, normalize_email, DISPLAY_NAME_MAX,
 };
 use libfuzzer_sys::fuzz_target;

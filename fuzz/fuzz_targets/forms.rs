@@ -25,10 +25,10 @@ use std::{
 
 use actix_web::{test::TestRequest, web::PayloadConfig, FromRequest};
 use cookie_jar::{
-    cart::parse_quantity,
-    error::AppError,
-    prefs::{PageSize, Theme},
-    validate,
+    services::cart::parse_quantity,
+    data::error::AppError,
+    domain::prefs::{PageSize, Theme},
+    domain::validate,
     web::form::{Form, FORM_LIMIT_BYTES},
 };
 use libfuzzer_sys::fuzz_target;

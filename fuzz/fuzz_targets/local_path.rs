@@ -1,4 +1,4 @@
-//! `validate::local_path`, the check on `next=` and `back=`, and the two
+//! `domain::validate::local_path`, the check on `next=` and `back=`, and the two
 //! redirects built from such paths.
 //!
 //! Properties:
@@ -17,7 +17,7 @@
 #![no_main]
 
 use actix_web::{http::header::LOCATION, http::StatusCode, ResponseError};
-use cookie_jar::{error::AppError, validate::local_path, web::page::see_other};
+use cookie_jar::{data::error::AppError, domain::validate::local_path, web::page::see_other};
 use libfuzzer_sys::fuzz_target;
 use serde::Deserialize;
 use url::Url;

@@ -1,4 +1,4 @@
-//! `validate::password`: the length rule and zxcvbn's judgement, with the
+//! `domain::validate::password`: the length rule and zxcvbn's judgement, with the
 //! user's own email and name as registration passes them.
 //!
 //! Properties: zxcvbn never panics on what a user can type; fewer than 8
@@ -6,7 +6,7 @@
 //! accepted password has 8..=128 characters.
 #![no_main]
 
-use cookie_jar::validate::{password, PASSWORD_MAX, PASSWORD_MIN};
+use cookie_jar::domain::validate::{password, PASSWORD_MAX, PASSWORD_MIN};
 use libfuzzer_sys::fuzz_target;
 
 fuzz_target!(|data: &[u8]| {

@@ -1,6 +1,6 @@
 //! The session cookie: opening it under the current or a previous key
 //! (`web::session::open`, the key rotation), sealing it (`seal`), and
-//! the state inside it (`session::SessionState`, its JSON, as
+//! the state inside it (`domain::session::SessionState`, its JSON, as
 //! `SessionState::from_json` reads it; a state of an earlier release, JSON
 //! in a map under the key "state", reads too).
 //!
@@ -33,8 +33,8 @@ use std::{collections::HashMap, sync::OnceLock};
 
 use actix_web::cookie::{Cookie, Key};
 use cookie_jar::{
-    prefs::{PageSize, Preferences, Theme},
-    session::SessionState,
+    domain::prefs::{PageSize, Preferences, Theme},
+    domain::session::SessionState,
     web::session::{open, seal, Keys, Opened},
 };
 use libfuzzer_sys::fuzz_target;

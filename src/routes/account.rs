@@ -8,13 +8,13 @@ use askama::Template;
 use serde::Deserialize;
 
 use crate::{
-    auth::account,
-    client::ClientInfo,
-    error::Result,
-    present,
-    session::FlashLevel,
-    state::AppState,
-    validate,
+    data::error::Result,
+    domain::client::ClientInfo,
+    domain::present,
+    domain::session::FlashLevel,
+    domain::validate,
+    services::auth::account,
+    services::state::AppState,
     web::{
         extract::CurrentUser,
         form::Form,

@@ -1,20 +1,20 @@
 //! `/verify-email/{token}`, `/verify-email/resend` and `/profile/email`:
-//! proving the account's address, and changing it (`auth::address`).
+//! proving the account's address, and changing it (`services::auth::address`).
 
 use actix_web::{web, HttpResponse};
 use askama::Template;
 use serde::Deserialize;
 
 use crate::{
-    auth::{
+    data::error::{AppError, Result},
+    domain::client::ClientInfo,
+    domain::session::{FlashLevel, LinkPage},
+    domain::validate,
+    services::auth::{
         address::{self, AddressChange},
         links::LinkDigest,
     },
-    client::ClientInfo,
-    error::{AppError, Result},
-    session::{FlashLevel, LinkPage},
-    state::AppState,
-    validate,
+    services::state::AppState,
     web::{
         extract::{CurrentUser, Visitor},
         form::Form,

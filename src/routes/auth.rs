@@ -5,12 +5,12 @@ use askama::Template;
 use serde::Deserialize;
 
 use crate::{
-    auth::login::{self, Credentials, Login, NewAccount},
-    client::ClientInfo,
-    error::Result,
-    session::FlashLevel,
-    state::AppState,
-    validate::{self, FieldErrors},
+    data::error::Result,
+    domain::client::ClientInfo,
+    domain::session::FlashLevel,
+    domain::validate::{self, FieldErrors},
+    services::auth::login::{self, Credentials, Login, NewAccount},
+    services::state::AppState,
     web::{
         extract::Visitor,
         form::Form,

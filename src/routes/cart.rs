@@ -6,10 +6,10 @@ use askama::Template;
 use serde::Deserialize;
 
 use crate::{
-    cart::{self, Cart, Changed, Refusal},
-    error::{AppError, Result},
-    session::{Flash, FlashLevel},
-    state::AppState,
+    data::error::{AppError, Result},
+    domain::session::{Flash, FlashLevel},
+    services::cart::{self, Cart, Changed, Refusal},
+    services::state::AppState,
     web::{
         extract::Visitor,
         form::Form,

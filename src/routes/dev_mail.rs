@@ -7,10 +7,10 @@ use actix_web::{http::header, web, HttpResponse};
 use askama::Template;
 
 use crate::{
-    config::AppEnv,
-    error::{AppError, Result},
-    repo::outbox::{self, Listed},
-    state::AppState,
+    data::error::{AppError, Result},
+    data::repo::outbox::{self, Listed},
+    domain::config::AppEnv,
+    services::state::AppState,
     web::{
         extract::Visitor,
         page::{filters, render, Layout},

@@ -5,7 +5,7 @@
 use actix_web::{web, HttpResponse};
 use serde_json::json;
 
-use crate::{state::AppState, web::session::Sessions};
+use crate::{services::state::AppState, web::session::Sessions};
 
 pub async fn live() -> HttpResponse {
     HttpResponse::Ok().json(json!({"status": "ok"}))

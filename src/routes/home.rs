@@ -5,9 +5,9 @@ use askama::Template;
 use serde::Deserialize;
 
 use crate::{
-    error::Result,
-    repo::products::{self, Product},
-    state::AppState,
+    data::error::Result,
+    data::repo::products::{self, Product},
+    services::state::AppState,
     web::{
         extract::Visitor,
         page::{filters, render, Layout},

@@ -27,7 +27,7 @@ use actix_web::{
     web, FromRequest, Handler, HttpResponse, Responder, Route,
 };
 
-use crate::{error::AppError, web::assets};
+use crate::{data::error::AppError, web::assets};
 
 /// One row of the table.
 pub struct Endpoint {

@@ -4,11 +4,11 @@ use actix_web::{web, HttpResponse};
 use askama::Template;
 
 use crate::{
-    checkout::{self, Refused, Shortfall},
-    error::{AppError, Result},
-    repo::orders::{self, OrderItem, OrderSummary},
-    session::FlashLevel,
-    state::AppState,
+    data::error::{AppError, Result},
+    data::repo::orders::{self, OrderItem, OrderSummary},
+    domain::session::FlashLevel,
+    services::checkout::{self, Refused, Shortfall},
+    services::state::AppState,
     web::{
         extract::{CurrentUser, Visitor},
         page::{filters, render, see_other, Layout},

@@ -6,12 +6,12 @@ use askama::Template;
 use serde::Deserialize;
 
 use crate::{
-    error::Result,
-    prefs::{PageSize, Preferences, Theme},
-    profile,
-    session::FlashLevel,
-    state::AppState,
-    validate::{local_path, FieldErrors},
+    data::error::Result,
+    domain::prefs::{PageSize, Preferences, Theme},
+    domain::session::FlashLevel,
+    domain::validate::{local_path, FieldErrors},
+    services::profile,
+    services::state::AppState,
     web::{
         extract::Visitor,
         form::Form,

@@ -5,9 +5,9 @@ use askama::Template;
 use serde::Deserialize;
 
 use crate::{
-    error::{AppError, Result},
-    repo::products::{self, Product, Sort},
-    state::AppState,
+    data::error::{AppError, Result},
+    data::repo::products::{self, Product, Sort},
+    services::state::AppState,
     web::{
         extract::Visitor,
         page::{filters, render, Layout},

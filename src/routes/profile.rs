@@ -6,17 +6,17 @@ use askama::Template;
 use serde::Deserialize;
 
 use crate::{
-    auth::account::{self, PasswordChange},
-    client::{describe_user_agent, ClientInfo},
-    error::Result,
-    profile,
-    repo::{
+    data::error::Result,
+    data::repo::{
         events::{self, Event},
         orders,
     },
-    session::FlashLevel,
-    state::AppState,
-    validate::FieldErrors,
+    domain::client::{describe_user_agent, ClientInfo},
+    domain::session::FlashLevel,
+    domain::validate::FieldErrors,
+    services::auth::account::{self, PasswordChange},
+    services::profile,
+    services::state::AppState,
     web::{
         extract::CurrentUser,
         form::Form,

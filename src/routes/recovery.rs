@@ -1,5 +1,5 @@
 //! `/password/forgot` and `/password/reset/{token}`: a forgotten password,
-//! replaced through a mailed link (`auth::recovery`).
+//! replaced through a mailed link (`services::auth::recovery`).
 
 use std::time::Duration;
 
@@ -8,16 +8,16 @@ use askama::Template;
 use serde::Deserialize;
 
 use crate::{
-    auth::{
+    data::error::{AppError, Result},
+    domain::client::ClientInfo,
+    domain::present,
+    domain::session::{FlashLevel, HeldLink, LinkPage, RenewedFor},
+    domain::validate::FieldErrors,
+    services::auth::{
         links::LinkDigest,
         recovery::{self, NewPassword},
     },
-    client::ClientInfo,
-    error::{AppError, Result},
-    present,
-    session::{FlashLevel, HeldLink, LinkPage, RenewedFor},
-    state::AppState,
-    validate::FieldErrors,
+    services::state::AppState,
     web::{
         extract::Visitor,
         form::Form,

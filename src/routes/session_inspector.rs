@@ -9,10 +9,10 @@ use askama::Template;
 
 use super::tour;
 use crate::{
-    config::SessionStoreKind,
-    error::Result,
-    session::{Renewal, SessionState},
-    state::AppState,
+    data::error::Result,
+    domain::config::SessionStoreKind,
+    domain::session::{Renewal, SessionState},
+    services::state::AppState,
     web::{
         extract::Visitor,
         page::{filters, render, Layout},

@@ -4,12 +4,12 @@ use actix_web::{web, HttpResponse};
 use askama::Template;
 
 use crate::{
-    auth::account,
-    client::{describe_user_agent, ClientInfo},
-    error::{AppError, Result},
-    repo::sessions::{self, SessionListing},
-    session::FlashLevel,
-    state::AppState,
+    data::error::{AppError, Result},
+    data::repo::sessions::{self, SessionListing},
+    domain::client::{describe_user_agent, ClientInfo},
+    domain::session::FlashLevel,
+    services::auth::account,
+    services::state::AppState,
     web::{
         extract::CurrentUser,
         page::{filters, render, see_other, Layout},

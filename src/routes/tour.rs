@@ -8,8 +8,8 @@ use askama::{filters::Safe, Template};
 use pulldown_cmark::{html, CowStr, Event, HeadingLevel, Options, Parser, Tag, TagEnd};
 
 use crate::{
-    error::Result,
-    session::{RenewedFor, SessionState},
+    data::error::Result,
+    domain::session::{RenewedFor, SessionState},
     web::{
         extract::Visitor,
         page::{filters, render, Layout},

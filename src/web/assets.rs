@@ -25,7 +25,7 @@ use actix_web::{
 use anyhow::Context;
 use blake2::{Blake2s256, Digest};
 
-use crate::error::AppError;
+use crate::data::error::AppError;
 
 /// Where the files are served.
 pub const PREFIX: &str = "/static/";

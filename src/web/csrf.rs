@@ -27,8 +27,8 @@ use actix_web::{
 use subtle::ConstantTimeEq;
 
 use crate::{
-    config::Settings,
-    error::AppError,
+    data::error::AppError,
+    domain::config::Settings,
     web::{app_state, extract::Visitor},
 };
 

@@ -2,7 +2,7 @@
 //! `CurrentUser` requires a login; `ClientInfo` is the client's address and
 //! browser. (`web::session::AppSession` is the session alone.)
 //!
-//! A request resolves its visitor once (`auth::check_session`, one query
+//! A request resolves its visitor once (`services::auth::check_session`, one query
 //! for a login) and keeps it in the request, so the CSRF check, the
 //! handler and the error page all see the same visitor: the one the
 //! request began with (a login in this request shows from the next page).
@@ -17,15 +17,15 @@ use actix_web::{
 use futures_util::future::LocalBoxFuture;
 
 use crate::{
-    auth::{self, links::LinkDigest, Checked, LoggedIn},
-    cart::CartOwner,
-    client::{self, ClientInfo},
-    error::AppError,
-    prefs::Preferences,
-    repo::users::User,
-    session::{Flash, HeldLink, LinkPage},
-    state::AppState,
-    validate::local_path,
+    data::error::AppError,
+    data::repo::users::User,
+    domain::client::{self, ClientInfo},
+    domain::prefs::Preferences,
+    domain::session::{Flash, HeldLink, LinkPage},
+    domain::validate::local_path,
+    services::auth::{self, links::LinkDigest, Checked, LoggedIn},
+    services::cart::CartOwner,
+    services::state::AppState,
     web::{app_state, page::Layout, session::AppSession},
 };
 
@@ -75,7 +75,7 @@ impl Visitor {
     }
 
     /// The mailed link this browser opened for `page`
-    /// (`session::HeldLink`); without one, the page that says to open it
+    /// (`domain::session::HeldLink`); without one, the page that says to open it
     /// again (410).
     pub fn held_link(&self, page: LinkPage) -> Result<HeldLink, AppError> {
         let held = self.session.read(|s| s.held_link(page).cloned());

@@ -5,7 +5,7 @@
 //! headers (`security`), logs and metrics (`telemetry`) and the static
 //! files of `STATIC_DIR` (`assets`, through actix-files). Handlers in `routes` use these; nothing here
 //! runs SQL of its own (the database session store's is in
-//! `repo::session_store`).
+//! `data::repo::session_store`).
 
 pub mod assets;
 pub mod csrf;
@@ -19,7 +19,7 @@ pub mod telemetry;
 
 use actix_web::{web::Data, HttpRequest};
 
-use crate::state::AppState;
+use crate::services::state::AppState;
 
 /// The application state of a request (registered in `startup`): what
 /// every part of the glue reads its settings, clock and pool from.

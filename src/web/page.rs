@@ -5,7 +5,7 @@
 use actix_web::{http::StatusCode, HttpResponse};
 use askama::Template;
 
-use crate::{error::Result, prefs::Theme, session::Flash};
+use crate::{data::error::Result, domain::prefs::Theme, domain::session::Flash};
 
 /// What `templates/base.html` needs on every page.
 #[derive(Clone, Debug)]
@@ -82,7 +82,7 @@ pub fn clear_site_data(mut response: HttpResponse) -> HttpResponse {
     response
 }
 
-pub use crate::present::{datetime, duration, money, period};
+pub use crate::domain::present::{datetime, duration, money, period};
 
 /// The template filters, over the functions above: `{{ price|money }}`,
 /// `{{ at|datetime }}`, `{{ seconds|duration }}`, `{{ seconds|period }}`, and

@@ -9,7 +9,7 @@
 //! | --- | --- |
 //! | `http_requests_total{method,route,status}` | requests answered |
 //! | `http_request_duration_seconds{method,route}` | how long they took |
-//! | `logins_total{outcome}` | succeeded, failed, throttled (`auth::login`) |
+//! | `logins_total{outcome}` | succeeded, failed, throttled (`services::auth::login`) |
 //! | `sessions_active` | live logins (rows not revoked, not timed out) |
 //! | `password_hashes_waiting`, `password_hashes_running` | the hashing queue |
 //! | `db_pool_connections`, `db_pool_idle` | the database pool |
@@ -27,7 +27,10 @@ use metrics_exporter_prometheus::{Matcher, PrometheusBuilder, PrometheusHandle};
 use tracing::Span;
 use tracing_actix_web::{RequestId, RootSpanBuilder};
 
-use crate::{client::ClientInfo, error::Result, repo::sessions, state::AppState};
+use crate::{
+    data::error::Result, data::repo::sessions, domain::client::ClientInfo,
+    services::state::AppState,
+};
 
 /// The process's one recorder, installed the first time a metrics listener
 /// starts.

@@ -6,7 +6,7 @@ use std::time::Duration;
 
 use reqwest::StatusCode;
 
-use cookie_jar::mail::MAILS_PER_HOUR;
+use cookie_jar::services::mail::MAILS_PER_HOUR;
 
 use crate::common::{location, smtp::SmtpSink, Page, TestApp, PASSWORD};
 

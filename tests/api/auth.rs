@@ -426,7 +426,7 @@ async fn a_password_change_that_fails_halfway_changes_nothing() {
 
 #[tokio::test]
 async fn only_a_taken_email_is_reported_as_a_taken_email() {
-    use cookie_jar::{db, prefs::Preferences, repo::users};
+    use cookie_jar::{data::db, data::repo::users, domain::prefs::Preferences};
     let app = TestApp::spawn().await;
     app.user("first@example.com").await;
     let id: i64 = sqlx::query_scalar("SELECT id FROM users WHERE email = 'first@example.com'")

@@ -7,7 +7,7 @@ use std::{
 };
 
 use base64::{engine::general_purpose::STANDARD, Engine};
-use cookie_jar::config::variables::{self, WhenUnset};
+use cookie_jar::domain::config::variables::{self, WhenUnset};
 use reqwest::StatusCode;
 
 use crate::common::{fresh_database, TestApp, PASSWORD};

@@ -13,8 +13,8 @@ use std::{
 };
 
 use cookie_jar::{
-    config::DatabaseUrl,
-    db::{self, Pool},
+    data::db::{self, Pool},
+    domain::config::DatabaseUrl,
 };
 use reqwest::StatusCode;
 use sqlx::AssertSqlSafe;

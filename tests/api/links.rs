@@ -1,6 +1,6 @@
 //! The mailed links and the one rule that binds them: every event that
 //! changes who can act as an account ends every link it did not send
-//! (`auth::links::retire_every_link`); the owner is told of a new address
+//! (`services::auth::links::retire_every_link`); the owner is told of a new address
 //! at once; a token never stays in the address bar or rides in a
 //! `Referer`; every mail to an address counts towards its hourly limit;
 //! and a reset finished in a browser signed in to another account ends
@@ -8,7 +8,7 @@
 
 use std::collections::HashMap;
 
-use cookie_jar::{mail::MAILS_PER_HOUR, routes, web::security::TOKEN_ROUTES};
+use cookie_jar::{routes, services::mail::MAILS_PER_HOUR, web::security::TOKEN_ROUTES};
 use reqwest::StatusCode;
 use sqlx::AssertSqlSafe;
 

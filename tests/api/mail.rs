@@ -6,9 +6,9 @@ use std::time::Duration;
 use reqwest::StatusCode;
 
 use cookie_jar::{
-    auth::login::{self, NewAccount},
-    client::ClientInfo,
-    repo::outbox::{self, NewMail},
+    data::repo::outbox::{self, NewMail},
+    domain::client::ClientInfo,
+    services::auth::login::{self, NewAccount},
 };
 
 use crate::common::{smtp::SmtpSink, Page, TestApp, PASSWORD};

@@ -1,6 +1,6 @@
 //! Migrations carry the data of a database made by an earlier version.
 
-use cookie_jar::{db::MIGRATIONS, prefs::Preferences};
+use cookie_jar::{data::db::MIGRATIONS, domain::prefs::Preferences};
 use sqlx::{any::install_default_drivers, AnyPool};
 
 use crate::common::fresh_database;

@@ -3,7 +3,7 @@
 
 use std::time::{Duration, Instant};
 
-use cookie_jar::mail::MAILS_PER_HOUR;
+use cookie_jar::services::mail::MAILS_PER_HOUR;
 use reqwest::StatusCode;
 
 use crate::common::{location, smtp::SmtpSink, Browser, TestApp, PASSWORD};

@@ -2,7 +2,7 @@
 
 use reqwest::StatusCode;
 
-use cookie_jar::config::SessionStoreKind;
+use cookie_jar::domain::config::SessionStoreKind;
 
 use crate::common::{set_cookie_named, Page, TestApp, PASSWORD};
 

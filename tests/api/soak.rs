@@ -9,7 +9,7 @@
 //!
 //! It prints the resident memory minute by minute. What may grow after the
 //! warm-up, and no further: on SQLite, the page cache of each of the
-//! pool's connections (`db::Backend::pool_options`: at most
+//! pool's connections (`data::db::Backend::pool_options`: at most
 //! `SQLITE_PAGE_CACHE_KIB` each), which fills as the database outgrows it.
 
 use std::{
@@ -18,15 +18,15 @@ use std::{
     time::{Duration, Instant},
 };
 
-use cookie_jar::{config::DatabaseUrl, db};
+use cookie_jar::{data::db, domain::config::DatabaseUrl};
 use reqwest::StatusCode;
 
 use crate::common::{fresh_database, invariants, location, process::Process, Browser, PASSWORD};
 
 /// SQLite's page cache, at most, of all the pool's connections together
-/// (eight of `db::SQLITE_PAGE_CACHE_KIB`), in KiB: what memory may add
+/// (eight of `data::db::SQLITE_PAGE_CACHE_KIB`), in KiB: what memory may add
 /// after the warm-up as the database grows.
-const SQLITE_PAGE_CACHES_KIB: u64 = 8 * cookie_jar::db::SQLITE_PAGE_CACHE_KIB;
+const SQLITE_PAGE_CACHES_KIB: u64 = 8 * cookie_jar::data::db::SQLITE_PAGE_CACHE_KIB;
 
 /// Resident memory now (VmRSS), in KiB.
 fn rss_kib(pid: i32) -> u64 {

@@ -5,7 +5,7 @@
 //! for it. docs/SESSIONS.md, "Three designs side by side", points here.
 
 use cookie_jar::{
-    session::SessionState,
+    domain::session::SessionState,
     web::session::{Store, Swap},
 };
 use reqwest::StatusCode;
@@ -428,7 +428,7 @@ async fn a_server_side_session_of_the_last_release_still_opens() {
     let stored = serde_json::json!({ "state": state }).to_string();
     let ttl = 3600;
     match app.store() {
-        cookie_jar::config::SessionStoreKind::Redis => {
+        cookie_jar::domain::config::SessionStoreKind::Redis => {
             let client = deadpool_redis::redis::Client::open(crate::common::redis_url()).unwrap();
             let mut conn = client.get_multiplexed_async_connection().await.unwrap();
             let name = format!("{}{key}", app.redis_prefix);
@@ -442,7 +442,7 @@ async fn a_server_side_session_of_the_last_release_still_opens() {
                 .unwrap();
         }
         _ => {
-            let digest = cookie_jar::ids::digest(&key);
+            let digest = cookie_jar::domain::ids::digest(&key);
             let expires = now + ttl;
             sqlx::query(
                 "INSERT INTO session_store (key_digest, state, expires_at) VALUES ($1, $2, $3)",

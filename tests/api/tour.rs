@@ -109,7 +109,7 @@ async fn the_tours_curl_steps_do_what_the_tour_says() {
 /// to express-session, not to the shop.
 const NOT_OURS: &[&str] = &["HttpOnly", "MemoryStore", "TracingLogger", "ErrorHandlers"];
 
-/// Every Rust file of `src/`, with its module path (`auth::login`).
+/// Every Rust file of `src/`, with its module path (`services::auth::login`).
 fn source_files() -> Vec<(String, String)> {
     fn walk(dir: &Path, out: &mut Vec<(String, String)>) {
         for entry in fs::read_dir(dir).unwrap() {
@@ -148,7 +148,7 @@ fn defines(code: &str, name: &str) -> bool {
     Regex::new(&item).unwrap().is_match(code) || Regex::new(&member).unwrap().is_match(code)
 }
 
-/// Whether a path the tour writes in code (`auth::check_session`,
+/// Whether a path the tour writes in code (`services::auth::check_session`,
 /// `AppSession::of`, `web::form::FORM_LIMIT_BYTES`) names something in `src/`.
 fn resolves(path: &str, files: &[(String, String)]) -> bool {
     let segments: Vec<&str> = path.split("::").collect();
@@ -207,7 +207,7 @@ fn every_file_and_function_the_tour_names_exists() {
         } else if test_name.is_match(name) {
             tests.contains(&format!("fn {name}("))
         } else if setting.is_match(name) {
-            cookie_jar::config::variables::ALL
+            cookie_jar::domain::config::variables::ALL
                 .iter()
                 .any(|var| var.name == name)
         } else {
@@ -258,10 +258,14 @@ fn every_link_inside_the_tour_leads_to_one_of_its_headings() {
 #[test]
 fn the_checker_finds_what_is_missing() {
     let files = source_files();
-    assert!(resolves("auth::check_session", &files));
+    assert!(resolves("services::auth::check_session", &files));
     assert!(resolves("AppSession::of", &files));
-    assert!(resolves("cart::CartOwner::Guest", &files));
-    assert!(!resolves("auth::check_sessions", &files));
+    assert!(resolves("services::cart::CartOwner::Guest", &files));
+    assert!(!resolves("services::auth::check_sessions", &files));
+    assert!(
+        !resolves("auth::check_session", &files),
+        "a path names its layer"
+    );
     assert!(!resolves("AppSession::regenerate", &files));
     assert!(!resolves("web::nothing", &files));
 }

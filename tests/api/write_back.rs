@@ -5,7 +5,7 @@
 //! Each runs on the store under test (`TEST_SESSION_STORE`); those about a
 //! server-side store run on it when it is one, else on the database store.
 
-use cookie_jar::config::SessionStoreKind;
+use cookie_jar::domain::config::SessionStoreKind;
 use futures_util::StreamExt;
 use reqwest::{StatusCode, Url};
 use sqlx::AssertSqlSafe;

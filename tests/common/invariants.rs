@@ -3,7 +3,7 @@
 
 use std::collections::HashMap;
 
-use cookie_jar::db::Pool;
+use cookie_jar::data::db::Pool;
 
 /// Every product's stock, by id.
 pub async fn stock(pool: &Pool) -> HashMap<i64, i64> {

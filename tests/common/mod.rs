@@ -28,12 +28,12 @@ use std::{collections::HashMap, sync::Arc, sync::Mutex};
 use actix_web::web;
 use base64::{engine::general_purpose::STANDARD, Engine};
 use cookie_jar::{
-    clock::Clock,
-    config::{SessionStoreKind, Settings},
-    db::Pool,
-    housekeeping,
-    startup::Application,
-    state::AppState,
+    app::startup::Application,
+    data::db::Pool,
+    domain::clock::Clock,
+    domain::config::{SessionStoreKind, Settings},
+    services::housekeeping,
+    services::state::AppState,
 };
 use reqwest::{cookie::CookieStore, cookie::Jar, redirect::Policy, StatusCode, Url};
 use sqlx::{AssertSqlSafe, Connection};
@@ -84,14 +84,14 @@ pub fn redis_url() -> String {
 
 /// A key prefix nobody else uses.
 pub fn fresh_redis_prefix() -> String {
-    format!("cookie-jar-test:{}:", cookie_jar::ids::row_id())
+    format!("cookie-jar-test:{}:", cookie_jar::domain::ids::row_id())
 }
 
 /// A fresh, empty database for one test: its URL.
 pub async fn fresh_database(dir: &std::path::Path) -> String {
     match std::env::var("TEST_POSTGRES_URL") {
         Ok(server) if !server.is_empty() => {
-            let name = format!("cookie_jar_test_{}", cookie_jar::ids::row_id());
+            let name = format!("cookie_jar_test_{}", cookie_jar::domain::ids::row_id());
             let mut admin = sqlx::postgres::PgConnection::connect(&format!("{server}/postgres"))
                 .await
                 .expect("TEST_POSTGRES_URL reaches a PostgreSQL server");
@@ -370,6 +370,9 @@ impl Browser {
         let client = reqwest::Client::builder()
             .cookie_provider(jar.clone())
             .redirect(Policy::none())
+            // Shorter than the shop's keep-alive (actix-web's 5 s), so the
+            // client never sends on a connection the shop is closing.
+            .pool_idle_timeout(std::time::Duration::from_secs(3))
             .user_agent("Mozilla/5.0 (X11; Linux x86_64; rv:133.0) Gecko/20100101 Firefox/133.0")
             .build()
             .expect("client");

@@ -1,6 +1,6 @@
 //! A session store in the shop's own database (`SESSION_STORE=database`),
 //! SQLite or PostgreSQL, over the table `session_store`
-//! (`repo::session_store`). This is the place to learn what a store must
+//! (`data::repo::session_store`). This is the place to learn what a store must
 //! do; connect-pg-simple is the same idea for express-session.
 //!
 //! A store keeps, under a key it makes up, a session's state (its JSON)
@@ -9,7 +9,7 @@
 //! a digest of the key, never the key itself: whoever reads the table
 //! cannot present any of its sessions. Expired rows are never read
 //! (`load` asks for live ones) and are deleted by housekeeping
-//! (`housekeeping::sweep`).
+//! (`services::housekeeping::sweep`).
 //!
 //! A change is a compare-and-set (`update`, `delete_if`): one statement
 //! whose `WHERE` names the state this request read, so that two requests
@@ -18,10 +18,10 @@
 
 use super::store::{Compared, StoreKey};
 use crate::{
-    clock::Clock,
-    db::{self, Pool},
-    ids,
-    repo::session_store,
+    data::db::{self, Pool},
+    data::repo::session_store,
+    domain::clock::Clock,
+    domain::ids,
 };
 
 pub struct DatabaseStore {

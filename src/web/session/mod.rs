@@ -56,12 +56,12 @@ pub use store::{ServerStore, Store, StoreKey, Stored, Swap};
 use write_back::{Brought, CookieWrite, Csrf, Did, StoreWrite};
 
 use crate::{
-    auth,
-    client::ClientInfo,
-    config::{SessionStoreKind, Settings},
-    error::AppError,
-    ids,
-    session::{Flash, FlashLevel, SessionState},
+    data::error::AppError,
+    domain::client::ClientInfo,
+    domain::config::{SessionStoreKind, Settings},
+    domain::ids,
+    domain::session::{Flash, FlashLevel, SessionState},
+    services::auth,
     web::app_state,
 };
 
@@ -74,7 +74,7 @@ pub struct Sessions {
 
 impl Sessions {
     pub fn new(store: Store, settings: &Settings) -> Sessions {
-        let key = |secret: &crate::config::SessionSecret| Key::from(&secret.0);
+        let key = |secret: &crate::domain::config::SessionSecret| Key::from(&secret.0);
         Sessions {
             store,
             keys: Keys {
@@ -509,17 +509,21 @@ async fn write_back(
 }
 
 /// Counts a new entry against the request's client
-/// (`auth::throttle::count_new_session`).
+/// (`services::auth::throttle::count_new_session`).
 async fn count_new_session(
     req: &HttpRequest,
-    app: &crate::state::AppState,
+    app: &crate::services::state::AppState,
 ) -> Result<(), AppError> {
     let client = ClientInfo::extract(req).await?;
     auth::throttle::count_new_session(app, &client.ip).await
 }
 
 /// Seconds a store keeps `state` from now.
-fn ttl_of(state: &SessionState, sessions: &Sessions, app: &crate::state::AppState) -> i64 {
+fn ttl_of(
+    state: &SessionState,
+    sessions: &Sessions,
+    app: &crate::services::state::AppState,
+) -> i64 {
     (state.expires_at(&sessions.settings) - app.clock.now()).max(1)
 }
 
@@ -530,7 +534,7 @@ async fn save_new(
     server: &ServerStore,
     state: &SessionState,
     ttl: i64,
-    app: &crate::state::AppState,
+    app: &crate::services::state::AppState,
 ) -> Result<StoreKey, AppError> {
     match server.save(state, ttl).await {
         Ok(key) => Ok(key),
@@ -570,7 +574,7 @@ async fn change_entry(
     slot: &Slot,
     ends: &SessionState,
     sessions: &Sessions,
-    app: &crate::state::AppState,
+    app: &crate::services::state::AppState,
 ) -> Result<Written, AppError> {
     let began = slot.began.borrow().clone();
     let mut base = stored.clone();
@@ -634,7 +638,7 @@ fn session_cookie_of(sessions: &Sessions, value: String, state: &SessionState) -
 /// Deletes a state that is of no more use. A store that fails here (it is
 /// away) leaves an entry that expires by itself, and is as unusable as a
 /// deleted one: the login it names is checked against its row, and a guest
-/// cart is merged only once (`cart::merge_guest_cart`). So it is logged,
+/// cart is merged only once (`services::cart::merge_guest_cart`). So it is logged,
 /// and the visitor's request goes on.
 async fn forget(server: &ServerStore, key: &StoreKey) {
     if let Err(err) = server.delete(key).await {

@@ -26,12 +26,12 @@ use deadpool_redis::Runtime;
 
 use super::{database::DatabaseStore, redis::RedisStore};
 use crate::{
-    clock::Clock,
-    config::{SessionStoreKind, Settings},
-    db::Pool,
-    error::AppError,
-    ids,
-    session::SessionState,
+    data::db::Pool,
+    data::error::AppError,
+    domain::clock::Clock,
+    domain::config::{SessionStoreKind, Settings},
+    domain::ids,
+    domain::session::SessionState,
 };
 
 /// How long a request waits for the store before it answers 503: a store

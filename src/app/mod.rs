@@ -1,0 +1,7 @@
+//! Layer 6: putting it together. `main.rs` parses the command line and
+//! calls these.
+
+/// The command line's subcommands.
+pub mod cli;
+/// `Application::build`: database, middleware, routes, listener.
+pub mod startup;

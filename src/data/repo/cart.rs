@@ -1,0 +1,190 @@
+//! Logged-in users' carts: one row per (user, product). An add is one
+//! atomic statement (the quantity checked against the limit in its `WHERE`),
+//! so parallel requests never lose an update; `services::cart::CartOwner` runs each
+//! change in a transaction with the checks it needs.
+
+use crate::data::db::Db;
+
+/// Quantity limits of one cart line.
+pub const MAX_QUANTITY: i64 = 99;
+/// Lines a cart may hold (the guest cart must fit in a cookie).
+pub const MAX_LINES: i64 = 50;
+
+/// The line's quantity, 0 when absent.
+pub async fn quantity(db: impl Db<'_>, user_id: i64, product_id: i64) -> sqlx::Result<i64> {
+    let q: Option<i64> = sqlx::query_scalar(
+        "SELECT quantity FROM cart_items WHERE user_id = $1 AND product_id = $2",
+    )
+    .bind(user_id)
+    .bind(product_id)
+    .fetch_optional(db)
+    .await?;
+    Ok(q.unwrap_or(0))
+}
+
+/// How many lines the cart has.
+pub async fn line_count(db: impl Db<'_>, user_id: i64) -> sqlx::Result<i64> {
+    sqlx::query_scalar("SELECT COUNT(*) FROM cart_items WHERE user_id = $1")
+        .bind(user_id)
+        .fetch_one(db)
+        .await
+}
+
+/// Adds `quantity` to a line, never going above `cap` (but never lowering a
+/// line that is already above it), in one statement: an add racing with
+/// it is not lost. Used by the login merge.
+pub async fn add_capped(
+    db: impl Db<'_>,
+    user_id: i64,
+    product_id: i64,
+    quantity: i64,
+    cap: i64,
+    now: i64,
+) -> sqlx::Result<()> {
+    sqlx::query(
+        "INSERT INTO cart_items (user_id, product_id, quantity, added_at)
+         VALUES ($1, $2, CASE WHEN $3 > $4 THEN $4 ELSE $3 END, $5)
+         ON CONFLICT (user_id, product_id) DO UPDATE SET quantity =
+           CASE WHEN cart_items.quantity + excluded.quantity <= $4
+                  THEN cart_items.quantity + excluded.quantity
+                WHEN cart_items.quantity > $4 THEN cart_items.quantity
+                ELSE $4 END",
+    )
+    .bind(user_id)
+    .bind(product_id)
+    .bind(quantity)
+    .bind(cap)
+    .bind(now)
+    .execute(db)
+    .await?;
+    Ok(())
+}
+
+/// Adds `quantity` in one statement. Returns false (and changes nothing)
+/// when the line would go above `limit`. The line limit is the caller's
+/// (`services::cart::CartOwner::add` checks it under `data::db::Database::lock_user`).
+pub async fn add(
+    db: impl Db<'_>,
+    user_id: i64,
+    product_id: i64,
+    quantity: i64,
+    limit: i64,
+    now: i64,
+) -> sqlx::Result<bool> {
+    let done = sqlx::query(
+        "INSERT INTO cart_items (user_id, product_id, quantity, added_at)
+         SELECT $1, $2, $3, $4 WHERE $3 <= $5
+         ON CONFLICT (user_id, product_id)
+         DO UPDATE SET quantity = cart_items.quantity + excluded.quantity
+         WHERE cart_items.quantity + excluded.quantity <= $5",
+    )
+    .bind(user_id)
+    .bind(product_id)
+    .bind(quantity)
+    .bind(now)
+    .bind(limit)
+    .execute(db)
+    .await?;
+    Ok(done.rows_affected() == 1)
+}
+
+/// Changes the quantity of an existing line in one statement; false when
+/// the line is not there (never in the cart, or ordered or removed in
+/// another tab meanwhile): nothing is recreated.
+pub async fn update_quantity(
+    db: impl Db<'_>,
+    user_id: i64,
+    product_id: i64,
+    quantity: i64,
+) -> sqlx::Result<bool> {
+    let done =
+        sqlx::query("UPDATE cart_items SET quantity = $3 WHERE user_id = $1 AND product_id = $2")
+            .bind(user_id)
+            .bind(product_id)
+            .bind(quantity)
+            .execute(db)
+            .await?;
+    Ok(done.rows_affected() == 1)
+}
+
+/// Removes a line; false when it was not there.
+pub async fn remove(db: impl Db<'_>, user_id: i64, product_id: i64) -> sqlx::Result<bool> {
+    let done = sqlx::query("DELETE FROM cart_items WHERE user_id = $1 AND product_id = $2")
+        .bind(user_id)
+        .bind(product_id)
+        .execute(db)
+        .await?;
+    Ok(done.rows_affected() == 1)
+}
+
+/// Empties the cart.
+pub async fn clear(db: impl Db<'_>, user_id: i64) -> sqlx::Result<()> {
+    sqlx::query("DELETE FROM cart_items WHERE user_id = $1")
+        .bind(user_id)
+        .execute(db)
+        .await?;
+    Ok(())
+}
+
+/// Empties the cart and returns what it held, (product id, quantity) per
+/// line, in one statement: a checkout's claim on the cart. A second
+/// checkout of the same cart waits for this one and finds it empty.
+pub async fn claim(db: impl Db<'_>, user_id: i64) -> sqlx::Result<Vec<(i64, i64)>> {
+    sqlx::query_as("DELETE FROM cart_items WHERE user_id = $1 RETURNING product_id, quantity")
+        .bind(user_id)
+        .fetch_all(db)
+        .await
+}
+
+/// Makes sure the guest session with this digest has a note (an empty one,
+/// `[]`, if it never signed in), and holds it until the transaction ends:
+/// two sign-ins with one guest state, into two accounts at once, take
+/// turns here and the second sees what the first merged.
+pub async fn claim_merge_note(db: impl Db<'_>, guest_digest: &str, now: i64) -> sqlx::Result<()> {
+    sqlx::query(
+        "INSERT INTO guest_merges (guest_digest, cart, merged_at) VALUES ($1, '[]', $2)
+         ON CONFLICT (guest_digest) DO NOTHING",
+    )
+    .bind(guest_digest)
+    .bind(now)
+    .execute(db)
+    .await?;
+    Ok(())
+}
+
+/// What the guest session with this digest brought into an account at an
+/// earlier sign-in (JSON lines), if it ever signed in.
+pub async fn merged_before(db: impl Db<'_>, guest_digest: &str) -> sqlx::Result<Option<String>> {
+    sqlx::query_scalar("SELECT cart FROM guest_merges WHERE guest_digest = $1")
+        .bind(guest_digest)
+        .fetch_optional(db)
+        .await
+}
+
+/// Notes what the guest session with this digest has brought in so far.
+pub async fn note_merged(
+    db: impl Db<'_>,
+    guest_digest: &str,
+    cart: &str,
+    now: i64,
+) -> sqlx::Result<()> {
+    sqlx::query(
+        "INSERT INTO guest_merges (guest_digest, cart, merged_at) VALUES ($1, $2, $3)
+         ON CONFLICT (guest_digest) DO UPDATE SET cart = excluded.cart, merged_at = excluded.merged_at",
+    )
+    .bind(guest_digest)
+    .bind(cart)
+    .bind(now)
+    .execute(db)
+    .await?;
+    Ok(())
+}
+
+/// Deletes the notes of merges older than `before`; returns how many.
+pub async fn prune_merges(db: impl Db<'_>, before: i64) -> sqlx::Result<u64> {
+    let done = sqlx::query("DELETE FROM guest_merges WHERE merged_at < $1")
+        .bind(before)
+        .execute(db)
+        .await?;
+    Ok(done.rows_affected())
+}

@@ -1,0 +1,44 @@
+//! Throttling counters, in the database so that every instance behind a
+//! load balancer sees the same counts.
+
+use crate::data::db::Db;
+
+/// Counts one attempt in `bucket` and returns (attempts in the current
+/// window including this one, when that window started). A window older
+/// than `window` seconds starts afresh. One atomic statement: parallel
+/// requests each get their own, distinct count.
+pub async fn hit(db: impl Db<'_>, bucket: &str, now: i64, window: i64) -> sqlx::Result<(i64, i64)> {
+    sqlx::query_as(
+        "INSERT INTO rate_limits (bucket, window_start, attempts) VALUES ($1, $2, 1)
+         ON CONFLICT (bucket) DO UPDATE SET
+           attempts = CASE WHEN rate_limits.window_start <= $3 THEN 1
+                           ELSE rate_limits.attempts + 1 END,
+           window_start = CASE WHEN rate_limits.window_start <= $3 THEN $2
+                               ELSE rate_limits.window_start END
+         RETURNING attempts, window_start",
+    )
+    .bind(bucket)
+    .bind(now)
+    .bind(now - window)
+    .fetch_one(db)
+    .await
+}
+
+/// Forgets a bucket (a successful login starts the count again).
+pub async fn forget(db: impl Db<'_>, bucket: &str) -> sqlx::Result<()> {
+    sqlx::query("DELETE FROM rate_limits WHERE bucket = $1")
+        .bind(bucket)
+        .execute(db)
+        .await?;
+    Ok(())
+}
+
+/// Drops counters whose window started before `before`, so the table holds
+/// only recent buckets however many emails an attacker sprays.
+pub async fn prune(db: impl Db<'_>, before: i64) -> sqlx::Result<u64> {
+    let done = sqlx::query("DELETE FROM rate_limits WHERE window_start < $1")
+        .bind(before)
+        .execute(db)
+        .await?;
+    Ok(done.rows_affected())
+}

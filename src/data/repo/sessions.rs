@@ -1,0 +1,247 @@
+//! Server-side records of logged-in sessions: what makes a cookie revocable.
+//! The secret `id` is the one the cookie carries; `handle` is the public
+//! name pages and URLs use.
+
+use sqlx::{AssertSqlSafe, FromRow, Row};
+
+use crate::{
+    data::db::{flag, Db},
+    data::repo::{
+        products::{self, Product},
+        users::{self, User},
+    },
+    domain::ids::SessionId,
+};
+
+pub struct NewSession<'a> {
+    pub id: &'a SessionId,
+    pub handle: &'a str,
+    pub user_id: i64,
+    pub created_at: i64,
+    pub expires_at: i64,
+    pub remember_me: bool,
+    pub user_agent: &'a str,
+    pub ip: &'a str,
+}
+
+pub async fn insert(db: impl Db<'_>, s: &NewSession<'_>) -> sqlx::Result<()> {
+    sqlx::query(
+        "INSERT INTO sessions
+           (id, handle, user_id, created_at, last_seen_at, expires_at, remember_me, user_agent, ip)
+         VALUES ($1, $2, $3, $4, $4, $5, $6, $7, $8)",
+    )
+    .bind(s.id.expose())
+    .bind(s.handle)
+    .bind(s.user_id)
+    .bind(s.created_at)
+    .bind(s.expires_at)
+    .bind(i64::from(s.remember_me))
+    .bind(s.user_agent)
+    .bind(s.ip)
+    .execute(db)
+    .await?;
+    Ok(())
+}
+
+/// One line of a cart as it is now: product id, quantity, and the product
+/// (`None` when it no longer exists).
+pub type CartLine = (i64, i64, Option<Product>);
+
+/// A session row with its user and the user's cart: all any page needs
+/// about a logged-in visitor, and all the cart page needs, in one query.
+#[derive(Clone, Debug)]
+pub struct SessionWithUser {
+    pub user: User,
+    pub handle: String,
+    pub last_seen_at: i64,
+    pub expires_at: i64,
+    pub remember_me: bool,
+    pub revoked: bool,
+    /// Oldest line first.
+    pub cart: Vec<CartLine>,
+}
+
+/// `with_user`'s statement (also run by the benchmark's floor F3,
+/// `examples/floor_cart.rs`): `$1` the session id, `$2` the user id.
+pub fn with_user_sql() -> String {
+    format!(
+        "SELECT {}, s.handle, s.last_seen_at, s.expires_at, s.remember_me, s.revoked_at,
+                c.product_id, c.quantity, {}
+           FROM sessions s JOIN users u ON u.id = s.user_id
+           LEFT JOIN cart_items c ON c.user_id = u.id
+           LEFT JOIN products p ON p.id = c.product_id
+          WHERE s.id = $1 AND s.user_id = $2
+          ORDER BY c.added_at, c.product_id",
+        users::COLUMNS,
+        products::JOINED_COLUMNS
+    )
+}
+
+/// The session row `id` of `user_id`, its user and the user's cart: one
+/// row per cart line (one row, with no line, for an empty cart).
+pub async fn with_user(
+    db: impl Db<'_>,
+    id: &SessionId,
+    user_id: i64,
+) -> sqlx::Result<Option<SessionWithUser>> {
+    let rows = sqlx::query(AssertSqlSafe(with_user_sql()))
+        .bind(id.expose())
+        .bind(user_id)
+        .fetch_all(db)
+        .await?;
+    let Some(first) = rows.first() else {
+        return Ok(None);
+    };
+    let mut cart = Vec::with_capacity(rows.len());
+    for row in &rows {
+        if let Some(product_id) = row.try_get::<Option<i64>, _>("product_id")? {
+            cart.push((
+                product_id,
+                row.try_get("quantity")?,
+                Product::from_joined(row)?,
+            ));
+        }
+    }
+    Ok(Some(SessionWithUser {
+        user: User::from_row(first)?,
+        handle: first.try_get("handle")?,
+        last_seen_at: first.try_get("last_seen_at")?,
+        expires_at: first.try_get("expires_at")?,
+        remember_me: flag(first, "remember_me")?,
+        revoked: first.try_get::<Option<i64>, _>("revoked_at")?.is_some(),
+        cart,
+    }))
+}
+
+/// Deletes rows of sessions that ended before `before`: expired, revoked,
+/// or (without "keep me signed in") idle for `idle_timeout`. They can no
+/// longer be shown or used. Returns how many.
+pub async fn prune(db: impl Db<'_>, before: i64, idle_timeout: i64) -> sqlx::Result<u64> {
+    let done = sqlx::query(
+        "DELETE FROM sessions
+          WHERE expires_at < $1 OR (revoked_at IS NOT NULL AND revoked_at < $1)
+             OR (remember_me = 0 AND last_seen_at < $2)",
+    )
+    .bind(before)
+    .bind(before - idle_timeout)
+    .execute(db)
+    .await?;
+    Ok(done.rows_affected())
+}
+
+pub async fn touch(db: impl Db<'_>, id: &SessionId, now: i64) -> sqlx::Result<()> {
+    sqlx::query("UPDATE sessions SET last_seen_at = $1 WHERE id = $2")
+        .bind(now)
+        .bind(id.expose())
+        .execute(db)
+        .await?;
+    Ok(())
+}
+
+pub async fn revoke(db: impl Db<'_>, id: &SessionId, now: i64) -> sqlx::Result<()> {
+    sqlx::query("UPDATE sessions SET revoked_at = $1 WHERE id = $2 AND revoked_at IS NULL")
+        .bind(now)
+        .bind(id.expose())
+        .execute(db)
+        .await?;
+    Ok(())
+}
+
+/// Revokes one of the user's sessions by its public handle; false when the
+/// handle is not one of this user's live sessions.
+pub async fn revoke_by_handle(
+    db: impl Db<'_>,
+    user_id: i64,
+    handle: &str,
+    now: i64,
+) -> sqlx::Result<bool> {
+    let done = sqlx::query(
+        "UPDATE sessions SET revoked_at = $1
+          WHERE handle = $2 AND user_id = $3 AND revoked_at IS NULL AND expires_at > $1",
+    )
+    .bind(now)
+    .bind(handle)
+    .bind(user_id)
+    .execute(db)
+    .await?;
+    Ok(done.rows_affected() == 1)
+}
+
+/// Revokes every live session of the user except `keep`; returns how many.
+pub async fn revoke_others(
+    db: impl Db<'_>,
+    user_id: i64,
+    keep: &SessionId,
+    now: i64,
+) -> sqlx::Result<u64> {
+    let done = sqlx::query(
+        "UPDATE sessions SET revoked_at = $1
+          WHERE user_id = $2 AND id <> $3 AND revoked_at IS NULL AND expires_at > $1",
+    )
+    .bind(now)
+    .bind(user_id)
+    .bind(keep.expose())
+    .execute(db)
+    .await?;
+    Ok(done.rows_affected())
+}
+
+/// Revokes every live session of the user (a password reset); returns how
+/// many.
+pub async fn revoke_all(db: impl Db<'_>, user_id: i64, now: i64) -> sqlx::Result<u64> {
+    let done = sqlx::query(
+        "UPDATE sessions SET revoked_at = $1
+          WHERE user_id = $2 AND revoked_at IS NULL AND expires_at > $1",
+    )
+    .bind(now)
+    .bind(user_id)
+    .execute(db)
+    .await?;
+    Ok(done.rows_affected())
+}
+
+/// A live session as the sessions page lists it: no secret id, only the
+/// public handle.
+#[derive(Clone, Debug, FromRow)]
+pub struct SessionListing {
+    pub handle: String,
+    pub created_at: i64,
+    pub last_seen_at: i64,
+    pub expires_at: i64,
+    pub user_agent: String,
+    pub ip: String,
+}
+
+/// The user's sessions that are neither revoked nor past a timeout.
+pub async fn live_for_user(
+    db: impl Db<'_>,
+    user_id: i64,
+    now: i64,
+    idle_timeout: i64,
+) -> sqlx::Result<Vec<SessionListing>> {
+    sqlx::query_as(
+        "SELECT handle, created_at, last_seen_at, expires_at, user_agent, ip
+           FROM sessions
+          WHERE user_id = $1 AND revoked_at IS NULL AND expires_at > $2
+            AND (remember_me = 1 OR last_seen_at >= $3)
+          ORDER BY last_seen_at DESC",
+    )
+    .bind(user_id)
+    .bind(now)
+    .bind(now - idle_timeout)
+    .fetch_all(db)
+    .await
+}
+
+/// How many logins are live: not revoked, not past a timeout.
+pub async fn count_live(db: impl Db<'_>, now: i64, idle_timeout: i64) -> sqlx::Result<i64> {
+    sqlx::query_scalar(
+        "SELECT COUNT(*) FROM sessions
+          WHERE revoked_at IS NULL AND expires_at > $1
+            AND (remember_me = 1 OR last_seen_at >= $2)",
+    )
+    .bind(now)
+    .bind(now - idle_timeout)
+    .fetch_one(db)
+    .await
+}

@@ -1,0 +1,155 @@
+//! Single-use account links (`account_tokens`): only a digest of each
+//! token is stored.
+
+use sqlx::FromRow;
+
+use crate::data::db::Db;
+
+/// What a link is for. Stored as `code()`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Purpose {
+    ResetPassword,
+    /// Proves the account's own address.
+    VerifyEmail,
+    /// Proves a new address, which then becomes the account's.
+    ChangeEmail,
+}
+
+impl Purpose {
+    const ALL: [Purpose; 3] = [
+        Purpose::ResetPassword,
+        Purpose::VerifyEmail,
+        Purpose::ChangeEmail,
+    ];
+
+    pub fn code(self) -> &'static str {
+        match self {
+            Purpose::ResetPassword => "reset_password",
+            Purpose::VerifyEmail => "verify_email",
+            Purpose::ChangeEmail => "change_email",
+        }
+    }
+}
+
+impl TryFrom<String> for Purpose {
+    type Error = String;
+    fn try_from(code: String) -> Result<Self, String> {
+        Purpose::ALL
+            .into_iter()
+            .find(|p| p.code() == code)
+            .ok_or_else(|| format!("unknown token purpose `{code}`"))
+    }
+}
+
+pub struct NewToken<'a> {
+    pub digest: &'a str,
+    pub purpose: Purpose,
+    pub user_id: i64,
+    pub email: &'a str,
+    pub created_at: i64,
+    pub expires_at: i64,
+}
+
+/// A token as found by its digest, whatever its state.
+#[derive(Clone, Debug, FromRow)]
+pub struct Found {
+    #[sqlx(try_from = "String")]
+    pub purpose: Purpose,
+    pub user_id: i64,
+    pub email: String,
+    pub expires_at: i64,
+    pub used_at: Option<i64>,
+    pub retired_at: Option<i64>,
+}
+
+pub async fn insert(db: impl Db<'_>, token: &NewToken<'_>) -> sqlx::Result<()> {
+    sqlx::query(
+        "INSERT INTO account_tokens (digest, purpose, user_id, email, created_at, expires_at)
+         VALUES ($1, $2, $3, $4, $5, $6)",
+    )
+    .bind(token.digest)
+    .bind(token.purpose.code())
+    .bind(token.user_id)
+    .bind(token.email)
+    .bind(token.created_at)
+    .bind(token.expires_at)
+    .execute(db)
+    .await?;
+    Ok(())
+}
+
+/// The token with this digest, used or not, expired or not (the page says
+/// which).
+pub async fn find(db: impl Db<'_>, digest: &str) -> sqlx::Result<Option<Found>> {
+    sqlx::query_as(
+        "SELECT purpose, user_id, email, expires_at, used_at, retired_at FROM account_tokens
+          WHERE digest = $1",
+    )
+    .bind(digest)
+    .fetch_optional(db)
+    .await
+}
+
+/// Uses the token: true for the one caller that finds it unused and
+/// unexpired (one statement, so two tabs cannot both use it).
+pub async fn use_once(
+    db: impl Db<'_>,
+    digest: &str,
+    purpose: Purpose,
+    now: i64,
+) -> sqlx::Result<bool> {
+    let done = sqlx::query(
+        "UPDATE account_tokens SET used_at = $3
+          WHERE digest = $1 AND purpose = $2 AND used_at IS NULL AND retired_at IS NULL
+            AND expires_at > $3",
+    )
+    .bind(digest)
+    .bind(purpose.code())
+    .bind(now)
+    .execute(db)
+    .await?;
+    Ok(done.rows_affected() == 1)
+}
+
+/// Ends the user's unused tokens of `purpose`: a newer link of the same
+/// purpose makes the older ones worthless.
+pub async fn retire_older(
+    db: impl Db<'_>,
+    user_id: i64,
+    purpose: Purpose,
+    now: i64,
+) -> sqlx::Result<u64> {
+    let done = sqlx::query(
+        "UPDATE account_tokens SET retired_at = $3
+          WHERE user_id = $1 AND purpose = $2 AND used_at IS NULL AND retired_at IS NULL",
+    )
+    .bind(user_id)
+    .bind(purpose.code())
+    .bind(now)
+    .execute(db)
+    .await?;
+    Ok(done.rows_affected())
+}
+
+/// Ends every unused token of the user, whatever its purpose
+/// (`services::auth::links::retire_every_link`).
+pub async fn retire_every(db: impl Db<'_>, user_id: i64, now: i64) -> sqlx::Result<u64> {
+    let done = sqlx::query(
+        "UPDATE account_tokens SET retired_at = $2
+          WHERE user_id = $1 AND used_at IS NULL AND retired_at IS NULL",
+    )
+    .bind(user_id)
+    .bind(now)
+    .execute(db)
+    .await?;
+    Ok(done.rows_affected())
+}
+
+/// Deletes tokens that expired before `before` (housekeeping).
+pub async fn prune(db: impl Db<'_>, before: i64) -> sqlx::Result<u64> {
+    let done = sqlx::query("DELETE FROM account_tokens WHERE expires_at < $1")
+        .bind(before)
+        .execute(db)
+        .await?;
+    Ok(done.rows_affected())
+}

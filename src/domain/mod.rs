@@ -1,0 +1,20 @@
+//! Layer 1: types and rules, no I/O beyond the clock and the RNG. Every
+//! other layer may use these; these use nothing above them.
+
+/// Client IP address and user agent, and how to name a browser.
+pub mod client;
+/// "Now", movable in tests.
+pub mod clock;
+/// Settings from the environment, each declared once, validated once;
+/// secrets redact themselves.
+pub mod config;
+/// Random ids and tokens; the session id that never prints itself.
+pub mod ids;
+/// Preferences: `Theme`, `PageSize`, and a guest's choices.
+pub mod prefs;
+/// Money, times and lengths of time, written for people.
+pub mod present;
+/// The session state: a plain value the use cases read and change.
+pub mod session;
+/// Input rules: email, display name, password, local redirect paths.
+pub mod validate;

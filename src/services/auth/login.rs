@@ -1,0 +1,327 @@
+//! Registration, login and logout: the moments a session changes hands.
+//!
+//! Login in one transaction: the new `sessions` row, what the guest brings
+//! along (the preferences they chose, their cart) and the security event
+//! commit together; only then does the browser get its new cookie (new id,
+//! new CSRF token). If any step fails, nothing of the login is written and
+//! the visitor is still the guest they were. (What comes before the
+//! transaction is written on purpose whatever follows: the throttle's
+//! counts, and a failed attempt in the account's security log.)
+
+use crate::{
+    data::db::{self, Conn, Tx},
+    data::error::{AppError, Result},
+    data::repo::{
+        self,
+        events::EventKind,
+        sessions::{self, NewSession},
+        users::{self, NewUser},
+    },
+    domain::client::ClientInfo,
+    domain::ids,
+    domain::prefs::Preferences,
+    domain::session::{RenewedFor, SessionState},
+    domain::validate::{self, FieldErrors},
+    services::auth::{address, check_password, record, throttle},
+    services::cart,
+    services::mail::{PastTheLimit, Queued},
+    services::password::HashPermit,
+    services::state::AppState,
+};
+
+/// What a login form sends.
+pub struct Credentials<'a> {
+    pub email: &'a str,
+    pub password: &'a str,
+    pub remember_me: bool,
+}
+
+pub enum Login {
+    /// Signed in: the new session state (new id, new CSRF token) and what
+    /// happened to the guest cart, if there was one.
+    SignedIn {
+        state: Box<SessionState>,
+        cart_note: Option<String>,
+    },
+    /// Wrong email or password (the answer does not say which).
+    Refused,
+}
+
+/// Logs in the browser whose session is `guest`. Counted in
+/// `logins_total` by outcome.
+pub async fn log_in(
+    app: &AppState,
+    guest: &SessionState,
+    client: &ClientInfo,
+    form: Credentials<'_>,
+) -> Result<Login> {
+    let outcome = try_log_in(app, guest, client, form).await;
+    let label = match &outcome {
+        Ok(Login::SignedIn { .. }) => "succeeded",
+        Ok(Login::Refused) => "failed",
+        Err(AppError::TooManyRequests { .. }) => "throttled",
+        Err(_) => "error",
+    };
+    metrics::counter!("logins_total", "outcome" => label).increment(1);
+    outcome
+}
+
+async fn try_log_in(
+    app: &AppState,
+    guest: &SessionState,
+    client: &ClientInfo,
+    form: Credentials<'_>,
+) -> Result<Login> {
+    // A place at the hashing threads first: when there is none, the login
+    // is refused (503) before anything is counted or read.
+    let place = app.hasher.reserve()?;
+    throttle::count_client(app, &client.ip).await?;
+    let email = validate::normalize_email(form.email);
+    let check = check_password(
+        app,
+        &place,
+        client,
+        &email,
+        form.password,
+        EventKind::LoginFailed,
+    );
+    let Some(user_id) = check.await? else {
+        return Ok(Login::Refused);
+    };
+    let tx = app.db.begin_write().await?;
+    let (state, cart_note) = sign_in(tx, app, guest, client, user_id, form.remember_me).await?;
+    Ok(Login::SignedIn {
+        state: Box::new(state),
+        cart_note,
+    })
+}
+
+/// What a registration form sends.
+pub struct NewAccount<'a> {
+    pub email: &'a str,
+    pub display_name: &'a str,
+    pub password: &'a str,
+    pub password_confirm: &'a str,
+}
+
+pub struct Registered {
+    /// The new session state, signed in.
+    pub state: SessionState,
+    pub display_name: String,
+    pub cart_note: Option<String>,
+    /// Whether the link that proves the address was mailed (it is left
+    /// out when the address had all the mail it may have this hour).
+    pub proof_sent: bool,
+}
+
+/// Creates the account and logs in the browser whose session is `guest`,
+/// in one transaction: the guest's preferences become the account's, their
+/// cart moves in. Mistakes come back as `FieldErrors`, and nothing is
+/// written.
+pub async fn register(
+    app: &AppState,
+    guest: &SessionState,
+    client: &ClientInfo,
+    form: NewAccount<'_>,
+) -> Result<Result<Registered, FieldErrors>> {
+    let place = app.hasher.reserve()?;
+    throttle::count_client(app, &client.ip).await?;
+    let (tx, account) = match new_account(app, &place, client, &form).await? {
+        Ok(created) => created,
+        Err(errors) => return Ok(Err(errors)),
+    };
+    let (state, cart_note) = sign_in(tx, app, guest, client, account.id, false).await?;
+    app.mail.sent_soon();
+    Ok(Ok(Registered {
+        state,
+        display_name: account.display_name,
+        cart_note,
+        proof_sent: account.proof_sent,
+    }))
+}
+
+/// Creates an account without signing anyone in (`cookie-jar
+/// create-user`): the same checks and the same one transaction.
+pub async fn create_account(
+    app: &AppState,
+    client: &ClientInfo,
+    form: NewAccount<'_>,
+) -> Result<Result<i64, FieldErrors>> {
+    let place = app.hasher.reserve()?;
+    let (tx, account) = match new_account(app, &place, client, &form).await? {
+        Ok(created) => created,
+        Err(errors) => return Ok(Err(errors)),
+    };
+    tx.commit().await?;
+    app.mail.sent_soon();
+    Ok(Ok(account.id))
+}
+
+struct Account {
+    id: i64,
+    display_name: String,
+    /// Whether the link that proves the address went into the outbox.
+    proof_sent: bool,
+}
+
+/// Checks the form, hashes the password and inserts the account with its
+/// "created" event and the mail that asks to prove its address, in a
+/// transaction left open for the caller to finish.
+async fn new_account(
+    app: &AppState,
+    place: &HashPermit,
+    client: &ClientInfo,
+    form: &NewAccount<'_>,
+) -> Result<Result<(Tx, Account), FieldErrors>> {
+    let email = validate::normalize_email(form.email);
+    let mut errors = FieldErrors::new();
+    if let Err(e) = validate::email(&email) {
+        errors.insert("email", e);
+    }
+    let display_name = validate::display_name(form.display_name).unwrap_or_else(|e| {
+        errors.insert("display_name", e);
+        String::new()
+    });
+    if let Err(e) = place.judge(form.password, &[&email, &display_name]).await? {
+        errors.insert("password", e);
+    } else if form.password != form.password_confirm {
+        errors.insert("password_confirm", "The two passwords do not match.".into());
+    }
+    if !errors.is_empty() {
+        return Ok(Err(errors));
+    }
+
+    // Hash before looking at the email, so a taken address is not
+    // answered faster than a free one.
+    let hash = place.hash(form.password.to_string()).await?;
+    let now = app.clock.now();
+    let user = NewUser {
+        id: ids::row_id(),
+        email: &email,
+        display_name: &display_name,
+        password_hash: &hash,
+        preferences: Preferences::default(),
+        created_at: now,
+    };
+    let mut tx = app.db.begin_write().await?;
+    if let Err(e) = users::insert(&mut *tx, &user).await {
+        if db::Failure::violates_unique(&e, "users", "email") {
+            let taken = "An account with this email already exists. Try signing in.";
+            return Ok(Err(FieldErrors::from([("email", taken.to_string())])));
+        }
+        return Err(e.into());
+    }
+    record(&mut tx, user.id, EventKind::Registered, client, now).await?;
+    // The account stands without its first link: past the address's
+    // limit (a loop of registrations with a stranger's address), it is
+    // left out, and "send it again" asks for it later.
+    let past = PastTheLimit::LeaveOut;
+    let proof = address::queue_proof(&mut tx, app, user.id, &email, false, past).await?;
+    let account = Account {
+        id: user.id,
+        display_name,
+        proof_sent: proof == Queued::Yes,
+    };
+    Ok(Ok((tx, account)))
+}
+
+/// Ends the login of the session `state`, if it has one: the row is
+/// revoked, so a copy of the cookie is worth nothing from now on. The
+/// caller then ends the session itself (the state deleted, the cookie
+/// removed).
+pub async fn log_out(app: &AppState, state: &SessionState, client: &ClientInfo) -> Result<()> {
+    if let Some(user_id) = state.user_id {
+        let now = app.clock.now();
+        let mut tx = app.db.begin_write().await?;
+        sessions::revoke(&mut *tx, &state.id, now).await?;
+        record(&mut tx, user_id, EventKind::LoggedOut, client, now).await?;
+        tx.commit().await?;
+    }
+    Ok(())
+}
+
+/// The end of every login, inside its transaction `tx`: the end of the
+/// login this browser had, if any; the new session's row; what the guest
+/// brings along (the preferences they chose, their cart, merged once); the
+/// event. Then the commit. Returns the new session state (new id, new CSRF
+/// token), which the caller hands to the session: only now, after the
+/// commit, does the browser get it. And what happened to the guest cart.
+async fn sign_in(
+    mut tx: Tx,
+    app: &AppState,
+    guest: &SessionState,
+    client: &ClientInfo,
+    user_id: i64,
+    remember_me: bool,
+) -> Result<(SessionState, Option<String>)> {
+    let now = app.clock.now();
+    if guest.user_id.is_some() {
+        // Logging in (or registering) over a login: that session ends here.
+        sessions::revoke(&mut *tx, &guest.id, now).await?;
+    }
+    let deadline = now + login_lifetime(app, remember_me);
+    let new = SessionState::logged_in(user_id, remember_me, deadline, now);
+    open_session(&mut tx, app, client, user_id, &new, deadline).await?;
+    app.db.lock_user(&mut tx, user_id).await?;
+    users::choose_preferences(&mut tx, user_id, guest.prefs).await?;
+    let cart_note = cart::merge_guest_cart(&mut tx, user_id, guest, now).await?;
+    record(&mut tx, user_id, EventKind::LoggedIn, client, now).await?;
+    tx.commit().await?;
+    Ok((guest.renewed_as(new, RenewedFor::SignIn), cart_note))
+}
+
+/// Whether a sign-in has replaced the guest state `guest`: its note in
+/// `guest_merges` says so. The cookie store asks before it writes a guest
+/// state over (`web::session`): a request that still carries it is late,
+/// or a copy, and the browser holds the login's cookie by now.
+pub async fn replaced_by_sign_in(app: &AppState, guest: &SessionState) -> Result<bool> {
+    let note = repo::cart::merged_before(&app.db.pool, &guest.id.digest()).await?;
+    Ok(note.is_some())
+}
+
+/// A new login whose state could not be kept (the session store is away):
+/// its row is revoked, so that no login is left that nobody holds. If the
+/// database cannot take that either, the row's own deadline ends it; it
+/// is logged.
+pub async fn abandon(app: &AppState, state: &SessionState) {
+    let now = app.clock.now();
+    if let Err(err) = sessions::revoke(&app.db.pool, &state.id, now).await {
+        tracing::warn!(error = %err, "a login whose state was not kept could not be revoked");
+    }
+}
+
+/// How long a new login lasts at most: the absolute timeout, or the
+/// longer one with "keep me signed in".
+fn login_lifetime(app: &AppState, remember_me: bool) -> i64 {
+    let settings = &app.settings;
+    let lifetime = if remember_me {
+        settings.session_remember_me_timeout
+    } else {
+        settings.session_absolute_timeout
+    };
+    lifetime.as_secs() as i64
+}
+
+/// Writes the `sessions` row of `user_id`'s new `state`, ending at
+/// `expires_at`.
+pub(super) async fn open_session(
+    conn: &mut Conn,
+    app: &AppState,
+    client: &ClientInfo,
+    user_id: i64,
+    state: &SessionState,
+    expires_at: i64,
+) -> Result<()> {
+    let row = NewSession {
+        id: &state.id,
+        handle: &ids::token128(),
+        user_id,
+        created_at: app.clock.now(),
+        expires_at,
+        remember_me: state.remember_me,
+        user_agent: &client.user_agent,
+        ip: &client.ip,
+    };
+    sessions::insert(conn, &row).await?;
+    Ok(())
+}

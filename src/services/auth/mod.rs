@@ -1,0 +1,219 @@
+//! Who is asking, and the moments a session changes hands.
+//!
+//! - `check_session`: a cookie that says "user 42, session S" is believed
+//!   only while the `sessions` row S exists, is not revoked, is younger
+//!   than its absolute timeout and was seen within the idle timeout.
+//!   Otherwise the visitor is a guest again, and the page says why.
+//! - `login`: registration, login and logout.
+//! - `account`: password change, account deletion, signing out other
+//!   sessions, confirming the password again (sudo mode).
+//! - `recovery`: "forgot your password?"; `address`: proving, and
+//!   changing, the email address; both by the mailed links of `links`.
+//! - `check_password`: the one place a password is compared, counted
+//!   against the throttle (`throttle`) wherever it is typed.
+//!
+//! Each use case is one call and one transaction, and the cookie changes
+//! only after the transaction commits: if anything fails, the visitor is
+//! exactly who they were, with their cart and preferences.
+
+pub mod account;
+pub mod address;
+pub mod links;
+pub mod login;
+pub mod recovery;
+pub mod throttle;
+
+use crate::{
+    data::db::Conn,
+    data::error::{AppError, Result},
+    data::repo::{
+        events::{self, EventKind},
+        sessions::{self, CartLine},
+        users::{self, User},
+    },
+    domain::client::ClientInfo,
+    domain::ids::SessionId,
+    domain::session::{Flash, FlashLevel, RenewedFor, SessionState, TOUCH_EVERY},
+    domain::validate,
+    services::password::HashPermit,
+    services::state::AppState,
+};
+
+/// A logged-in user, as verified against the `sessions` table.
+#[derive(Clone, Debug)]
+pub struct LoggedIn {
+    pub user: User,
+    pub session_id: SessionId,
+    /// The session's public name (the sessions page marks this one by it).
+    pub handle: String,
+    /// The user's cart, read with the session row.
+    pub cart: Vec<CartLine>,
+    /// When the server last saw this session (written at most once a minute).
+    pub last_seen_at: i64,
+    /// The absolute deadline of this login.
+    pub expires_at: i64,
+    pub remember_me: bool,
+}
+
+impl LoggedIn {
+    /// Units in the cart (the nav's badge).
+    pub fn cart_count(&self) -> i64 {
+        self.cart.iter().map(|(_, quantity, _)| quantity).sum()
+    }
+}
+
+/// A write that only keeps the books of a session (its last-seen time, a
+/// revocation the row's deadlines already imply) and failed because the
+/// database cannot be written: logged, not the visitor's problem. Any
+/// other failure is.
+fn bookkeeping_failed(err: AppError) -> Result<()> {
+    match err {
+        AppError::DatabaseUnavailable(cause) => {
+            tracing::warn!(error = %format!("{cause:#}"), "session bookkeeping not written");
+            Ok(())
+        }
+        other => Err(other),
+    }
+}
+
+/// What the check of a session found.
+pub enum Checked {
+    /// A guest: there is nothing to check.
+    Guest,
+    /// A live login, as its row says.
+    Live(LoggedIn),
+    /// A login that ended (revoked, timed out, its account or row gone):
+    /// the request goes on as this fresh guest (a new id, so nothing of
+    /// the login's state is of use), and the page says why (`notice`).
+    Ended {
+        guest: SessionState,
+        notice: Option<Flash>,
+    },
+}
+
+/// Checks the session's login against its server-side row. Reads only,
+/// but for the books of a live login ("last seen", at most once a
+/// minute) and the revocation of one that timed out.
+pub async fn check_session(app: &AppState, state: &SessionState) -> Result<Checked> {
+    let now = app.clock.now();
+    let Some(user_id) = state.user_id else {
+        return Ok(Checked::Guest);
+    };
+    let session_id = state.id.clone();
+    let Some(row) = sessions::with_user(&app.db.pool, &session_id, user_id).await? else {
+        // The account or the session row is gone (account deleted).
+        return Ok(Checked::Ended {
+            guest: state.reset_to_guest(now, None, RenewedFor::LoginRevoked),
+            notice: None,
+        });
+    };
+    let idle = app.settings.session_idle_timeout.as_secs() as i64;
+    // "Keep me signed in" has no idle timeout, only its longer absolute one.
+    let why_not = if row.revoked {
+        let text = "You were signed out of this browser. Sign in again to see your account.";
+        Some((text, RenewedFor::LoginRevoked))
+    } else if now >= row.expires_at {
+        let text = "Your sign-in reached its maximum age. Please sign in again.";
+        Some((text, RenewedFor::LoginTimedOut))
+    } else if !row.remember_me && now - row.last_seen_at > idle {
+        let text = "You were signed out after a period of inactivity. Please sign in again.";
+        Some((text, RenewedFor::LoginTimedOut))
+    } else {
+        None
+    };
+    if let Some((text, why)) = why_not {
+        // Ended either way: the row is noted as revoked once (a cookie
+        // that comes back is checked again, and changes nothing), even if
+        // the database cannot take it just now (it is read-only or away;
+        // the row's own deadlines keep it ended).
+        if !row.revoked {
+            if let Err(err) = sessions::revoke(&app.db.pool, &session_id, now).await {
+                bookkeeping_failed(err.into())?;
+            }
+        }
+        return Ok(Checked::Ended {
+            guest: state.reset_to_guest(now, None, why),
+            notice: Some(Flash::new(FlashLevel::Info, text)),
+        });
+    }
+    let mut last_seen_at = row.last_seen_at;
+    if now - last_seen_at >= TOUCH_EVERY {
+        match sessions::touch(&app.db.pool, &session_id, now).await {
+            Ok(()) => last_seen_at = now,
+            // A database that can be read but not written (read-only, a
+            // standby) still shows this visitor their pages; the idle
+            // deadline then runs from the last touch that was written.
+            Err(err) => bookkeeping_failed(err.into())?,
+        }
+    }
+    Ok(Checked::Live(LoggedIn {
+        user: row.user,
+        session_id,
+        handle: row.handle,
+        cart: row.cart,
+        last_seen_at,
+        expires_at: row.expires_at,
+        remember_me: row.remember_me,
+    }))
+}
+
+/// Checks `password` for the account with `email`, counting the attempt
+/// against the email's throttle first. Login, password change and account
+/// deletion all come here, so a guess costs the same wherever it is typed.
+///
+/// `Ok(Some(user_id))`: right (the count starts again). `Ok(None)`: wrong,
+/// or no such account; an unknown email is checked against a dummy hash,
+/// so it takes as long, and a wrong password of a real account is noted as
+/// `on_failure` in its security log. `Err(TooManyRequests)`: throttled.
+/// The caller holds a place at the hashing threads (`Hasher::reserve`),
+/// taken before it wrote anything.
+pub async fn check_password(
+    app: &AppState,
+    place: &HashPermit,
+    client: &ClientInfo,
+    email: &str,
+    password: &str,
+    on_failure: EventKind,
+) -> Result<Option<i64>> {
+    throttle::count_attempt(app, email).await?;
+    // Something that no account could have is never sent to the database;
+    // it still costs a hash below.
+    let account = match validate::could_be_registered(email) {
+        true => users::credentials(&app.db.pool, email).await?,
+        false => None,
+    };
+    let (user_id, hash) = account.unzip();
+    let right = place.verify(password.to_string(), hash).await?;
+    match user_id {
+        Some(user_id) if right => {
+            throttle::forget(app, email).await?;
+            Ok(Some(user_id))
+        }
+        Some(user_id) => {
+            let now = app.clock.now();
+            events::record(
+                &app.db.pool,
+                user_id,
+                on_failure,
+                &client.ip,
+                &client.user_agent,
+                now,
+            )
+            .await?;
+            Ok(None)
+        }
+        None => Ok(None),
+    }
+}
+
+/// Notes an event of `client` in the user's security log.
+pub async fn record(
+    conn: &mut Conn,
+    user_id: i64,
+    kind: EventKind,
+    client: &ClientInfo,
+    now: i64,
+) -> Result<()> {
+    events::record(conn, user_id, kind, &client.ip, &client.user_agent, now).await?;
+    Ok(())
+}

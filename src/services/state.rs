@@ -1,0 +1,47 @@
+//! `AppState`: what every service and handler may need, built once at
+//! start-up and shared by all workers. It sits below the services so that
+//! they can take it without knowing how the application is put together.
+
+use crate::{
+    data::db, domain::clock::Clock, domain::config::Settings, services::mail::Mailer,
+    services::password::Hasher,
+};
+
+pub struct AppState {
+    /// The pool (`app.db.pool`) and the backend behind it.
+    pub db: db::Database,
+    pub settings: Settings,
+    pub clock: Clock,
+    pub hasher: Hasher,
+    /// Where mail links point; wakes the outbox worker.
+    pub mail: Mailer,
+}
+
+impl AppState {
+    /// The state for `settings`: the database, migrated, and the hasher,
+    /// warmed up. Mail links start with `PUBLIC_ORIGIN`, or else with
+    /// `http://` and `listening_on` (the address the shop was bound to).
+    pub async fn open(
+        settings: Settings,
+        clock: Clock,
+        listening_on: &str,
+    ) -> anyhow::Result<AppState> {
+        let db = db::connect(&settings.database_url).await?;
+        let hasher = Hasher::new();
+        hasher
+            .warm_up()
+            .await
+            .map_err(|e| anyhow::anyhow!("cannot warm the hasher up: {e}"))?;
+        let origin = match &settings.public_origin {
+            Some(origin) => origin.as_str().to_string(),
+            None => format!("http://{listening_on}"),
+        };
+        Ok(AppState {
+            db,
+            settings,
+            clock,
+            hasher,
+            mail: Mailer::new(origin),
+        })
+    }
+}
