@@ -1,7 +1,7 @@
 //! Floor F3 of the benchmark (`bench/run.sh`): what the cart page's own
 //! work costs on the bare stack, as F2 is for the catalog. actix-web, one
 //! sqlx query per request (`SqlitePool`, as F1): the shop's visitor query
-//! (`data::repo::sessions::with_user`: the session row, its user, the user's cart
+//! (`data::repo::logins::with_user`: the session row, its user, the user's cart
 //! lines with their products) for one signed-in user of the shop's own
 //! database, and the shop's cart lines rendered by askama
 //! (`templates/partials/cart_lines.html`, the shop's `services::cart::Cart`). No
@@ -21,8 +21,8 @@ use anyhow::Context;
 use askama::Template;
 use cookie_jar::{
     data::repo::{
+        logins::{self, CartLine},
         products::Product,
-        sessions::{self, CartLine},
     },
     domain::ids::SessionId,
     services::cart::Cart,
@@ -48,7 +48,7 @@ struct Visitor {
 struct State {
     pool: Pool,
     visitor: Visitor,
-    /// `with_user`'s statement (`data::repo::sessions::with_user_sql`).
+    /// `with_user`'s statement (`data::repo::logins::with_user_sql`).
     sql: String,
 }
 
@@ -81,7 +81,7 @@ async fn main() -> anyhow::Result<()> {
         .connect_with(options)
         .await?;
     let (id, user_id): (String, i64) = sqlx::query_as(
-        "SELECT s.id, s.user_id FROM sessions s JOIN users u ON u.id = s.user_id
+        "SELECT s.id, s.user_id FROM logins s JOIN users u ON u.id = s.user_id
           WHERE u.email = $1 AND s.revoked_at IS NULL ORDER BY s.created_at DESC LIMIT 1",
     )
     .bind(&email)
@@ -101,7 +101,7 @@ async fn main() -> anyhow::Result<()> {
     } else {
         Pool::Sqlite(sqlite)
     };
-    let sql = sessions::with_user_sql();
+    let sql = logins::with_user_sql();
     let state = web::Data::new(State {
         pool,
         visitor: Visitor {
@@ -173,7 +173,7 @@ async fn cart(state: web::Data<State>) -> HttpResponse {
             .fetch_all(pool)
             .await
             .and_then(|rows| read_sqlite(&rows)),
-        Pool::Any(pool) => sessions::with_user(pool, session_id, *user_id)
+        Pool::Any(pool) => logins::with_user(pool, session_id, *user_id)
             .await
             .map(|found| found.map(|s| s.cart).unwrap_or_default()),
     };

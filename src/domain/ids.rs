@@ -47,7 +47,7 @@ pub fn digest(secret: &str) -> String {
 
 /// The secret id of a session: 128 random bits, new at every login. It
 /// travels inside the session state (sealed in the cookie, or in a
-/// server-side store's entry) and names the `sessions` row, which keeps it
+/// server-side store's entry) and names the `logins` row, which keeps it
 /// as its key: alone it opens nothing, as a cookie must be sealed under
 /// `SESSION_SECRET` (or name a store's entry) to carry it.
 ///

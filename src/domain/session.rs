@@ -9,7 +9,7 @@
 //!
 //! What no store can do on its own is end a login everywhere at once: a
 //! copy of the cookie works as long as the state it names does. So a
-//! logged-in state also names a row of the `sessions` table, which
+//! logged-in state also names a row of the `logins` table, which
 //! `services::auth::check_session` consults on every request. docs/SESSIONS.md has
 //! the whole picture, store by store.
 //!
@@ -169,7 +169,7 @@ pub struct Renewal {
 /// Everything a session holds.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct SessionState {
-    /// New at every login. Names the `sessions` row of a login. A state
+    /// New at every login. Names the `logins` row of a login. A state
     /// with another id than the one a request began with is a renewal: the
     /// old state is gone for good (`web::session`).
     pub id: SessionId,
@@ -183,7 +183,7 @@ pub struct SessionState {
     /// the browser.
     #[serde(default, skip_serializing_if = "std::ops::Not::not")]
     pub remember_me: bool,
-    /// A login's absolute deadline (its `sessions` row's `expires_at`), so
+    /// A login's absolute deadline (its `logins` row's `expires_at`), so
     /// a store can forget the state when the login ends. Absent in states
     /// written before it existed.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -349,7 +349,7 @@ impl SessionState {
     /// (`SESSION_REMEMBER_ME_TIMEOUT`) after it was last seen; a login's
     /// when it ends, at its idle timeout (from "last seen") or its absolute
     /// deadline, whichever comes first ("keep me signed in": the deadline
-    /// only). The `sessions` row decides whether a login is live; this only
+    /// only). The `logins` row decides whether a login is live; this only
     /// says when its state is of no more use.
     pub fn expires_at(&self, settings: &Settings) -> i64 {
         let idle = settings.session_idle_timeout.as_secs() as i64;

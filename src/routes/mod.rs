@@ -12,13 +12,13 @@ mod cart;
 mod dev_mail;
 mod health;
 mod home;
+mod logins;
 mod orders;
 mod preferences;
 mod products;
 mod profile;
 mod recovery;
 mod session_inspector;
-mod sessions;
 mod tour;
 
 use actix_web::{
@@ -90,17 +90,13 @@ pub fn table() -> Vec<Endpoint> {
         endpoint(M::POST, "/profile", profile::update_name),
         endpoint(M::POST, "/profile/password", profile::change_password),
         endpoint(M::POST, "/profile/email", address::change),
-        endpoint(M::GET, "/profile/sessions", sessions::index),
+        endpoint(M::GET, "/profile/sessions", logins::index),
         endpoint(
             M::POST,
             "/profile/sessions/revoke-others",
-            sessions::revoke_others,
+            logins::revoke_others,
         ),
-        endpoint(
-            M::POST,
-            "/profile/sessions/{handle}/revoke",
-            sessions::revoke,
-        ),
+        endpoint(M::POST, "/profile/sessions/{handle}/revoke", logins::revoke),
         endpoint(M::POST, "/account/delete", account::delete),
         endpoint(M::GET, "/goodbye", account::goodbye),
         endpoint(M::GET, "/preferences", preferences::show),

@@ -16,8 +16,8 @@ use crate::{
     data::error::{AppError, Result},
     data::repo::{
         cart::{self, MAX_LINES, MAX_QUANTITY},
+        logins::CartLine,
         products::{self, Product},
-        sessions::CartLine,
     },
     domain::session::{GuestCartLine, SessionState},
     services::state::AppState,

@@ -17,7 +17,7 @@ use actix_web::web;
 use crate::{
     data::db,
     data::error::Result,
-    data::repo::{cart, outbox, rate_limit, session_store, sessions, tokens},
+    data::repo::{cart, logins, outbox, rate_limit, session_store, tokens},
     services::auth::throttle,
     services::state::AppState,
 };
@@ -25,7 +25,7 @@ use crate::{
 /// What one round deleted.
 #[derive(Debug, Default, PartialEq, Eq)]
 pub struct Swept {
-    pub sessions: u64,
+    pub logins: u64,
     /// Expired states of the database session store.
     pub stored_states: u64,
     pub merges: u64,
@@ -40,7 +40,7 @@ pub async fn sweep(app: &AppState) -> Result<Swept> {
     let idle = app.settings.session_idle_timeout.as_secs() as i64;
     let guest_lifetime = app.settings.session_remember_me_timeout.as_secs() as i64;
     Ok(Swept {
-        sessions: sessions::prune(&app.db.pool, now - 86_400, idle).await?,
+        logins: logins::prune(&app.db.pool, now - 86_400, idle).await?,
         stored_states: session_store::prune(&app.db.pool, now).await?,
         merges: cart::prune_merges(&app.db.pool, now - guest_lifetime).await?,
         counters: rate_limit::prune(&app.db.pool, throttle::oldest_needed(app, now)).await?,

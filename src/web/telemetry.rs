@@ -10,7 +10,7 @@
 //! | `http_requests_total{method,route,status}` | requests answered |
 //! | `http_request_duration_seconds{method,route}` | how long they took |
 //! | `logins_total{outcome}` | succeeded, failed, throttled (`services::auth::login`) |
-//! | `sessions_active` | live logins (rows not revoked, not timed out) |
+//! | `logins_active` | live logins (rows not revoked, not timed out) |
 //! | `password_hashes_waiting`, `password_hashes_running` | the hashing queue |
 //! | `db_pool_connections`, `db_pool_idle` | the database pool |
 
@@ -28,8 +28,7 @@ use tracing::Span;
 use tracing_actix_web::{RequestId, RootSpanBuilder};
 
 use crate::{
-    data::error::Result, data::repo::sessions, domain::client::ClientInfo,
-    services::state::AppState,
+    data::error::Result, data::repo::logins, domain::client::ClientInfo, services::state::AppState,
 };
 
 /// The process's one recorder, installed the first time a metrics listener
@@ -144,8 +143,8 @@ pub async fn record_requests(
 pub async fn metrics(app: web::Data<AppState>) -> Result<HttpResponse> {
     let now = app.clock.now();
     let idle = app.settings.session_idle_timeout.as_secs() as i64;
-    let live = sessions::count_live(&app.db.pool, now, idle).await?;
-    metrics::gauge!("sessions_active").set(live as f64);
+    let live = logins::count_live(&app.db.pool, now, idle).await?;
+    metrics::gauge!("logins_active").set(live as f64);
     let (waiting, running) = app.hasher.queue();
     metrics::gauge!("password_hashes_waiting").set(waiting as f64);
     metrics::gauge!("password_hashes_running").set(running as f64);

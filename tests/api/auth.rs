@@ -342,7 +342,7 @@ async fn a_login_that_fails_halfway_leaves_the_guest_as_they_were() {
     mend_the_event_log(&app).await;
 
     // Nothing of the login was written, and the guest has all they had.
-    let live = "SELECT COUNT(*) FROM sessions WHERE revoked_at IS NULL";
+    let live = "SELECT COUNT(*) FROM logins WHERE revoked_at IS NULL";
     assert_eq!(app.scalar(live).await, 0);
     assert_eq!(app.scalar("SELECT COUNT(*) FROM cart_items").await, 0);
     assert_eq!(
@@ -373,7 +373,7 @@ async fn a_registration_that_fails_halfway_creates_no_account() {
     assert_eq!(res.status(), StatusCode::INTERNAL_SERVER_ERROR);
     mend_the_event_log(&app).await;
     assert_eq!(app.scalar("SELECT COUNT(*) FROM users").await, 0);
-    assert_eq!(app.scalar("SELECT COUNT(*) FROM sessions").await, 0);
+    assert_eq!(app.scalar("SELECT COUNT(*) FROM logins").await, 0);
     assert_eq!(guest.cart_count().await, 1);
     let res = guest.register("new@example.com", "New", PASSWORD).await;
     assert_eq!(

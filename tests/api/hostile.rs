@@ -356,7 +356,7 @@ async fn database_snapshot(app: &TestApp) -> String {
     for query in [
         "SELECT display_name || '|' || password_hash || '|' || preferences || '|' || email
            FROM users ORDER BY id",
-        "SELECT id || '|' || COALESCE(CAST(revoked_at AS TEXT), '-') FROM sessions ORDER BY id",
+        "SELECT id || '|' || COALESCE(CAST(revoked_at AS TEXT), '-') FROM logins ORDER BY id",
         "SELECT user_id || '|' || product_id || '|' || quantity FROM cart_items
           ORDER BY user_id, product_id",
         "SELECT CAST(id AS TEXT) FROM orders ORDER BY id",

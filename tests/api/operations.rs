@@ -74,7 +74,7 @@ async fn metrics_are_served_on_their_own_listener_only() {
         "http_request_duration_seconds_bucket",
         r#"logins_total{outcome="failed"}"#,
         r#"logins_total{outcome="succeeded"}"#,
-        "sessions_active",
+        "logins_active",
         "password_hashes_waiting",
         "password_hashes_running",
         "db_pool_connections",
@@ -84,9 +84,9 @@ async fn metrics_are_served_on_their_own_listener_only() {
     }
     let active = text
         .lines()
-        .find_map(|l| l.strip_prefix("sessions_active "))
+        .find_map(|l| l.strip_prefix("logins_active "))
         .and_then(|v| v.trim().parse::<f64>().ok())
-        .expect("a sessions_active value");
+        .expect("a logins_active value");
     assert!(active >= 2.0, "the two logins of this test: {active}");
 
     let res = browser.get("/metrics").await;

@@ -498,7 +498,7 @@ async fn when_redis_goes_away_a_registration_or_a_sign_in_leaves_no_login_that_n
     let res = regular.post("/login", &fields).await;
     assert_eq!(res.status(), StatusCode::SERVICE_UNAVAILABLE);
     // Neither new login is left live in the database.
-    let live = "SELECT COUNT(*) FROM sessions WHERE revoked_at IS NULL";
+    let live = "SELECT COUNT(*) FROM logins WHERE revoked_at IS NULL";
     assert_eq!(app.scalar(live).await, 0, "no login that nobody holds");
 
     redis.run();

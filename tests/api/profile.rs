@@ -229,7 +229,7 @@ async fn the_sessions_list_shows_each_browser_and_revoking_one_logs_it_out() {
         .and_then(|rest| rest.strip_suffix("/revoke"))
         .expect("/profile/sessions/{handle}/revoke")
         .to_string();
-    let secret_ids: Vec<String> = sqlx::query_scalar("SELECT id FROM sessions")
+    let secret_ids: Vec<String> = sqlx::query_scalar("SELECT id FROM logins")
         .fetch_all(&app.pool)
         .await
         .unwrap();
@@ -274,7 +274,7 @@ async fn someone_elses_session_cannot_be_revoked() {
     let victim = app.user("ivy@example.com").await;
     let html = victim.page("/profile/sessions", StatusCode::OK).await;
     let _ = html;
-    let victim_handle: String = sqlx::query_scalar("SELECT handle FROM sessions")
+    let victim_handle: String = sqlx::query_scalar("SELECT handle FROM logins")
         .fetch_one(&app.pool)
         .await
         .unwrap();
@@ -317,7 +317,7 @@ async fn deleting_the_account_removes_its_data_and_kills_the_cookie() {
         .page("/goodbye", StatusCode::OK)
         .await
         .says("Your account is deleted"));
-    for table in ["users", "sessions", "cart_items", "security_events"] {
+    for table in ["users", "logins", "cart_items", "security_events"] {
         assert_eq!(
             app.scalar(&format!("SELECT COUNT(*) FROM {table}")).await,
             0,

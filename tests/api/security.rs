@@ -406,7 +406,7 @@ async fn every_post_route_of_the_route_table_refuses_a_form_without_its_token() 
     assert_eq!(guest.cart_count().await, 1);
     assert_eq!(app.scalar("SELECT COUNT(*) FROM users").await, 1);
     assert_eq!(app.scalar("SELECT COUNT(*) FROM orders").await, 0);
-    let live = "SELECT COUNT(*) FROM sessions WHERE revoked_at IS NULL";
+    let live = "SELECT COUNT(*) FROM logins WHERE revoked_at IS NULL";
     assert_eq!(app.scalar(live).await, 1);
     assert_eq!(
         user.login("csrf@example.com", PASSWORD).await.status(),

@@ -46,7 +46,7 @@ async fn logging_in_over_a_login_ends_the_first_session() {
     thief.set_cookie(&first);
     assert!(!thief.is_logged_in().await);
     let live = app
-        .scalar("SELECT COUNT(*) FROM sessions WHERE revoked_at IS NULL")
+        .scalar("SELECT COUNT(*) FROM logins WHERE revoked_at IS NULL")
         .await;
     assert_eq!(live, 2, "one per account, not three");
 }
@@ -205,7 +205,7 @@ async fn the_inspector_shows_the_state_but_not_the_csrf_token() {
         !state.contains(&token),
         "the token is not shown in the state dump"
     );
-    let secret: String = sqlx::query_scalar("SELECT id FROM sessions")
+    let secret: String = sqlx::query_scalar("SELECT id FROM logins")
         .fetch_one(&app.pool)
         .await
         .unwrap();
@@ -222,18 +222,18 @@ async fn housekeeping_clears_away_rows_of_sessions_that_ended_a_day_ago() {
     let browser = app.user("pam@example.com").await;
     browser.logout().await;
     browser.login("pam@example.com", PASSWORD).await;
-    assert_eq!(app.scalar("SELECT COUNT(*) FROM sessions").await, 2);
+    assert_eq!(app.scalar("SELECT COUNT(*) FROM logins").await, 2);
     app.clock.advance(2 * 86_400);
     app.browser().login("pam@example.com", PASSWORD).await;
     app.sweep().await;
     // The revoked row and the one past its absolute timeout ended more than
     // a day ago: only the new login's row is left.
-    assert_eq!(app.scalar("SELECT COUNT(*) FROM sessions").await, 1);
+    assert_eq!(app.scalar("SELECT COUNT(*) FROM logins").await, 1);
     // A session that ended less than a day ago is kept for now.
     app.clock.advance(13 * 3600);
     app.browser().login("pam@example.com", PASSWORD).await;
     app.sweep().await;
-    assert_eq!(app.scalar("SELECT COUNT(*) FROM sessions").await, 2);
+    assert_eq!(app.scalar("SELECT COUNT(*) FROM logins").await, 2);
 }
 
 #[tokio::test]
@@ -247,7 +247,7 @@ async fn housekeeping_runs_by_itself_off_the_request_path() {
     // Nothing but the task deletes them now: no request is made.
     let deadline = std::time::Instant::now() + std::time::Duration::from_secs(20);
     loop {
-        let left = app.scalar("SELECT COUNT(*) FROM sessions").await
+        let left = app.scalar("SELECT COUNT(*) FROM logins").await
             + app.scalar("SELECT COUNT(*) FROM rate_limits").await;
         if left == 0 {
             break;
@@ -341,7 +341,7 @@ async fn registering_over_a_login_ends_the_first_session() {
         !thief.is_logged_in().await,
         "the first login's cookie is dead"
     );
-    let live = "SELECT COUNT(*) FROM sessions WHERE revoked_at IS NULL";
+    let live = "SELECT COUNT(*) FROM logins WHERE revoked_at IS NULL";
     assert_eq!(app.scalar(live).await, 1);
 }
 
@@ -380,7 +380,7 @@ async fn the_inspector_says_when_and_why_the_id_last_changed() {
     assert!(row.contains("\"keep me signed in\" not ticked"), "{row}");
 
     // A login ended on the server: the browser is a guest again, and told.
-    app.sql("UPDATE sessions SET revoked_at = 1").await;
+    app.sql("UPDATE logins SET revoked_at = 1").await;
     let ended = browser.page("/session", StatusCode::OK).await;
     assert!(
         says(&ended).contains("the login it belonged to was signed out"),
@@ -425,7 +425,7 @@ async fn keep_me_signed_in_survives_a_night_away_but_not_its_absolute_timeout() 
     app.clock.advance(20 * 3600);
     app.sweep().await;
     let rows = app
-        .scalar("SELECT COUNT(*) FROM sessions WHERE remember_me = 0")
+        .scalar("SELECT COUNT(*) FROM logins WHERE remember_me = 0")
         .await;
     assert_eq!(rows, 0, "the idle login's row is gone");
     assert!(remembered.is_logged_in().await);
@@ -464,7 +464,7 @@ async fn a_cookie_written_by_the_last_release_still_opens() {
     app.user("old@example.com").await.logout().await;
     app.browser().login("old@example.com", PASSWORD).await;
     let (id, user_id): (String, i64) =
-        sqlx::query_as("SELECT id, user_id FROM sessions WHERE revoked_at IS NULL")
+        sqlx::query_as("SELECT id, user_id FROM logins WHERE revoked_at IS NULL")
             .fetch_one(&app.pool)
             .await
             .unwrap();

@@ -6,11 +6,11 @@
 
 pub mod cart;
 pub mod events;
+pub mod logins;
 pub mod orders;
 pub mod outbox;
 pub mod products;
 pub mod rate_limit;
 pub mod session_store;
-pub mod sessions;
 pub mod tokens;
 pub mod users;

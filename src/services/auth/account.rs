@@ -4,7 +4,7 @@
 
 use crate::{
     data::error::Result,
-    data::repo::{events::EventKind, sessions, users},
+    data::repo::{events::EventKind, logins, users},
     domain::client::ClientInfo,
     domain::session::{RenewedFor, SessionState},
     domain::validate::FieldErrors,
@@ -79,8 +79,8 @@ pub async fn change_password(
     users::set_password_hash(&mut *tx, user.id, &hash).await?;
     // A link asked for before (a reset, a new address) must not undo this.
     links::retire_every_link(&mut tx, user.id, now).await?;
-    let others = sessions::revoke_others(&mut *tx, user.id, &me.session_id, now).await?;
-    sessions::revoke(&mut *tx, &me.session_id, now).await?;
+    let others = logins::revoke_others(&mut *tx, user.id, &me.session_id, now).await?;
+    logins::revoke(&mut *tx, &me.session_id, now).await?;
     open_session(&mut tx, app, client, user.id, &new, me.expires_at).await?;
     record(&mut tx, user.id, EventKind::PasswordChanged, client, now).await?;
     tx.commit().await?;
@@ -157,7 +157,7 @@ pub async fn revoke_session(
 ) -> Result<bool> {
     let now = app.clock.now();
     let mut tx = app.db.begin_write().await?;
-    let revoked = sessions::revoke_by_handle(&mut *tx, me.user.id, handle, now).await?;
+    let revoked = logins::revoke_by_handle(&mut *tx, me.user.id, handle, now).await?;
     if revoked {
         record(&mut tx, me.user.id, EventKind::SessionRevoked, client, now).await?;
     }
@@ -171,7 +171,7 @@ pub async fn revoke_session(
 pub async fn revoke_others(app: &AppState, client: &ClientInfo, me: &LoggedIn) -> Result<u64> {
     let now = app.clock.now();
     let mut tx = app.db.begin_write().await?;
-    let count = sessions::revoke_others(&mut *tx, me.user.id, &me.session_id, now).await?;
+    let count = logins::revoke_others(&mut *tx, me.user.id, &me.session_id, now).await?;
     links::retire_every_link(&mut tx, me.user.id, now).await?;
     if count > 0 {
         record(&mut tx, me.user.id, EventKind::SessionRevoked, client, now).await?;

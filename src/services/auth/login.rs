@@ -1,6 +1,6 @@
 //! Registration, login and logout: the moments a session changes hands.
 //!
-//! Login in one transaction: the new `sessions` row, what the guest brings
+//! Login in one transaction: the new `logins` row, what the guest brings
 //! along (the preferences they chose, their cart) and the security event
 //! commit together; only then does the browser get its new cookie (new id,
 //! new CSRF token). If any step fails, nothing of the login is written and
@@ -14,7 +14,7 @@ use crate::{
     data::repo::{
         self,
         events::EventKind,
-        sessions::{self, NewSession},
+        logins::{self, NewLogin},
         users::{self, NewUser},
     },
     domain::client::ClientInfo,
@@ -233,7 +233,7 @@ pub async fn log_out(app: &AppState, state: &SessionState, client: &ClientInfo) 
     if let Some(user_id) = state.user_id {
         let now = app.clock.now();
         let mut tx = app.db.begin_write().await?;
-        sessions::revoke(&mut *tx, &state.id, now).await?;
+        logins::revoke(&mut *tx, &state.id, now).await?;
         record(&mut tx, user_id, EventKind::LoggedOut, client, now).await?;
         tx.commit().await?;
     }
@@ -257,7 +257,7 @@ async fn sign_in(
     let now = app.clock.now();
     if guest.user_id.is_some() {
         // Logging in (or registering) over a login: that session ends here.
-        sessions::revoke(&mut *tx, &guest.id, now).await?;
+        logins::revoke(&mut *tx, &guest.id, now).await?;
     }
     let deadline = now + login_lifetime(app, remember_me);
     let new = SessionState::logged_in(user_id, remember_me, deadline, now);
@@ -285,7 +285,7 @@ pub async fn replaced_by_sign_in(app: &AppState, guest: &SessionState) -> Result
 /// is logged.
 pub async fn abandon(app: &AppState, state: &SessionState) {
     let now = app.clock.now();
-    if let Err(err) = sessions::revoke(&app.db.pool, &state.id, now).await {
+    if let Err(err) = logins::revoke(&app.db.pool, &state.id, now).await {
         tracing::warn!(error = %err, "a login whose state was not kept could not be revoked");
     }
 }
@@ -302,7 +302,7 @@ fn login_lifetime(app: &AppState, remember_me: bool) -> i64 {
     lifetime.as_secs() as i64
 }
 
-/// Writes the `sessions` row of `user_id`'s new `state`, ending at
+/// Writes the `logins` row of `user_id`'s new `state`, ending at
 /// `expires_at`.
 pub(super) async fn open_session(
     conn: &mut Conn,
@@ -312,7 +312,7 @@ pub(super) async fn open_session(
     state: &SessionState,
     expires_at: i64,
 ) -> Result<()> {
-    let row = NewSession {
+    let row = NewLogin {
         id: &state.id,
         handle: &ids::token128(),
         user_id,
@@ -322,6 +322,6 @@ pub(super) async fn open_session(
         user_agent: &client.user_agent,
         ip: &client.ip,
     };
-    sessions::insert(conn, &row).await?;
+    logins::insert(conn, &row).await?;
     Ok(())
 }

@@ -1,7 +1,7 @@
 //! Who is asking, and the moments a session changes hands.
 //!
 //! - `check_session`: a cookie that says "user 42, session S" is believed
-//!   only while the `sessions` row S exists, is not revoked, is younger
+//!   only while the `logins` row S exists, is not revoked, is younger
 //!   than its absolute timeout and was seen within the idle timeout.
 //!   Otherwise the visitor is a guest again, and the page says why.
 //! - `login`: registration, login and logout.
@@ -28,7 +28,7 @@ use crate::{
     data::error::{AppError, Result},
     data::repo::{
         events::{self, EventKind},
-        sessions::{self, CartLine},
+        logins::{self, CartLine},
         users::{self, User},
     },
     domain::client::ClientInfo,
@@ -39,7 +39,7 @@ use crate::{
     services::state::AppState,
 };
 
-/// A logged-in user, as verified against the `sessions` table.
+/// A logged-in user, as verified against the `logins` table.
 #[derive(Clone, Debug)]
 pub struct LoggedIn {
     pub user: User,
@@ -100,7 +100,7 @@ pub async fn check_session(app: &AppState, state: &SessionState) -> Result<Check
         return Ok(Checked::Guest);
     };
     let session_id = state.id.clone();
-    let Some(row) = sessions::with_user(&app.db.pool, &session_id, user_id).await? else {
+    let Some(row) = logins::with_user(&app.db.pool, &session_id, user_id).await? else {
         // The account or the session row is gone (account deleted).
         return Ok(Checked::Ended {
             guest: state.reset_to_guest(now, None, RenewedFor::LoginRevoked),
@@ -127,7 +127,7 @@ pub async fn check_session(app: &AppState, state: &SessionState) -> Result<Check
         // the database cannot take it just now (it is read-only or away;
         // the row's own deadlines keep it ended).
         if !row.revoked {
-            if let Err(err) = sessions::revoke(&app.db.pool, &session_id, now).await {
+            if let Err(err) = logins::revoke(&app.db.pool, &session_id, now).await {
                 bookkeeping_failed(err.into())?;
             }
         }
@@ -138,7 +138,7 @@ pub async fn check_session(app: &AppState, state: &SessionState) -> Result<Check
     }
     let mut last_seen_at = row.last_seen_at;
     if now - last_seen_at >= TOUCH_EVERY {
-        match sessions::touch(&app.db.pool, &session_id, now).await {
+        match logins::touch(&app.db.pool, &session_id, now).await {
             Ok(()) => last_seen_at = now,
             // A database that can be read but not written (read-only, a
             // standby) still shows this visitor their pages; the idle

@@ -20,7 +20,7 @@ use crate::{
     data::error::{AppError, Result},
     data::repo::{
         events::EventKind,
-        sessions,
+        logins,
         tokens::Purpose,
         users::{self, User},
     },
@@ -136,13 +136,13 @@ pub async fn reset_password(
     let mut tx = app.db.begin_write().await?;
     links::use_once(&mut tx, link, Purpose::ResetPassword, now).await?;
     users::set_password_hash(&mut *tx, user.id, &hash).await?;
-    sessions::revoke_all(&mut *tx, user.id, now).await?;
+    logins::revoke_all(&mut *tx, user.id, now).await?;
     links::retire_every_link(&mut tx, user.id, now).await?;
     users::mark_verified(&mut *tx, user.id, &user.email, now).await?;
     record(&mut tx, user.id, EventKind::PasswordReset, client, now).await?;
     let ended_here = match signed_in_here {
         Some(other) if other.user.id != user.id => {
-            sessions::revoke(&mut *tx, &other.session_id, now).await?;
+            logins::revoke(&mut *tx, &other.session_id, now).await?;
             record(&mut tx, other.user.id, EventKind::LoggedOut, client, now).await?;
             Some(other.user.email.clone())
         }

@@ -20,7 +20,7 @@
 //! out and empties no cart. A cookie no key opens is no cookie at all (an
 //! old or forged one is no fault of the server, and is not logged as one).
 //! Rotating never revives a login: a re-sealed cookie still leads to a
-//! state that names its `sessions` row, and `services::auth::check_session` still
+//! state that names its `logins` row, and `services::auth::check_session` still
 //! checks it.
 
 use actix_web::{

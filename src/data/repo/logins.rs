@@ -1,4 +1,5 @@
-//! Server-side records of logged-in sessions: what makes a cookie revocable.
+//! Logins (`logins`): one row a signed-in browser, what makes its cookie
+//! revocable.
 //! The secret `id` is the one the cookie carries; `handle` is the public
 //! name pages and URLs use.
 
@@ -13,7 +14,7 @@ use crate::{
     domain::ids::SessionId,
 };
 
-pub struct NewSession<'a> {
+pub struct NewLogin<'a> {
     pub id: &'a SessionId,
     pub handle: &'a str,
     pub user_id: i64,
@@ -24,9 +25,9 @@ pub struct NewSession<'a> {
     pub ip: &'a str,
 }
 
-pub async fn insert(db: impl Db<'_>, s: &NewSession<'_>) -> sqlx::Result<()> {
+pub async fn insert(db: impl Db<'_>, s: &NewLogin<'_>) -> sqlx::Result<()> {
     sqlx::query(
-        "INSERT INTO sessions
+        "INSERT INTO logins
            (id, handle, user_id, created_at, last_seen_at, expires_at, remember_me, user_agent, ip)
          VALUES ($1, $2, $3, $4, $4, $5, $6, $7, $8)",
     )
@@ -50,7 +51,7 @@ pub type CartLine = (i64, i64, Option<Product>);
 /// A session row with its user and the user's cart: all any page needs
 /// about a logged-in visitor, and all the cart page needs, in one query.
 #[derive(Clone, Debug)]
-pub struct SessionWithUser {
+pub struct LoginWithUser {
     pub user: User,
     pub handle: String,
     pub last_seen_at: i64,
@@ -67,7 +68,7 @@ pub fn with_user_sql() -> String {
     format!(
         "SELECT {}, s.handle, s.last_seen_at, s.expires_at, s.remember_me, s.revoked_at,
                 c.product_id, c.quantity, {}
-           FROM sessions s JOIN users u ON u.id = s.user_id
+           FROM logins s JOIN users u ON u.id = s.user_id
            LEFT JOIN cart_items c ON c.user_id = u.id
            LEFT JOIN products p ON p.id = c.product_id
           WHERE s.id = $1 AND s.user_id = $2
@@ -83,7 +84,7 @@ pub async fn with_user(
     db: impl Db<'_>,
     id: &SessionId,
     user_id: i64,
-) -> sqlx::Result<Option<SessionWithUser>> {
+) -> sqlx::Result<Option<LoginWithUser>> {
     let rows = sqlx::query(AssertSqlSafe(with_user_sql()))
         .bind(id.expose())
         .bind(user_id)
@@ -102,7 +103,7 @@ pub async fn with_user(
             ));
         }
     }
-    Ok(Some(SessionWithUser {
+    Ok(Some(LoginWithUser {
         user: User::from_row(first)?,
         handle: first.try_get("handle")?,
         last_seen_at: first.try_get("last_seen_at")?,
@@ -113,12 +114,12 @@ pub async fn with_user(
     }))
 }
 
-/// Deletes rows of sessions that ended before `before`: expired, revoked,
+/// Deletes logins that ended before `before`: expired, revoked,
 /// or (without "keep me signed in") idle for `idle_timeout`. They can no
 /// longer be shown or used. Returns how many.
 pub async fn prune(db: impl Db<'_>, before: i64, idle_timeout: i64) -> sqlx::Result<u64> {
     let done = sqlx::query(
-        "DELETE FROM sessions
+        "DELETE FROM logins
           WHERE expires_at < $1 OR (revoked_at IS NOT NULL AND revoked_at < $1)
              OR (remember_me = 0 AND last_seen_at < $2)",
     )
@@ -130,7 +131,7 @@ pub async fn prune(db: impl Db<'_>, before: i64, idle_timeout: i64) -> sqlx::Res
 }
 
 pub async fn touch(db: impl Db<'_>, id: &SessionId, now: i64) -> sqlx::Result<()> {
-    sqlx::query("UPDATE sessions SET last_seen_at = $1 WHERE id = $2")
+    sqlx::query("UPDATE logins SET last_seen_at = $1 WHERE id = $2")
         .bind(now)
         .bind(id.expose())
         .execute(db)
@@ -139,7 +140,7 @@ pub async fn touch(db: impl Db<'_>, id: &SessionId, now: i64) -> sqlx::Result<()
 }
 
 pub async fn revoke(db: impl Db<'_>, id: &SessionId, now: i64) -> sqlx::Result<()> {
-    sqlx::query("UPDATE sessions SET revoked_at = $1 WHERE id = $2 AND revoked_at IS NULL")
+    sqlx::query("UPDATE logins SET revoked_at = $1 WHERE id = $2 AND revoked_at IS NULL")
         .bind(now)
         .bind(id.expose())
         .execute(db)
@@ -147,8 +148,8 @@ pub async fn revoke(db: impl Db<'_>, id: &SessionId, now: i64) -> sqlx::Result<(
     Ok(())
 }
 
-/// Revokes one of the user's sessions by its public handle; false when the
-/// handle is not one of this user's live sessions.
+/// Revokes one of the user's logins by its public handle; false when the
+/// handle is not one of this user's live logins.
 pub async fn revoke_by_handle(
     db: impl Db<'_>,
     user_id: i64,
@@ -156,7 +157,7 @@ pub async fn revoke_by_handle(
     now: i64,
 ) -> sqlx::Result<bool> {
     let done = sqlx::query(
-        "UPDATE sessions SET revoked_at = $1
+        "UPDATE logins SET revoked_at = $1
           WHERE handle = $2 AND user_id = $3 AND revoked_at IS NULL AND expires_at > $1",
     )
     .bind(now)
@@ -175,7 +176,7 @@ pub async fn revoke_others(
     now: i64,
 ) -> sqlx::Result<u64> {
     let done = sqlx::query(
-        "UPDATE sessions SET revoked_at = $1
+        "UPDATE logins SET revoked_at = $1
           WHERE user_id = $2 AND id <> $3 AND revoked_at IS NULL AND expires_at > $1",
     )
     .bind(now)
@@ -190,7 +191,7 @@ pub async fn revoke_others(
 /// many.
 pub async fn revoke_all(db: impl Db<'_>, user_id: i64, now: i64) -> sqlx::Result<u64> {
     let done = sqlx::query(
-        "UPDATE sessions SET revoked_at = $1
+        "UPDATE logins SET revoked_at = $1
           WHERE user_id = $2 AND revoked_at IS NULL AND expires_at > $1",
     )
     .bind(now)
@@ -200,10 +201,10 @@ pub async fn revoke_all(db: impl Db<'_>, user_id: i64, now: i64) -> sqlx::Result
     Ok(done.rows_affected())
 }
 
-/// A live session as the sessions page lists it: no secret id, only the
+/// A live login as `/profile/sessions` lists it: no secret id, only the
 /// public handle.
 #[derive(Clone, Debug, FromRow)]
-pub struct SessionListing {
+pub struct LoginListing {
     pub handle: String,
     pub created_at: i64,
     pub last_seen_at: i64,
@@ -212,16 +213,16 @@ pub struct SessionListing {
     pub ip: String,
 }
 
-/// The user's sessions that are neither revoked nor past a timeout.
+/// The user's logins that are neither revoked nor past a timeout.
 pub async fn live_for_user(
     db: impl Db<'_>,
     user_id: i64,
     now: i64,
     idle_timeout: i64,
-) -> sqlx::Result<Vec<SessionListing>> {
+) -> sqlx::Result<Vec<LoginListing>> {
     sqlx::query_as(
         "SELECT handle, created_at, last_seen_at, expires_at, user_agent, ip
-           FROM sessions
+           FROM logins
           WHERE user_id = $1 AND revoked_at IS NULL AND expires_at > $2
             AND (remember_me = 1 OR last_seen_at >= $3)
           ORDER BY last_seen_at DESC",
@@ -236,7 +237,7 @@ pub async fn live_for_user(
 /// How many logins are live: not revoked, not past a timeout.
 pub async fn count_live(db: impl Db<'_>, now: i64, idle_timeout: i64) -> sqlx::Result<i64> {
     sqlx::query_scalar(
-        "SELECT COUNT(*) FROM sessions
+        "SELECT COUNT(*) FROM logins
           WHERE revoked_at IS NULL AND expires_at > $1
             AND (remember_me = 1 OR last_seen_at >= $2)",
     )

@@ -5,7 +5,7 @@ use askama::Template;
 
 use crate::{
     data::error::{AppError, Result},
-    data::repo::sessions::{self, SessionListing},
+    data::repo::logins::{self, LoginListing},
     domain::client::{describe_user_agent, ClientInfo},
     domain::session::FlashLevel,
     services::auth::account,
@@ -17,30 +17,30 @@ use crate::{
 };
 
 #[derive(Template)]
-#[template(path = "sessions.html")]
-struct SessionsPage {
+#[template(path = "logins.html")]
+struct LoginsPage {
     layout: Layout,
-    sessions: Vec<SessionListing>,
-    /// This browser's session, by its public handle.
+    logins: Vec<LoginListing>,
+    /// This browser's login, by its public handle.
     current_handle: String,
 }
 
-impl SessionsPage {
-    fn browser(&self, s: &SessionListing) -> String {
+impl LoginsPage {
+    fn browser(&self, s: &LoginListing) -> String {
         describe_user_agent(&s.user_agent)
     }
 
-    fn is_current(&self, s: &SessionListing) -> bool {
+    fn is_current(&self, s: &LoginListing) -> bool {
         s.handle == self.current_handle
     }
 }
 
 pub async fn index(app: web::Data<AppState>, user: CurrentUser) -> Result<HttpResponse> {
     let idle = app.settings.session_idle_timeout.as_secs() as i64;
-    let sessions = sessions::live_for_user(&app.db.pool, user.id(), app.clock.now(), idle).await?;
-    render(SessionsPage {
+    let logins = logins::live_for_user(&app.db.pool, user.id(), app.clock.now(), idle).await?;
+    render(LoginsPage {
         layout: user.visitor.layout(),
-        sessions,
+        logins,
         current_handle: user.login.handle.clone(),
     })
 }
