@@ -5,13 +5,13 @@
 pub mod common;
 
 mod api {
-    mod address;
     mod auth;
     mod binary;
     mod cart;
     mod checkout;
     mod cli;
     mod crash;
+    mod email;
     mod hostile;
     mod instances;
     mod links;

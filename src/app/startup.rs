@@ -24,7 +24,7 @@ use crate::{
         assets, csrf, error_page,
         form::FORM_LIMIT_BYTES,
         security,
-        session::{self, Sessions, Store},
+        session::{self, SessionAdapter, Store},
         telemetry,
     },
 };
@@ -64,7 +64,7 @@ impl Application {
             None => None,
         };
         let store = Store::connect(&state.settings, &state.db.pool, &state.clock).await?;
-        let sessions = web::Data::new(Sessions::new(store, &state.settings));
+        let sessions = web::Data::new(SessionAdapter::new(store, &state.settings));
         let metrics = match &state.settings.metrics_addr {
             Some(addr) => Some(serve_metrics(addr, state.clone())?),
             None => None,
@@ -118,7 +118,7 @@ impl Application {
 fn serve(
     listener: TcpListener,
     state: web::Data<AppState>,
-    sessions: web::Data<Sessions>,
+    sessions: web::Data<SessionAdapter>,
 ) -> anyhow::Result<Server> {
     let cookie_secure = state.settings.cookie_secure;
     let shutdown_timeout = state.settings.shutdown_timeout.as_secs();
@@ -149,7 +149,7 @@ fn serve(
             // which gives it its request id.
             .wrap(from_fn(csrf::protect))
             .wrap(ErrorHandlers::new().default_handler(error_page::render))
-            .wrap(from_fn(session::carry))
+            .wrap(from_fn(session::middleware))
             .wrap(ErrorHandlers::new().default_handler(error_page::render))
             .wrap(security::headers(cookie_secure))
             .wrap(from_fn(security::hide_tokens))

@@ -14,7 +14,7 @@ use crate::{
         extract::Visitor,
         form::Form,
         page::{filters, render, see_other, Layout},
-        session::AppSession,
+        session::RequestSession,
     },
 };
 
@@ -82,7 +82,7 @@ pub async fn clear(app: web::Data<AppState>, visitor: Visitor) -> Result<HttpRes
 /// first: then the rules are checked again, and the message says what
 /// came of it).
 fn back_to_cart(
-    session: &AppSession,
+    session: &RequestSession,
     outcome: std::result::Result<Changed, Refusal>,
 ) -> Result<HttpResponse> {
     session.update(move |state| {

@@ -5,13 +5,13 @@
 use actix_web::{web, HttpResponse};
 use serde_json::json;
 
-use crate::{services::state::AppState, web::session::Sessions};
+use crate::{services::state::AppState, web::session::SessionAdapter};
 
 pub async fn live() -> HttpResponse {
     HttpResponse::Ok().json(json!({"status": "ok"}))
 }
 
-pub async fn ready(app: web::Data<AppState>, sessions: web::Data<Sessions>) -> HttpResponse {
+pub async fn ready(app: web::Data<AppState>, sessions: web::Data<SessionAdapter>) -> HttpResponse {
     let store = sessions.store();
     // Both at once: a database that is away costs one wait, not two.
     let (pinged, migrations) = tokio::join!(store.ping(), app.db.migrations_applied());

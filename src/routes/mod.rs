@@ -6,10 +6,10 @@
 //! runs; a test walks this table to prove it (`tests/api/security.rs`).
 
 mod account;
-mod address;
 mod auth;
 mod cart;
 mod dev_mail;
+mod email;
 mod health;
 mod home;
 mod logins;
@@ -79,17 +79,17 @@ pub fn table() -> Vec<Endpoint> {
         endpoint(M::POST, "/password/reset", recovery::reset),
         endpoint(M::GET, "/password/reset/{token}", recovery::open_link),
         endpoint(M::POST, "/password/reset/{token}", recovery::reset_by_link),
-        endpoint(M::GET, "/verify-email", address::show),
-        endpoint(M::POST, "/verify-email", address::confirm),
-        endpoint(M::POST, "/verify-email/resend", address::resend),
-        endpoint(M::GET, "/verify-email/{token}", address::open_link),
-        endpoint(M::POST, "/verify-email/{token}", address::confirm_by_link),
+        endpoint(M::GET, "/verify-email", email::show),
+        endpoint(M::POST, "/verify-email", email::confirm),
+        endpoint(M::POST, "/verify-email/resend", email::resend),
+        endpoint(M::GET, "/verify-email/{token}", email::open_link),
+        endpoint(M::POST, "/verify-email/{token}", email::confirm_by_link),
         endpoint(M::GET, "/confirm-password", account::confirm_form),
         endpoint(M::POST, "/confirm-password", account::confirm),
         endpoint(M::GET, "/profile", profile::show),
         endpoint(M::POST, "/profile", profile::update_name),
         endpoint(M::POST, "/profile/password", profile::change_password),
-        endpoint(M::POST, "/profile/email", address::change),
+        endpoint(M::POST, "/profile/email", email::change),
         endpoint(M::GET, "/profile/sessions", logins::index),
         endpoint(
             M::POST,

@@ -16,7 +16,7 @@ use crate::{
     web::{
         extract::Visitor,
         page::{filters, render, Layout},
-        session::Whereabouts,
+        session::WhereKept,
     },
 };
 
@@ -58,7 +58,7 @@ struct InspectorPage {
     /// The step of the tour (`/tour`) that explains what is on this page.
     tour_step: &'static str,
     /// Where the state is kept, and for how long.
-    kept: Whereabouts,
+    kept: WhereKept,
 }
 
 pub async fn show(
@@ -66,12 +66,12 @@ pub async fn show(
     visitor: Visitor,
     req: HttpRequest,
 ) -> Result<HttpResponse> {
-    let kept = Whereabouts::of(&req).await?;
+    let kept = WhereKept::of(&req).await?;
     render(InspectorPage::new(&app, &visitor, kept)?)
 }
 
 impl InspectorPage {
-    fn new(app: &AppState, visitor: &Visitor, kept: Whereabouts) -> Result<Self> {
+    fn new(app: &AppState, visitor: &Visitor, kept: WhereKept) -> Result<Self> {
         let settings = &app.settings;
         let state = visitor.session.read(SessionState::clone);
         let id_fingerprint = state.id.fingerprint();

@@ -117,6 +117,6 @@ pub async fn place_order(
         .queue(&mut tx, &user.email, &letter, past, now)
         .await?;
     tx.commit().await?;
-    app.mail.sent_soon();
+    app.mail.wake_worker();
     Ok(Ok(order_id))
 }

@@ -238,7 +238,7 @@ impl HashPermit {
     /// `domain::validate::password` for a new password, on a hashing thread too:
     /// zxcvbn's guess at its strength is also CPU work an executor thread
     /// must not do (it would hold up every other request on that thread).
-    pub async fn judge(
+    pub async fn check_strength(
         &self,
         password: &str,
         user_inputs: &[&str],
@@ -312,7 +312,7 @@ mod tests {
     fn the_places_are_bounded_and_given_back_when_dropped() {
         let hasher = Hasher::new();
         let places: Vec<_> = (0..hasher.threads() * 9)
-            .map(|_| hasher.reserve().expect("a free place"))
+            .map(|_| hasher.reserve().expect("a free permit"))
             .collect();
         assert!(matches!(
             hasher.reserve(),

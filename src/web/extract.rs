@@ -1,6 +1,6 @@
 //! Extractors: who is asking. `Visitor` is anyone, maybe logged in;
 //! `CurrentUser` requires a login; `ClientInfo` is the client's address and
-//! browser. (`web::session::AppSession` is the session alone.)
+//! browser. (`web::session::RequestSession` is the session alone.)
 //!
 //! A request resolves its visitor once (`services::auth::check_session`, one query
 //! for a login) and keeps it in the request, so the CSRF check, the
@@ -26,13 +26,13 @@ use crate::{
     services::auth::{self, links::LinkDigest, Checked, LoggedIn},
     services::cart::CartOwner,
     services::state::AppState,
-    web::{app_state, page::Layout, session::AppSession},
+    web::{app_state, page::Layout, session::RequestSession},
 };
 
 /// Anyone: the typed session and, when logged in, the user.
 #[derive(Clone)]
 pub struct Visitor {
-    pub session: AppSession,
+    pub session: RequestSession,
     pub user: Option<LoggedIn>,
     /// The request path with its query, for `next=` and the theme toggle.
     pub path: String,
@@ -153,7 +153,7 @@ impl FromRequest for Visitor {
                 return Ok(visitor.clone());
             }
             let app = app_state(&req);
-            let session = AppSession::of(&req).await?;
+            let session = RequestSession::of(&req).await?;
             let now = app.clock.now();
             let (user, notice) = match auth::check_session(&app, &session.state()).await? {
                 Checked::Guest => {
@@ -224,7 +224,7 @@ impl CurrentUser {
         &self.login.user
     }
 
-    pub fn session(&self) -> &AppSession {
+    pub fn session(&self) -> &RequestSession {
         &self.visitor.session
     }
 

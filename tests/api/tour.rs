@@ -149,7 +149,7 @@ fn defines(code: &str, name: &str) -> bool {
 }
 
 /// Whether a path the tour writes in code (`services::auth::check_session`,
-/// `AppSession::of`, `web::form::FORM_LIMIT_BYTES`) names something in `src/`.
+/// `RequestSession::of`, `web::form::FORM_LIMIT_BYTES`) names something in `src/`.
 fn resolves(path: &str, files: &[(String, String)]) -> bool {
     let segments: Vec<&str> = path.split("::").collect();
     if segments[0].starts_with(char::is_uppercase) {
@@ -259,13 +259,13 @@ fn every_link_inside_the_tour_leads_to_one_of_its_headings() {
 fn the_checker_finds_what_is_missing() {
     let files = source_files();
     assert!(resolves("services::auth::check_session", &files));
-    assert!(resolves("AppSession::of", &files));
+    assert!(resolves("RequestSession::of", &files));
     assert!(resolves("services::cart::CartOwner::Guest", &files));
     assert!(!resolves("services::auth::check_sessions", &files));
     assert!(
         !resolves("auth::check_session", &files),
         "a path names its layer"
     );
-    assert!(!resolves("AppSession::regenerate", &files));
+    assert!(!resolves("RequestSession::regenerate", &files));
     assert!(!resolves("web::nothing", &files));
 }

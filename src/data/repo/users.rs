@@ -144,7 +144,7 @@ pub async fn choose_preferences(
     Ok(())
 }
 
-/// Deletes the account. Sessions, cart lines and events go with it
+/// Deletes the account. Logins, cart lines and events go with it
 /// (ON DELETE CASCADE); orders stay, anonymised (ON DELETE SET NULL).
 pub async fn delete(db: impl Db<'_>, user_id: i64) -> sqlx::Result<()> {
     sqlx::query("DELETE FROM users WHERE id = $1")

@@ -40,10 +40,10 @@ pub async fn change_password(
     let user = &me.user;
     // One place at the hashing threads for both hashes (the current
     // password's check, the new one's hash).
-    let place = app.hasher.reserve()?;
+    let permit = app.hasher.reserve()?;
     let check = check_password(
         app,
-        &place,
+        &permit,
         client,
         &user.email,
         form.current,
@@ -54,8 +54,8 @@ pub async fn change_password(
             "current_password",
             "That is not your current password.".into(),
         ))
-    } else if let Err(e) = place
-        .judge(form.new, &[&user.email, &user.display_name])
+    } else if let Err(e) = permit
+        .check_strength(form.new, &[&user.email, &user.display_name])
         .await?
     {
         Some(("new_password", e))
@@ -72,7 +72,7 @@ pub async fn change_password(
         return Ok(Err(FieldErrors::from([mistake])));
     }
 
-    let hash = place.hash(form.new.to_string()).await?;
+    let hash = permit.hash(form.new.to_string()).await?;
     let now = app.clock.now();
     let new = SessionState::logged_in(user.id, me.remember_me, me.expires_at, now);
     let mut tx = app.db.begin_write().await?;
@@ -100,10 +100,10 @@ pub async fn delete_account(
     password: &str,
 ) -> Result<Result<(), FieldErrors>> {
     let user = &me.user;
-    let place = app.hasher.reserve()?;
+    let permit = app.hasher.reserve()?;
     let check = check_password(
         app,
-        &place,
+        &permit,
         client,
         &user.email,
         password,
@@ -132,10 +132,10 @@ pub async fn confirm_password(
     me: &LoggedIn,
     password: &str,
 ) -> Result<Option<i64>> {
-    let place = app.hasher.reserve()?;
+    let permit = app.hasher.reserve()?;
     let check = check_password(
         app,
-        &place,
+        &permit,
         client,
         &me.user.email,
         password,

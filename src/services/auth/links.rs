@@ -90,9 +90,9 @@ pub(super) async fn issue(
 /// - a password reset (`recovery::reset_password`) and a password change
 ///   (`account::change_password`): whoever knew the old password may have
 ///   asked for a link;
-/// - a change of address, when it is asked for (`address::request_change`:
+/// - a change of address, when it is asked for (`email::request_change`:
 ///   only the link it sends then stays) and when it is confirmed
-///   (`address::confirm_address`);
+///   (`email::confirm_email`);
 /// - the deletion of the account (`account::delete_account`; the rows then
 ///   go with it);
 /// - "sign out everywhere" (`account::revoke_others`).

@@ -22,7 +22,7 @@ use crate::{
     domain::prefs::Preferences,
     domain::session::{RenewedFor, SessionState},
     domain::validate::{self, FieldErrors},
-    services::auth::{address, check_password, record, throttle},
+    services::auth::{check_password, email, record, throttle},
     services::cart,
     services::mail::{PastTheLimit, Queued},
     services::password::HashPermit,
@@ -74,12 +74,12 @@ async fn try_log_in(
 ) -> Result<Login> {
     // A place at the hashing threads first: when there is none, the login
     // is refused (503) before anything is counted or read.
-    let place = app.hasher.reserve()?;
+    let permit = app.hasher.reserve()?;
     throttle::count_client(app, &client.ip).await?;
     let email = validate::normalize_email(form.email);
     let check = check_password(
         app,
-        &place,
+        &permit,
         client,
         &email,
         form.password,
@@ -124,14 +124,14 @@ pub async fn register(
     client: &ClientInfo,
     form: NewAccount<'_>,
 ) -> Result<Result<Registered, FieldErrors>> {
-    let place = app.hasher.reserve()?;
+    let permit = app.hasher.reserve()?;
     throttle::count_client(app, &client.ip).await?;
-    let (tx, account) = match new_account(app, &place, client, &form).await? {
+    let (tx, account) = match new_account(app, &permit, client, &form).await? {
         Ok(created) => created,
         Err(errors) => return Ok(Err(errors)),
     };
     let (state, cart_note) = sign_in(tx, app, guest, client, account.id, false).await?;
-    app.mail.sent_soon();
+    app.mail.wake_worker();
     Ok(Ok(Registered {
         state,
         display_name: account.display_name,
@@ -147,13 +147,13 @@ pub async fn create_account(
     client: &ClientInfo,
     form: NewAccount<'_>,
 ) -> Result<Result<i64, FieldErrors>> {
-    let place = app.hasher.reserve()?;
-    let (tx, account) = match new_account(app, &place, client, &form).await? {
+    let permit = app.hasher.reserve()?;
+    let (tx, account) = match new_account(app, &permit, client, &form).await? {
         Ok(created) => created,
         Err(errors) => return Ok(Err(errors)),
     };
     tx.commit().await?;
-    app.mail.sent_soon();
+    app.mail.wake_worker();
     Ok(Ok(account.id))
 }
 
@@ -169,7 +169,7 @@ struct Account {
 /// transaction left open for the caller to finish.
 async fn new_account(
     app: &AppState,
-    place: &HashPermit,
+    permit: &HashPermit,
     client: &ClientInfo,
     form: &NewAccount<'_>,
 ) -> Result<Result<(Tx, Account), FieldErrors>> {
@@ -182,7 +182,10 @@ async fn new_account(
         errors.insert("display_name", e);
         String::new()
     });
-    if let Err(e) = place.judge(form.password, &[&email, &display_name]).await? {
+    if let Err(e) = permit
+        .check_strength(form.password, &[&email, &display_name])
+        .await?
+    {
         errors.insert("password", e);
     } else if form.password != form.password_confirm {
         errors.insert("password_confirm", "The two passwords do not match.".into());
@@ -193,7 +196,7 @@ async fn new_account(
 
     // Hash before looking at the email, so a taken address is not
     // answered faster than a free one.
-    let hash = place.hash(form.password.to_string()).await?;
+    let hash = permit.hash(form.password.to_string()).await?;
     let now = app.clock.now();
     let user = NewUser {
         id: ids::row_id(),
@@ -216,7 +219,7 @@ async fn new_account(
     // limit (a loop of registrations with a stranger's address), it is
     // left out, and "send it again" asks for it later.
     let past = PastTheLimit::LeaveOut;
-    let proof = address::queue_proof(&mut tx, app, user.id, &email, false, past).await?;
+    let proof = email::queue_proof(&mut tx, app, user.id, &email, false, past).await?;
     let account = Account {
         id: user.id,
         display_name,

@@ -17,7 +17,7 @@
 //! exactly who they were, with their cart and preferences.
 
 pub mod account;
-pub mod address;
+pub mod email;
 pub mod links;
 pub mod login;
 pub mod recovery;
@@ -169,7 +169,7 @@ pub async fn check_session(app: &AppState, state: &SessionState) -> Result<Check
 /// taken before it wrote anything.
 pub async fn check_password(
     app: &AppState,
-    place: &HashPermit,
+    permit: &HashPermit,
     client: &ClientInfo,
     email: &str,
     password: &str,
@@ -183,7 +183,7 @@ pub async fn check_password(
         false => None,
     };
     let (user_id, hash) = account.unzip();
-    let right = place.verify(password.to_string(), hash).await?;
+    let right = permit.verify(password.to_string(), hash).await?;
     match user_id {
         Some(user_id) if right => {
             throttle::forget(app, email).await?;

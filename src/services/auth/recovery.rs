@@ -72,7 +72,7 @@ pub async fn request_reset(
     let past = PastTheLimit::Refuse;
     app.mail.queue(&mut tx, &email, &letter, past, now).await?;
     tx.commit().await?;
-    app.mail.sent_soon();
+    app.mail.wake_worker();
     Ok(Ok(()))
 }
 
@@ -117,9 +117,9 @@ pub async fn reset_password(
     signed_in_here: Option<&LoggedIn>,
 ) -> Result<Result<ResetDone, FieldErrors>> {
     let user = reset_link(app, link).await?;
-    let place = app.hasher.reserve()?;
-    let mistake = match place
-        .judge(form.password, &[&user.email, &user.display_name])
+    let permit = app.hasher.reserve()?;
+    let mistake = match permit
+        .check_strength(form.password, &[&user.email, &user.display_name])
         .await?
     {
         Err(e) => Some(("password", e)),
@@ -131,7 +131,7 @@ pub async fn reset_password(
     if let Some(mistake) = mistake {
         return Ok(Err(FieldErrors::from([mistake])));
     }
-    let hash = place.hash(form.password.to_string()).await?;
+    let hash = permit.hash(form.password.to_string()).await?;
     let now = app.clock.now();
     let mut tx = app.db.begin_write().await?;
     links::use_once(&mut tx, link, Purpose::ResetPassword, now).await?;
@@ -155,7 +155,7 @@ pub async fn reset_password(
         .queue(&mut tx, &user.email, &notice, past, now)
         .await?;
     tx.commit().await?;
-    app.mail.sent_soon();
+    app.mail.wake_worker();
     // The throttle of failed sign-ins starts again for the new password.
     throttle::forget(app, &user.email).await?;
     Ok(Ok(ResetDone {

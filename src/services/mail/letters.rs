@@ -94,7 +94,7 @@ impl Letter {
 
     /// After registration, or "send it again": prove the address reaches
     /// its owner. Nobody has proved the address yet, so no name.
-    pub fn verify_address(link: String, valid_for: &str) -> Letter {
+    pub fn verify_email(link: String, valid_for: &str) -> Letter {
         let words = format!(
             "Welcome to Cookie Jar! Please confirm that this is your address. The link \
              works once, for {valid_for}."
@@ -106,7 +106,7 @@ impl Letter {
 
     /// A new address asked for on the profile: sent to the new address,
     /// which nobody has proved yet (no name).
-    pub fn confirm_new_address(link: String, valid_for: &str) -> Letter {
+    pub fn confirm_new_email(link: String, valid_for: &str) -> Letter {
         let words = format!(
             "You asked to sign in to Cookie Jar with this address from now on. It takes \
              effect when you confirm it. The link works once, for {valid_for}."
@@ -120,7 +120,7 @@ impl Letter {
     /// can stop it. It names nothing the requester typed (neither the new
     /// address nor a display name they may have set): whoever asked may
     /// be someone who learned the password.
-    pub fn address_change_asked(forgot: String) -> Letter {
+    pub fn email_change_asked(forgot: String) -> Letter {
         let words = vec![
             "Someone signed in to your Cookie Jar account asked to sign in with another \
              email address from now on. Nothing changes until that address is confirmed."
@@ -136,7 +136,7 @@ impl Letter {
 
     /// The address changed: sent to the old one, naming the new one when
     /// that may be said (`new_address`: only to a proven owner).
-    pub fn address_changed(name: Option<&str>, new_address: Option<&str>) -> Letter {
+    pub fn email_changed(name: Option<&str>, new_address: Option<&str>) -> Letter {
         let changed = match new_address {
             Some(new) => format!(
                 "The email address of your Cookie Jar account was changed to {new}. You sign \

@@ -124,7 +124,7 @@ impl Mailer {
     /// Renders `letter` to `to` and writes it into the outbox, inside the
     /// caller's transaction, counted against the address's hourly limit
     /// (`count_mail_to`; `past` says what happens beyond it: a refusal
-    /// fails the caller's transaction). Call `sent_soon` after the commit.
+    /// fails the caller's transaction). Call `wake_worker` after the commit.
     pub async fn queue(
         &self,
         conn: &mut Conn,
@@ -150,11 +150,11 @@ impl Mailer {
 
     /// Wakes this instance's worker after a commit that queued mail (it
     /// also looks every few seconds, for mail queued by other instances).
-    pub fn sent_soon(&self) {
+    pub fn wake_worker(&self) {
         self.wake.notify_one();
     }
 
-    /// Waits until `sent_soon` is called (the worker).
+    /// Waits until `wake_worker` is called (the worker).
     async fn woken(&self) {
         self.wake.notified().await;
     }

@@ -3,18 +3,18 @@
 //! change, and wherever `SESSION_STORE` keeps it. No other code knows which
 //! store is in use, and no other code writes a session cookie.
 //!
-//! On the way in (`AppSession::of`, the first time something asks), the
+//! On the way in (`RequestSession::of`, the first time something asks), the
 //! session cookie is opened under the current key or a previous one
 //! (`cookies`), and what it carries is handed to the store (`store`): the
 //! cookie store reads the state out of it, a server-side store looks the key
 //! up. No cookie, or one that leads to nothing, is a fresh guest.
 //!
-//! On the way out (`carry`, the middleware), once per request, the table
+//! On the way out (`middleware`, the middleware), once per request, the table
 //! of `write_back` decides what to store and which cookies to send, from
 //! what the cookie led to, what the request did to the session and the
 //! store; this module carries the decision out. A change to a server-side
 //! entry is a compare-and-set: the changes a request made are kept as
-//! values (`AppSession::update`), and when another request of the same
+//! values (`RequestSession::update`), and when another request of the same
 //! session saved first, they are applied again to the state it saved, so
 //! that neither change is lost. The cookie store cannot do that: the
 //! browser keeps whichever cookie it was sent last.
@@ -66,16 +66,16 @@ use crate::{
 };
 
 /// The adapter's parts, built once at start (`startup`).
-pub struct Sessions {
+pub struct SessionAdapter {
     store: Store,
     keys: Keys,
     settings: Settings,
 }
 
-impl Sessions {
-    pub fn new(store: Store, settings: &Settings) -> Sessions {
+impl SessionAdapter {
+    pub fn new(store: Store, settings: &Settings) -> SessionAdapter {
         let key = |secret: &crate::domain::config::SessionSecret| Key::from(&secret.0);
-        Sessions {
+        SessionAdapter {
             store,
             keys: Keys {
                 current: key(&settings.session_secret),
@@ -95,17 +95,17 @@ impl Sessions {
 }
 
 /// One change a request made to its session state, kept as a value so
-/// that it can be applied again to a newer state (`carry`). It must say
+/// that it can be applied again to a newer state (`middleware`). It must say
 /// what changes, not what the state becomes: "add this line", not "the
 /// cart is now this".
 type Change = Rc<dyn Fn(&mut SessionState)>;
 
 /// The session of the current request. Clones share one state; what it
-/// holds when the request ends is written back by `carry`.
+/// holds when the request ends is written back by `middleware`.
 #[derive(Clone)]
-pub struct AppSession(Rc<Slot>);
+pub struct RequestSession(Rc<Tracked>);
 
-struct Slot {
+struct Tracked {
     /// The state the request began with (for a login found ended, the
     /// guest that took its place).
     began: RefCell<SessionState>,
@@ -123,16 +123,16 @@ struct Slot {
     head: bool,
 }
 
-impl AppSession {
+impl RequestSession {
     /// The session of `req`: opened the first time it is asked for (one
     /// round trip to a server-side store), then kept in the request for
     /// every later caller.
-    pub async fn of(req: &HttpRequest) -> Result<AppSession, AppError> {
+    pub async fn of(req: &HttpRequest) -> Result<RequestSession, AppError> {
         let pending = req
             .extensions()
             .get::<Pending>()
             .cloned()
-            .expect("web::session::carry wraps every route");
+            .expect("web::session::middleware wraps every route");
         let opened = pending.0.get_or_try_init(|| open_session(req)).await?;
         Ok(opened.0.clone())
     }
@@ -148,7 +148,7 @@ impl AppSession {
     }
 
     /// Changes the state, and keeps `change` to apply it again should
-    /// another request of this session save first (`carry`). So `change`
+    /// another request of this session save first (`middleware`). So `change`
     /// must say what changes relative to the state it is given.
     pub fn update(&self, change: impl Fn(&mut SessionState) + 'static) {
         debug_assert!(!self.0.ended.get(), "an ended session is not written");
@@ -223,18 +223,18 @@ impl AppSession {
     }
 }
 
-impl FromRequest for AppSession {
+impl FromRequest for RequestSession {
     type Error = AppError;
     type Future = LocalBoxFuture<'static, Result<Self, AppError>>;
 
     fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
         let req = req.clone();
-        Box::pin(async move { AppSession::of(&req).await })
+        Box::pin(async move { RequestSession::of(&req).await })
     }
 }
 
 /// What the request began with, for the write-back.
-struct Opening {
+struct Incoming {
     /// What the session cookie led to.
     brought: Brought,
     /// A server-side store: the entry the cookie named, and what it held.
@@ -243,11 +243,11 @@ struct Opening {
     csrf: Csrf,
 }
 
-/// The request's session, opened on first use (`AppSession::of`).
+/// The request's session, opened on first use (`RequestSession::of`).
 #[derive(Clone)]
-struct Pending(Rc<OnceCell<(AppSession, Opening)>>);
+struct Pending(Rc<OnceCell<(RequestSession, Incoming)>>);
 
-async fn open_session(req: &HttpRequest) -> Result<(AppSession, Opening), AppError> {
+async fn open_session(req: &HttpRequest) -> Result<(RequestSession, Incoming), AppError> {
     let sessions = sessions_of(req);
     let now = app_state(req).clock.now();
     let settings = &sessions.settings;
@@ -288,7 +288,7 @@ async fn open_session(req: &HttpRequest) -> Result<(AppSession, Opening), AppErr
         Some(token) => SessionState::fresh_with_token(now, token.clone()),
         None => SessionState::fresh(now),
     });
-    let session = AppSession(Rc::new(Slot {
+    let session = RequestSession(Rc::new(Tracked {
         began: RefCell::new(state.clone()),
         state: RefCell::new(state),
         changes: RefCell::new(Vec::new()),
@@ -297,7 +297,7 @@ async fn open_session(req: &HttpRequest) -> Result<(AppSession, Opening), AppErr
         csrf_cookie_token,
         head: req.method() == Method::HEAD,
     }));
-    let opening = Opening {
+    let opening = Incoming {
         brought,
         stored,
         csrf,
@@ -307,7 +307,7 @@ async fn open_session(req: &HttpRequest) -> Result<(AppSession, Opening), AppErr
 
 /// The signed CSRF cookie of the request: what it is, and its token when a
 /// key signed it.
-fn csrf_cookie(req: &HttpRequest, sessions: &Sessions) -> (Csrf, Option<String>) {
+fn csrf_cookie(req: &HttpRequest, sessions: &SessionAdapter) -> (Csrf, Option<String>) {
     let name = sessions.settings.csrf_cookie_name();
     let Some(cookie) = cookies::request_cookie(req.headers(), name) else {
         return (Csrf::Nothing, None);
@@ -319,15 +319,15 @@ fn csrf_cookie(req: &HttpRequest, sessions: &Sessions) -> (Csrf, Option<String>)
     }
 }
 
-fn sessions_of(req: &HttpRequest) -> web::Data<Sessions> {
-    req.app_data::<web::Data<Sessions>>()
-        .expect("Sessions are registered in startup")
+fn sessions_of(req: &HttpRequest) -> web::Data<SessionAdapter> {
+    req.app_data::<web::Data<SessionAdapter>>()
+        .expect("the SessionAdapter is registered in startup")
         .clone()
 }
 
 /// The middleware (`startup` wraps every route in it): makes the request's
 /// session available, and writes back what it ends with.
-pub async fn carry(
+pub async fn middleware(
     req: ServiceRequest,
     next: Next<impl MessageBody + 'static>,
 ) -> Result<ServiceResponse<EitherBody<impl MessageBody, BoxBody>>, actix_web::Error> {
@@ -358,7 +358,7 @@ pub async fn carry(
 }
 
 /// What the request did to its session (`write_back::Did`).
-fn what_it_did(slot: &Slot) -> Did {
+fn what_it_did(slot: &Tracked) -> Did {
     let (began, ends) = (slot.began.borrow(), slot.state.borrow());
     if slot.ended.get() {
         Did::Ended
@@ -374,9 +374,9 @@ fn what_it_did(slot: &Slot) -> Did {
 /// Decides (`write_back::decide`) and carries the decision out; returns
 /// the cookies to set.
 async fn write_back(
-    sessions: &Sessions,
-    session: &AppSession,
-    opening: &Opening,
+    sessions: &SessionAdapter,
+    session: &RequestSession,
+    opening: &Incoming,
     req: &HttpRequest,
 ) -> Result<Vec<Cookie<'static>>, AppError> {
     let slot = &session.0;
@@ -521,7 +521,7 @@ async fn count_new_session(
 /// Seconds a store keeps `state` from now.
 fn ttl_of(
     state: &SessionState,
-    sessions: &Sessions,
+    sessions: &SessionAdapter,
     app: &crate::services::state::AppState,
 ) -> i64 {
     (state.expires_at(&sessions.settings) - app.clock.now()).max(1)
@@ -566,14 +566,14 @@ const COMPARE_AND_SET_TRIES: usize = 32;
 
 /// Writes the request's change to the entry `key`, which held `stored`
 /// when the request began: compare-and-set, and on a newer state the
-/// change applied again to it (`Slot::changes`).
+/// change applied again to it (`Tracked::changes`).
 async fn change_entry(
     server: &ServerStore,
     key: &StoreKey,
     stored: &Stored,
-    slot: &Slot,
+    slot: &Tracked,
     ends: &SessionState,
-    sessions: &Sessions,
+    sessions: &SessionAdapter,
     app: &crate::services::state::AppState,
 ) -> Result<Written, AppError> {
     let began = slot.began.borrow().clone();
@@ -616,7 +616,7 @@ async fn change_entry(
 
 /// The signed CSRF cookie carrying `state`'s token, for a visitor whose
 /// session is not stored.
-fn csrf_cookie_of(sessions: &Sessions, state: &SessionState) -> Cookie<'static> {
+fn csrf_cookie_of(sessions: &SessionAdapter, state: &SessionState) -> Cookie<'static> {
     let name = sessions.settings.csrf_cookie_name();
     let signed = cookies::sign(name, state.csrf_token.clone(), &sessions.keys.current);
     cookies::with_attributes(signed, sessions.secure())
@@ -626,7 +626,11 @@ fn csrf_cookie_of(sessions: &Sessions, state: &SessionState) -> Cookie<'static> 
 /// server-side store's key), sealed under the current key: kept by the
 /// browser for `SESSION_REMEMBER_ME_TIMEOUT` (a guest's cart waits for
 /// them; "keep me signed in"), or, for any other login, until it closes.
-fn session_cookie_of(sessions: &Sessions, value: String, state: &SessionState) -> Cookie<'static> {
+fn session_cookie_of(
+    sessions: &SessionAdapter,
+    value: String,
+    state: &SessionState,
+) -> Cookie<'static> {
     let settings = &sessions.settings;
     let sealed = seal(settings.cookie_name(), value, &sessions.keys.current);
     let max_age = state
@@ -647,7 +651,7 @@ async fn forget(server: &ServerStore, key: &StoreKey) {
 }
 
 /// What the inspector shows of where the session is kept.
-pub struct Whereabouts {
+pub struct WhereKept {
     pub store: SessionStoreKind,
     /// Whether the store keeps an entry for this session now (a
     /// server-side store; the cookie store's "entry" is the cookie).
@@ -661,10 +665,10 @@ pub struct Whereabouts {
     pub cookie_bytes: Option<usize>,
 }
 
-impl Whereabouts {
+impl WhereKept {
     /// Where the session of `req` is kept.
-    pub async fn of(req: &HttpRequest) -> Result<Whereabouts, AppError> {
-        let session = AppSession::of(req).await?;
+    pub async fn of(req: &HttpRequest) -> Result<WhereKept, AppError> {
+        let session = RequestSession::of(req).await?;
         let sessions = sessions_of(req);
         let store = &sessions.store;
         let key = req
@@ -680,7 +684,7 @@ impl Whereabouts {
         let name = sessions.settings.cookie_name();
         let cookie_bytes = cookies::request_cookie(req.headers(), name)
             .map(|c| c.name().len() + 1 + c.value().len());
-        Ok(Whereabouts {
+        Ok(WhereKept {
             store: store.kind(),
             stored_on_server: key.is_some(),
             remaining,

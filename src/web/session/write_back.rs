@@ -1,7 +1,7 @@
 //! The write-back as a table: at the end of a request, what to store and
 //! which cookies to send, decided by one pure function, [`decide`], from
 //! what the request brought, what it did to the session, and the store.
-//! `web::session::carry` only carries the decision out. [`CASES`] is the
+//! `web::session::middleware` only carries the decision out. [`CASES`] is the
 //! table, one row per case; the unit tests check each row, and
 //! docs/SESSIONS.md shows the same table, rendered from these rows
 //! ([`table`]; `tests/api/tour.rs` holds the tour to it).

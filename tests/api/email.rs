@@ -40,7 +40,7 @@ async fn a_new_account_works_at_once_and_is_asked_to_confirm_its_address() {
     let link = sink.wait_for("lea@example.com", 1).await[0]
         .link_to("/verify-email/")
         .unwrap();
-    // Opening the link changes nothing (mail scanners open links); its
+    // Incoming the link changes nothing (mail scanners open links); its
     // button does. Another browser, not signed in, may use it. The token
     // leaves the address bar at once: the page is `/verify-email`.
     let other = app.browser();

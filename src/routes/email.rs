@@ -1,5 +1,5 @@
 //! `/verify-email/{token}`, `/verify-email/resend` and `/profile/email`:
-//! proving the account's address, and changing it (`services::auth::address`).
+//! proving the account's address, and changing it (`services::auth::email`).
 
 use actix_web::{web, HttpResponse};
 use askama::Template;
@@ -11,7 +11,7 @@ use crate::{
     domain::session::{FlashLevel, LinkPage},
     domain::validate,
     services::auth::{
-        address::{self, AddressChange},
+        email::{self, EmailChange},
         links::LinkDigest,
     },
     services::state::AppState,
@@ -48,7 +48,7 @@ pub async fn open_link(
     token: web::Path<String>,
 ) -> Result<HttpResponse> {
     let link = LinkDigest::of_token(&token)?;
-    address::address_link(&app, &link).await?;
+    email::email_link(&app, &link).await?;
     visitor.hold_link(PAGE, &link);
     Ok(see_other("/verify-email"))
 }
@@ -57,7 +57,7 @@ pub async fn open_link(
 pub async fn show(app: web::Data<AppState>, visitor: Visitor) -> Result<HttpResponse> {
     let held = visitor.held_link(PAGE)?;
     let link = LinkDigest::held(&held);
-    let found = address::address_link(&app, &link)
+    let found = email::email_link(&app, &link)
         .await
         .inspect_err(|e| visitor.let_go_if_dead(PAGE, &link, e))?;
     render(ConfirmPage {
@@ -111,7 +111,7 @@ async fn use_link(
     client: &ClientInfo,
     link: &LinkDigest,
 ) -> Result<HttpResponse> {
-    let done = address::confirm_address(app, client, link)
+    let done = email::confirm_email(app, client, link)
         .await
         .inspect_err(|e| visitor.let_go_if_dead(PAGE, link, e))?;
     visitor.let_go_of_link(PAGE, link);
@@ -132,7 +132,7 @@ async fn use_link(
 }
 
 pub async fn resend(app: web::Data<AppState>, user: CurrentUser) -> Result<HttpResponse> {
-    let text = match address::send_proof_again(&app, &user.login).await? {
+    let text = match email::send_proof_again(&app, &user.login).await? {
         true => format!("A new link is on its way to {}.", user.account().email),
         false => "Your address is confirmed already.".to_string(),
     };
@@ -159,11 +159,11 @@ pub async fn change(
     client: ClientInfo,
     form: Form<ChangeForm>,
 ) -> Result<HttpResponse> {
-    let change = AddressChange {
+    let change = EmailChange {
         new_email: &form.new_email,
         password: &form.password,
     };
-    match address::request_change(&app, &client, &user.login, change).await? {
+    match email::request_change(&app, &client, &user.login, change).await? {
         Ok(new) => {
             let text = format!(
                 "We sent a link to {new}. Your address changes when you use it; until then \

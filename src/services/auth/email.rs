@@ -43,8 +43,8 @@ pub(super) async fn queue_proof(
     let link = app.mail.link(&format!("/verify-email/{token}"));
     let valid_for = links::valid_for(lifetime);
     let letter = match change {
-        false => Letter::verify_address(link, &valid_for),
-        true => Letter::confirm_new_address(link, &valid_for),
+        false => Letter::verify_email(link, &valid_for),
+        true => Letter::confirm_new_email(link, &valid_for),
     };
     app.mail.queue(conn, email, &letter, past, now).await
 }
@@ -61,39 +61,39 @@ pub async fn send_proof_again(app: &AppState, me: &LoggedIn) -> Result<bool> {
     let past = PastTheLimit::Refuse;
     queue_proof(&mut tx, app, user.id, &user.email, false, past).await?;
     tx.commit().await?;
-    app.mail.sent_soon();
+    app.mail.wake_worker();
     Ok(true)
 }
 
 /// What a live address link is about (its confirmation page says it).
-pub struct AddressLink {
+pub struct EmailLink {
     pub email: String,
     /// A new address for the account, rather than its own one proven.
     pub change: bool,
 }
 
 /// The live address link `link`.
-pub async fn address_link(app: &AppState, link: &LinkDigest) -> Result<AddressLink> {
-    let found = links::live(app, link, ADDRESS_LINKS).await?;
-    Ok(AddressLink {
+pub async fn email_link(app: &AppState, link: &LinkDigest) -> Result<EmailLink> {
+    let found = links::live(app, link, EMAIL_LINKS).await?;
+    Ok(EmailLink {
         change: found.purpose == Purpose::ChangeEmail,
         email: found.email,
     })
 }
 
 /// The links `/verify-email/{token}` takes.
-const ADDRESS_LINKS: &[Purpose] = &[Purpose::VerifyEmail, Purpose::ChangeEmail];
+const EMAIL_LINKS: &[Purpose] = &[Purpose::VerifyEmail, Purpose::ChangeEmail];
 
 /// Uses the address link `link`. A proof of the account's own address
 /// notes it as proven; a new address becomes the account's sign-in
 /// address, every other link mailed to the account is retired
 /// (`links::retire_every_link`), and the old address is told.
-pub async fn confirm_address(
+pub async fn confirm_email(
     app: &AppState,
     client: &ClientInfo,
     link: &LinkDigest,
-) -> Result<AddressLink> {
-    let found = links::live(app, link, ADDRESS_LINKS).await?;
+) -> Result<EmailLink> {
+    let found = links::live(app, link, EMAIL_LINKS).await?;
     let change = found.purpose == Purpose::ChangeEmail;
     let now = app.clock.now();
     let mut tx = app.db.begin_write().await?;
@@ -119,7 +119,7 @@ pub async fn confirm_address(
         // proven: else it is text the requester chose, going to a stranger.
         let name = greeting(&user);
         let new = name.is_some().then_some(found.email.as_str());
-        let notice = Letter::address_changed(name, new);
+        let notice = Letter::email_changed(name, new);
         // The old address is told what was done; a proven owner always.
         let past = match name {
             Some(_) => PastTheLimit::Send,
@@ -138,15 +138,15 @@ pub async fn confirm_address(
         record(&mut tx, user.id, EventKind::EmailVerified, client, now).await?;
     }
     tx.commit().await?;
-    app.mail.sent_soon();
-    Ok(AddressLink {
+    app.mail.wake_worker();
+    Ok(EmailLink {
         email: found.email,
         change,
     })
 }
 
 /// What the change-of-address form sends.
-pub struct AddressChange<'a> {
+pub struct EmailChange<'a> {
     pub new_email: &'a str,
     pub password: &'a str,
 }
@@ -161,14 +161,14 @@ pub async fn request_change(
     app: &AppState,
     client: &ClientInfo,
     me: &LoggedIn,
-    form: AddressChange<'_>,
+    form: EmailChange<'_>,
 ) -> Result<Result<String, FieldErrors>> {
     let user = &me.user;
     let new = validate::normalize_email(form.new_email);
-    let place: HashPermit = app.hasher.reserve()?;
+    let permit: HashPermit = app.hasher.reserve()?;
     let check = check_password(
         app,
-        &place,
+        &permit,
         client,
         &user.email,
         form.password,
@@ -194,7 +194,7 @@ pub async fn request_change(
     let past = PastTheLimit::Refuse;
     queue_proof(&mut tx, app, user.id, &new, true, past).await?;
     let forgot = app.mail.link("/password/forgot");
-    let notice = Letter::address_change_asked(forgot);
+    let notice = Letter::email_change_asked(forgot);
     app.mail
         .queue(&mut tx, &user.email, &notice, past, now)
         .await?;
@@ -207,6 +207,6 @@ pub async fn request_change(
     )
     .await?;
     tx.commit().await?;
-    app.mail.sent_soon();
+    app.mail.wake_worker();
     Ok(Ok(new))
 }
