@@ -6,8 +6,9 @@ use std::io::IsTerminal;
 use clap::{CommandFactory, FromArgMatches, Parser, Subcommand};
 use cookie_jar::{
     app::cli,
+    app::environment::{self, DevKey},
     app::startup::Application,
-    domain::config::{DevKey, LogFormat, Settings},
+    domain::config::{LogFormat, Settings},
 };
 use tracing_subscriber::EnvFilter;
 
@@ -69,7 +70,7 @@ async fn main() {
     } else {
         DevKey::Create
     };
-    let settings = match Settings::from_env_with(dev_key) {
+    let settings = match environment::settings(dev_key) {
         Ok(settings) => settings,
         Err(err) => {
             eprintln!("cookie-jar: configuration error: {err}");

@@ -3,5 +3,8 @@
 
 /// The command line's subcommands.
 pub mod cli;
+/// Where the settings come from: the environment, `.env`, the development
+/// key's file.
+pub mod environment;
 /// `Application::build`: database, middleware, routes, listener.
 pub mod startup;

@@ -1,7 +1,7 @@
 //! Error pages. Every error response without a body of its own (an
 //! `AppError`, actix's own 4xx, a 500) becomes a page of the shop: the
 //! layout with the visitor's own navigation and theme, the sentence the
-//! error chose (`data::error::ErrorMessage`) or the status's default, and for a
+//! error chose (`web::errors::ErrorMessage`) or the status's default, and for a
 //! 500 the request id to quote to support.
 //!
 //! The renderer runs inside the session adapter (`startup`), while the
@@ -23,8 +23,9 @@ use askama::Template;
 use tracing_actix_web::RequestId;
 
 use crate::{
-    data::error::{AppError, ErrorMessage},
+    data::error::AppError,
     web::{
+        errors::ErrorMessage,
         extract::Visitor,
         form::FORM_LIMIT_BYTES,
         page::{filters, Layout},

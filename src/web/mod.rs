@@ -1,7 +1,8 @@
 //! The web glue between HTTP and the services: the session of a request,
 //! from its cookie to its store and back (`session`), who is asking
 //! (`extract`), CSRF protection (`csrf`), reading forms (`form`), the page
-//! layout and rendering (`page`), error pages (`error_page`), response
+//! layout and rendering (`page`), what an error answers (`errors`) and
+//! its page (`error_page`), response
 //! headers (`security`), logs and metrics (`telemetry`) and the static
 //! files of `STATIC_DIR` (`assets`, through actix-files). Handlers in `routes` use these; nothing here
 //! runs SQL of its own (the database session store's is in
@@ -10,6 +11,7 @@
 pub mod assets;
 pub mod csrf;
 pub mod error_page;
+pub mod errors;
 pub mod extract;
 pub mod form;
 pub mod page;

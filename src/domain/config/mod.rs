@@ -150,9 +150,6 @@ impl Origin {
     }
 }
 
-/// Where the development key is kept so a restart logs nobody out.
-pub const DEV_KEY_FILE: &str = "data/session.key";
-
 /// A start-up error that names the variable and what it expects.
 #[derive(Debug, PartialEq, Eq)]
 pub struct ConfigError(pub String);
@@ -165,29 +162,21 @@ impl fmt::Display for ConfigError {
 
 impl std::error::Error for ConfigError {}
 
-/// Whether reading the settings may write the development key file.
-#[derive(Clone, Copy, PartialEq, Eq)]
-pub enum DevKey {
-    /// Serving: a missing `data/session.key` is made, once.
-    Create,
-    /// Looking only (`check-config`, `backup`): nothing is written; a
-    /// missing key file is a key that exists in memory only.
-    DoNotWrite,
-}
-
 impl Settings {
-    /// Reads `.env` (if present) and the process environment.
-    pub fn from_env_with(dev_key: DevKey) -> Result<Self, ConfigError> {
-        let _ = dotenvy::dotenv();
-        Self::build(&std::env::vars().collect(), dev_key)
-    }
-
-    /// Builds settings from a map of variables; tests call this directly.
+    /// Builds settings from a map of variables (tests call this directly):
+    /// without `SESSION_SECRET`, in development, a key made for this
+    /// process only.
     pub fn from_vars(vars: &HashMap<String, String>) -> Result<Self, ConfigError> {
-        Self::build(vars, DevKey::Create)
+        Self::build(vars, &|| Ok(SessionSecret::generate()))
     }
 
-    fn build(vars: &HashMap<String, String>, dev_key: DevKey) -> Result<Self, ConfigError> {
+    /// The same, where `dev_key` gives the development key when
+    /// `SESSION_SECRET` is unset (`app::environment` keeps it in a file,
+    /// so that a restart signs nobody out).
+    pub fn build(
+        vars: &HashMap<String, String>,
+        dev_key: &dyn Fn() -> Result<SessionSecret, ConfigError>,
+    ) -> Result<Self, ConfigError> {
         use variables::*;
         let mut read = Reader {
             vars,
@@ -203,7 +192,7 @@ impl Settings {
                  base64 (`cookie-jar gen-key` makes one)"
                     .into(),
             )),
-            false => dev_secret(&PathBuf::from(DEV_KEY_FILE), dev_key),
+            false => dev_key(),
         })?;
         let session_secret_previous = read.or_else(&SESSION_SECRET_PREVIOUS, || Ok(Vec::new()))?;
         let cookie_secure = read.or_else(&COOKIE_SECURE, || Ok(production))?;
@@ -576,41 +565,6 @@ impl Setting for Vec<SessionSecret> {
             n => format!("{n} key(s), hidden"),
         }
     }
-}
-
-/// Development only: a key generated once and kept on disk.
-fn dev_secret(path: &PathBuf, dev_key: DevKey) -> Result<SessionSecret, ConfigError> {
-    if let Ok(text) = std::fs::read_to_string(path) {
-        return SessionSecret::from_base64(text.trim())
-            .map_err(|why| ConfigError(format!("SESSION_SECRET {why} ({})", path.display())));
-    }
-    let key = SessionSecret::generate();
-    if dev_key == DevKey::DoNotWrite {
-        return Ok(key);
-    }
-    let write = || -> std::io::Result<()> {
-        if let Some(dir) = path.parent() {
-            std::fs::create_dir_all(dir)?;
-        }
-        write_private(path, key.to_base64().as_bytes())
-    };
-    write().map_err(|e| {
-        ConfigError(format!(
-            "SESSION_SECRET is unset and {} could not be written: {e}",
-            path.display()
-        ))
-    })?;
-    Ok(key)
-}
-
-/// Writes a file only its owner can read (the key must not be world-readable).
-fn write_private(path: &PathBuf, contents: &[u8]) -> std::io::Result<()> {
-    use std::io::Write;
-    let mut options = std::fs::OpenOptions::new();
-    options.write(true).create_new(true);
-    #[cfg(unix)]
-    std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
-    options.open(path)?.write_all(contents)
 }
 
 #[cfg(test)]
