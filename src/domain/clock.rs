@@ -1,13 +1,37 @@
-//! The application's idea of "now", in Unix seconds. In production it is the
-//! system clock; tests move it forward to expire sessions without sleeping.
+//! The application's idea of "now", in Unix seconds, and the lengths of
+//! time it counts in: whole `Seconds`. In production it is the system
+//! clock; tests move it forward to expire sessions without sleeping. The
+//! one place time becomes integers: everything the shop stores is a Unix
+//! second.
 
 use std::{
     sync::{
         atomic::{AtomicI64, Ordering},
         Arc,
     },
-    time::{SystemTime, UNIX_EPOCH},
+    time::{Duration, SystemTime, UNIX_EPOCH},
 };
+
+/// A length of time in whole seconds, as the shop counts it (timeouts,
+/// windows, lifetimes): added to `Clock::now`, compared with stored times.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct Seconds(i64);
+
+impl Seconds {
+    pub const fn new(seconds: i64) -> Seconds {
+        Seconds(seconds)
+    }
+
+    /// The seconds, to add to or compare with Unix seconds.
+    pub const fn get(self) -> i64 {
+        self.0
+    }
+
+    /// As a `Duration`, for a timer.
+    pub fn duration(self) -> Duration {
+        Duration::from_secs(self.0.max(0) as u64)
+    }
+}
 
 #[derive(Clone, Default, Debug)]
 pub struct Clock {

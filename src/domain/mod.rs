@@ -16,5 +16,7 @@ pub mod prefs;
 pub mod present;
 /// The session state: a plain value the use cases read and change.
 pub mod session;
+/// A URL as `Origin` and `Referer` send it: its origin, host and path.
+pub mod url;
 /// Input rules: email, display name, password, local redirect paths.
 pub mod validate;

@@ -352,8 +352,8 @@ impl SessionState {
     /// only). The `logins` row decides whether a login is live; this only
     /// says when its state is of no more use.
     pub fn expires_at(&self, settings: &Settings) -> i64 {
-        let idle = settings.session_idle_timeout.as_secs() as i64;
-        let remember = settings.session_remember_me_timeout.as_secs() as i64;
+        let idle = settings.session_idle_timeout.get();
+        let remember = settings.session_remember_me_timeout.get();
         if self.user_id.is_none() {
             return self.last_seen_at + remember;
         }

@@ -89,7 +89,7 @@ fn confirm_page(
         layout: user.visitor.layout(),
         email: user.account().email.clone(),
         next: next.to_string(),
-        window: present::period(app.settings.reauth_window.as_secs() as i64),
+        window: present::period(app.settings.reauth_window.get()),
         error,
     }
 }
@@ -126,7 +126,7 @@ pub async fn confirm(
         Some(at) => {
             user.session()
                 .update(move |s| s.password_confirmed_at = Some(at));
-            let minutes = present::period(app.settings.reauth_window.as_secs() as i64);
+            let minutes = present::period(app.settings.reauth_window.get());
             let text =
                 format!("Password confirmed: for the next {minutes}, it will not be asked again.");
             user.session().flash(FlashLevel::Success, text);

@@ -147,7 +147,7 @@ pub async fn login_form(
         email: String::new(),
         next: next.to_string(),
         remember_me: false,
-        remember_for: app.settings.session_remember_me_timeout.as_secs() as i64,
+        remember_for: app.settings.session_remember_me_timeout.get(),
         error: None,
     })
 }
@@ -178,7 +178,7 @@ pub async fn login(
                 email: form.email.trim().to_string(),
                 next: next.to_string(),
                 remember_me: form.remember_me.is_some(),
-                remember_for: app.settings.session_remember_me_timeout.as_secs() as i64,
+                remember_for: app.settings.session_remember_me_timeout.get(),
                 error: Some("The email or the password is not right.".into()),
             },
         ),

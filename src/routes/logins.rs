@@ -36,7 +36,7 @@ impl LoginsPage {
 }
 
 pub async fn index(app: web::Data<AppState>, user: CurrentUser) -> Result<HttpResponse> {
-    let idle = app.settings.session_idle_timeout.as_secs() as i64;
+    let idle = app.settings.session_idle_timeout.get();
     let logins = logins::live_for_user(&app.db.pool, user.id(), app.clock.now(), idle).await?;
     render(LoginsPage {
         layout: user.visitor.layout(),

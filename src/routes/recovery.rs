@@ -48,7 +48,7 @@ struct SentPage {
 }
 
 fn valid_for(app: &AppState) -> String {
-    present::period(app.settings.password_reset_timeout.as_secs() as i64)
+    present::period(app.settings.password_reset_timeout.get())
 }
 
 pub async fn forgot_form(app: web::Data<AppState>, visitor: Visitor) -> Result<HttpResponse> {

@@ -84,8 +84,8 @@ impl InspectorPage {
             held["digest"] =
                 "(the link's digest: it opens nothing, and is hidden all the same)".into();
         }
-        let idle = settings.session_idle_timeout.as_secs() as i64;
-        let remember = settings.session_remember_me_timeout.as_secs() as i64;
+        let idle = settings.session_idle_timeout.get();
+        let remember = settings.session_remember_me_timeout.get();
         let login = visitor.user.as_ref();
         Ok(InspectorPage {
             layout: visitor.layout(),
@@ -101,7 +101,7 @@ impl InspectorPage {
             absolute_deadline: login.map(|me| me.expires_at),
             password_confirmed_at: login.and(state.password_confirmed_at),
             sudo_until: login.and_then(|_| {
-                let window = settings.reauth_window.as_secs() as i64;
+                let window = settings.reauth_window.get();
                 state.sudo_until(app.clock.now(), window)
             }),
             cookie_name: settings.cookie_name().to_string(),

@@ -37,8 +37,8 @@ pub struct Swept {
 /// One round, now.
 pub async fn sweep(app: &AppState) -> Result<Swept> {
     let now = app.clock.now();
-    let idle = app.settings.session_idle_timeout.as_secs() as i64;
-    let guest_lifetime = app.settings.session_remember_me_timeout.as_secs() as i64;
+    let idle = app.settings.session_idle_timeout.get();
+    let guest_lifetime = app.settings.session_remember_me_timeout.get();
     Ok(Swept {
         logins: logins::prune(&app.db.pool, now - 86_400, idle).await?,
         stored_states: session_store::prune(&app.db.pool, now).await?,

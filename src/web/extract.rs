@@ -22,7 +22,7 @@ use crate::{
     domain::client::{self, ClientInfo},
     domain::prefs::Preferences,
     domain::session::{Flash, HeldLink, LinkPage},
-    domain::validate::local_path,
+    domain::{url::SentUrl, validate::local_path},
     services::auth::{self, links::LinkDigest, Checked, LoggedIn},
     services::cart::CartOwner,
     services::state::AppState,
@@ -198,12 +198,7 @@ fn page_path(req: &HttpRequest) -> String {
             q => format!("{}?{q}", req.path()),
         };
     }
-    req.headers()
-        .get(header::REFERER)
-        .and_then(|v| v.to_str().ok())
-        .and_then(|url| url.split_once("://"))
-        .and_then(|(_, rest)| rest.find('/').map(|i| rest[i..].to_string()))
-        .unwrap_or_else(|| "/".into())
+    referer(req).map_or("/", |url| url.path()).to_string()
 }
 
 /// A logged-in visitor; anyone else is sent to `/login?next=<this page>`.
@@ -234,7 +229,7 @@ impl CurrentUser {
     /// for the password themselves, changing the address and deleting the
     /// account, need no window: their password is typed that moment.)
     pub fn require_recent_password(&self, app: &AppState) -> Result<(), AppError> {
-        let window = app.settings.reauth_window.as_secs() as i64;
+        let window = app.settings.reauth_window.get();
         let now = app.clock.now();
         match self.session().read(|s| s.sudo_until(now, window)) {
             Some(_) => Ok(()),
@@ -271,16 +266,16 @@ impl FromRequest for CurrentUser {
 /// `csrf::protect` has checked that the form came from this site), when it
 /// is a local path; else the home page.
 fn form_page(req: &HttpRequest) -> String {
-    let referer = req
-        .headers()
-        .get(header::REFERER)
-        .and_then(|v| v.to_str().ok());
-    referer
-        .and_then(|url| url.split_once("://"))
-        .map(|(_, rest)| rest.find('/').map_or("/", |at| &rest[at..]))
-        .and_then(local_path)
+    referer(req)
+        .and_then(|url| local_path(url.path()))
         .unwrap_or("/")
         .to_string()
+}
+
+/// The request's `Referer`, read.
+fn referer(req: &HttpRequest) -> Option<SentUrl<'_>> {
+    let value = req.headers().get(header::REFERER)?.to_str().ok()?;
+    SentUrl::parse(value)
 }
 
 impl FromRequest for ClientInfo {

@@ -142,7 +142,7 @@ pub async fn record_requests(
 /// `GET /metrics` on the metrics listener: Prometheus text.
 pub async fn metrics(app: web::Data<AppState>) -> Result<HttpResponse> {
     let now = app.clock.now();
-    let idle = app.settings.session_idle_timeout.as_secs() as i64;
+    let idle = app.settings.session_idle_timeout.get();
     let live = logins::count_live(&app.db.pool, now, idle).await?;
     metrics::gauge!("logins_active").set(live as f64);
     let (waiting, running) = app.hasher.queue();

@@ -11,6 +11,8 @@ pub mod variables;
 
 use std::{collections::HashMap, fmt, net::IpAddr, path::PathBuf, time::Duration};
 
+use crate::domain::clock::Seconds;
+
 pub use lettre::message::Mailbox;
 pub use secrets::{DatabaseUrl, RedisUrl, SessionSecret, SmtpUrl};
 use variables::Variable;
@@ -37,12 +39,12 @@ pub struct Settings {
     pub session_secret_previous: Vec<SessionSecret>,
     /// `Secure` cookie with the `__Host-` name prefix, plus HSTS.
     pub cookie_secure: bool,
-    pub session_idle_timeout: Duration,
-    pub session_absolute_timeout: Duration,
-    pub session_remember_me_timeout: Duration,
+    pub session_idle_timeout: Seconds,
+    pub session_absolute_timeout: Seconds,
+    pub session_remember_me_timeout: Seconds,
     /// How long a confirmed password lets the riskiest changes through
     /// (sudo mode).
-    pub reauth_window: Duration,
+    pub reauth_window: Seconds,
     /// Where session state is kept: in the cookie, or on the server.
     pub session_store: SessionStoreKind,
     /// The Redis server of `SESSION_STORE=redis`.
@@ -69,9 +71,9 @@ pub struct Settings {
     /// The sender of every mail.
     pub mail_from: Mailbox,
     /// How long a password-reset link works.
-    pub password_reset_timeout: Duration,
+    pub password_reset_timeout: Seconds,
     /// How long an address-verification link works.
-    pub email_verification_timeout: Duration,
+    pub email_verification_timeout: Seconds,
     /// The folder of the static files, read once at start-up.
     pub static_dir: PathBuf,
     /// How often ended sessions and old throttle counters are deleted.
@@ -81,7 +83,7 @@ pub struct Settings {
     pub shutdown_timeout: Duration,
     /// Failed logins per email within `login_failure_window` before 429.
     pub login_max_failures: u32,
-    pub login_failure_window: Duration,
+    pub login_failure_window: Seconds,
     /// POSTs to /login, /register and /password/forgot per client IP
     /// within a minute before 429.
     pub client_auth_posts_per_minute: u32,
@@ -196,11 +198,11 @@ impl Settings {
         })?;
         let session_secret_previous = read.or_else(&SESSION_SECRET_PREVIOUS, || Ok(Vec::new()))?;
         let cookie_secure = read.or_else(&COOKIE_SECURE, || Ok(production))?;
-        let idle: Duration = read.value(&SESSION_IDLE_TIMEOUT)?;
+        let idle: Seconds = read.value(&SESSION_IDLE_TIMEOUT)?;
         let absolute = read.value(&SESSION_ABSOLUTE_TIMEOUT)?;
         let remember = read.value(&SESSION_REMEMBER_ME_TIMEOUT)?;
         let reauth_window = read.value(&REAUTH_WINDOW)?;
-        if idle < Duration::from_secs(120) {
+        if idle < Seconds::new(120) {
             // "Last seen" is written at most once a minute (session.rs), so
             // a shorter idle timeout would end sessions that are in use.
             return Err(ConfigError(
@@ -391,6 +393,16 @@ impl Setting for u32 {
     }
     fn show(&self) -> String {
         self.to_string()
+    }
+}
+
+/// Whole seconds, more than zero.
+impl Setting for Seconds {
+    fn parse(text: &str) -> Result<Self, String> {
+        Duration::parse(text).map(|d| Seconds::new(d.as_secs() as i64))
+    }
+    fn show(&self) -> String {
+        self.get().to_string()
     }
 }
 
@@ -740,14 +752,14 @@ mod tests {
             "json",
         ];
         assert_eq!(shown, expected);
-        assert_eq!(s.session_idle_timeout, Duration::from_secs(121));
-        assert_eq!(s.login_failure_window, Duration::from_secs(124));
+        assert_eq!(s.session_idle_timeout, Seconds::new(121));
+        assert_eq!(s.login_failure_window, Seconds::new(124));
         assert_eq!(s.shutdown_timeout, Duration::from_secs(126));
         assert_eq!(s.client_auth_posts_per_minute, 7);
         assert_eq!(s.new_sessions_per_client_per_minute, 8);
-        assert_eq!(s.reauth_window, Duration::from_secs(127));
-        assert_eq!(s.password_reset_timeout, Duration::from_secs(128));
-        assert_eq!(s.email_verification_timeout, Duration::from_secs(129));
+        assert_eq!(s.reauth_window, Seconds::new(127));
+        assert_eq!(s.password_reset_timeout, Seconds::new(128));
+        assert_eq!(s.email_verification_timeout, Seconds::new(129));
         assert!(!s.cookie_secure, "set beats the production default");
         assert!(shown.iter().all(|value| !value.contains(&key)));
         assert!(shown.iter().all(|value| !value.contains("hunter2")));

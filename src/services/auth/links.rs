@@ -12,12 +12,11 @@
 //! who once knew the password (a new address for the account, say) would
 //! outlive the reset that threw them out.
 
-use std::time::Duration;
-
 use crate::{
     data::db::Conn,
     data::error::{AppError, Result},
     data::repo::tokens::{self, Found, NewToken, Purpose},
+    domain::clock::Seconds,
     domain::ids,
     domain::present,
     domain::session::HeldLink,
@@ -66,7 +65,7 @@ pub(super) async fn issue(
     purpose: Purpose,
     user_id: i64,
     email: &str,
-    lifetime: Duration,
+    lifetime: Seconds,
     now: i64,
 ) -> Result<String> {
     tokens::retire_older(&mut *conn, user_id, purpose, now).await?;
@@ -77,7 +76,7 @@ pub(super) async fn issue(
         user_id,
         email,
         created_at: now,
-        expires_at: now + lifetime.as_secs() as i64,
+        expires_at: now + lifetime.get(),
     };
     tokens::insert(&mut *conn, &row).await?;
     Ok(token)
@@ -156,6 +155,6 @@ pub(super) async fn use_once(
 }
 
 /// "30 minutes", for the mail.
-pub(super) fn valid_for(lifetime: Duration) -> String {
-    present::period(lifetime.as_secs() as i64)
+pub(super) fn valid_for(lifetime: Seconds) -> String {
+    present::period(lifetime.get())
 }

@@ -302,7 +302,7 @@ fn login_lifetime(app: &AppState, remember_me: bool) -> i64 {
     } else {
         settings.session_absolute_timeout
     };
-    lifetime.as_secs() as i64
+    lifetime.get()
 }
 
 /// Writes the `logins` row of `user_id`'s new `state`, ending at

@@ -107,7 +107,7 @@ pub async fn check_session(app: &AppState, state: &SessionState) -> Result<Check
             notice: None,
         });
     };
-    let idle = app.settings.session_idle_timeout.as_secs() as i64;
+    let idle = app.settings.session_idle_timeout.get();
     // "Keep me signed in" has no idle timeout, only its longer absolute one.
     let why_not = if row.revoked {
         let text = "You were signed out of this browser. Sign in again to see your account.";

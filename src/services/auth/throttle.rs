@@ -69,7 +69,7 @@ fn network_of(ip: &str) -> String {
 /// Counts a password attempt for `email`; refuses it when the email has
 /// used up its attempts in this window.
 pub async fn count_attempt(app: &AppState, email: &str) -> Result<(), AppError> {
-    let window = app.settings.login_failure_window.as_secs() as i64;
+    let window = app.settings.login_failure_window.get();
     let limit = app.settings.login_max_failures;
     count(app, &email_bucket(email), window, limit).await
 }
@@ -84,7 +84,7 @@ pub async fn forget(app: &AppState, email: &str) -> Result<(), AppError> {
 /// (the account one, or the client's minute) back from `now`, and at least
 /// a day, so a counter is never deleted while it still counts.
 pub fn oldest_needed(app: &AppState, now: i64) -> i64 {
-    let window = app.settings.login_failure_window.as_secs() as i64;
+    let window = app.settings.login_failure_window.get();
     now - window.max(86_400)
 }
 

@@ -635,7 +635,7 @@ fn session_cookie_of(
     let sealed = seal(settings.cookie_name(), value, &sessions.keys.current);
     let max_age = state
         .cookie_outlives_browser()
-        .then(|| Ttl::seconds(settings.session_remember_me_timeout.as_secs() as i64));
+        .then(|| Ttl::seconds(settings.session_remember_me_timeout.get()));
     cookies::lasting(cookies::with_attributes(sealed, sessions.secure()), max_age)
 }
 
