@@ -1,4 +1,4 @@
-//! `services::cart::parse_quantity`: the quantity typed into the cart's forms.
+//! `web::form::quantity`: the quantity typed into the cart's forms.
 //!
 //! Properties, for the two minimums the routes use (1 to add, 0 to set)
 //! and for any other small minimum:
@@ -10,7 +10,7 @@
 //! - refused is always a 422 whose message names the range.
 #![no_main]
 
-use cookie_jar::{services::cart::parse_quantity, data::error::AppError, data::repo::cart::MAX_QUANTITY};
+use cookie_jar::{data::error::AppError, data::repo::cart::MAX_QUANTITY, web::form::quantity as parse_quantity};
 use libfuzzer_sys::fuzz_target;
 
 fuzz_target!(|data: &[u8]| {

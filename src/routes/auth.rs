@@ -10,6 +10,7 @@ use crate::{
     domain::session::FlashLevel,
     domain::validate::{self, FieldErrors},
     services::auth::login::{self, Credentials, Login, NewAccount},
+    services::cart::Merged,
     services::state::AppState,
     web::{
         extract::Visitor,
@@ -74,7 +75,7 @@ pub async fn register(
                      had many mails from us this hour): ask for it again from the banner later.",
                 );
             }
-            let text = with_note(&hello, done.cart_note);
+            let text = with_note(&hello, done.merged);
             visitor.session.renew(done.state);
             visitor.session.flash(FlashLevel::Success, text);
             Ok(see_other("/"))
@@ -92,8 +93,8 @@ pub async fn register(
 }
 
 /// The greeting plus what happened to the guest cart.
-fn with_note(greeting: &str, cart_note: Option<String>) -> String {
-    match cart_note {
+fn with_note(greeting: &str, merged: Option<Merged>) -> String {
+    match merged.as_ref().map(super::cart::say_merged) {
         Some(note) => format!("{greeting} {note}"),
         None => greeting.to_string(),
     }
@@ -165,8 +166,8 @@ pub async fn login(
         remember_me: form.remember_me.is_some(),
     };
     match login::log_in(&app, &visitor.session.state(), &client, credentials).await? {
-        Login::SignedIn { state, cart_note } => {
-            let text = with_note("You are signed in.", cart_note);
+        Login::SignedIn { state, merged } => {
+            let text = with_note("You are signed in.", merged);
             visitor.session.renew(*state);
             visitor.session.flash(FlashLevel::Success, text);
             Ok(see_other(next))

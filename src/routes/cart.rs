@@ -7,12 +7,13 @@ use serde::Deserialize;
 
 use crate::{
     data::error::{AppError, Result},
+    data::repo::cart::{MAX_LINES, MAX_QUANTITY},
     domain::session::{Flash, FlashLevel},
-    services::cart::{self, Cart, Changed, Refusal},
+    services::cart::{Cart, Changed, Done, Merged, Refusal},
     services::state::AppState,
     web::{
         extract::Visitor,
-        form::Form,
+        form::{self, Form},
         page::{filters, render, see_other, Layout},
         session::RequestSession,
     },
@@ -51,7 +52,7 @@ pub async fn add(
         .trim()
         .parse()
         .map_err(|_| AppError::Unprocessable("There is no such product in the shop.".into()))?;
-    let quantity = cart::parse_quantity(&form.quantity, 1)?;
+    let quantity = form::quantity(&form.quantity, 1)?;
     let outcome = visitor.cart().add(&app, product_id, quantity).await?;
     back_to_cart(&visitor.session, outcome)
 }
@@ -67,7 +68,7 @@ pub async fn set(
     product_id: web::Path<i64>,
     form: Form<SetForm>,
 ) -> Result<HttpResponse> {
-    let quantity = cart::parse_quantity(&form.quantity, 0)?;
+    let quantity = form::quantity(&form.quantity, 0)?;
     let outcome = visitor.cart().set(&app, *product_id, quantity).await?;
     back_to_cart(&visitor.session, outcome)
 }
@@ -86,17 +87,87 @@ fn back_to_cart(
     outcome: std::result::Result<Changed, Refusal>,
 ) -> Result<HttpResponse> {
     session.update(move |state| {
-        let said = match &outcome {
+        let came_of_it = match &outcome {
             Ok(changed) => match &changed.guest_edit {
-                Some(edit) => edit.apply(&mut state.cart).map(|()| &changed.message),
-                None => Ok(&changed.message),
+                Some(edit) => edit.apply(&mut state.cart).map(|()| &changed.done),
+                None => Ok(&changed.done),
             },
             Err(refusal) => Err(refusal.clone()),
         };
-        state.flash = Some(match said {
-            Ok(message) => Flash::new(FlashLevel::Success, message.clone()),
-            Err(refusal) => Flash::new(FlashLevel::Error, refusal.0),
+        state.flash = Some(match came_of_it {
+            Ok(done) => Flash::new(FlashLevel::Success, say_done(done)),
+            Err(refusal) => Flash::new(FlashLevel::Error, say_refusal(&refusal)),
         });
     });
     Ok(see_other("/cart"))
+}
+
+/// What a change did, in words.
+fn say_done(done: &Done) -> String {
+    match done {
+        Done::Added { quantity, name } => format!("Added {quantity} × {name} to your cart."),
+        Done::Updated => "Cart updated.".into(),
+        Done::Removed => "Removed from your cart.".into(),
+        Done::Emptied => "Your cart is empty.".into(),
+    }
+}
+
+/// Why a change was refused, in words.
+fn say_refusal(refusal: &Refusal) -> String {
+    match refusal {
+        Refusal::SoldOut { name } => format!("{name} is sold out."),
+        Refusal::TooMany {
+            name,
+            limit,
+            stock,
+            have,
+        } if *stock < MAX_QUANTITY => format!(
+            "You can have at most {limit} of {name} in your cart (only {stock} in stock; you \
+             have {have})."
+        ),
+        Refusal::TooMany { name, have, .. } => {
+            format!("You can have at most {MAX_QUANTITY} of {name} in your cart (you have {have}).")
+        }
+        Refusal::CartFull => {
+            format!("Your cart already holds {MAX_LINES} different products, the most it can hold.")
+        }
+        Refusal::NotForSale { name } => {
+            format!("{name} cannot be bought right now; you can only remove it.")
+        }
+        Refusal::NotEnoughStock { name, stock } => format!("Only {stock} of {name} in stock."),
+    }
+}
+
+/// What a sign-in brought from the guest's cart, in words (`routes::auth`).
+pub(super) fn say_merged(merged: &Merged) -> String {
+    let Merged {
+        moved,
+        capped,
+        left_out,
+    } = merged;
+    let mut text = format!(
+        "We moved {moved} product{} from your cart into your account.",
+        if *moved == 1 { "" } else { "s" }
+    );
+    if !capped.is_empty() {
+        let mut names = capped
+            .iter()
+            .take(3)
+            .cloned()
+            .collect::<Vec<_>>()
+            .join(", ");
+        if capped.len() > 3 {
+            names.push_str(&format!(" and {} more", capped.len() - 3));
+        }
+        text.push_str(&format!(
+            " Capped at {MAX_QUANTITY} or at the stock: {names}."
+        ));
+    }
+    if *left_out > 0 {
+        text.push_str(&format!(
+            " {left_out} could not be moved (sold out, withdrawn, or no room for more than \
+             {MAX_LINES} products)."
+        ));
+    }
+    text
 }

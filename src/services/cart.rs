@@ -98,15 +98,40 @@ impl Cart {
     }
 }
 
-/// A change the cart refuses; shown to the user as a flash message.
-#[derive(Clone, Debug)]
-pub struct Refusal(pub String);
+/// A change the cart refuses, and why: the page says it
+/// (`routes::cart`), and the cart stays as it was.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Refusal {
+    /// None left.
+    SoldOut { name: String },
+    /// The line would hold more than `limit` (99, or the stock if lower).
+    TooMany {
+        name: String,
+        limit: i64,
+        stock: i64,
+        have: i64,
+    },
+    /// A new line, and the cart holds `MAX_LINES` already.
+    CartFull,
+    /// No longer sold: it can only be removed.
+    NotForSale { name: String },
+    /// Fewer in stock than asked for.
+    NotEnoughStock { name: String, stock: i64 },
+}
+
+/// What a change of the cart did, for the page to say.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Done {
+    Added { quantity: i64, name: String },
+    Updated,
+    Removed,
+    Emptied,
+}
 
 /// A change the cart made.
 #[derive(Debug)]
 pub struct Changed {
-    /// What to tell the visitor.
-    pub message: String,
+    pub done: Done,
     /// A guest's change, for the session to apply to the cart it holds;
     /// `None` for an account's, which is already saved.
     pub guest_edit: Option<GuestEdit>,
@@ -204,7 +229,10 @@ impl CartOwner<'_> {
                 return Err(AppError::Unprocessable(unknown.into()));
             }
         };
-        let added = format!("Added {quantity} × {} to your cart.", product.name);
+        let added = Done::Added {
+            quantity,
+            name: product.name.clone(),
+        };
         match self {
             CartOwner::User { id: user_id, .. } => {
                 // Under the user's lock, so parallel adds cannot together
@@ -224,7 +252,7 @@ impl CartOwner<'_> {
                 }
                 tx.commit().await?;
                 Ok(Ok(Changed {
-                    message: added,
+                    done: added,
                     guest_edit: None,
                 }))
             }
@@ -234,7 +262,7 @@ impl CartOwner<'_> {
                     return Ok(Err(refusal));
                 }
                 Ok(Ok(Changed {
-                    message: added,
+                    done: added,
                     guest_edit: Some(edit),
                 }))
             }
@@ -254,11 +282,10 @@ impl CartOwner<'_> {
         product_id: i64,
         quantity: i64,
     ) -> Result<std::result::Result<Changed, Refusal>> {
-        let message = match quantity {
-            0 => "Removed from your cart.",
-            _ => "Cart updated.",
-        }
-        .to_string();
+        let done = match quantity {
+            0 => Done::Removed,
+            _ => Done::Updated,
+        };
         match self {
             CartOwner::User { id: user_id, .. } => {
                 let mut tx = app.db.begin_write().await?;
@@ -282,7 +309,7 @@ impl CartOwner<'_> {
                 }
                 tx.commit().await?;
                 Ok(Ok(Changed {
-                    message,
+                    done,
                     guest_edit: None,
                 }))
             }
@@ -297,7 +324,7 @@ impl CartOwner<'_> {
                     }
                 }
                 Ok(Ok(Changed {
-                    message,
+                    done,
                     guest_edit: Some(GuestEdit::Set {
                         product_id,
                         quantity,
@@ -316,19 +343,9 @@ impl CartOwner<'_> {
             CartOwner::Guest(_) => Some(GuestEdit::Clear),
         };
         Ok(Changed {
-            message: "Your cart is empty.".into(),
+            done: Done::Emptied,
             guest_edit,
         })
-    }
-}
-
-/// Checks a quantity typed into a form: a whole number in `min..=99`.
-pub fn parse_quantity(raw: &str, min: i64) -> Result<i64> {
-    match raw.trim().parse::<i64>() {
-        Ok(q) if (min..=MAX_QUANTITY).contains(&q) => Ok(q),
-        _ => Err(AppError::Unprocessable(format!(
-            "The quantity must be a whole number from {min} to {MAX_QUANTITY}."
-        ))),
     }
 }
 
@@ -341,13 +358,11 @@ fn line_limit(product: &Product) -> i64 {
 /// cannot: the product is no longer sold, or there is not that much of it.
 fn refuse_set(product: Option<Product>, quantity: i64) -> Option<Refusal> {
     match product {
-        Some(p) if !p.available() => Some(Refusal(format!(
-            "{} cannot be bought right now; you can only remove it.",
-            p.name
-        ))),
-        Some(p) if quantity > p.stock => {
-            Some(Refusal(format!("Only {} of {} in stock.", p.stock, p.name)))
-        }
+        Some(p) if !p.available() => Some(Refusal::NotForSale { name: p.name }),
+        Some(p) if quantity > p.stock => Some(Refusal::NotEnoughStock {
+            name: p.name,
+            stock: p.stock,
+        }),
         _ => None,
     }
 }
@@ -361,31 +376,25 @@ fn check_add(
     quantity: i64,
 ) -> std::result::Result<(), Refusal> {
     if product.stock == 0 {
-        Err(Refusal(format!("{} is sold out.", product.name)))
+        Err(Refusal::SoldOut {
+            name: product.name.clone(),
+        })
     } else if have + quantity > line_limit(product) {
         Err(too_many_of(product, have))
     } else if have == 0 && lines >= MAX_LINES {
-        Err(Refusal(format!(
-            "Your cart already holds {MAX_LINES} different products, the most it can hold."
-        )))
+        Err(Refusal::CartFull)
     } else {
         Ok(())
     }
 }
 
 fn too_many_of(product: &Product, have: i64) -> Refusal {
-    let limit = line_limit(product);
-    Refusal(if product.stock < MAX_QUANTITY {
-        format!(
-            "You can have at most {limit} of {} in your cart (only {} in stock; you have {have}).",
-            product.name, product.stock
-        )
-    } else {
-        format!(
-            "You can have at most {MAX_QUANTITY} of {} in your cart (you have {have}).",
-            product.name
-        )
-    })
+    Refusal::TooMany {
+        name: product.name.clone(),
+        limit: line_limit(product),
+        stock: product.stock,
+        have,
+    }
 }
 
 fn by_id(products: Vec<Product>) -> HashMap<i64, Product> {
@@ -399,6 +408,18 @@ fn by_id(products: Vec<Product>) -> HashMap<i64, Product> {
 /// 50-line limit, are left out. Returns one short sentence for the user
 /// (it travels in the session as a flash message, so it stays short).
 ///
+/// What a sign-in brought from a guest's cart into the account, for the
+/// page to say.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Merged {
+    /// Lines moved in.
+    pub moved: usize,
+    /// Products whose quantity was capped (at 99 or at the stock).
+    pub capped: Vec<String>,
+    /// Lines left out: sold out, withdrawn, or no room for them.
+    pub left_out: usize,
+}
+
 /// Each guest state is merged once, whatever copies of it exist (a copy of
 /// the cookie taken before sign-in, a response that crossed the sign-in
 /// and put the guest cookie back): what a guest state brought in is noted
@@ -409,7 +430,7 @@ pub async fn merge_guest_cart(
     user_id: i64,
     guest: &SessionState,
     now: i64,
-) -> Result<Option<String>> {
+) -> Result<Option<Merged>> {
     // Noted even for an empty cart: the note also says that a sign-in
     // replaced this guest state (`services::auth::login::replaced_by_sign_in`).
     let digest = guest.id.digest();
@@ -473,36 +494,13 @@ pub async fn merge_guest_cart(
             lines += 1;
         }
         if have + quantity > cap.max(have) {
-            capped.push(product.name.as_str());
+            capped.push(product.name.clone());
         }
         moved += 1;
     }
-    Ok(Some(merge_summary(moved, &capped, left_out)))
-}
-
-/// "We moved 3 products from your cart into your account; Maple Rolling
-/// Pin was capped at the stock or at 99. 1 could not be moved."
-fn merge_summary(moved: usize, capped: &[&str], left_out: usize) -> String {
-    let mut text = format!(
-        "We moved {moved} product{} from your cart into your account.",
-        if moved == 1 { "" } else { "s" }
-    );
-    if !capped.is_empty() {
-        let mut names = capped
-            .iter()
-            .take(3)
-            .copied()
-            .collect::<Vec<_>>()
-            .join(", ");
-        if capped.len() > 3 {
-            names.push_str(&format!(" and {} more", capped.len() - 3));
-        }
-        text.push_str(&format!(" Capped at 99 or at the stock: {names}."));
-    }
-    if left_out > 0 {
-        text.push_str(&format!(
-            " {left_out} could not be moved (sold out, withdrawn, or no room for more than {MAX_LINES} products)."
-        ));
-    }
-    text
+    Ok(Some(Merged {
+        moved,
+        capped,
+        left_out,
+    }))
 }

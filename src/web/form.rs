@@ -9,13 +9,25 @@ use actix_web::{dev::Payload, web::Bytes, FromRequest, HttpRequest};
 use futures_util::future::LocalBoxFuture;
 use serde::de::DeserializeOwned;
 
-use crate::data::error::AppError;
+use crate::data::{error::AppError, repo::cart::MAX_QUANTITY};
 
 /// Bodies larger than this are refused with 413 before a handler runs
 /// (`startup` sets it as the `PayloadConfig`).
 pub const FORM_LIMIT_BYTES: usize = 64 * 1024;
 
 pub struct Form<T>(pub T);
+
+/// A quantity typed into a cart's form: a whole number in
+/// `min..=MAX_QUANTITY` (1 to add, 0 to set, which removes); anything else
+/// is a 422 page that says the range.
+pub fn quantity(raw: &str, min: i64) -> Result<i64, AppError> {
+    match raw.trim().parse::<i64>() {
+        Ok(q) if (min..=MAX_QUANTITY).contains(&q) => Ok(q),
+        _ => Err(AppError::Unprocessable(format!(
+            "The quantity must be a whole number from {min} to {MAX_QUANTITY}."
+        ))),
+    }
+}
 
 impl<T> Form<T> {
     pub fn into_inner(self) -> T {

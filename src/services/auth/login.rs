@@ -23,7 +23,7 @@ use crate::{
     domain::session::{RenewedFor, SessionState},
     domain::validate::{self, FieldErrors},
     services::auth::{check_password, email, record, throttle},
-    services::cart,
+    services::cart::{self, Merged},
     services::mail::{PastTheLimit, Queued},
     services::password::HashPermit,
     services::state::AppState,
@@ -41,7 +41,7 @@ pub enum Login {
     /// happened to the guest cart, if there was one.
     SignedIn {
         state: Box<SessionState>,
-        cart_note: Option<String>,
+        merged: Option<Merged>,
     },
     /// Wrong email or password (the answer does not say which).
     Refused,
@@ -89,10 +89,10 @@ async fn try_log_in(
         return Ok(Login::Refused);
     };
     let tx = app.db.begin_write().await?;
-    let (state, cart_note) = sign_in(tx, app, guest, client, user_id, form.remember_me).await?;
+    let (state, merged) = sign_in(tx, app, guest, client, user_id, form.remember_me).await?;
     Ok(Login::SignedIn {
         state: Box::new(state),
-        cart_note,
+        merged,
     })
 }
 
@@ -108,7 +108,8 @@ pub struct Registered {
     /// The new session state, signed in.
     pub state: SessionState,
     pub display_name: String,
-    pub cart_note: Option<String>,
+    /// What came of the guest's cart.
+    pub merged: Option<Merged>,
     /// Whether the link that proves the address was mailed (it is left
     /// out when the address had all the mail it may have this hour).
     pub proof_sent: bool,
@@ -130,12 +131,12 @@ pub async fn register(
         Ok(created) => created,
         Err(errors) => return Ok(Err(errors)),
     };
-    let (state, cart_note) = sign_in(tx, app, guest, client, account.id, false).await?;
+    let (state, merged) = sign_in(tx, app, guest, client, account.id, false).await?;
     app.mail.wake_worker();
     Ok(Ok(Registered {
         state,
         display_name: account.display_name,
-        cart_note,
+        merged,
         proof_sent: account.proof_sent,
     }))
 }
@@ -256,7 +257,7 @@ async fn sign_in(
     client: &ClientInfo,
     user_id: i64,
     remember_me: bool,
-) -> Result<(SessionState, Option<String>)> {
+) -> Result<(SessionState, Option<Merged>)> {
     let now = app.clock.now();
     if guest.user_id.is_some() {
         // Logging in (or registering) over a login: that session ends here.
@@ -267,10 +268,10 @@ async fn sign_in(
     open_session(&mut tx, app, client, user_id, &new, deadline).await?;
     app.db.lock_user(&mut tx, user_id).await?;
     users::choose_preferences(&mut tx, user_id, guest.prefs).await?;
-    let cart_note = cart::merge_guest_cart(&mut tx, user_id, guest, now).await?;
+    let merged = cart::merge_guest_cart(&mut tx, user_id, guest, now).await?;
     record(&mut tx, user_id, EventKind::LoggedIn, client, now).await?;
     tx.commit().await?;
-    Ok((guest.renewed_as(new, RenewedFor::SignIn), cart_note))
+    Ok((guest.renewed_as(new, RenewedFor::SignIn), merged))
 }
 
 /// Whether a sign-in has replaced the guest state `guest`: its note in
