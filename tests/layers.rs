@@ -152,15 +152,26 @@ fn the_checker_finds_a_circle_and_a_parent_is_not_one() {
 
 /// The layers, bottom-up: the `pub mod` lines of `lib.rs`, in order.
 fn layers_of(lib: &str) -> Vec<String> {
-    let layers: Vec<String> = lib
-        .lines()
-        .filter_map(|line| line.trim().strip_prefix("pub mod "))
-        .map(|module| module.trim_end_matches(';').to_string())
-        .collect();
+    let mut layers = Vec::new();
+    let mut numbers = Vec::new();
+    for line in lib.lines().map(str::trim) {
+        if let Some(module) = line.strip_prefix("pub mod ") {
+            layers.push(module.trim_end_matches(';').to_string());
+        } else if let Some((n, _)) = line.strip_prefix("/// ").and_then(|d| d.split_once(". ")) {
+            numbers.extend(n.parse::<usize>().ok());
+        }
+    }
     assert_eq!(
         layers.len(),
         6,
         "lib.rs declares the six layers: {layers:?}"
+    );
+    // Each declaration's doc comment numbers it; a sorted or shuffled
+    // lib.rs would turn the check upside down without this.
+    assert_eq!(
+        numbers,
+        (1..=6).collect::<Vec<_>>(),
+        "lib.rs numbers its layers 1 to 6 in the order it declares them: {layers:?}"
     );
     layers
 }

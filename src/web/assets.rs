@@ -138,9 +138,12 @@ pub async fn serve(req: HttpRequest, path: web::Path<String>) -> Result<HttpResp
         .versions
         .get(path.as_str())
         .ok_or(AppError::NotFound)?;
-    // Gone since start-up: not found, like any other missing file.
-    let file = NamedFile::open_async(assets.dir.join(path.as_str()))
+    // Opened on a blocking thread (a file system may be slow); gone since
+    // start-up: not found, like any other missing file.
+    let file_path = assets.dir.join(path.as_str());
+    let file = web::block(move || NamedFile::open(file_path))
         .await
+        .map_err(|e| AppError::Internal(anyhow::anyhow!("{e}")))?
         .map_err(|_| AppError::NotFound)?
         .disable_content_disposition();
     let asked = web::Query::<Vec<(String, String)>>::from_query(req.query_string())

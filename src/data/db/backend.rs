@@ -15,6 +15,28 @@ use crate::domain::config::DatabaseUrl;
 /// KiB (SQLite's own default, said where it can be read).
 pub const SQLITE_PAGE_CACHE_KIB: u64 = 2000;
 
+/// `Backend::pool_options`' first statement on a SQLite connection: WAL.
+pub(crate) const SQLITE_JOURNAL_MODE: &str = "PRAGMA journal_mode = WAL";
+
+/// `Backend::pool_options`' second statement on a SQLite connection.
+pub(crate) const SQLITE_SYNCHRONOUS: &str = "PRAGMA synchronous = NORMAL";
+
+/// `Backend::pool_options`' third statement on a SQLite connection: its
+/// page cache, `SQLITE_PAGE_CACHE_KIB`.
+pub(crate) fn sqlite_cache_size_sql() -> String {
+    format!("PRAGMA cache_size = -{SQLITE_PAGE_CACHE_KIB}")
+}
+
+/// `Backend::begin_write`'s statement on SQLite (PostgreSQL: a plain
+/// `BEGIN`, sqlx's own).
+pub(crate) const SQLITE_BEGIN_WRITE: &str = "BEGIN IMMEDIATE";
+
+/// `Backend::lock_user`'s statement on PostgreSQL (SQLite needs none).
+pub(crate) const POSTGRES_LOCK_USER: &str = "SELECT id FROM users WHERE id = $1 FOR NO KEY UPDATE";
+
+/// `Backend::backup`'s statement on SQLite: `$1` the new file.
+pub(crate) const SQLITE_BACKUP: &str = "VACUUM INTO $1";
+
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum Backend {
     /// A file (`None`: in memory), at most one writer at a time.
@@ -56,10 +78,9 @@ impl Backend {
             .after_connect(move |conn, _meta| {
                 Box::pin(async move {
                     if sqlite {
-                        conn.execute("PRAGMA journal_mode = WAL").await?;
-                        conn.execute("PRAGMA synchronous = NORMAL").await?;
-                        let cache = format!("PRAGMA cache_size = -{SQLITE_PAGE_CACHE_KIB}");
-                        conn.execute(AssertSqlSafe(cache)).await?;
+                        conn.execute(SQLITE_JOURNAL_MODE).await?;
+                        conn.execute(SQLITE_SYNCHRONOUS).await?;
+                        conn.execute(AssertSqlSafe(sqlite_cache_size_sql())).await?;
                     }
                     Ok(())
                 })
@@ -108,7 +129,7 @@ impl Backend {
     /// plain `BEGIN`.
     pub(super) async fn begin_write(&self, pool: &Pool) -> sqlx::Result<Tx> {
         match self {
-            Backend::Sqlite { .. } => pool.begin_with("BEGIN IMMEDIATE").await,
+            Backend::Sqlite { .. } => pool.begin_with(SQLITE_BEGIN_WRITE).await,
             Backend::Postgres => pool.begin().await,
         }
     }
@@ -118,7 +139,7 @@ impl Backend {
     /// SQLite, `begin_write` already admits one writer at a time.
     pub(super) async fn lock_user(&self, conn: &mut Conn, user_id: i64) -> sqlx::Result<()> {
         if let Backend::Postgres = self {
-            sqlx::query("SELECT id FROM users WHERE id = $1 FOR NO KEY UPDATE")
+            sqlx::query(POSTGRES_LOCK_USER)
                 .bind(user_id)
                 .fetch_optional(&mut *conn)
                 .await?;
@@ -131,7 +152,7 @@ impl Backend {
     pub(super) async fn backup(&self, pool: &Pool, target: &str) -> anyhow::Result<()> {
         match self {
             Backend::Sqlite { .. } => {
-                sqlx::query("VACUUM INTO $1")
+                sqlx::query(SQLITE_BACKUP)
                     .bind(target.to_string())
                     .execute(pool)
                     .await?;

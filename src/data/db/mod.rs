@@ -13,6 +13,12 @@ use sqlx::{
     AnyConnection, AnyPool, Executor, Row,
 };
 
+/// The statements only one backend runs, for the registry
+/// (`data::repo::statements`).
+pub(crate) use backend::{
+    sqlite_cache_size_sql, POSTGRES_LOCK_USER, SQLITE_BACKUP, SQLITE_BEGIN_WRITE,
+    SQLITE_JOURNAL_MODE, SQLITE_SYNCHRONOUS,
+};
 pub use backend::{Backend, Failure, SQLITE_PAGE_CACHE_KIB};
 
 use crate::domain::config::DatabaseUrl;
@@ -156,11 +162,13 @@ impl Database {
     }
 }
 
+/// `applied_migrations`' statement.
+pub(crate) const APPLIED_MIGRATIONS: &str =
+    "SELECT version, checksum FROM _sqlx_migrations WHERE success";
+
 /// The migrations the database records as applied: version and checksum.
 async fn applied_migrations(pool: &Pool) -> sqlx::Result<Vec<(i64, Vec<u8>)>> {
-    let applied = sqlx::query_as("SELECT version, checksum FROM _sqlx_migrations WHERE success")
-        .fetch_all(pool)
-        .await;
+    let applied = sqlx::query_as(APPLIED_MIGRATIONS).fetch_all(pool).await;
     match applied {
         Ok(rows) => Ok(rows),
         // No table yet: a database no migration has touched. Any other
@@ -170,9 +178,12 @@ async fn applied_migrations(pool: &Pool) -> sqlx::Result<Vec<(i64, Vec<u8>)>> {
     }
 }
 
+/// `ping`'s statement.
+pub(crate) const PING: &str = "SELECT 1";
+
 /// One round trip on `pool`.
 pub async fn ping(pool: &Pool) -> sqlx::Result<()> {
-    sqlx::query("SELECT 1").execute(pool).await.map(|_| ())
+    sqlx::query(PING).execute(pool).await.map(|_| ())
 }
 
 /// A 0/1 integer column as a `bool` (the schema stores flags as integers,

@@ -109,6 +109,11 @@ pub struct Event {
     pub created_at: i64,
 }
 
+/// `record`'s statement.
+pub(crate) const RECORD: &str =
+    "INSERT INTO security_events (id, user_id, kind, ip, user_agent, created_at)
+         VALUES ($1, $2, $3, $4, $5, $6)";
+
 /// Notes `kind` for the user, with the client's IP address and browser.
 pub async fn record(
     db: impl Db<'_>,
@@ -118,30 +123,28 @@ pub async fn record(
     user_agent: &str,
     now: i64,
 ) -> sqlx::Result<()> {
-    sqlx::query(
-        "INSERT INTO security_events (id, user_id, kind, ip, user_agent, created_at)
-         VALUES ($1, $2, $3, $4, $5, $6)",
-    )
-    .bind(ids::row_id())
-    .bind(user_id)
-    .bind(kind.code())
-    .bind(ip)
-    .bind(user_agent)
-    .bind(now)
-    .execute(db)
-    .await?;
+    sqlx::query(RECORD)
+        .bind(ids::row_id())
+        .bind(user_id)
+        .bind(kind.code())
+        .bind(ip)
+        .bind(user_agent)
+        .bind(now)
+        .execute(db)
+        .await?;
     Ok(())
 }
 
+/// `recent`'s statement: `$1` the user, `$2` how many.
+pub(crate) const RECENT: &str = "SELECT kind, ip, user_agent, created_at FROM security_events
+          WHERE user_id = $1 ORDER BY created_at DESC LIMIT $2";
+
 pub async fn recent(db: impl Db<'_>, user_id: i64, limit: i64) -> sqlx::Result<Vec<Event>> {
-    sqlx::query_as(
-        "SELECT kind, ip, user_agent, created_at FROM security_events
-          WHERE user_id = $1 ORDER BY created_at DESC LIMIT $2",
-    )
-    .bind(user_id)
-    .bind(limit)
-    .fetch_all(db)
-    .await
+    sqlx::query_as(RECENT)
+        .bind(user_id)
+        .bind(limit)
+        .fetch_all(db)
+        .await
 }
 
 #[cfg(test)]

@@ -25,22 +25,23 @@ pub struct NewLogin<'a> {
     pub ip: &'a str,
 }
 
-pub async fn insert(db: impl Db<'_>, s: &NewLogin<'_>) -> sqlx::Result<()> {
-    sqlx::query(
-        "INSERT INTO logins
+/// `insert`'s statement: a new login, last seen when it was made.
+pub(crate) const INSERT: &str = "INSERT INTO logins
            (id, handle, user_id, created_at, last_seen_at, expires_at, remember_me, user_agent, ip)
-         VALUES ($1, $2, $3, $4, $4, $5, $6, $7, $8)",
-    )
-    .bind(s.id.expose())
-    .bind(s.handle)
-    .bind(s.user_id)
-    .bind(s.created_at)
-    .bind(s.expires_at)
-    .bind(i64::from(s.remember_me))
-    .bind(s.user_agent)
-    .bind(s.ip)
-    .execute(db)
-    .await?;
+         VALUES ($1, $2, $3, $4, $4, $5, $6, $7, $8)";
+
+pub async fn insert(db: impl Db<'_>, s: &NewLogin<'_>) -> sqlx::Result<()> {
+    sqlx::query(INSERT)
+        .bind(s.id.expose())
+        .bind(s.handle)
+        .bind(s.user_id)
+        .bind(s.created_at)
+        .bind(s.expires_at)
+        .bind(i64::from(s.remember_me))
+        .bind(s.user_agent)
+        .bind(s.ip)
+        .execute(db)
+        .await?;
     Ok(())
 }
 
@@ -114,24 +115,28 @@ pub async fn with_user(
     }))
 }
 
+/// `prune`'s statement: `$1` before, `$2` the last idle second.
+pub(crate) const PRUNE: &str = "DELETE FROM logins
+          WHERE expires_at < $1 OR (revoked_at IS NOT NULL AND revoked_at < $1)
+             OR (remember_me = 0 AND last_seen_at < $2)";
+
 /// Deletes logins that ended before `before`: expired, revoked,
 /// or (without "keep me signed in") idle for `idle_timeout`. They can no
 /// longer be shown or used. Returns how many.
 pub async fn prune(db: impl Db<'_>, before: i64, idle_timeout: i64) -> sqlx::Result<u64> {
-    let done = sqlx::query(
-        "DELETE FROM logins
-          WHERE expires_at < $1 OR (revoked_at IS NOT NULL AND revoked_at < $1)
-             OR (remember_me = 0 AND last_seen_at < $2)",
-    )
-    .bind(before)
-    .bind(before - idle_timeout)
-    .execute(db)
-    .await?;
+    let done = sqlx::query(PRUNE)
+        .bind(before)
+        .bind(before - idle_timeout)
+        .execute(db)
+        .await?;
     Ok(done.rows_affected())
 }
 
+/// `touch`'s statement.
+pub(crate) const TOUCH: &str = "UPDATE logins SET last_seen_at = $1 WHERE id = $2";
+
 pub async fn touch(db: impl Db<'_>, id: &SessionId, now: i64) -> sqlx::Result<()> {
-    sqlx::query("UPDATE logins SET last_seen_at = $1 WHERE id = $2")
+    sqlx::query(TOUCH)
         .bind(now)
         .bind(id.expose())
         .execute(db)
@@ -139,14 +144,22 @@ pub async fn touch(db: impl Db<'_>, id: &SessionId, now: i64) -> sqlx::Result<()
     Ok(())
 }
 
+/// `revoke`'s statement.
+pub(crate) const REVOKE: &str =
+    "UPDATE logins SET revoked_at = $1 WHERE id = $2 AND revoked_at IS NULL";
+
 pub async fn revoke(db: impl Db<'_>, id: &SessionId, now: i64) -> sqlx::Result<()> {
-    sqlx::query("UPDATE logins SET revoked_at = $1 WHERE id = $2 AND revoked_at IS NULL")
+    sqlx::query(REVOKE)
         .bind(now)
         .bind(id.expose())
         .execute(db)
         .await?;
     Ok(())
 }
+
+/// `revoke_by_handle`'s statement.
+pub(crate) const REVOKE_BY_HANDLE: &str = "UPDATE logins SET revoked_at = $1
+          WHERE handle = $2 AND user_id = $3 AND revoked_at IS NULL AND expires_at > $1";
 
 /// Revokes one of the user's logins by its public handle; false when the
 /// handle is not one of this user's live logins.
@@ -156,17 +169,18 @@ pub async fn revoke_by_handle(
     handle: &str,
     now: i64,
 ) -> sqlx::Result<bool> {
-    let done = sqlx::query(
-        "UPDATE logins SET revoked_at = $1
-          WHERE handle = $2 AND user_id = $3 AND revoked_at IS NULL AND expires_at > $1",
-    )
-    .bind(now)
-    .bind(handle)
-    .bind(user_id)
-    .execute(db)
-    .await?;
+    let done = sqlx::query(REVOKE_BY_HANDLE)
+        .bind(now)
+        .bind(handle)
+        .bind(user_id)
+        .execute(db)
+        .await?;
     Ok(done.rows_affected() == 1)
 }
+
+/// `revoke_others`'s statement.
+pub(crate) const REVOKE_OTHERS: &str = "UPDATE logins SET revoked_at = $1
+          WHERE user_id = $2 AND id <> $3 AND revoked_at IS NULL AND expires_at > $1";
 
 /// Revokes every live session of the user except `keep`; returns how many.
 pub async fn revoke_others(
@@ -175,29 +189,27 @@ pub async fn revoke_others(
     keep: &SessionId,
     now: i64,
 ) -> sqlx::Result<u64> {
-    let done = sqlx::query(
-        "UPDATE logins SET revoked_at = $1
-          WHERE user_id = $2 AND id <> $3 AND revoked_at IS NULL AND expires_at > $1",
-    )
-    .bind(now)
-    .bind(user_id)
-    .bind(keep.expose())
-    .execute(db)
-    .await?;
+    let done = sqlx::query(REVOKE_OTHERS)
+        .bind(now)
+        .bind(user_id)
+        .bind(keep.expose())
+        .execute(db)
+        .await?;
     Ok(done.rows_affected())
 }
+
+/// `revoke_all`'s statement.
+pub(crate) const REVOKE_ALL: &str = "UPDATE logins SET revoked_at = $1
+          WHERE user_id = $2 AND revoked_at IS NULL AND expires_at > $1";
 
 /// Revokes every live session of the user (a password reset); returns how
 /// many.
 pub async fn revoke_all(db: impl Db<'_>, user_id: i64, now: i64) -> sqlx::Result<u64> {
-    let done = sqlx::query(
-        "UPDATE logins SET revoked_at = $1
-          WHERE user_id = $2 AND revoked_at IS NULL AND expires_at > $1",
-    )
-    .bind(now)
-    .bind(user_id)
-    .execute(db)
-    .await?;
+    let done = sqlx::query(REVOKE_ALL)
+        .bind(now)
+        .bind(user_id)
+        .execute(db)
+        .await?;
     Ok(done.rows_affected())
 }
 
@@ -213,6 +225,15 @@ pub struct LoginListing {
     pub ip: String,
 }
 
+/// `live_for_user`'s statement: `$1` the user, `$2` now, `$3` the last
+/// idle second.
+pub(crate) const LIVE_FOR_USER: &str =
+    "SELECT handle, created_at, last_seen_at, expires_at, user_agent, ip
+           FROM logins
+          WHERE user_id = $1 AND revoked_at IS NULL AND expires_at > $2
+            AND (remember_me = 1 OR last_seen_at >= $3)
+          ORDER BY last_seen_at DESC";
+
 /// The user's logins that are neither revoked nor past a timeout.
 pub async fn live_for_user(
     db: impl Db<'_>,
@@ -220,29 +241,24 @@ pub async fn live_for_user(
     now: i64,
     idle_timeout: i64,
 ) -> sqlx::Result<Vec<LoginListing>> {
-    sqlx::query_as(
-        "SELECT handle, created_at, last_seen_at, expires_at, user_agent, ip
-           FROM logins
-          WHERE user_id = $1 AND revoked_at IS NULL AND expires_at > $2
-            AND (remember_me = 1 OR last_seen_at >= $3)
-          ORDER BY last_seen_at DESC",
-    )
-    .bind(user_id)
-    .bind(now)
-    .bind(now - idle_timeout)
-    .fetch_all(db)
-    .await
+    sqlx::query_as(LIVE_FOR_USER)
+        .bind(user_id)
+        .bind(now)
+        .bind(now - idle_timeout)
+        .fetch_all(db)
+        .await
 }
+
+/// `count_live`'s statement.
+pub(crate) const COUNT_LIVE: &str = "SELECT COUNT(*) FROM logins
+          WHERE revoked_at IS NULL AND expires_at > $1
+            AND (remember_me = 1 OR last_seen_at >= $2)";
 
 /// How many logins are live: not revoked, not past a timeout.
 pub async fn count_live(db: impl Db<'_>, now: i64, idle_timeout: i64) -> sqlx::Result<i64> {
-    sqlx::query_scalar(
-        "SELECT COUNT(*) FROM logins
-          WHERE revoked_at IS NULL AND expires_at > $1
-            AND (remember_me = 1 OR last_seen_at >= $2)",
-    )
-    .bind(now)
-    .bind(now - idle_timeout)
-    .fetch_one(db)
-    .await
+    sqlx::query_scalar(COUNT_LIVE)
+        .bind(now)
+        .bind(now - idle_timeout)
+        .fetch_one(db)
+        .await
 }

@@ -12,5 +12,8 @@ pub mod outbox;
 pub mod products;
 pub mod rate_limit;
 pub mod session_store;
+/// Every statement above (and `data::db`'s), by name, with the Rust types
+/// its columns are read into: what `tests/statements.rs` proves.
+pub mod statements;
 pub mod tokens;
 pub mod users;

@@ -26,6 +26,10 @@ impl OrderItem {
     }
 }
 
+/// `insert`'s statement.
+pub(crate) const INSERT: &str =
+    "INSERT INTO orders (id, user_id, total_cents, created_at) VALUES ($1, $2, $3, $4)";
+
 pub async fn insert(
     db: impl Db<'_>,
     order_id: i64,
@@ -33,53 +37,66 @@ pub async fn insert(
     total_cents: i64,
     now: i64,
 ) -> sqlx::Result<()> {
-    sqlx::query(
-        "INSERT INTO orders (id, user_id, total_cents, created_at) VALUES ($1, $2, $3, $4)",
-    )
-    .bind(order_id)
-    .bind(user_id)
-    .bind(total_cents)
-    .bind(now)
-    .execute(db)
-    .await?;
+    sqlx::query(INSERT)
+        .bind(order_id)
+        .bind(user_id)
+        .bind(total_cents)
+        .bind(now)
+        .execute(db)
+        .await?;
     Ok(())
 }
+
+/// `insert_item`'s statement.
+pub(crate) const INSERT_ITEM: &str =
+    "INSERT INTO order_items (order_id, product_id, product_name, unit_price_cents, quantity)
+         VALUES ($1, $2, $3, $4, $5)";
 
 pub async fn insert_item(db: impl Db<'_>, order_id: i64, item: &OrderItem) -> sqlx::Result<()> {
-    sqlx::query(
-        "INSERT INTO order_items (order_id, product_id, product_name, unit_price_cents, quantity)
-         VALUES ($1, $2, $3, $4, $5)",
-    )
-    .bind(order_id)
-    .bind(item.product_id)
-    .bind(&item.product_name)
-    .bind(item.unit_price_cents)
-    .bind(item.quantity)
-    .execute(db)
-    .await?;
+    sqlx::query(INSERT_ITEM)
+        .bind(order_id)
+        .bind(item.product_id)
+        .bind(&item.product_name)
+        .bind(item.unit_price_cents)
+        .bind(item.quantity)
+        .execute(db)
+        .await?;
     Ok(())
 }
 
+/// The start of the statements that read an `OrderSummary`.
 const SUMMARY: &str = "SELECT o.id, o.total_cents, o.created_at,
         (SELECT CAST(COALESCE(SUM(i.quantity), 0) AS BIGINT)
            FROM order_items i WHERE i.order_id = o.id) AS item_count
    FROM orders o";
 
-pub async fn list(db: impl Db<'_>, user_id: i64) -> sqlx::Result<Vec<OrderSummary>> {
-    sqlx::query_as(AssertSqlSafe(format!(
-        "{SUMMARY} WHERE o.user_id = $1 ORDER BY o.created_at DESC, o.id"
-    )))
-    .bind(user_id)
-    .fetch_all(db)
-    .await
+/// `list`'s statement.
+pub(crate) fn list_sql() -> String {
+    format!("{SUMMARY} WHERE o.user_id = $1 ORDER BY o.created_at DESC, o.id")
 }
 
-pub async fn count(db: impl Db<'_>, user_id: i64) -> sqlx::Result<i64> {
-    sqlx::query_scalar("SELECT COUNT(*) FROM orders WHERE user_id = $1")
+pub async fn list(db: impl Db<'_>, user_id: i64) -> sqlx::Result<Vec<OrderSummary>> {
+    sqlx::query_as(AssertSqlSafe(list_sql()))
         .bind(user_id)
-        .fetch_one(db)
+        .fetch_all(db)
         .await
 }
+
+/// `count`'s statement.
+pub(crate) const COUNT: &str = "SELECT COUNT(*) FROM orders WHERE user_id = $1";
+
+pub async fn count(db: impl Db<'_>, user_id: i64) -> sqlx::Result<i64> {
+    sqlx::query_scalar(COUNT).bind(user_id).fetch_one(db).await
+}
+
+/// `find`'s first statement, the order: `$1` the order, `$2` the user.
+pub(crate) fn find_sql() -> String {
+    format!("{SUMMARY} WHERE o.id = $1 AND o.user_id = $2")
+}
+
+/// `find`'s second statement, the order's items.
+pub(crate) const ITEMS: &str = "SELECT product_id, product_name, unit_price_cents, quantity
+           FROM order_items WHERE order_id = $1 ORDER BY product_name";
 
 /// One of the user's orders with its items; `None` for anyone else's.
 pub async fn find(
@@ -87,20 +104,12 @@ pub async fn find(
     user_id: i64,
     order_id: i64,
 ) -> sqlx::Result<Option<(OrderSummary, Vec<OrderItem>)>> {
-    let order: Option<OrderSummary> = sqlx::query_as(AssertSqlSafe(format!(
-        "{SUMMARY} WHERE o.id = $1 AND o.user_id = $2"
-    )))
-    .bind(order_id)
-    .bind(user_id)
-    .fetch_optional(pool)
-    .await?;
+    let order: Option<OrderSummary> = sqlx::query_as(AssertSqlSafe(find_sql()))
+        .bind(order_id)
+        .bind(user_id)
+        .fetch_optional(pool)
+        .await?;
     let Some(order) = order else { return Ok(None) };
-    let items = sqlx::query_as(
-        "SELECT product_id, product_name, unit_price_cents, quantity
-           FROM order_items WHERE order_id = $1 ORDER BY product_name",
-    )
-    .bind(order_id)
-    .fetch_all(pool)
-    .await?;
+    let items = sqlx::query_as(ITEMS).bind(order_id).fetch_all(pool).await?;
     Ok(Some((order, items)))
 }

@@ -120,12 +120,26 @@ impl Sort {
     }
 }
 
+/// `featured`'s statement.
+pub(crate) fn featured_sql() -> String {
+    format!("SELECT {COLUMNS} FROM products WHERE featured = 1 AND active = 1 ORDER BY name")
+}
+
 pub async fn featured(db: impl Db<'_>) -> sqlx::Result<Vec<Product>> {
-    sqlx::query_as(AssertSqlSafe(format!(
-        "SELECT {COLUMNS} FROM products WHERE featured = 1 AND active = 1 ORDER BY name"
-    )))
-    .fetch_all(db)
-    .await
+    sqlx::query_as(AssertSqlSafe(featured_sql()))
+        .fetch_all(db)
+        .await
+}
+
+/// `page`'s statement in the order `sort`: `$1` the page size, `$2` the
+/// products before the page.
+pub(crate) fn page_sql(sort: Sort) -> String {
+    format!(
+        "SELECT {COLUMNS}, (SELECT COUNT(*) FROM products WHERE active = 1) AS total
+           FROM products WHERE active = 1
+          ORDER BY {} LIMIT $1 OFFSET $2",
+        sort.order_by()
+    )
 }
 
 /// Page `n` (from 1) of the catalog in pages of `size`, and how many
@@ -138,16 +152,11 @@ pub async fn page(
     size: i64,
     n: i64,
 ) -> sqlx::Result<(Vec<Product>, Option<i64>)> {
-    let rows = sqlx::query(AssertSqlSafe(format!(
-        "SELECT {COLUMNS}, (SELECT COUNT(*) FROM products WHERE active = 1) AS total
-           FROM products WHERE active = 1
-          ORDER BY {} LIMIT $1 OFFSET $2",
-        sort.order_by()
-    )))
-    .bind(size)
-    .bind((n - 1).saturating_mul(size))
-    .fetch_all(db)
-    .await?;
+    let rows = sqlx::query(AssertSqlSafe(page_sql(sort)))
+        .bind(size)
+        .bind((n - 1).saturating_mul(size))
+        .fetch_all(db)
+        .await?;
     let total = rows.first().map(|row| row.try_get("total")).transpose()?;
     let products = rows
         .iter()
@@ -156,23 +165,38 @@ pub async fn page(
     Ok((products, total))
 }
 
+/// `by_slug`'s statement.
+pub(crate) fn by_slug_sql() -> String {
+    format!("SELECT {COLUMNS} FROM products WHERE slug = $1 AND active = 1")
+}
+
 pub async fn by_slug(db: impl Db<'_>, slug: &str) -> sqlx::Result<Option<Product>> {
-    sqlx::query_as(AssertSqlSafe(format!(
-        "SELECT {COLUMNS} FROM products WHERE slug = $1 AND active = 1"
-    )))
-    .bind(slug)
-    .fetch_optional(db)
-    .await
+    sqlx::query_as(AssertSqlSafe(by_slug_sql()))
+        .bind(slug)
+        .fetch_optional(db)
+        .await
+}
+
+/// `by_id`'s statement.
+pub(crate) fn by_id_sql() -> String {
+    format!("SELECT {COLUMNS} FROM products WHERE id = $1")
 }
 
 /// Any product, active or not (a cart may hold one that was withdrawn).
 pub async fn by_id(db: impl Db<'_>, id: i64) -> sqlx::Result<Option<Product>> {
-    sqlx::query_as(AssertSqlSafe(format!(
-        "SELECT {COLUMNS} FROM products WHERE id = $1"
-    )))
-    .bind(id)
-    .fetch_optional(db)
-    .await
+    sqlx::query_as(AssertSqlSafe(by_id_sql()))
+        .bind(id)
+        .fetch_optional(db)
+        .await
+}
+
+/// `by_ids`' statement for `n` ids (`$1` to `$n`; `n` at least 1).
+pub(crate) fn by_ids_sql(n: usize) -> String {
+    let placeholders: Vec<String> = (1..=n).map(|i| format!("${i}")).collect();
+    format!(
+        "SELECT {COLUMNS} FROM products WHERE id IN ({})",
+        placeholders.join(", ")
+    )
 }
 
 /// The products with these ids, in one query.
@@ -180,17 +204,17 @@ pub async fn by_ids(db: impl Db<'_>, ids: &[i64]) -> sqlx::Result<Vec<Product>> 
     if ids.is_empty() {
         return Ok(Vec::new());
     }
-    let placeholders: Vec<String> = (1..=ids.len()).map(|i| format!("${i}")).collect();
-    let sql = format!(
-        "SELECT {COLUMNS} FROM products WHERE id IN ({})",
-        placeholders.join(", ")
-    );
-    let mut query = sqlx::query_as(AssertSqlSafe(sql));
+    let mut query = sqlx::query_as(AssertSqlSafe(by_ids_sql(ids.len())));
     for id in ids {
         query = query.bind(*id);
     }
     query.fetch_all(db).await
 }
+
+/// `take_stock`'s statement: `$1` the quantity, `$2` the product.
+pub(crate) const TAKE_STOCK: &str = "UPDATE products SET stock = stock - $1
+          WHERE id = $2 AND active = 1 AND stock >= $1
+          RETURNING name, price_cents";
 
 /// Takes `quantity` units of a product that is sold and has that many, in
 /// one statement, and returns its name and price of this moment; `None`
@@ -201,13 +225,9 @@ pub async fn take_stock(
     product_id: i64,
     quantity: i64,
 ) -> sqlx::Result<Option<(String, i64)>> {
-    sqlx::query_as(
-        "UPDATE products SET stock = stock - $1
-          WHERE id = $2 AND active = 1 AND stock >= $1
-          RETURNING name, price_cents",
-    )
-    .bind(quantity)
-    .bind(product_id)
-    .fetch_optional(db)
-    .await
+    sqlx::query_as(TAKE_STOCK)
+        .bind(quantity)
+        .bind(product_id)
+        .fetch_optional(db)
+        .await
 }

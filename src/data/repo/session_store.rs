@@ -6,16 +6,24 @@
 
 use crate::data::db::Db;
 
+/// `load`'s statement.
+pub(crate) const LOAD: &str =
+    "SELECT state FROM session_store WHERE key_digest = $1 AND expires_at >= $2";
+
 /// The stored state (JSON) of the session whose key has this digest, if
 /// it is there and has not expired by `now` (it is good until its
 /// `expires_at` second, included).
 pub async fn load(db: impl Db<'_>, digest: &str, now: i64) -> sqlx::Result<Option<String>> {
-    sqlx::query_scalar("SELECT state FROM session_store WHERE key_digest = $1 AND expires_at >= $2")
+    sqlx::query_scalar(LOAD)
         .bind(digest)
         .bind(now)
         .fetch_optional(db)
         .await
 }
+
+/// `insert`'s statement.
+pub(crate) const INSERT: &str =
+    "INSERT INTO session_store (key_digest, state, expires_at) VALUES ($1, $2, $3)";
 
 /// A new entry; fails with a unique violation if the digest is taken.
 pub async fn insert(
@@ -24,7 +32,7 @@ pub async fn insert(
     state: &str,
     expires_at: i64,
 ) -> sqlx::Result<()> {
-    sqlx::query("INSERT INTO session_store (key_digest, state, expires_at) VALUES ($1, $2, $3)")
+    sqlx::query(INSERT)
         .bind(digest)
         .bind(state)
         .bind(expires_at)
@@ -32,6 +40,11 @@ pub async fn insert(
         .await?;
     Ok(())
 }
+
+/// `update_if`'s statement: `$1` the digest, `$2` the state expected,
+/// `$3` the new state, `$4` its expiry, `$5` now.
+pub(crate) const UPDATE_IF: &str = "UPDATE session_store SET state = $3, expires_at = $4
+          WHERE key_digest = $1 AND state = $2 AND expires_at >= $5";
 
 /// Compare-and-set: the live entry gets `state` and a new expiry only if
 /// it still holds `expected` (the JSON the request read); false otherwise
@@ -44,23 +57,23 @@ pub async fn update_if(
     expires_at: i64,
     now: i64,
 ) -> sqlx::Result<bool> {
-    let done = sqlx::query(
-        "UPDATE session_store SET state = $3, expires_at = $4
-          WHERE key_digest = $1 AND state = $2 AND expires_at >= $5",
-    )
-    .bind(digest)
-    .bind(expected)
-    .bind(state)
-    .bind(expires_at)
-    .bind(now)
-    .execute(db)
-    .await?;
+    let done = sqlx::query(UPDATE_IF)
+        .bind(digest)
+        .bind(expected)
+        .bind(state)
+        .bind(expires_at)
+        .bind(now)
+        .execute(db)
+        .await?;
     Ok(done.rows_affected() == 1)
 }
 
+/// `delete_if`'s statement.
+pub(crate) const DELETE_IF: &str = "DELETE FROM session_store WHERE key_digest = $1 AND state = $2";
+
 /// Deletes the entry only if it still holds `expected`.
 pub async fn delete_if(db: impl Db<'_>, digest: &str, expected: &str) -> sqlx::Result<bool> {
-    let done = sqlx::query("DELETE FROM session_store WHERE key_digest = $1 AND state = $2")
+    let done = sqlx::query(DELETE_IF)
         .bind(digest)
         .bind(expected)
         .execute(db)
@@ -68,27 +81,30 @@ pub async fn delete_if(db: impl Db<'_>, digest: &str, expected: &str) -> sqlx::R
     Ok(done.rows_affected() == 1)
 }
 
+/// `delete`'s statement.
+pub(crate) const DELETE: &str = "DELETE FROM session_store WHERE key_digest = $1";
+
 pub async fn delete(db: impl Db<'_>, digest: &str) -> sqlx::Result<()> {
-    sqlx::query("DELETE FROM session_store WHERE key_digest = $1")
-        .bind(digest)
-        .execute(db)
-        .await?;
+    sqlx::query(DELETE).bind(digest).execute(db).await?;
     Ok(())
 }
 
+/// `expiry`'s statement.
+pub(crate) const EXPIRY: &str = "SELECT expires_at FROM session_store WHERE key_digest = $1";
+
 /// When the entry expires, if there is one (the session inspector).
 pub async fn expiry(db: impl Db<'_>, digest: &str) -> sqlx::Result<Option<i64>> {
-    sqlx::query_scalar("SELECT expires_at FROM session_store WHERE key_digest = $1")
+    sqlx::query_scalar(EXPIRY)
         .bind(digest)
         .fetch_optional(db)
         .await
 }
 
+/// `prune`'s statement.
+pub(crate) const PRUNE: &str = "DELETE FROM session_store WHERE expires_at < $1";
+
 /// Deletes the entries that expired before `now`; returns how many.
 pub async fn prune(db: impl Db<'_>, now: i64) -> sqlx::Result<u64> {
-    let done = sqlx::query("DELETE FROM session_store WHERE expires_at < $1")
-        .bind(now)
-        .execute(db)
-        .await?;
+    let done = sqlx::query(PRUNE).bind(now).execute(db).await?;
     Ok(done.rows_affected())
 }

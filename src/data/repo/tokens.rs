@@ -62,33 +62,39 @@ pub struct Found {
     pub retired_at: Option<i64>,
 }
 
+/// `insert`'s statement.
+pub(crate) const INSERT: &str =
+    "INSERT INTO account_tokens (digest, purpose, user_id, email, created_at, expires_at)
+         VALUES ($1, $2, $3, $4, $5, $6)";
+
 pub async fn insert(db: impl Db<'_>, token: &NewToken<'_>) -> sqlx::Result<()> {
-    sqlx::query(
-        "INSERT INTO account_tokens (digest, purpose, user_id, email, created_at, expires_at)
-         VALUES ($1, $2, $3, $4, $5, $6)",
-    )
-    .bind(token.digest)
-    .bind(token.purpose.code())
-    .bind(token.user_id)
-    .bind(token.email)
-    .bind(token.created_at)
-    .bind(token.expires_at)
-    .execute(db)
-    .await?;
+    sqlx::query(INSERT)
+        .bind(token.digest)
+        .bind(token.purpose.code())
+        .bind(token.user_id)
+        .bind(token.email)
+        .bind(token.created_at)
+        .bind(token.expires_at)
+        .execute(db)
+        .await?;
     Ok(())
 }
+
+/// `find`'s statement.
+pub(crate) const FIND: &str =
+    "SELECT purpose, user_id, email, expires_at, used_at, retired_at FROM account_tokens
+          WHERE digest = $1";
 
 /// The token with this digest, used or not, expired or not (the page says
 /// which).
 pub async fn find(db: impl Db<'_>, digest: &str) -> sqlx::Result<Option<Found>> {
-    sqlx::query_as(
-        "SELECT purpose, user_id, email, expires_at, used_at, retired_at FROM account_tokens
-          WHERE digest = $1",
-    )
-    .bind(digest)
-    .fetch_optional(db)
-    .await
+    sqlx::query_as(FIND).bind(digest).fetch_optional(db).await
 }
+
+/// `use_once`'s statement: `$1` the digest, `$2` the purpose, `$3` now.
+pub(crate) const USE_ONCE: &str = "UPDATE account_tokens SET used_at = $3
+          WHERE digest = $1 AND purpose = $2 AND used_at IS NULL AND retired_at IS NULL
+            AND expires_at > $3";
 
 /// Uses the token: true for the one caller that finds it unused and
 /// unexpired (one statement, so two tabs cannot both use it).
@@ -98,18 +104,18 @@ pub async fn use_once(
     purpose: Purpose,
     now: i64,
 ) -> sqlx::Result<bool> {
-    let done = sqlx::query(
-        "UPDATE account_tokens SET used_at = $3
-          WHERE digest = $1 AND purpose = $2 AND used_at IS NULL AND retired_at IS NULL
-            AND expires_at > $3",
-    )
-    .bind(digest)
-    .bind(purpose.code())
-    .bind(now)
-    .execute(db)
-    .await?;
+    let done = sqlx::query(USE_ONCE)
+        .bind(digest)
+        .bind(purpose.code())
+        .bind(now)
+        .execute(db)
+        .await?;
     Ok(done.rows_affected() == 1)
 }
+
+/// `retire_older`'s statement: `$1` the user, `$2` the purpose, `$3` now.
+pub(crate) const RETIRE_OLDER: &str = "UPDATE account_tokens SET retired_at = $3
+          WHERE user_id = $1 AND purpose = $2 AND used_at IS NULL AND retired_at IS NULL";
 
 /// Ends the user's unused tokens of `purpose`: a newer link of the same
 /// purpose makes the older ones worthless.
@@ -119,37 +125,35 @@ pub async fn retire_older(
     purpose: Purpose,
     now: i64,
 ) -> sqlx::Result<u64> {
-    let done = sqlx::query(
-        "UPDATE account_tokens SET retired_at = $3
-          WHERE user_id = $1 AND purpose = $2 AND used_at IS NULL AND retired_at IS NULL",
-    )
-    .bind(user_id)
-    .bind(purpose.code())
-    .bind(now)
-    .execute(db)
-    .await?;
+    let done = sqlx::query(RETIRE_OLDER)
+        .bind(user_id)
+        .bind(purpose.code())
+        .bind(now)
+        .execute(db)
+        .await?;
     Ok(done.rows_affected())
 }
+
+/// `retire_every`'s statement: `$1` the user, `$2` now.
+pub(crate) const RETIRE_EVERY: &str = "UPDATE account_tokens SET retired_at = $2
+          WHERE user_id = $1 AND used_at IS NULL AND retired_at IS NULL";
 
 /// Ends every unused token of the user, whatever its purpose
 /// (`services::auth::links::retire_every_link`).
 pub async fn retire_every(db: impl Db<'_>, user_id: i64, now: i64) -> sqlx::Result<u64> {
-    let done = sqlx::query(
-        "UPDATE account_tokens SET retired_at = $2
-          WHERE user_id = $1 AND used_at IS NULL AND retired_at IS NULL",
-    )
-    .bind(user_id)
-    .bind(now)
-    .execute(db)
-    .await?;
+    let done = sqlx::query(RETIRE_EVERY)
+        .bind(user_id)
+        .bind(now)
+        .execute(db)
+        .await?;
     Ok(done.rows_affected())
 }
 
+/// `prune`'s statement.
+pub(crate) const PRUNE: &str = "DELETE FROM account_tokens WHERE expires_at < $1";
+
 /// Deletes tokens that expired before `before` (housekeeping).
 pub async fn prune(db: impl Db<'_>, before: i64) -> sqlx::Result<u64> {
-    let done = sqlx::query("DELETE FROM account_tokens WHERE expires_at < $1")
-        .bind(before)
-        .execute(db)
-        .await?;
+    let done = sqlx::query(PRUNE).bind(before).execute(db).await?;
     Ok(done.rows_affected())
 }

@@ -34,47 +34,64 @@ pub struct NewUser<'a> {
     pub created_at: i64,
 }
 
+/// `insert`'s statement.
+pub(crate) const INSERT: &str =
+    "INSERT INTO users (id, email, display_name, password_hash, preferences, created_at)
+         VALUES ($1, $2, $3, $4, $5, $6)";
+
 /// Fails with a unique violation when the email is taken.
 pub async fn insert(db: impl Db<'_>, user: &NewUser<'_>) -> sqlx::Result<()> {
-    sqlx::query(
-        "INSERT INTO users (id, email, display_name, password_hash, preferences, created_at)
-         VALUES ($1, $2, $3, $4, $5, $6)",
-    )
-    .bind(user.id)
-    .bind(user.email)
-    .bind(user.display_name)
-    .bind(user.password_hash)
-    .bind(user.preferences.to_json())
-    .bind(user.created_at)
-    .execute(db)
-    .await?;
+    sqlx::query(INSERT)
+        .bind(user.id)
+        .bind(user.email)
+        .bind(user.display_name)
+        .bind(user.password_hash)
+        .bind(user.preferences.to_json())
+        .bind(user.created_at)
+        .execute(db)
+        .await?;
     Ok(())
 }
 
+/// `credentials`' statement.
+pub(crate) const CREDENTIALS: &str = "SELECT id, password_hash FROM users WHERE email = $1";
+
 /// The id and password hash of the account with this email.
 pub async fn credentials(db: impl Db<'_>, email: &str) -> sqlx::Result<Option<(i64, String)>> {
-    sqlx::query_as("SELECT id, password_hash FROM users WHERE email = $1")
+    sqlx::query_as(CREDENTIALS)
         .bind(email)
         .fetch_optional(db)
         .await
+}
+
+/// `by_email`'s statement.
+pub(crate) fn by_email_sql() -> String {
+    format!("SELECT {COLUMNS} FROM users u WHERE u.email = $1")
 }
 
 /// The account with this (normalised) email.
 pub async fn by_email(db: impl Db<'_>, email: &str) -> sqlx::Result<Option<User>> {
-    let sql = format!("SELECT {COLUMNS} FROM users u WHERE u.email = $1");
-    sqlx::query_as(sqlx::AssertSqlSafe(sql))
+    sqlx::query_as(sqlx::AssertSqlSafe(by_email_sql()))
         .bind(email)
         .fetch_optional(db)
         .await
 }
 
+/// `by_id`'s statement.
+pub(crate) fn by_id_sql() -> String {
+    format!("SELECT {COLUMNS} FROM users u WHERE u.id = $1")
+}
+
 pub async fn by_id(db: impl Db<'_>, user_id: i64) -> sqlx::Result<Option<User>> {
-    let sql = format!("SELECT {COLUMNS} FROM users u WHERE u.id = $1");
-    sqlx::query_as(sqlx::AssertSqlSafe(sql))
+    sqlx::query_as(sqlx::AssertSqlSafe(by_id_sql()))
         .bind(user_id)
         .fetch_optional(db)
         .await
 }
+
+/// `mark_verified`'s statement: `$1` the user, `$2` the address, `$3` now.
+pub(crate) const MARK_VERIFIED: &str =
+    "UPDATE users SET email_verified_at = $3 WHERE id = $1 AND email = $2";
 
 /// Notes `email` as proven, if it is still the account's address; false
 /// when it is not (changed meanwhile).
@@ -84,7 +101,7 @@ pub async fn mark_verified(
     email: &str,
     now: i64,
 ) -> sqlx::Result<bool> {
-    let done = sqlx::query("UPDATE users SET email_verified_at = $3 WHERE id = $1 AND email = $2")
+    let done = sqlx::query(MARK_VERIFIED)
         .bind(user_id)
         .bind(email)
         .bind(now)
@@ -93,10 +110,14 @@ pub async fn mark_verified(
     Ok(done.rows_affected() == 1)
 }
 
+/// `set_email`'s statement: `$1` the user, `$2` the address, `$3` now.
+pub(crate) const SET_EMAIL: &str =
+    "UPDATE users SET email = $2, email_verified_at = $3 WHERE id = $1";
+
 /// Makes `email`, just proven, the account's address. Fails with a unique
 /// violation when another account has it.
 pub async fn set_email(db: impl Db<'_>, user_id: i64, email: &str, now: i64) -> sqlx::Result<()> {
-    sqlx::query("UPDATE users SET email = $2, email_verified_at = $3 WHERE id = $1")
+    sqlx::query(SET_EMAIL)
         .bind(user_id)
         .bind(email)
         .bind(now)
@@ -105,8 +126,11 @@ pub async fn set_email(db: impl Db<'_>, user_id: i64, email: &str, now: i64) -> 
     Ok(())
 }
 
+/// `set_display_name`'s statement.
+pub(crate) const SET_DISPLAY_NAME: &str = "UPDATE users SET display_name = $1 WHERE id = $2";
+
 pub async fn set_display_name(db: impl Db<'_>, user_id: i64, name: &str) -> sqlx::Result<()> {
-    sqlx::query("UPDATE users SET display_name = $1 WHERE id = $2")
+    sqlx::query(SET_DISPLAY_NAME)
         .bind(name)
         .bind(user_id)
         .execute(db)
@@ -114,14 +138,23 @@ pub async fn set_display_name(db: impl Db<'_>, user_id: i64, name: &str) -> sqlx
     Ok(())
 }
 
+/// `set_password_hash`'s statement.
+pub(crate) const SET_PASSWORD_HASH: &str = "UPDATE users SET password_hash = $1 WHERE id = $2";
+
 pub async fn set_password_hash(db: impl Db<'_>, user_id: i64, hash: &str) -> sqlx::Result<()> {
-    sqlx::query("UPDATE users SET password_hash = $1 WHERE id = $2")
+    sqlx::query(SET_PASSWORD_HASH)
         .bind(hash)
         .bind(user_id)
         .execute(db)
         .await?;
     Ok(())
 }
+
+/// `choose_preferences`' read: the stored preferences (JSON).
+pub(crate) const PREFERENCES: &str = "SELECT preferences FROM users WHERE id = $1";
+
+/// `choose_preferences`' write.
+pub(crate) const SET_PREFERENCES: &str = "UPDATE users SET preferences = $1 WHERE id = $2";
 
 /// Puts `chosen` over the account's preferences; a preference not chosen
 /// keeps its value. A read and a write: run it under `data::db::Database::lock_user` in a
@@ -131,12 +164,12 @@ pub async fn choose_preferences(
     user_id: i64,
     chosen: Preferences,
 ) -> sqlx::Result<()> {
-    let stored: String = sqlx::query_scalar("SELECT preferences FROM users WHERE id = $1")
+    let stored: String = sqlx::query_scalar(PREFERENCES)
         .bind(user_id)
         .fetch_one(&mut *conn)
         .await?;
     let current = Preferences::try_from(stored).map_err(|e| sqlx::Error::Decode(e.into()))?;
-    sqlx::query("UPDATE users SET preferences = $1 WHERE id = $2")
+    sqlx::query(SET_PREFERENCES)
         .bind(current.merged(chosen).to_json())
         .bind(user_id)
         .execute(&mut *conn)
@@ -144,12 +177,12 @@ pub async fn choose_preferences(
     Ok(())
 }
 
+/// `delete`'s statement.
+pub(crate) const DELETE: &str = "DELETE FROM users WHERE id = $1";
+
 /// Deletes the account. Logins, cart lines and events go with it
 /// (ON DELETE CASCADE); orders stay, anonymised (ON DELETE SET NULL).
 pub async fn delete(db: impl Db<'_>, user_id: i64) -> sqlx::Result<()> {
-    sqlx::query("DELETE FROM users WHERE id = $1")
-        .bind(user_id)
-        .execute(db)
-        .await?;
+    sqlx::query(DELETE).bind(user_id).execute(db).await?;
     Ok(())
 }
