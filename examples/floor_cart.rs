@@ -24,7 +24,7 @@ use cookie_jar::{
         logins::{self, CartLine},
         products::Product,
     },
-    domain::ids::SessionId,
+    domain::ids::{ProductId, SessionId, UserId},
     services::cart::Cart,
     web::page::filters,
 };
@@ -42,7 +42,7 @@ enum Pool {
 /// Whose cart: the newest session of the user named on the command line.
 struct Visitor {
     session_id: SessionId,
-    user_id: i64,
+    user_id: UserId,
 }
 
 struct State {
@@ -80,7 +80,7 @@ async fn main() -> anyhow::Result<()> {
         .test_before_acquire(false)
         .connect_with(options)
         .await?;
-    let (id, user_id): (String, i64) = sqlx::query_as(
+    let (id, user_id): (String, UserId) = sqlx::query_as(
         "SELECT s.id, s.user_id FROM logins s JOIN users u ON u.id = s.user_id
           WHERE u.email = $1 AND s.revoked_at IS NULL ORDER BY s.created_at DESC LIMIT 1",
     )
@@ -140,10 +140,10 @@ fn read_sqlite(rows: &[SqliteRow]) -> sqlx::Result<Vec<CartLine>> {
             row.try_get("remember_me")?,
             row.try_get("revoked_at")?,
         );
-        let Some(product_id) = row.try_get::<Option<i64>, _>("product_id")? else {
+        let Some(product_id) = row.try_get::<Option<ProductId>, _>("product_id")? else {
             continue;
         };
-        let product = match row.try_get::<Option<i64>, _>("p_id")? {
+        let product = match row.try_get::<Option<ProductId>, _>("p_id")? {
             None => None,
             Some(id) => Some(Product {
                 id,
@@ -156,7 +156,11 @@ fn read_sqlite(rows: &[SqliteRow]) -> sqlx::Result<Vec<CartLine>> {
                 active: row.try_get::<i64, _>("p_active")? != 0,
             }),
         };
-        lines.push((product_id, row.try_get("quantity")?, product));
+        lines.push(CartLine {
+            product_id,
+            quantity: row.try_get("quantity")?,
+            product,
+        });
     }
     Ok(lines)
 }

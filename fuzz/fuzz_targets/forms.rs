@@ -25,11 +25,10 @@ use std::{
 
 use actix_web::{test::TestRequest, web::PayloadConfig, FromRequest};
 use cookie_jar::{
-    services::cart::parse_quantity,
     data::error::AppError,
     domain::prefs::{PageSize, Theme},
     domain::validate,
-    web::form::{Form, FORM_LIMIT_BYTES},
+    web::form::{quantity as parse_quantity, Form, FORM_LIMIT_BYTES},
 };
 use libfuzzer_sys::fuzz_target;
 use serde::{de::DeserializeOwned, Deserialize, Serialize};

@@ -10,7 +10,7 @@
 //! - refused is always a 422 whose message names the range.
 #![no_main]
 
-use cookie_jar::{data::error::AppError, data::repo::cart::MAX_QUANTITY, web::form::quantity as parse_quantity};
+use cookie_jar::{data::error::AppError, domain::cart::MAX_QUANTITY, web::form::quantity as parse_quantity};
 use libfuzzer_sys::fuzz_target;
 
 fuzz_target!(|data: &[u8]| {

@@ -1,6 +1,10 @@
 //! Random values and the types that carry them: session ids, CSRF tokens,
 //! public session handles and row ids. All come from the operating system's
-//! CSPRNG (`rand::rngs::SysRng`).
+//! CSPRNG (`rand::rngs::SysRng`). And the ids of the rows that cross the
+//! layers (`UserId`, `ProductId`, `OrderId`): each its own type, so one is
+//! never passed for another. They bind and read as the `i64` they wrap
+//! (`sqlx::Type`, transparent) and serialize as it (a session state or a
+//! note written with a bare number still reads).
 
 use std::fmt;
 
@@ -43,6 +47,76 @@ pub fn digest(secret: &str) -> String {
         .iter()
         .map(|b| format!("{b:02x}"))
         .collect()
+}
+
+/// The id of an account (`users.id`).
+#[derive(
+    Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize, sqlx::Type,
+)]
+#[serde(transparent)]
+#[sqlx(transparent)]
+pub struct UserId(i64);
+
+impl UserId {
+    pub const fn new(id: i64) -> UserId {
+        UserId(id)
+    }
+
+    /// A new account's id (`row_id`).
+    pub fn random() -> UserId {
+        UserId(row_id())
+    }
+}
+
+impl fmt::Display for UserId {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        self.0.fmt(f)
+    }
+}
+
+/// The id of a product (`products.id`), as forms and addresses carry it.
+#[derive(
+    Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize, sqlx::Type,
+)]
+#[serde(transparent)]
+#[sqlx(transparent)]
+pub struct ProductId(i64);
+
+impl ProductId {
+    pub const fn new(id: i64) -> ProductId {
+        ProductId(id)
+    }
+}
+
+impl fmt::Display for ProductId {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        self.0.fmt(f)
+    }
+}
+
+/// The id of an order (`orders.id`), which is also its number on pages.
+#[derive(
+    Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize, sqlx::Type,
+)]
+#[serde(transparent)]
+#[sqlx(transparent)]
+pub struct OrderId(i64);
+
+impl OrderId {
+    pub const fn new(id: i64) -> OrderId {
+        OrderId(id)
+    }
+
+    /// A new order's id (`row_id`): its number says nothing of others.
+    pub fn random() -> OrderId {
+        OrderId(row_id())
+    }
+}
+
+impl fmt::Display for OrderId {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        self.0.fmt(f)
+    }
 }
 
 /// The secret id of a session: 128 random bits, new at every login. It
@@ -97,5 +171,14 @@ mod tests {
         assert_eq!(id.fingerprint().len(), 10);
         assert!(!id.expose().contains(&id.fingerprint()));
         assert_ne!(id.fingerprint(), SessionId::random().fingerprint());
+    }
+
+    #[test]
+    fn a_row_id_is_written_and_printed_as_its_bare_number() {
+        let user = UserId::new(42);
+        assert_eq!(serde_json::to_string(&Some(user)).unwrap(), "42");
+        assert_eq!(serde_json::from_str::<UserId>("42").unwrap(), user);
+        assert_eq!(ProductId::new(7).to_string(), "7");
+        assert_eq!(OrderId::new(123).to_string(), "123");
     }
 }

@@ -1,6 +1,8 @@
 //! Layer 1: types and rules, no I/O beyond the clock and the RNG. Every
 //! other layer may use these; these use nothing above them.
 
+/// The cart's limits: how much a line, and a cart, may hold.
+pub mod cart;
 /// Client IP address and user agent, and how to name a browser.
 pub mod client;
 /// "Now", movable in tests.
@@ -8,7 +10,8 @@ pub mod clock;
 /// Settings from the environment, each declared once, validated once;
 /// secrets redact themselves.
 pub mod config;
-/// Random ids and tokens; the session id that never prints itself.
+/// Random ids and tokens; the session id that never prints itself; the
+/// ids of users, products and orders.
 pub mod ids;
 /// Preferences: `Theme`, `PageSize`, and a guest's choices.
 pub mod prefs;

@@ -25,7 +25,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::{
     domain::config::Settings,
-    domain::ids::{self, SessionId},
+    domain::ids::{self, ProductId, SessionId, UserId},
     domain::prefs::Preferences,
 };
 
@@ -38,8 +38,30 @@ const EARLIER_STATE_KEY: &str = "state";
 pub const TOUCH_EVERY: i64 = 60;
 
 /// One cart line of a guest: a product id and a quantity, nothing else.
-/// Names and prices always come from the database.
-pub type GuestCartLine = (i64, u32);
+/// Names and prices always come from the database. Kept as a pair,
+/// `[product_id, quantity]`, as it always was: a cart in a state (or a
+/// merge note, `guest_merges`) written before still reads.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(from = "(ProductId, u32)", into = "(ProductId, u32)")]
+pub struct GuestCartLine {
+    pub product_id: ProductId,
+    pub quantity: u32,
+}
+
+impl From<(ProductId, u32)> for GuestCartLine {
+    fn from((product_id, quantity): (ProductId, u32)) -> GuestCartLine {
+        GuestCartLine {
+            product_id,
+            quantity,
+        }
+    }
+}
+
+impl From<GuestCartLine> for (ProductId, u32) {
+    fn from(line: GuestCartLine) -> (ProductId, u32) {
+        (line.product_id, line.quantity)
+    }
+}
 
 /// The colour of a flash banner.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -178,7 +200,7 @@ pub struct SessionState {
     /// Synchronizer token for every form; new at every login.
     pub csrf_token: String,
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub user_id: Option<i64>,
+    pub user_id: Option<UserId>,
     /// "Keep me signed in": the only case where a login's cookie outlives
     /// the browser.
     #[serde(default, skip_serializing_if = "std::ops::Not::not")]
@@ -240,7 +262,7 @@ impl SessionState {
     /// A new session for a login ending at `deadline` at the latest: a new
     /// id and a new CSRF token, so that nothing known about the session
     /// before is of use after. The password was just typed.
-    pub fn logged_in(user_id: i64, remember_me: bool, deadline: i64, now: i64) -> Self {
+    pub fn logged_in(user_id: UserId, remember_me: bool, deadline: i64, now: i64) -> Self {
         SessionState {
             user_id: Some(user_id),
             remember_me,
@@ -307,7 +329,7 @@ impl SessionState {
 
     /// Units in a guest's cart.
     pub fn guest_cart_count(&self) -> i64 {
-        self.cart.iter().map(|(_, q)| i64::from(*q)).sum()
+        self.cart.iter().map(|line| i64::from(line.quantity)).sum()
     }
 
     /// Nothing a server need keep: no login, cart, preference, message,
@@ -390,10 +412,15 @@ mod tests {
 
     #[test]
     fn a_state_round_trips_through_its_json_and_an_earlier_format_still_reads() {
-        let mut state = SessionState::logged_in(42, true, 2_000_000_000, 1_700_000_000);
+        let mut state =
+            SessionState::logged_in(UserId::new(42), true, 2_000_000_000, 1_700_000_000);
         state.flash = Some(Flash::new(FlashLevel::Info, "hello"));
+        state.cart.push((ProductId::new(7), 2).into());
         let json = state.to_json();
         assert!(json.starts_with("{\"id\":"), "{json}");
+        // The ids are bare numbers, a guest's line a pair, as ever.
+        assert!(json.contains(",\"user_id\":42,"), "{json}");
+        assert!(json.contains(",\"cart\":[[7,2]],"), "{json}");
         assert_eq!(SessionState::from_json(&json), Some(state.clone()));
         let earlier = HashMap::from([(EARLIER_STATE_KEY.to_string(), json)]);
         let earlier = serde_json::to_string(&earlier).unwrap();
@@ -417,12 +444,12 @@ mod tests {
         let fresh = SessionState::fresh(0);
         assert!(fresh.is_blank());
         let mut with_cart = fresh.clone();
-        with_cart.cart.push((1, 2));
+        with_cart.cart.push((ProductId::new(1), 2).into());
         assert!(!with_cart.is_blank());
         let mut with_flash = fresh.clone();
         with_flash.flash = Some(Flash::new(FlashLevel::Error, "Sold out."));
         assert!(!with_flash.is_blank());
-        assert!(!SessionState::logged_in(1, false, 100, 0).is_blank());
+        assert!(!SessionState::logged_in(UserId::new(1), false, 100, 0).is_blank());
         let mut holding = fresh.clone();
         holding.hold_link(HeldLink::new(LinkPage::PasswordReset, "d1"));
         assert!(!holding.is_blank());
@@ -446,7 +473,7 @@ mod tests {
 
     #[test]
     fn sudo_mode_lasts_the_window_from_the_last_password_typed() {
-        let mut state = SessionState::logged_in(7, false, 10_000, 1000);
+        let mut state = SessionState::logged_in(UserId::new(7), false, 10_000, 1000);
         assert_eq!(state.sudo_until(1599, 600), Some(1600));
         assert_eq!(state.sudo_until(1600, 600), None);
         state.password_confirmed_at = Some(1500);
@@ -458,7 +485,7 @@ mod tests {
     fn a_renewal_remembers_the_old_fingerprint_and_why() {
         let old = SessionState::fresh(0);
         let new = old.renewed_as(
-            SessionState::logged_in(7, false, 100, 5),
+            SessionState::logged_in(UserId::new(7), false, 100, 5),
             RenewedFor::SignIn,
         );
         assert_ne!(new.id, old.id);

@@ -7,7 +7,8 @@ use serde::Deserialize;
 
 use crate::{
     data::error::{AppError, Result},
-    data::repo::cart::{MAX_LINES, MAX_QUANTITY},
+    domain::cart::{MAX_LINES, MAX_QUANTITY},
+    domain::ids::ProductId,
     domain::session::{Flash, FlashLevel},
     services::cart::{Cart, Changed, Done, Merged, Refusal},
     services::state::AppState,
@@ -47,10 +48,11 @@ pub async fn add(
     visitor: Visitor,
     form: Form<AddForm>,
 ) -> Result<HttpResponse> {
-    let product_id: i64 = form
+    let product_id = form
         .product_id
         .trim()
         .parse()
+        .map(ProductId::new)
         .map_err(|_| AppError::Unprocessable("There is no such product in the shop.".into()))?;
     let quantity = form::quantity(&form.quantity, 1)?;
     let outcome = visitor.cart().add(&app, product_id, quantity).await?;
@@ -65,7 +67,7 @@ pub struct SetForm {
 pub async fn set(
     app: web::Data<AppState>,
     visitor: Visitor,
-    product_id: web::Path<i64>,
+    product_id: web::Path<ProductId>,
     form: Form<SetForm>,
 ) -> Result<HttpResponse> {
     let quantity = form::quantity(&form.quantity, 0)?;

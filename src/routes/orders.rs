@@ -6,6 +6,7 @@ use askama::Template;
 use crate::{
     data::error::{AppError, Result},
     data::repo::orders::{self, OrderItem, OrderSummary},
+    domain::ids::OrderId,
     domain::session::FlashLevel,
     services::checkout::{self, Refused, Shortfall},
     services::state::AppState,
@@ -87,7 +88,7 @@ struct OrderPage {
 pub async fn show(
     app: web::Data<AppState>,
     user: CurrentUser,
-    order_id: web::Path<i64>,
+    order_id: web::Path<OrderId>,
 ) -> Result<HttpResponse> {
     let (order, items) = orders::find(&app.db.pool, user.id(), *order_id)
         .await?

@@ -1,5 +1,5 @@
-//! The cart, whoever owns it. A guest's cart is a list of (product id,
-//! quantity) in the session state; an account's cart is rows in
+//! The cart, whoever owns it. A guest's cart is a list of lines (product
+//! id, quantity: `domain::session::GuestCartLine`) in the session state; an account's cart is rows in
 //! `cart_items`. `CartOwner` hides the difference: both obey the same
 //! limits (`check_add`), and both are shown with names and prices read from
 //! the database at the time of showing. A change to a guest's cart comes
@@ -15,10 +15,12 @@ use crate::{
     data::db::Conn,
     data::error::{AppError, Result},
     data::repo::{
-        cart::{self, MAX_LINES, MAX_QUANTITY},
+        cart,
         logins::CartLine,
         products::{self, Product},
     },
+    domain::cart::{MAX_LINES, MAX_QUANTITY},
+    domain::ids::{ProductId, UserId},
     domain::session::{GuestCartLine, SessionState},
     services::state::AppState,
 };
@@ -26,7 +28,7 @@ use crate::{
 /// One line as the cart page shows it.
 #[derive(Clone, Debug)]
 pub struct Line {
-    pub product_id: i64,
+    pub product_id: ProductId,
     pub quantity: i64,
     /// `None` when the product no longer exists.
     pub product: Option<Product>,
@@ -63,7 +65,7 @@ pub struct Cart {
 }
 
 impl Cart {
-    /// The most one line may hold (`data::repo::cart::MAX_QUANTITY`), for the
+    /// The most one line may hold (`domain::cart::MAX_QUANTITY`), for the
     /// quantity fields' `max`.
     pub fn max_quantity(&self) -> i64 {
         MAX_QUANTITY
@@ -71,10 +73,10 @@ impl Cart {
 
     /// The cart of these lines, in their order.
     pub fn of(lines: Vec<CartLine>) -> Cart {
-        let line = |(product_id, quantity, product)| Line {
-            product_id,
-            quantity,
-            product,
+        let line = |l: CartLine| Line {
+            product_id: l.product_id,
+            quantity: l.quantity,
+            product: l.product,
         };
         Cart {
             lines: lines.into_iter().map(line).collect(),
@@ -151,7 +153,7 @@ pub enum GuestEdit {
     /// stock was checked when it was asked. A line gone meanwhile stays
     /// gone.
     Set {
-        product_id: i64,
+        product_id: ProductId,
         quantity: i64,
     },
     Clear,
@@ -162,26 +164,29 @@ impl GuestEdit {
     pub fn apply(&self, cart: &mut Vec<GuestCartLine>) -> std::result::Result<(), Refusal> {
         match self {
             GuestEdit::Add { product, quantity } => {
-                let line = cart.iter().position(|(id, _)| *id == product.id);
-                let have = line.map_or(0, |i| i64::from(cart[i].1));
+                let line = cart.iter().position(|l| l.product_id == product.id);
+                let have = line.map_or(0, |i| i64::from(cart[i].quantity));
                 check_add(product, have, cart.len() as i64, *quantity)?;
                 let quantity = *quantity as u32;
                 match line {
-                    Some(i) => cart[i].1 += quantity,
-                    None => cart.push((product.id, quantity)),
+                    Some(i) => cart[i].quantity += quantity,
+                    None => cart.push(GuestCartLine {
+                        product_id: product.id,
+                        quantity,
+                    }),
                 }
             }
             GuestEdit::Set {
                 product_id,
                 quantity,
             } => {
-                let line = cart.iter().position(|(id, _)| id == product_id);
+                let line = cart.iter().position(|l| l.product_id == *product_id);
                 match (line, *quantity) {
                     (None, _) => {}
                     (Some(i), 0) => {
                         cart.remove(i);
                     }
-                    (Some(i), quantity) => cart[i].1 = quantity as u32,
+                    (Some(i), quantity) => cart[i].quantity = quantity as u32,
                 }
             }
             GuestEdit::Clear => cart.clear(),
@@ -194,7 +199,7 @@ impl GuestEdit {
 /// lines came with the visitor's session check, `services::auth::check_session`).
 pub enum CartOwner<'a> {
     Guest(Vec<GuestCartLine>),
-    User { id: i64, lines: &'a [CartLine] },
+    User { id: UserId, lines: &'a [CartLine] },
 }
 
 impl CartOwner<'_> {
@@ -203,11 +208,15 @@ impl CartOwner<'_> {
     pub async fn load(&self, app: &AppState) -> Result<Cart> {
         let lines = match self {
             CartOwner::User { lines, .. } => lines.to_vec(),
-            CartOwner::Guest(pairs) => {
-                let ids: Vec<i64> = pairs.iter().map(|(id, _)| *id).collect();
+            CartOwner::Guest(guest) => {
+                let ids: Vec<ProductId> = guest.iter().map(|l| l.product_id).collect();
                 let mut found = by_id(products::by_ids(&app.db.pool, &ids).await?);
-                let line = |&(id, q): &(i64, u32)| (id, i64::from(q), found.remove(&id));
-                pairs.iter().map(line).collect()
+                let line = |l: &GuestCartLine| CartLine {
+                    product_id: l.product_id,
+                    quantity: i64::from(l.quantity),
+                    product: found.remove(&l.product_id),
+                };
+                guest.iter().map(line).collect()
             }
         };
         Ok(Cart::of(lines))
@@ -219,7 +228,7 @@ impl CartOwner<'_> {
     pub async fn add(
         &self,
         app: &AppState,
-        product_id: i64,
+        product_id: ProductId,
         quantity: i64,
     ) -> Result<std::result::Result<Changed, Refusal>> {
         let product = match products::by_id(&app.db.pool, product_id).await? {
@@ -279,7 +288,7 @@ impl CartOwner<'_> {
     pub async fn set(
         &self,
         app: &AppState,
-        product_id: i64,
+        product_id: ProductId,
         quantity: i64,
     ) -> Result<std::result::Result<Changed, Refusal>> {
         let done = match quantity {
@@ -314,7 +323,7 @@ impl CartOwner<'_> {
                 }))
             }
             CartOwner::Guest(lines) => {
-                if !lines.iter().any(|(id, _)| *id == product_id) {
+                if !lines.iter().any(|l| l.product_id == product_id) {
                     return Err(AppError::NotFound);
                 }
                 if quantity > 0 {
@@ -397,7 +406,7 @@ fn too_many_of(product: &Product, have: i64) -> Refusal {
     }
 }
 
-fn by_id(products: Vec<Product>) -> HashMap<i64, Product> {
+fn by_id(products: Vec<Product>) -> HashMap<ProductId, Product> {
     products.into_iter().map(|p| (p.id, p)).collect()
 }
 
@@ -427,7 +436,7 @@ pub struct Merged {
 /// what it holds beyond that.
 pub async fn merge_guest_cart(
     conn: &mut Conn,
-    user_id: i64,
+    user_id: UserId,
     guest: &SessionState,
     now: i64,
 ) -> Result<Option<Merged>> {
@@ -449,23 +458,26 @@ pub async fn merge_guest_cart(
             guest.cart.clone()
         }
     };
-    let merged = |product: i64| {
+    let merged = |product: ProductId| {
         earlier
             .iter()
-            .find(|(id, _)| *id == product)
-            .map_or(0, |(_, q)| *q)
+            .find(|l| l.product_id == product)
+            .map_or(0, |l| l.quantity)
     };
     let new: Vec<GuestCartLine> = guest
         .cart
         .iter()
-        .filter(|(id, q)| *q > merged(*id))
-        .map(|&(id, q)| (id, q - merged(id)))
+        .filter(|l| l.quantity > merged(l.product_id))
+        .map(|l| GuestCartLine {
+            quantity: l.quantity - merged(l.product_id),
+            ..*l
+        })
         .collect();
     let mut noted = earlier.clone();
-    for &(id, q) in &guest.cart {
-        match noted.iter_mut().find(|(product, _)| *product == id) {
-            Some(line) => line.1 = line.1.max(q),
-            None => noted.push((id, q)),
+    for line in &guest.cart {
+        match noted.iter_mut().find(|l| l.product_id == line.product_id) {
+            Some(kept) => kept.quantity = kept.quantity.max(line.quantity),
+            None => noted.push(*line),
         }
     }
     cart::note_merged(&mut *conn, &digest, &serde_json::to_string(&noted)?, now).await?;
@@ -473,23 +485,27 @@ pub async fn merge_guest_cart(
         // All of it came in before.
         return Ok(None);
     }
-    let ids: Vec<i64> = new.iter().map(|(id, _)| *id).collect();
+    let ids: Vec<ProductId> = new.iter().map(|l| l.product_id).collect();
     let found = by_id(products::by_ids(&mut *conn, &ids).await?);
     let (mut moved, mut capped, mut left_out) = (0, Vec::new(), 0);
     let mut lines = cart::line_count(&mut *conn, user_id).await?;
-    for (product_id, quantity) in &new {
-        let Some(product) = found.get(product_id).filter(|p| p.available()) else {
+    for &GuestCartLine {
+        product_id,
+        quantity,
+    } in &new
+    {
+        let Some(product) = found.get(&product_id).filter(|p| p.available()) else {
             left_out += 1;
             continue;
         };
-        let have = cart::quantity(&mut *conn, user_id, *product_id).await?;
+        let have = cart::quantity(&mut *conn, user_id, product_id).await?;
         if have == 0 && lines >= MAX_LINES {
             left_out += 1;
             continue;
         }
         let cap = line_limit(product);
-        let quantity = i64::from(*quantity);
-        cart::add_capped(&mut *conn, user_id, *product_id, quantity, cap, now).await?;
+        let quantity = i64::from(quantity);
+        cart::add_capped(&mut *conn, user_id, product_id, quantity, cap, now).await?;
         if have == 0 {
             lines += 1;
         }

@@ -22,7 +22,7 @@ use crate::{
         products,
         users::User,
     },
-    domain::ids,
+    domain::ids::OrderId,
     domain::present,
     services::mail::{greeting, Letter, PastTheLimit},
     services::state::AppState,
@@ -50,7 +50,7 @@ pub enum Refused {
 pub async fn place_order(
     app: &AppState,
     user: &User,
-) -> crate::data::error::Result<Result<i64, Refused>> {
+) -> crate::data::error::Result<Result<OrderId, Refused>> {
     let user_id = user.id;
     let now = app.clock.now();
     let mut tx = app.db.begin_write().await?;
@@ -91,7 +91,7 @@ pub async fn place_order(
         return Ok(Err(Refused::Shortfalls(shortfalls)));
     }
 
-    let order_id = ids::row_id();
+    let order_id = OrderId::random();
     let total: i64 = items.iter().map(OrderItem::line_total_cents).sum();
     orders::insert(&mut *tx, order_id, user_id, total, now).await?;
     for item in &items {

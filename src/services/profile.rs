@@ -4,8 +4,8 @@
 //! account's display name is changed here too.
 
 use crate::{
-    data::error::Result, data::repo::users, domain::prefs::Preferences, domain::validate,
-    services::state::AppState,
+    data::error::Result, data::repo::users, domain::ids::UserId, domain::prefs::Preferences,
+    domain::validate, services::state::AppState,
 };
 
 /// Saves what was chosen; a preference not chosen keeps its value. For an
@@ -14,7 +14,7 @@ use crate::{
 /// returned.
 pub async fn save_preferences(
     app: &AppState,
-    user_id: Option<i64>,
+    user_id: Option<UserId>,
     chosen: Preferences,
 ) -> Result<Option<Preferences>> {
     match user_id {
@@ -37,7 +37,7 @@ pub async fn save_preferences(
 /// no control characters); otherwise returns the message for the form.
 pub async fn rename(
     app: &AppState,
-    user_id: i64,
+    user_id: UserId,
     typed: &str,
 ) -> Result<std::result::Result<(), String>> {
     let name = match validate::display_name(typed) {

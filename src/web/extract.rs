@@ -20,6 +20,7 @@ use crate::{
     data::error::AppError,
     data::repo::users::User,
     domain::client::{self, ClientInfo},
+    domain::ids::UserId,
     domain::prefs::Preferences,
     domain::session::{Flash, HeldLink, LinkPage},
     domain::{url::SentUrl, validate::local_path},
@@ -44,7 +45,7 @@ pub struct Visitor {
 }
 
 impl Visitor {
-    pub fn user_id(&self) -> Option<i64> {
+    pub fn user_id(&self) -> Option<UserId> {
         self.user.as_ref().map(|me| me.user.id)
     }
 
@@ -210,7 +211,7 @@ pub struct CurrentUser {
 }
 
 impl CurrentUser {
-    pub fn id(&self) -> i64 {
+    pub fn id(&self) -> UserId {
         self.login.user.id
     }
 

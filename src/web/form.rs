@@ -9,7 +9,7 @@ use actix_web::{dev::Payload, web::Bytes, FromRequest, HttpRequest};
 use futures_util::future::LocalBoxFuture;
 use serde::de::DeserializeOwned;
 
-use crate::data::{error::AppError, repo::cart::MAX_QUANTITY};
+use crate::{data::error::AppError, domain::cart::MAX_QUANTITY};
 
 /// Bodies larger than this are refused with 413 before a handler runs
 /// (`startup` sets it as the `PayloadConfig`).

@@ -1,5 +1,5 @@
 //! Response headers that every page carries: a strict Content Security
-//! Policy and the other headers of docs/ARCHITECTURE.md, "Security"; and
+//! Policy and the other headers the README lists under **Headers**; and
 //! no `Referer` at all from a page whose address carries a mailed link's
 //! token.
 

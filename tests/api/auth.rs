@@ -426,7 +426,9 @@ async fn a_password_change_that_fails_halfway_changes_nothing() {
 
 #[tokio::test]
 async fn only_a_taken_email_is_reported_as_a_taken_email() {
-    use cookie_jar::{data::db, data::repo::users, domain::prefs::Preferences};
+    use cookie_jar::{
+        data::db, data::repo::users, domain::ids::UserId, domain::prefs::Preferences,
+    };
     let app = TestApp::spawn().await;
     app.user("first@example.com").await;
     let id: i64 = sqlx::query_scalar("SELECT id FROM users WHERE email = 'first@example.com'")
@@ -434,7 +436,7 @@ async fn only_a_taken_email_is_reported_as_a_taken_email() {
         .await
         .unwrap();
     let user = |id, email| users::NewUser {
-        id,
+        id: UserId::new(id),
         email,
         display_name: "Second",
         password_hash: "not a hash",

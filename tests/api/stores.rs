@@ -5,7 +5,8 @@
 //! for it. docs/SESSIONS.md, "Three designs side by side", points here.
 
 use cookie_jar::{
-    domain::session::SessionState,
+    domain::ids::ProductId,
+    domain::session::{GuestCartLine, SessionState},
     web::session::{Store, Swap},
 };
 use reqwest::StatusCode;
@@ -14,6 +15,14 @@ use crate::common::{server_store, set_cookie_named, Browser, TestApp, PASSWORD};
 
 async fn on_a_server_store() -> TestApp {
     TestApp::spawn_with(&[("SESSION_STORE", server_store())]).await
+}
+
+/// A guest's cart line: `quantity` of product `product`.
+fn line(product: i64, quantity: u32) -> GuestCartLine {
+    GuestCartLine {
+        product_id: ProductId::new(product),
+        quantity,
+    }
 }
 
 #[tokio::test]
@@ -281,8 +290,9 @@ async fn a_server_stores_cookie_carries_only_a_key_whatever_the_session_holds() 
     );
     let server = on_a_server_store().await;
     let (one, many) = size(&server).await;
-    // A sealed 64-character key: some 130 bytes (more or less by how many
-    // of its characters the cookie jar percent-encodes), whatever the cart.
+    // A sealed key (`domain::ids::token256`, 43 characters): about 110
+    // bytes (more or less by how many of its characters the cookie jar
+    // percent-encodes), whatever the cart.
     assert!(
         one < 160 && many < 160,
         "a key, sealed: {one} -> {many} bytes"
@@ -358,12 +368,12 @@ async fn a_state_deleted_meanwhile_is_never_brought_back_by_an_update() {
         .unwrap();
     let server = store.server().expect("a server-side store");
     let mut state = SessionState::fresh(app.clock.now());
-    state.cart.push((1, 2));
+    state.cart.push(line(1, 2));
     let key = server.save(&state, 600).await.unwrap();
     let read = server.load(&key).await.unwrap().expect("the entry");
     assert_eq!(app.stored_sessions().await, 1);
     server.delete(&key).await.unwrap();
-    state.cart.push((3, 1));
+    state.cart.push(line(3, 1));
     let swap = server.update(&key, &read, &state, 600).await.unwrap();
     assert!(matches!(swap, Swap::Gone), "{swap:?}");
     assert_eq!(app.stored_sessions().await, 0, "not saved again");
@@ -378,32 +388,32 @@ async fn a_compare_and_set_takes_only_the_state_it_read_and_says_what_is_there_i
         .unwrap();
     let server = store.server().expect("a server-side store");
     let mut state = SessionState::fresh(app.clock.now());
-    state.cart.push((1, 1));
+    state.cart.push(line(1, 1));
     let key = server.save(&state, 600).await.unwrap();
     let read = server.load(&key).await.unwrap().unwrap();
     // Another request saves first.
     let mut first = read.state.clone();
-    first.cart.push((2, 1));
+    first.cart.push(line(2, 1));
     assert!(matches!(
         server.update(&key, &read, &first, 600).await.unwrap(),
         Swap::Done
     ));
     // This one, from the same read, is refused and told what is there.
     let mut second = read.state.clone();
-    second.cart.push((3, 1));
+    second.cart.push(line(3, 1));
     let Swap::Changed(newer) = server.update(&key, &read, &second, 600).await.unwrap() else {
         panic!("a stale compare-and-set is refused");
     };
     assert_eq!(newer.state, first);
     // Applied to what is there, it goes through; both lines are kept.
     let mut again = newer.state.clone();
-    again.cart.push((3, 1));
+    again.cart.push(line(3, 1));
     assert!(matches!(
         server.update(&key, &newer, &again, 600).await.unwrap(),
         Swap::Done
     ));
     let kept = server.load(&key).await.unwrap().unwrap().state;
-    assert_eq!(kept.cart, vec![(1, 1), (2, 1), (3, 1)]);
+    assert_eq!(kept.cart, vec![line(1, 1), line(2, 1), line(3, 1)]);
     // A deletion compares the same way.
     assert!(matches!(
         server.delete_if(&key, &read).await.unwrap(),

@@ -9,7 +9,7 @@ use std::path::PathBuf;
 use sqlx::{any::AnyPoolOptions, AssertSqlSafe, Executor};
 
 use super::{Conn, Pool, Tx};
-use crate::domain::config::DatabaseUrl;
+use crate::domain::{config::DatabaseUrl, ids::UserId};
 
 /// The most of a SQLite file's pages one connection keeps in memory, in
 /// KiB (SQLite's own default, said where it can be read).
@@ -137,7 +137,7 @@ impl Backend {
     /// Lets one transaction at a time change what belongs to a user:
     /// PostgreSQL locks the user's row until the transaction ends; on
     /// SQLite, `begin_write` already admits one writer at a time.
-    pub(super) async fn lock_user(&self, conn: &mut Conn, user_id: i64) -> sqlx::Result<()> {
+    pub(super) async fn lock_user(&self, conn: &mut Conn, user_id: UserId) -> sqlx::Result<()> {
         if let Backend::Postgres = self {
             sqlx::query(POSTGRES_LOCK_USER)
                 .bind(user_id)

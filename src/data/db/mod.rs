@@ -21,7 +21,7 @@ pub(crate) use backend::{
 };
 pub use backend::{Backend, Failure, SQLITE_PAGE_CACHE_KIB};
 
-use crate::domain::config::DatabaseUrl;
+use crate::domain::{config::DatabaseUrl, ids::UserId};
 
 pub type Pool = AnyPool;
 /// A transaction; `&mut *tx` is a connection every repo function takes.
@@ -114,7 +114,7 @@ impl Database {
 
     /// Lets one transaction at a time change what belongs to a user (the
     /// cart and its 50-line limit), until `conn`'s transaction ends.
-    pub async fn lock_user(&self, conn: &mut Conn, user_id: i64) -> sqlx::Result<()> {
+    pub async fn lock_user(&self, conn: &mut Conn, user_id: UserId) -> sqlx::Result<()> {
         self.backend.lock_user(conn, user_id).await
     }
 

@@ -3,19 +3,21 @@
 //! so parallel requests never lose an update; `services::cart::CartOwner` runs each
 //! change in a transaction with the checks it needs.
 
-use crate::data::db::Db;
-
-/// Quantity limits of one cart line.
-pub const MAX_QUANTITY: i64 = 99;
-/// Lines a cart may hold (the guest cart must fit in a cookie).
-pub const MAX_LINES: i64 = 50;
+use crate::{
+    data::db::Db,
+    domain::ids::{ProductId, UserId},
+};
 
 /// `quantity`'s statement.
 pub(crate) const QUANTITY: &str =
     "SELECT quantity FROM cart_items WHERE user_id = $1 AND product_id = $2";
 
 /// The line's quantity, 0 when absent.
-pub async fn quantity(db: impl Db<'_>, user_id: i64, product_id: i64) -> sqlx::Result<i64> {
+pub async fn quantity(
+    db: impl Db<'_>,
+    user_id: UserId,
+    product_id: ProductId,
+) -> sqlx::Result<i64> {
     let q: Option<i64> = sqlx::query_scalar(QUANTITY)
         .bind(user_id)
         .bind(product_id)
@@ -28,7 +30,7 @@ pub async fn quantity(db: impl Db<'_>, user_id: i64, product_id: i64) -> sqlx::R
 pub(crate) const LINE_COUNT: &str = "SELECT COUNT(*) FROM cart_items WHERE user_id = $1";
 
 /// How many lines the cart has.
-pub async fn line_count(db: impl Db<'_>, user_id: i64) -> sqlx::Result<i64> {
+pub async fn line_count(db: impl Db<'_>, user_id: UserId) -> sqlx::Result<i64> {
     sqlx::query_scalar(LINE_COUNT)
         .bind(user_id)
         .fetch_one(db)
@@ -51,8 +53,8 @@ pub(crate) const ADD_CAPPED: &str =
 /// it is not lost. Used by the login merge.
 pub async fn add_capped(
     db: impl Db<'_>,
-    user_id: i64,
-    product_id: i64,
+    user_id: UserId,
+    product_id: ProductId,
     quantity: i64,
     cap: i64,
     now: i64,
@@ -81,8 +83,8 @@ pub(crate) const ADD: &str = "INSERT INTO cart_items (user_id, product_id, quant
 /// (`services::cart::CartOwner::add` checks it under `data::db::Database::lock_user`).
 pub async fn add(
     db: impl Db<'_>,
-    user_id: i64,
-    product_id: i64,
+    user_id: UserId,
+    product_id: ProductId,
     quantity: i64,
     limit: i64,
     now: i64,
@@ -108,8 +110,8 @@ pub(crate) const UPDATE_QUANTITY: &str =
 /// another tab meanwhile): nothing is recreated.
 pub async fn update_quantity(
     db: impl Db<'_>,
-    user_id: i64,
-    product_id: i64,
+    user_id: UserId,
+    product_id: ProductId,
     quantity: i64,
 ) -> sqlx::Result<bool> {
     let done = sqlx::query(UPDATE_QUANTITY)
@@ -125,7 +127,7 @@ pub async fn update_quantity(
 pub(crate) const REMOVE: &str = "DELETE FROM cart_items WHERE user_id = $1 AND product_id = $2";
 
 /// Removes a line; false when it was not there.
-pub async fn remove(db: impl Db<'_>, user_id: i64, product_id: i64) -> sqlx::Result<bool> {
+pub async fn remove(db: impl Db<'_>, user_id: UserId, product_id: ProductId) -> sqlx::Result<bool> {
     let done = sqlx::query(REMOVE)
         .bind(user_id)
         .bind(product_id)
@@ -138,7 +140,7 @@ pub async fn remove(db: impl Db<'_>, user_id: i64, product_id: i64) -> sqlx::Res
 pub(crate) const CLEAR: &str = "DELETE FROM cart_items WHERE user_id = $1";
 
 /// Empties the cart.
-pub async fn clear(db: impl Db<'_>, user_id: i64) -> sqlx::Result<()> {
+pub async fn clear(db: impl Db<'_>, user_id: UserId) -> sqlx::Result<()> {
     sqlx::query(CLEAR).bind(user_id).execute(db).await?;
     Ok(())
 }
@@ -150,7 +152,7 @@ pub(crate) const CLAIM: &str =
 /// Empties the cart and returns what it held, (product id, quantity) per
 /// line, in one statement: a checkout's claim on the cart. A second
 /// checkout of the same cart waits for this one and finds it empty.
-pub async fn claim(db: impl Db<'_>, user_id: i64) -> sqlx::Result<Vec<(i64, i64)>> {
+pub async fn claim(db: impl Db<'_>, user_id: UserId) -> sqlx::Result<Vec<(ProductId, i64)>> {
     sqlx::query_as(CLAIM).bind(user_id).fetch_all(db).await
 }
 

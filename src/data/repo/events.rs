@@ -4,7 +4,10 @@ use std::fmt;
 
 use sqlx::FromRow;
 
-use crate::{data::db::Db, domain::ids};
+use crate::{
+    data::db::Db,
+    domain::ids::{self, UserId},
+};
 
 /// What happened. Stored as a stable code (`code()`); pages show `label()`.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -117,7 +120,7 @@ pub(crate) const RECORD: &str =
 /// Notes `kind` for the user, with the client's IP address and browser.
 pub async fn record(
     db: impl Db<'_>,
-    user_id: i64,
+    user_id: UserId,
     kind: EventKind,
     ip: &str,
     user_agent: &str,
@@ -139,7 +142,7 @@ pub async fn record(
 pub(crate) const RECENT: &str = "SELECT kind, ip, user_agent, created_at FROM security_events
           WHERE user_id = $1 ORDER BY created_at DESC LIMIT $2";
 
-pub async fn recent(db: impl Db<'_>, user_id: i64, limit: i64) -> sqlx::Result<Vec<Event>> {
+pub async fn recent(db: impl Db<'_>, user_id: UserId, limit: i64) -> sqlx::Result<Vec<Event>> {
     sqlx::query_as(RECENT)
         .bind(user_id)
         .bind(limit)

@@ -11,13 +11,13 @@ use crate::{
         products::{self, Product},
         users::{self, User},
     },
-    domain::ids::SessionId,
+    domain::ids::{ProductId, SessionId, UserId},
 };
 
 pub struct NewLogin<'a> {
     pub id: &'a SessionId,
     pub handle: &'a str,
-    pub user_id: i64,
+    pub user_id: UserId,
     pub created_at: i64,
     pub expires_at: i64,
     pub remember_me: bool,
@@ -45,9 +45,14 @@ pub async fn insert(db: impl Db<'_>, s: &NewLogin<'_>) -> sqlx::Result<()> {
     Ok(())
 }
 
-/// One line of a cart as it is now: product id, quantity, and the product
-/// (`None` when it no longer exists).
-pub type CartLine = (i64, i64, Option<Product>);
+/// One line of an account's cart as it is now.
+#[derive(Clone, Debug)]
+pub struct CartLine {
+    pub product_id: ProductId,
+    pub quantity: i64,
+    /// `None` when the product no longer exists.
+    pub product: Option<Product>,
+}
 
 /// A session row with its user and the user's cart: all any page needs
 /// about a logged-in visitor, and all the cart page needs, in one query.
@@ -84,7 +89,7 @@ pub fn with_user_sql() -> String {
 pub async fn with_user(
     db: impl Db<'_>,
     id: &SessionId,
-    user_id: i64,
+    user_id: UserId,
 ) -> sqlx::Result<Option<LoginWithUser>> {
     let rows = sqlx::query(AssertSqlSafe(with_user_sql()))
         .bind(id.expose())
@@ -96,12 +101,12 @@ pub async fn with_user(
     };
     let mut cart = Vec::with_capacity(rows.len());
     for row in &rows {
-        if let Some(product_id) = row.try_get::<Option<i64>, _>("product_id")? {
-            cart.push((
+        if let Some(product_id) = row.try_get("product_id")? {
+            cart.push(CartLine {
                 product_id,
-                row.try_get("quantity")?,
-                Product::from_joined(row)?,
-            ));
+                quantity: row.try_get("quantity")?,
+                product: Product::from_joined(row)?,
+            });
         }
     }
     Ok(Some(LoginWithUser {
@@ -165,7 +170,7 @@ pub(crate) const REVOKE_BY_HANDLE: &str = "UPDATE logins SET revoked_at = $1
 /// handle is not one of this user's live logins.
 pub async fn revoke_by_handle(
     db: impl Db<'_>,
-    user_id: i64,
+    user_id: UserId,
     handle: &str,
     now: i64,
 ) -> sqlx::Result<bool> {
@@ -185,7 +190,7 @@ pub(crate) const REVOKE_OTHERS: &str = "UPDATE logins SET revoked_at = $1
 /// Revokes every live session of the user except `keep`; returns how many.
 pub async fn revoke_others(
     db: impl Db<'_>,
-    user_id: i64,
+    user_id: UserId,
     keep: &SessionId,
     now: i64,
 ) -> sqlx::Result<u64> {
@@ -204,7 +209,7 @@ pub(crate) const REVOKE_ALL: &str = "UPDATE logins SET revoked_at = $1
 
 /// Revokes every live session of the user (a password reset); returns how
 /// many.
-pub async fn revoke_all(db: impl Db<'_>, user_id: i64, now: i64) -> sqlx::Result<u64> {
+pub async fn revoke_all(db: impl Db<'_>, user_id: UserId, now: i64) -> sqlx::Result<u64> {
     let done = sqlx::query(REVOKE_ALL)
         .bind(now)
         .bind(user_id)
@@ -237,7 +242,7 @@ pub(crate) const LIVE_FOR_USER: &str =
 /// The user's logins that are neither revoked nor past a timeout.
 pub async fn live_for_user(
     db: impl Db<'_>,
-    user_id: i64,
+    user_id: UserId,
     now: i64,
     idle_timeout: i64,
 ) -> sqlx::Result<Vec<LoginListing>> {

@@ -2,11 +2,14 @@
 
 use sqlx::{AssertSqlSafe, FromRow};
 
-use crate::data::db::{Db, Pool};
+use crate::{
+    data::db::{Db, Pool},
+    domain::ids::{OrderId, ProductId, UserId},
+};
 
 #[derive(Clone, Debug, FromRow)]
 pub struct OrderSummary {
-    pub id: i64,
+    pub id: OrderId,
     pub total_cents: i64,
     pub created_at: i64,
     pub item_count: i64,
@@ -14,7 +17,7 @@ pub struct OrderSummary {
 
 #[derive(Clone, Debug, FromRow)]
 pub struct OrderItem {
-    pub product_id: i64,
+    pub product_id: ProductId,
     pub product_name: String,
     pub unit_price_cents: i64,
     pub quantity: i64,
@@ -32,8 +35,8 @@ pub(crate) const INSERT: &str =
 
 pub async fn insert(
     db: impl Db<'_>,
-    order_id: i64,
-    user_id: i64,
+    order_id: OrderId,
+    user_id: UserId,
     total_cents: i64,
     now: i64,
 ) -> sqlx::Result<()> {
@@ -52,7 +55,7 @@ pub(crate) const INSERT_ITEM: &str =
     "INSERT INTO order_items (order_id, product_id, product_name, unit_price_cents, quantity)
          VALUES ($1, $2, $3, $4, $5)";
 
-pub async fn insert_item(db: impl Db<'_>, order_id: i64, item: &OrderItem) -> sqlx::Result<()> {
+pub async fn insert_item(db: impl Db<'_>, order_id: OrderId, item: &OrderItem) -> sqlx::Result<()> {
     sqlx::query(INSERT_ITEM)
         .bind(order_id)
         .bind(item.product_id)
@@ -75,7 +78,7 @@ pub(crate) fn list_sql() -> String {
     format!("{SUMMARY} WHERE o.user_id = $1 ORDER BY o.created_at DESC, o.id")
 }
 
-pub async fn list(db: impl Db<'_>, user_id: i64) -> sqlx::Result<Vec<OrderSummary>> {
+pub async fn list(db: impl Db<'_>, user_id: UserId) -> sqlx::Result<Vec<OrderSummary>> {
     sqlx::query_as(AssertSqlSafe(list_sql()))
         .bind(user_id)
         .fetch_all(db)
@@ -85,7 +88,7 @@ pub async fn list(db: impl Db<'_>, user_id: i64) -> sqlx::Result<Vec<OrderSummar
 /// `count`'s statement.
 pub(crate) const COUNT: &str = "SELECT COUNT(*) FROM orders WHERE user_id = $1";
 
-pub async fn count(db: impl Db<'_>, user_id: i64) -> sqlx::Result<i64> {
+pub async fn count(db: impl Db<'_>, user_id: UserId) -> sqlx::Result<i64> {
     sqlx::query_scalar(COUNT).bind(user_id).fetch_one(db).await
 }
 
@@ -101,8 +104,8 @@ pub(crate) const ITEMS: &str = "SELECT product_id, product_name, unit_price_cent
 /// One of the user's orders with its items; `None` for anyone else's.
 pub async fn find(
     pool: &Pool,
-    user_id: i64,
-    order_id: i64,
+    user_id: UserId,
+    order_id: OrderId,
 ) -> sqlx::Result<Option<(OrderSummary, Vec<OrderItem>)>> {
     let order: Option<OrderSummary> = sqlx::query_as(AssertSqlSafe(find_sql()))
         .bind(order_id)

@@ -2,11 +2,14 @@
 
 use sqlx::{any::AnyRow, AssertSqlSafe, FromRow, Row};
 
-use crate::data::db::{flag, Db};
+use crate::{
+    data::db::{flag, Db},
+    domain::ids::ProductId,
+};
 
 #[derive(Clone, Debug)]
 pub struct Product {
-    pub id: i64,
+    pub id: ProductId,
     pub slug: String,
     pub name: String,
     pub description: String,
@@ -183,7 +186,7 @@ pub(crate) fn by_id_sql() -> String {
 }
 
 /// Any product, active or not (a cart may hold one that was withdrawn).
-pub async fn by_id(db: impl Db<'_>, id: i64) -> sqlx::Result<Option<Product>> {
+pub async fn by_id(db: impl Db<'_>, id: ProductId) -> sqlx::Result<Option<Product>> {
     sqlx::query_as(AssertSqlSafe(by_id_sql()))
         .bind(id)
         .fetch_optional(db)
@@ -200,7 +203,7 @@ pub(crate) fn by_ids_sql(n: usize) -> String {
 }
 
 /// The products with these ids, in one query.
-pub async fn by_ids(db: impl Db<'_>, ids: &[i64]) -> sqlx::Result<Vec<Product>> {
+pub async fn by_ids(db: impl Db<'_>, ids: &[ProductId]) -> sqlx::Result<Vec<Product>> {
     if ids.is_empty() {
         return Ok(Vec::new());
     }
@@ -222,7 +225,7 @@ pub(crate) const TAKE_STOCK: &str = "UPDATE products SET stock = stock - $1
 /// get `Some`.
 pub async fn take_stock(
     db: impl Db<'_>,
-    product_id: i64,
+    product_id: ProductId,
     quantity: i64,
 ) -> sqlx::Result<Option<(String, i64)>> {
     sqlx::query_as(TAKE_STOCK)

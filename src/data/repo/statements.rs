@@ -46,7 +46,8 @@ pub enum Databases {
 /// The Rust type a parameter is bound from.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Param {
-    /// `i64` (ids, cents, seconds, 0/1 flags).
+    /// `i64` (ids, cents, seconds, 0/1 flags); an id of `domain::ids`
+    /// (`UserId`, `ProductId`, `OrderId`) binds as the `i64` it wraps.
     Int,
     /// `&str` or `String`.
     Str,
@@ -55,7 +56,7 @@ pub enum Param {
 /// The Rust type a column is read into (through `sqlx::Any`).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Rust {
-    /// `i64`.
+    /// `i64`, or an id of `domain::ids`, read as the `i64` it wraps.
     I64,
     /// `i64`, from a column the table lets be NULL but the statement has
     /// just set to a bound `i64` (`SET x = $2 ... RETURNING x`): never NULL

@@ -3,7 +3,7 @@
 
 use sqlx::FromRow;
 
-use crate::data::db::Db;
+use crate::{data::db::Db, domain::ids::UserId};
 
 /// What a link is for. Stored as `code()`.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -44,7 +44,7 @@ impl TryFrom<String> for Purpose {
 pub struct NewToken<'a> {
     pub digest: &'a str,
     pub purpose: Purpose,
-    pub user_id: i64,
+    pub user_id: UserId,
     pub email: &'a str,
     pub created_at: i64,
     pub expires_at: i64,
@@ -55,7 +55,7 @@ pub struct NewToken<'a> {
 pub struct Found {
     #[sqlx(try_from = "String")]
     pub purpose: Purpose,
-    pub user_id: i64,
+    pub user_id: UserId,
     pub email: String,
     pub expires_at: i64,
     pub used_at: Option<i64>,
@@ -121,7 +121,7 @@ pub(crate) const RETIRE_OLDER: &str = "UPDATE account_tokens SET retired_at = $3
 /// purpose makes the older ones worthless.
 pub async fn retire_older(
     db: impl Db<'_>,
-    user_id: i64,
+    user_id: UserId,
     purpose: Purpose,
     now: i64,
 ) -> sqlx::Result<u64> {
@@ -140,7 +140,7 @@ pub(crate) const RETIRE_EVERY: &str = "UPDATE account_tokens SET retired_at = $2
 
 /// Ends every unused token of the user, whatever its purpose
 /// (`services::auth::links::retire_every_link`).
-pub async fn retire_every(db: impl Db<'_>, user_id: i64, now: i64) -> sqlx::Result<u64> {
+pub async fn retire_every(db: impl Db<'_>, user_id: UserId, now: i64) -> sqlx::Result<u64> {
     let done = sqlx::query(RETIRE_EVERY)
         .bind(user_id)
         .bind(now)

@@ -4,12 +4,13 @@ use sqlx::FromRow;
 
 use crate::{
     data::db::{Conn, Db},
+    domain::ids::UserId,
     domain::prefs::Preferences,
 };
 
 #[derive(Clone, Debug, FromRow)]
 pub struct User {
-    pub id: i64,
+    pub id: UserId,
     pub email: String,
     pub display_name: String,
     /// Stored as JSON.
@@ -26,7 +27,7 @@ pub const COLUMNS: &str =
     "u.id, u.email, u.display_name, u.preferences, u.created_at, u.email_verified_at";
 
 pub struct NewUser<'a> {
-    pub id: i64,
+    pub id: UserId,
     pub email: &'a str,
     pub display_name: &'a str,
     pub password_hash: &'a str,
@@ -57,7 +58,7 @@ pub async fn insert(db: impl Db<'_>, user: &NewUser<'_>) -> sqlx::Result<()> {
 pub(crate) const CREDENTIALS: &str = "SELECT id, password_hash FROM users WHERE email = $1";
 
 /// The id and password hash of the account with this email.
-pub async fn credentials(db: impl Db<'_>, email: &str) -> sqlx::Result<Option<(i64, String)>> {
+pub async fn credentials(db: impl Db<'_>, email: &str) -> sqlx::Result<Option<(UserId, String)>> {
     sqlx::query_as(CREDENTIALS)
         .bind(email)
         .fetch_optional(db)
@@ -82,7 +83,7 @@ pub(crate) fn by_id_sql() -> String {
     format!("SELECT {COLUMNS} FROM users u WHERE u.id = $1")
 }
 
-pub async fn by_id(db: impl Db<'_>, user_id: i64) -> sqlx::Result<Option<User>> {
+pub async fn by_id(db: impl Db<'_>, user_id: UserId) -> sqlx::Result<Option<User>> {
     sqlx::query_as(sqlx::AssertSqlSafe(by_id_sql()))
         .bind(user_id)
         .fetch_optional(db)
@@ -97,7 +98,7 @@ pub(crate) const MARK_VERIFIED: &str =
 /// when it is not (changed meanwhile).
 pub async fn mark_verified(
     db: impl Db<'_>,
-    user_id: i64,
+    user_id: UserId,
     email: &str,
     now: i64,
 ) -> sqlx::Result<bool> {
@@ -116,7 +117,12 @@ pub(crate) const SET_EMAIL: &str =
 
 /// Makes `email`, just proven, the account's address. Fails with a unique
 /// violation when another account has it.
-pub async fn set_email(db: impl Db<'_>, user_id: i64, email: &str, now: i64) -> sqlx::Result<()> {
+pub async fn set_email(
+    db: impl Db<'_>,
+    user_id: UserId,
+    email: &str,
+    now: i64,
+) -> sqlx::Result<()> {
     sqlx::query(SET_EMAIL)
         .bind(user_id)
         .bind(email)
@@ -129,7 +135,7 @@ pub async fn set_email(db: impl Db<'_>, user_id: i64, email: &str, now: i64) -> 
 /// `set_display_name`'s statement.
 pub(crate) const SET_DISPLAY_NAME: &str = "UPDATE users SET display_name = $1 WHERE id = $2";
 
-pub async fn set_display_name(db: impl Db<'_>, user_id: i64, name: &str) -> sqlx::Result<()> {
+pub async fn set_display_name(db: impl Db<'_>, user_id: UserId, name: &str) -> sqlx::Result<()> {
     sqlx::query(SET_DISPLAY_NAME)
         .bind(name)
         .bind(user_id)
@@ -141,7 +147,7 @@ pub async fn set_display_name(db: impl Db<'_>, user_id: i64, name: &str) -> sqlx
 /// `set_password_hash`'s statement.
 pub(crate) const SET_PASSWORD_HASH: &str = "UPDATE users SET password_hash = $1 WHERE id = $2";
 
-pub async fn set_password_hash(db: impl Db<'_>, user_id: i64, hash: &str) -> sqlx::Result<()> {
+pub async fn set_password_hash(db: impl Db<'_>, user_id: UserId, hash: &str) -> sqlx::Result<()> {
     sqlx::query(SET_PASSWORD_HASH)
         .bind(hash)
         .bind(user_id)
@@ -161,7 +167,7 @@ pub(crate) const SET_PREFERENCES: &str = "UPDATE users SET preferences = $1 WHER
 /// transaction, so that two changes at once do not lose one.
 pub async fn choose_preferences(
     conn: &mut Conn,
-    user_id: i64,
+    user_id: UserId,
     chosen: Preferences,
 ) -> sqlx::Result<()> {
     let stored: String = sqlx::query_scalar(PREFERENCES)
@@ -182,7 +188,7 @@ pub(crate) const DELETE: &str = "DELETE FROM users WHERE id = $1";
 
 /// Deletes the account. Logins, cart lines and events go with it
 /// (ON DELETE CASCADE); orders stay, anonymised (ON DELETE SET NULL).
-pub async fn delete(db: impl Db<'_>, user_id: i64) -> sqlx::Result<()> {
+pub async fn delete(db: impl Db<'_>, user_id: UserId) -> sqlx::Result<()> {
     sqlx::query(DELETE).bind(user_id).execute(db).await?;
     Ok(())
 }

@@ -11,6 +11,7 @@ use crate::{
     data::error::{AppError, Result},
     data::repo::{events::EventKind, tokens::Purpose, users},
     domain::client::ClientInfo,
+    domain::ids::UserId,
     domain::validate::{self, FieldErrors},
     services::auth::{
         check_password,
@@ -28,7 +29,7 @@ use crate::{
 pub(super) async fn queue_proof(
     conn: &mut Conn,
     app: &AppState,
-    user_id: i64,
+    user_id: UserId,
     email: &str,
     change: bool,
     past: PastTheLimit,

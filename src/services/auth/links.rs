@@ -17,7 +17,7 @@ use crate::{
     data::error::{AppError, Result},
     data::repo::tokens::{self, Found, NewToken, Purpose},
     domain::clock::Seconds,
-    domain::ids,
+    domain::ids::{self, UserId},
     domain::present,
     domain::session::HeldLink,
     services::state::AppState,
@@ -63,7 +63,7 @@ impl LinkDigest {
 pub(super) async fn issue(
     conn: &mut Conn,
     purpose: Purpose,
-    user_id: i64,
+    user_id: UserId,
     email: &str,
     lifetime: Seconds,
     now: i64,
@@ -98,7 +98,7 @@ pub(super) async fn issue(
 ///
 /// A link retired here answers 410 ("no longer works") and changes
 /// nothing; `tests/api/links.rs` runs every event against every purpose.
-pub(super) async fn retire_every_link(conn: &mut Conn, user_id: i64, now: i64) -> Result<()> {
+pub(super) async fn retire_every_link(conn: &mut Conn, user_id: UserId, now: i64) -> Result<()> {
     tokens::retire_every(conn, user_id, now).await?;
     Ok(())
 }

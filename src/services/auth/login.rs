@@ -18,7 +18,7 @@ use crate::{
         users::{self, NewUser},
     },
     domain::client::ClientInfo,
-    domain::ids,
+    domain::ids::{self, UserId},
     domain::prefs::Preferences,
     domain::session::{RenewedFor, SessionState},
     domain::validate::{self, FieldErrors},
@@ -147,7 +147,7 @@ pub async fn create_account(
     app: &AppState,
     client: &ClientInfo,
     form: NewAccount<'_>,
-) -> Result<Result<i64, FieldErrors>> {
+) -> Result<Result<UserId, FieldErrors>> {
     let permit = app.hasher.reserve()?;
     let (tx, account) = match new_account(app, &permit, client, &form).await? {
         Ok(created) => created,
@@ -159,7 +159,7 @@ pub async fn create_account(
 }
 
 struct Account {
-    id: i64,
+    id: UserId,
     display_name: String,
     /// Whether the link that proves the address went into the outbox.
     proof_sent: bool,
@@ -200,7 +200,7 @@ async fn new_account(
     let hash = permit.hash(form.password.to_string()).await?;
     let now = app.clock.now();
     let user = NewUser {
-        id: ids::row_id(),
+        id: UserId::random(),
         email: &email,
         display_name: &display_name,
         password_hash: &hash,
@@ -255,7 +255,7 @@ async fn sign_in(
     app: &AppState,
     guest: &SessionState,
     client: &ClientInfo,
-    user_id: i64,
+    user_id: UserId,
     remember_me: bool,
 ) -> Result<(SessionState, Option<Merged>)> {
     let now = app.clock.now();
@@ -312,7 +312,7 @@ pub(super) async fn open_session(
     conn: &mut Conn,
     app: &AppState,
     client: &ClientInfo,
-    user_id: i64,
+    user_id: UserId,
     state: &SessionState,
     expires_at: i64,
 ) -> Result<()> {

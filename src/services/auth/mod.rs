@@ -32,7 +32,7 @@ use crate::{
         users::{self, User},
     },
     domain::client::ClientInfo,
-    domain::ids::SessionId,
+    domain::ids::{SessionId, UserId},
     domain::session::{Flash, FlashLevel, RenewedFor, SessionState, TOUCH_EVERY},
     domain::validate,
     services::password::HashPermit,
@@ -58,7 +58,7 @@ pub struct LoggedIn {
 impl LoggedIn {
     /// Units in the cart (the nav's badge).
     pub fn cart_count(&self) -> i64 {
-        self.cart.iter().map(|(_, quantity, _)| quantity).sum()
+        self.cart.iter().map(|line| line.quantity).sum()
     }
 }
 
@@ -174,7 +174,7 @@ pub async fn check_password(
     email: &str,
     password: &str,
     on_failure: EventKind,
-) -> Result<Option<i64>> {
+) -> Result<Option<UserId>> {
     throttle::count_attempt(app, email).await?;
     // Something that no account could have is never sent to the database;
     // it still costs a hash below.
@@ -209,7 +209,7 @@ pub async fn check_password(
 /// Notes an event of `client` in the user's security log.
 pub async fn record(
     conn: &mut Conn,
-    user_id: i64,
+    user_id: UserId,
     kind: EventKind,
     client: &ClientInfo,
     now: i64,

@@ -11,7 +11,7 @@
 
 use askama::Template;
 
-use crate::{data::error::Result, data::repo::users::User, domain::present};
+use crate::{data::error::Result, data::repo::users::User, domain::ids::OrderId, domain::present};
 
 /// The name a mail to `user`'s address may greet: their display name when
 /// that address is proven to be theirs, else none.
@@ -180,7 +180,7 @@ impl Letter {
     /// At checkout.
     pub fn order_confirmed(
         name: Option<&str>,
-        order_id: i64,
+        order_id: OrderId,
         lines: Vec<String>,
         total_cents: i64,
         link: String,

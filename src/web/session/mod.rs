@@ -59,7 +59,7 @@ use crate::{
     data::error::AppError,
     domain::client::ClientInfo,
     domain::config::{SessionStoreKind, Settings},
-    domain::ids,
+    domain::ids::{self, UserId},
     domain::session::{Flash, FlashLevel, SessionState},
     services::auth,
     web::app_state,
@@ -190,7 +190,7 @@ impl RequestSession {
         self.read(|s| s.id.clone())
     }
 
-    pub fn user_id(&self) -> Option<i64> {
+    pub fn user_id(&self) -> Option<UserId> {
         self.read(|s| s.user_id)
     }
 
