@@ -185,6 +185,7 @@ impl Chromedriver {
 }
 
 impl Drop for Chromedriver {
+    #[allow(unsafe_code)]
     fn drop(&mut self) {
         if !self.reaped {
             let group = -(self.child.id() as libc::pid_t);

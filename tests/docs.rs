@@ -404,7 +404,7 @@ fn references(text: &str) -> Vec<(usize, Reference)> {
         found.extend(file(code, true).map(|r| (line, r)));
     }
     // Links, outside code spans.
-    let prose = code_span.replace_all(&prose, |c: &regex::Captures| {
+    let prose = code_span.replace_all(&prose, |c: &regex::Captures<'_>| {
         c[0].replace(|ch: char| ch != '\n', " ")
     });
     for target in link.captures_iter(&prose) {

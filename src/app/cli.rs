@@ -99,7 +99,9 @@ fn read_password() -> anyhow::Result<(String, String)> {
 }
 
 /// `backup PATH`: a consistent copy of the SQLite database, taken while
-/// the shop runs (`data::db::Database::backup`). PostgreSQL has its own tools.
+/// the shop runs ([`data::db::Database::backup`]). PostgreSQL has its own tools.
+///
+/// [`data::db::Database::backup`]: crate::data::db::Database::backup
 pub async fn backup(settings: &Settings, path: &std::path::Path) -> anyhow::Result<String> {
     let Some(target) = path.to_str().filter(|p| !p.starts_with("file:")) else {
         bail!("give the backup a plain file name (not a `file:` URI, valid UTF-8)");

@@ -2,14 +2,16 @@
 //! environment, a `.env` file if there is one, and, in development without
 //! `SESSION_SECRET`, the key kept in `data/session.key` (made once, so that
 //! a restart signs nobody out). The one place the settings touch files;
-//! `domain::config` only reads the variables it is given.
+//! [`domain::config`] only reads the variables it is given.
+//!
+//! [`domain::config`]: crate::domain::config
 
 use std::{collections::HashMap, io::Write, path::Path};
 
 use crate::domain::config::{ConfigError, SessionSecret, Settings};
 
 /// Where the development key is kept so a restart logs nobody out.
-pub const DEV_KEY_FILE: &str = "data/session.key";
+const DEV_KEY_FILE: &str = "data/session.key";
 
 /// Whether reading the settings may write the development key file.
 #[derive(Clone, Copy, PartialEq, Eq)]

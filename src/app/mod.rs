@@ -6,5 +6,7 @@ pub mod cli;
 /// Where the settings come from: the environment, `.env`, the development
 /// key's file.
 pub mod environment;
-/// `Application::build`: database, middleware, routes, listener.
+/// [`Application::build`]: database, middleware, routes, listener.
+///
+/// [`Application::build`]: crate::app::startup::Application::build
 pub mod startup;

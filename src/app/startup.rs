@@ -1,6 +1,8 @@
 //! Builds the application: database, state, housekeeping, middleware,
 //! routes, listener. `main.rs` and the tests both go through
-//! `Application::build`, so the tests run exactly what ships.
+//! [`Application::build`], so the tests run exactly what ships.
+//!
+//! [`Application::build`]: crate::app::startup::Application::build
 
 use std::net::TcpListener;
 
@@ -35,7 +37,9 @@ pub struct Application {
     /// The `/metrics` listener, when `METRICS_ADDR` is set.
     metrics: Option<(u16, ServerHandle)>,
     housekeeping: JoinHandle<()>,
-    /// `services::housekeeping::watch_sqlite_file`, on SQLite.
+    /// [`services::housekeeping::watch_sqlite_file`], on SQLite.
+    ///
+    /// [`services::housekeeping::watch_sqlite_file`]: crate::services::housekeeping::watch_sqlite_file
     watcher: Option<JoinHandle<()>>,
     /// The outbox worker, when `SMTP_URL` is set.
     mail_worker: Option<worker::Running>,
@@ -47,7 +51,9 @@ impl Application {
         Self::build_with_clock(settings, Clock::default()).await
     }
 
-    /// Like `build`, with a clock the caller can move (tests).
+    /// Like [`build`], with a clock the caller can move (tests).
+    ///
+    /// [`build`]: Application::build
     pub async fn build_with_clock(settings: Settings, clock: Clock) -> anyhow::Result<Self> {
         assets::load(&settings.static_dir)?;
         let listener = TcpListener::bind(&settings.bind_addr)

@@ -1,16 +1,20 @@
-//! The one error type of the application, `AppError`: what went wrong,
+//! The one error type of the application, [`AppError`]: what went wrong,
 //! as a value. What each variant answers over HTTP (a status, its headers,
-//! a sentence for the user) is the web layer's (`web::errors`), and the
-//! page around that sentence `web::error_page`'s. It is a
-//! `std::error::Error` (through `thiserror`); what converts into it is
+//! a sentence for the user) is the web layer's ([`web::errors`]), and the
+//! page around that sentence [`web::error_page`]'s. It is a
+//! [`std::error::Error`] (through [`thiserror`]); what converts into it is
 //! listed here, each explicitly: a database error is classified once, in
 //! `From<sqlx::Error>` (away: 503; anything else: 500), and everything
 //! else is a 500 unless a database error in its chain says the database
 //! is away.
+//!
+//! [`AppError`]: crate::data::error::AppError
+//! [`web::errors`]: crate::web::errors
+//! [`web::error_page`]: crate::web::error_page
 
 use crate::data::db::Failure;
 
-pub type Result<T, E = AppError> = std::result::Result<T, E>;
+pub(crate) type Result<T, E = AppError> = std::result::Result<T, E>;
 
 #[derive(Debug, thiserror::Error)]
 pub enum AppError {
@@ -45,7 +49,9 @@ pub enum AppError {
     #[error("too many requests, retry after {retry_after}s")]
     TooManyRequests { retry_after: i64 },
     /// 429: the address was sent as many mails as it may get in an hour
-    /// (`services::mail::MAILS_PER_HOUR`); nothing was changed.
+    /// ([`services::mail::MAILS_PER_HOUR`]); nothing was changed.
+    ///
+    /// [`services::mail::MAILS_PER_HOUR`]: crate::services::mail::MAILS_PER_HOUR
     #[error("too many mails to one address, retry after {retry_after}s")]
     TooManyMails { retry_after: i64 },
     /// 503: the shop cannot take this now (the hashing queue is full);
@@ -66,10 +72,15 @@ pub enum AppError {
     /// revoked; the page says what was done and asks to sign in later.
     #[error("sign-in not kept: {0:#}")]
     SignInNotKept(anyhow::Error),
-    /// 303 to the login page, coming back to `next` afterwards.
+    /// 303 to the login page, coming back to [`next`] afterwards.
+    ///
+    /// [`next`]: AppError::LoginRequired::next
     #[error("login required for {next}")]
     LoginRequired { next: String },
-    /// 303 to "confirm your password" (sudo mode), coming back to `next`.
+    /// 303 to "confirm your password" (sudo mode), coming back to
+    /// [`next`].
+    ///
+    /// [`next`]: AppError::ReauthRequired::next
     #[error("password confirmation required for {next}")]
     ReauthRequired { next: String },
     /// 500: logged with its cause; the page shows only the request id.
@@ -113,7 +124,9 @@ impl From<serde_json::Error> for AppError {
 }
 
 /// Whether an error says the database is away rather than that the shop
-/// asked it something wrong (`data::db::Failure` reads the backend's codes).
+/// asked it something wrong ([`data::db::Failure`] reads the backend's codes).
+///
+/// [`data::db::Failure`]: crate::data::db::Failure
 fn database_unavailable(cause: &(dyn std::error::Error + 'static)) -> bool {
     cause
         .downcast_ref::<sqlx::Error>()

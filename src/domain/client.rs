@@ -1,18 +1,20 @@
 //! Who is on the other end of a request: IP address and user agent, for
 //! throttling, the sessions list and the security event log. Plain values;
-//! the extractor that fills them from a request is in `web::extract`.
+//! the extractor that fills them from a request is in [`web::extract`].
+//!
+//! [`web::extract`]: crate::web::extract
 
 use std::net::IpAddr;
 
 /// The client as the server sees it.
 #[derive(Clone, Debug, Default)]
 pub struct ClientInfo {
-    pub ip: String,
-    pub user_agent: String,
+    pub(crate) ip: String,
+    pub(crate) user_agent: String,
 }
 
 /// Longest user agent kept (the rest is noise, and rows stay small).
-pub const USER_AGENT_MAX: usize = 300;
+const USER_AGENT_MAX: usize = 300;
 
 impl ClientInfo {
     pub fn new(ip: String, user_agent: &str) -> Self {
@@ -26,7 +28,7 @@ impl ClientInfo {
 /// The socket's peer address, unless that peer is the configured trusted
 /// proxy: then the last address the proxy appended to `X-Forwarded-For`.
 /// A client cannot spoof its address by sending that header itself.
-pub fn client_ip(
+pub(crate) fn client_ip(
     peer: Option<IpAddr>,
     forwarded_for: Option<&str>,
     trusted_proxy: Option<IpAddr>,
@@ -44,7 +46,7 @@ pub fn client_ip(
 
 /// "Firefox on Linux", from a user-agent string; good enough for a list of
 /// one's own sessions, not for analytics.
-pub fn describe_user_agent(ua: &str) -> String {
+pub(crate) fn describe_user_agent(ua: &str) -> String {
     if ua.is_empty() {
         return "Unknown browser".into();
     }

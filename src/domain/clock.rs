@@ -1,35 +1,32 @@
 //! The application's idea of "now", in Unix seconds, and the lengths of
-//! time it counts in: whole `Seconds`. In production it is the system
+//! time it counts in: whole [`Seconds`]. In production it is the system
 //! clock; tests move it forward to expire sessions without sleeping. The
 //! one place time becomes integers: everything the shop stores is a Unix
 //! second.
+//!
+//! [`Seconds`]: crate::domain::clock::Seconds
 
 use std::{
     sync::{
         atomic::{AtomicI64, Ordering},
         Arc,
     },
-    time::{Duration, SystemTime, UNIX_EPOCH},
+    time::{SystemTime, UNIX_EPOCH},
 };
 
 /// A length of time in whole seconds, as the shop counts it (timeouts,
-/// windows, lifetimes): added to `Clock::now`, compared with stored times.
+/// windows, lifetimes): added to [`Clock::now`], compared with stored times.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
-pub struct Seconds(i64);
+pub(crate) struct Seconds(i64);
 
 impl Seconds {
-    pub const fn new(seconds: i64) -> Seconds {
+    pub(crate) const fn new(seconds: i64) -> Seconds {
         Seconds(seconds)
     }
 
     /// The seconds, to add to or compare with Unix seconds.
-    pub const fn get(self) -> i64 {
+    pub(crate) const fn get(self) -> i64 {
         self.0
-    }
-
-    /// As a `Duration`, for a timer.
-    pub fn duration(self) -> Duration {
-        Duration::from_secs(self.0.max(0) as u64)
     }
 }
 

@@ -1,10 +1,14 @@
 //! Random values and the types that carry them: session ids, CSRF tokens,
 //! public session handles and row ids. All come from the operating system's
-//! CSPRNG (`rand::rngs::SysRng`). And the ids of the rows that cross the
-//! layers (`UserId`, `ProductId`, `OrderId`): each its own type, so one is
+//! CSPRNG ([`rand::rngs::SysRng`]). And the ids of the rows that cross the
+//! layers ([`UserId`], [`ProductId`], [`OrderId`]): each its own type, so one is
 //! never passed for another. They bind and read as the `i64` they wrap
-//! (`sqlx::Type`, transparent) and serialize as it (a session state or a
+//! ([`sqlx::Type`], transparent) and serialize as it (a session state or a
 //! note written with a bare number still reads).
+//!
+//! [`UserId`]: crate::domain::ids::UserId
+//! [`ProductId`]: crate::domain::ids::ProductId
+//! [`OrderId`]: crate::domain::ids::OrderId
 
 use std::fmt;
 
@@ -13,7 +17,7 @@ use blake2::{Blake2s256, Digest};
 use rand::{rand_core::UnwrapErr, rngs::SysRng, RngExt, TryRng};
 use serde::{Deserialize, Serialize};
 
-pub fn random_bytes<const N: usize>() -> [u8; N] {
+pub(crate) fn random_bytes<const N: usize>() -> [u8; N] {
     let mut bytes = [0u8; N];
     SysRng
         .try_fill_bytes(&mut bytes)
@@ -22,12 +26,12 @@ pub fn random_bytes<const N: usize>() -> [u8; N] {
 }
 
 /// 128 random bits, URL-safe: public session handles.
-pub fn token128() -> String {
+pub(crate) fn token128() -> String {
     URL_SAFE_NO_PAD.encode(random_bytes::<16>())
 }
 
 /// 256 random bits, URL-safe: CSRF tokens.
-pub fn token256() -> String {
+pub(crate) fn token256() -> String {
     URL_SAFE_NO_PAD.encode(random_bytes::<32>())
 }
 
@@ -62,8 +66,8 @@ impl UserId {
         UserId(id)
     }
 
-    /// A new account's id (`row_id`).
-    pub fn random() -> UserId {
+    /// A new account's id ([`row_id`]).
+    pub(crate) fn random() -> UserId {
         UserId(row_id())
     }
 }
@@ -100,15 +104,11 @@ impl fmt::Display for ProductId {
 )]
 #[serde(transparent)]
 #[sqlx(transparent)]
-pub struct OrderId(i64);
+pub(crate) struct OrderId(i64);
 
 impl OrderId {
-    pub const fn new(id: i64) -> OrderId {
-        OrderId(id)
-    }
-
-    /// A new order's id (`row_id`): its number says nothing of others.
-    pub fn random() -> OrderId {
+    /// A new order's id ([`row_id`]): its number says nothing of others.
+    pub(crate) fn random() -> OrderId {
         OrderId(row_id())
     }
 }
@@ -126,13 +126,15 @@ impl fmt::Display for OrderId {
 /// `SESSION_SECRET` (or name a store's entry) to carry it.
 ///
 /// Whoever knows it could pose as the session, so it has no `Display`, its
-/// `Debug` prints nothing of it, and pages show only its `fingerprint`.
+/// `Debug` prints nothing of it, and pages show only its [`fingerprint`].
+///
+/// [`fingerprint`]: SessionId::fingerprint
 #[derive(Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(transparent)]
 pub struct SessionId(String);
 
 impl SessionId {
-    pub fn random() -> Self {
+    pub(crate) fn random() -> Self {
         SessionId(token128())
     }
 
@@ -149,7 +151,7 @@ impl SessionId {
 
     /// The id's whole digest, for records that must name a session without
     /// holding its secret (`guest_merges`).
-    pub fn digest(&self) -> String {
+    pub(crate) fn digest(&self) -> String {
         digest(&self.0)
     }
 }
@@ -179,6 +181,7 @@ mod tests {
         assert_eq!(serde_json::to_string(&Some(user)).unwrap(), "42");
         assert_eq!(serde_json::from_str::<UserId>("42").unwrap(), user);
         assert_eq!(ProductId::new(7).to_string(), "7");
-        assert_eq!(OrderId::new(123).to_string(), "123");
+        let order: OrderId = serde_json::from_str("123").unwrap();
+        assert_eq!(order.to_string(), "123");
     }
 }

@@ -13,13 +13,16 @@ pub mod config;
 /// Random ids and tokens; the session id that never prints itself; the
 /// ids of users, products and orders.
 pub mod ids;
-/// Preferences: `Theme`, `PageSize`, and a guest's choices.
+/// Preferences: [`Theme`], [`PageSize`], and a guest's choices.
+///
+/// [`Theme`]: crate::domain::prefs::Theme
+/// [`PageSize`]: crate::domain::prefs::PageSize
 pub mod prefs;
 /// Money, times and lengths of time, written for people.
-pub mod present;
+pub(crate) mod present;
 /// The session state: a plain value the use cases read and change.
 pub mod session;
 /// A URL as `Origin` and `Referer` send it: its origin, host and path.
-pub mod url;
+pub(crate) mod url;
 /// Input rules: email, display name, password, local redirect paths.
 pub mod validate;

@@ -2,18 +2,25 @@
 //! keeps them in the session cookie, an account in the `users` table (one
 //! JSON column), and at login the guest's choices go over the account's.
 //!
-//! Adding a preference: a field of `Preferences` (with its default and its
-//! line in `merged`), its form and page fields (`routes::preferences`), and
+//! Adding a preference: a field of [`Preferences`] (with its default and its
+//! line in [`merged`]), its form and page fields ([`routes::preferences`]), and
 //! its control in `templates/preferences.html`; storage and the merge at
 //! login follow by themselves. A preference every page shows (the theme)
-//! also needs its field in `web::page::Layout` and the markup that uses it:
+//! also needs its field in [`web::page::Layout`] and the markup that uses it:
 //! docs/SESSIONS.md, "Recipe: add a preference", walks through both kinds.
+//!
+//! [`Preferences`]: crate::domain::prefs::Preferences
+//! [`merged`]: crate::domain::prefs::Preferences::merged
+//! [`routes::preferences`]: crate::routes::preferences
+//! [`web::page::Layout`]: crate::web::page::Layout
 
 use std::fmt;
 
 use serde::{de::DeserializeOwned, Deserialize, Deserializer, Serialize};
 
-/// The colour scheme; `System` follows the operating system's setting.
+/// The colour scheme; [`System`] follows the operating system's setting.
+///
+/// [`System`]: Theme::System
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
 pub enum Theme {
@@ -24,7 +31,7 @@ pub enum Theme {
 }
 
 impl Theme {
-    pub const ALL: [Theme; 3] = [Theme::Light, Theme::Dark, Theme::System];
+    pub(crate) const ALL: [Theme; 3] = [Theme::Light, Theme::Dark, Theme::System];
 
     /// The stable name: in forms, in the database, on `<html data-theme>`.
     pub fn as_str(self) -> &'static str {
@@ -40,7 +47,7 @@ impl Theme {
     }
 
     /// What the nav's toggle switches to.
-    pub fn toggled(self) -> Theme {
+    pub(crate) fn toggled(self) -> Theme {
         match self {
             Theme::Dark => Theme::Light,
             Theme::Light | Theme::System => Theme::Dark,
@@ -61,7 +68,7 @@ impl TryFrom<String> for Theme {
     }
 }
 
-/// Products per catalog page: one of `PageSize::ALL`.
+/// Products per catalog page: one of [`PageSize::ALL`].
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(try_from = "i64", into = "i64")]
 pub struct PageSize(i64);
@@ -147,12 +154,12 @@ impl Preferences {
         self.page_size.unwrap_or_default()
     }
 
-    pub fn is_empty(&self) -> bool {
+    pub(crate) fn is_empty(&self) -> bool {
         *self == Preferences::default()
     }
 
     /// These choices with the `newer` ones put over them.
-    pub fn merged(self, newer: Preferences) -> Preferences {
+    pub(crate) fn merged(self, newer: Preferences) -> Preferences {
         Preferences {
             theme: newer.theme.or(self.theme),
             page_size: newer.page_size.or(self.page_size),
@@ -160,9 +167,9 @@ impl Preferences {
     }
 
     /// As stored in `users.preferences`.
-    pub fn to_json(&self) -> String {
+    pub(crate) fn to_json(self) -> String {
         // Serializing two optional enums cannot fail.
-        serde_json::to_string(self).unwrap_or_else(|_| "{}".into())
+        serde_json::to_string(&self).unwrap_or_else(|_| "{}".into())
     }
 }
 

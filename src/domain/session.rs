@@ -1,7 +1,7 @@
 //! The session state: a plain value that says everything a session holds,
-//! and the only module that knows how it is kept (as JSON: `to_json`). Use
+//! and the only module that knows how it is kept (as JSON: [`to_json`]). Use
 //! cases read it and say how the request changes it; one adapter in
-//! `web::session` reads it at the start of a request and writes it back at
+//! [`web::session`] reads it at the start of a request and writes it back at
 //! the end, once, and only when it changed. That adapter is the
 //! only code that knows where the state is kept (`SESSION_STORE`): sealed
 //! in the cookie itself, or on the server (the shop's database, Redis) with
@@ -10,7 +10,7 @@
 //! What no store can do on its own is end a login everywhere at once: a
 //! copy of the cookie works as long as the state it names does. So a
 //! logged-in state also names a row of the `logins` table, which
-//! `services::auth::check_session` consults on every request. docs/SESSIONS.md has
+//! [`services::auth::check_session`] consults on every request. docs/SESSIONS.md has
 //! the whole picture, store by store.
 //!
 //! Adding a field: give it `#[serde(default)]` (and, if it is often empty,
@@ -18,6 +18,10 @@
 //! existed still reads; a release that does not know the field ignores it.
 //! Nobody is signed out by a new field. A test keeps a state in the format
 //! of an earlier release (`tests/api/sessions.rs`).
+//!
+//! [`to_json`]: crate::domain::session::SessionState::to_json
+//! [`web::session`]: crate::web::session
+//! [`services::auth::check_session`]: crate::services::auth::check_session
 
 use std::{collections::HashMap, fmt};
 
@@ -35,7 +39,7 @@ const EARLIER_STATE_KEY: &str = "state";
 
 /// How often "last seen" is noted, in seconds: at most once a minute, so
 /// that most page views write nothing (neither the state nor its row).
-pub const TOUCH_EVERY: i64 = 60;
+pub(crate) const TOUCH_EVERY: i64 = 60;
 
 /// One cart line of a guest: a product id and a quantity, nothing else.
 /// Names and prices always come from the database. Kept as a pair,
@@ -66,7 +70,7 @@ impl From<GuestCartLine> for (ProductId, u32) {
 /// The colour of a flash banner.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
-pub enum FlashLevel {
+pub(crate) enum FlashLevel {
     Success,
     Info,
     Error,
@@ -84,13 +88,13 @@ impl fmt::Display for FlashLevel {
 
 /// One message for the next page, shown once.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
-pub struct Flash {
-    pub level: FlashLevel,
-    pub text: String,
+pub(crate) struct Flash {
+    pub(crate) level: FlashLevel,
+    pub(crate) text: String,
 }
 
 impl Flash {
-    pub fn new(level: FlashLevel, text: impl Into<String>) -> Flash {
+    pub(crate) fn new(level: FlashLevel, text: impl Into<String>) -> Flash {
         Flash {
             level,
             text: text.into(),
@@ -101,7 +105,7 @@ impl Flash {
 /// Which page may use a mailed link the session holds.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
-pub enum LinkPage {
+pub(crate) enum LinkPage {
     /// `/password/reset`: choosing a new password.
     PasswordReset,
     /// `/verify-email`: proving an email address.
@@ -113,17 +117,19 @@ pub enum LinkPage {
 /// same page without its token, so the token leaves the address bar (and
 /// the history, and a shared screen) and never rides in a `Referer` (as
 /// Django's password reset view does). The session keeps the link's
-/// digest, as the database does (`services::auth::links`), never the token: a copy of
+/// digest, as the database does ([`services::auth::links`]), never the token: a copy of
 /// a server-side store opens no account either.
+///
+/// [`services::auth::links`]: crate::services::auth::links
 #[derive(Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct HeldLink {
-    pub page: LinkPage,
+pub(crate) struct HeldLink {
+    page: LinkPage,
     digest: String,
 }
 
 impl HeldLink {
     /// The link whose token has this digest, for `page`.
-    pub fn new(page: LinkPage, digest: &str) -> HeldLink {
+    pub(crate) fn new(page: LinkPage, digest: &str) -> HeldLink {
         HeldLink {
             page,
             digest: digest.to_string(),
@@ -131,13 +137,13 @@ impl HeldLink {
     }
 
     /// The digest the link is looked up by.
-    pub fn digest(&self) -> &str {
+    pub(crate) fn digest(&self) -> &str {
         &self.digest
     }
 
     /// A short name of the link, for its form: a form shown for one link
     /// is never sent for another one opened since.
-    pub fn fingerprint(&self) -> String {
+    pub(crate) fn fingerprint(&self) -> String {
         ids::digest(&self.digest)[..10].to_string()
     }
 }
@@ -182,10 +188,10 @@ impl RenewedFor {
 /// The last time this browser's session id was replaced, for the inspector.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Renewal {
-    pub at: i64,
+    pub(crate) at: i64,
     pub why: RenewedFor,
-    /// The old id's fingerprint (`SessionId::fingerprint`), never the id.
-    pub previous: String,
+    /// The old id's fingerprint ([`SessionId::fingerprint`]), never the id.
+    pub(crate) previous: String,
 }
 
 /// Everything a session holds.
@@ -193,23 +199,25 @@ pub struct Renewal {
 pub struct SessionState {
     /// New at every login. Names the `logins` row of a login. A state
     /// with another id than the one a request began with is a renewal: the
-    /// old state is gone for good (`web::session`).
+    /// old state is gone for good ([`web::session`]).
+    ///
+    /// [`web::session`]: crate::web::session
     pub id: SessionId,
-    pub created_at: i64,
-    pub last_seen_at: i64,
+    pub(crate) created_at: i64,
+    pub(crate) last_seen_at: i64,
     /// Synchronizer token for every form; new at every login.
-    pub csrf_token: String,
+    pub(crate) csrf_token: String,
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub user_id: Option<UserId>,
+    pub(crate) user_id: Option<UserId>,
     /// "Keep me signed in": the only case where a login's cookie outlives
     /// the browser.
     #[serde(default, skip_serializing_if = "std::ops::Not::not")]
-    pub remember_me: bool,
+    pub(crate) remember_me: bool,
     /// A login's absolute deadline (its `logins` row's `expires_at`), so
     /// a store can forget the state when the login ends. Absent in states
     /// written before it existed.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub deadline: Option<i64>,
+    pub(crate) deadline: Option<i64>,
     /// Preferences a guest chose; an account keeps its own in the database.
     #[serde(default, skip_serializing_if = "Preferences::is_empty")]
     pub prefs: Preferences,
@@ -221,13 +229,13 @@ pub struct SessionState {
     /// within `REAUTH_WINDOW` (sudo mode). A timestamp in the session, nothing
     /// more: a copy of an old cookie carries an old one.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub password_confirmed_at: Option<i64>,
+    pub(crate) password_confirmed_at: Option<i64>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub flash: Option<Flash>,
+    pub(crate) flash: Option<Flash>,
     /// The mailed links opened in this browser (one per page), until
     /// their form is used.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
-    pub held_links: Vec<HeldLink>,
+    pub(crate) held_links: Vec<HeldLink>,
     /// When and why the id last changed in this browser.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub renewed: Option<Renewal>,
@@ -240,8 +248,10 @@ impl SessionState {
     }
 
     /// A new anonymous session whose forms carry `csrf_token` (the token a
-    /// visitor without a stored session already has, `web::session`).
-    pub fn fresh_with_token(now: i64, csrf_token: String) -> Self {
+    /// visitor without a stored session already has, [`web::session`]).
+    ///
+    /// [`web::session`]: crate::web::session
+    pub(crate) fn fresh_with_token(now: i64, csrf_token: String) -> Self {
         SessionState {
             id: SessionId::random(),
             created_at: now,
@@ -262,7 +272,7 @@ impl SessionState {
     /// A new session for a login ending at `deadline` at the latest: a new
     /// id and a new CSRF token, so that nothing known about the session
     /// before is of use after. The password was just typed.
-    pub fn logged_in(user_id: UserId, remember_me: bool, deadline: i64, now: i64) -> Self {
+    pub(crate) fn logged_in(user_id: UserId, remember_me: bool, deadline: i64, now: i64) -> Self {
         SessionState {
             user_id: Some(user_id),
             remember_me,
@@ -274,7 +284,7 @@ impl SessionState {
 
     /// Whether the password was typed within `window` seconds of `now`
     /// (sudo mode); until when, if so.
-    pub fn sudo_until(&self, now: i64, window: i64) -> Option<i64> {
+    pub(crate) fn sudo_until(&self, now: i64, window: i64) -> Option<i64> {
         let until = self.password_confirmed_at? + window;
         (now < until).then_some(until)
     }
@@ -282,7 +292,7 @@ impl SessionState {
     /// `next` as the successor of this state (login, password change, a
     /// login that ended): it remembers when and why, and this id's
     /// fingerprint. Its id differs, so the old state is deleted.
-    pub fn renewed_as(&self, mut next: SessionState, why: RenewedFor) -> SessionState {
+    pub(crate) fn renewed_as(&self, mut next: SessionState, why: RenewedFor) -> SessionState {
         next.renewed = Some(Renewal {
             at: next.created_at,
             why,
@@ -293,7 +303,7 @@ impl SessionState {
 
     /// A fresh guest session in place of a login whose server row is gone
     /// or ended, with `flash` saying why.
-    pub fn reset_to_guest(&self, now: i64, flash: Option<Flash>, why: RenewedFor) -> Self {
+    pub(crate) fn reset_to_guest(&self, now: i64, flash: Option<Flash>, why: RenewedFor) -> Self {
         let guest = SessionState {
             flash,
             ..SessionState::fresh(now)
@@ -303,26 +313,26 @@ impl SessionState {
 
     /// Notes activity at most once a minute, so most requests change
     /// nothing.
-    pub fn touch(&mut self, now: i64) {
+    pub(crate) fn touch(&mut self, now: i64) {
         if now - self.last_seen_at >= TOUCH_EVERY {
             self.last_seen_at = now;
         }
     }
 
     /// The mailed link held for `page`, if any.
-    pub fn held_link(&self, page: LinkPage) -> Option<&HeldLink> {
+    pub(crate) fn held_link(&self, page: LinkPage) -> Option<&HeldLink> {
         self.held_links.iter().find(|held| held.page == page)
     }
 
     /// Holds `link`, in place of the one held for its page.
-    pub fn hold_link(&mut self, link: HeldLink) {
+    pub(crate) fn hold_link(&mut self, link: HeldLink) {
         self.let_go_of_link(link.page, None);
         self.held_links.push(link);
     }
 
     /// Lets go of the link held for `page`: whatever it is, or only the
     /// one with `digest`.
-    pub fn let_go_of_link(&mut self, page: LinkPage, digest: Option<&str>) {
+    pub(crate) fn let_go_of_link(&mut self, page: LinkPage, digest: Option<&str>) {
         self.held_links
             .retain(|held| held.page != page || digest.is_some_and(|d| d != held.digest));
     }
@@ -336,7 +346,7 @@ impl SessionState {
     /// held link or renewal, only an id, the times and a CSRF token. A server-side store
     /// keeps no entry for such a state (express-session's
     /// `saveUninitialized: false`).
-    pub fn is_blank(&self) -> bool {
+    pub(crate) fn is_blank(&self) -> bool {
         self.user_id.is_none()
             && self.cart.is_empty()
             && self.prefs.is_empty()
@@ -350,7 +360,7 @@ impl SessionState {
     /// me signed in"), a message taken for the page. A store that cannot
     /// take such a change just now (a read-only database) loses nothing the
     /// visitor did (the message shows once more).
-    pub fn only_bookkeeping_since(&self, before: &SessionState) -> bool {
+    pub(crate) fn only_bookkeeping_since(&self, before: &SessionState) -> bool {
         let same_books = SessionState {
             last_seen_at: before.last_seen_at,
             deadline: before.deadline,
@@ -363,7 +373,7 @@ impl SessionState {
 
     /// Whether the cookie should outlive the browser: a guest's does (their
     /// cart waits for them), a login's only with "keep me signed in".
-    pub fn cookie_outlives_browser(&self) -> bool {
+    pub(crate) fn cookie_outlives_browser(&self) -> bool {
         self.user_id.is_none() || self.remember_me
     }
 
@@ -373,7 +383,7 @@ impl SessionState {
     /// deadline, whichever comes first ("keep me signed in": the deadline
     /// only). The `logins` row decides whether a login is live; this only
     /// says when its state is of no more use.
-    pub fn expires_at(&self, settings: &Settings) -> i64 {
+    pub(crate) fn expires_at(&self, settings: &Settings) -> i64 {
         let idle = settings.session_idle_timeout.get();
         let remember = settings.session_remember_me_timeout.get();
         if self.user_id.is_none() {

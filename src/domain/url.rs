@@ -4,7 +4,7 @@
 
 /// `scheme://authority/path?query`, borrowed from the header's text.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub struct SentUrl<'a> {
+pub(crate) struct SentUrl<'a> {
     url: &'a str,
     /// Where the authority ends (`scheme://authority`).
     origin_end: usize,
@@ -14,7 +14,7 @@ pub struct SentUrl<'a> {
 
 impl<'a> SentUrl<'a> {
     /// `None` for what is no absolute URL (`null`, a path, garbage).
-    pub fn parse(url: &'a str) -> Option<SentUrl<'a>> {
+    pub(crate) fn parse(url: &'a str) -> Option<SentUrl<'a>> {
         let host_start = url.find("://")? + 3;
         let rest = &url[host_start..];
         let host_len = rest.find(['/', '?', '#']).unwrap_or(rest.len());
@@ -25,18 +25,18 @@ impl<'a> SentUrl<'a> {
         })
     }
 
-    /// "https://shop.example:8443".
-    pub fn origin(&self) -> &'a str {
+    /// `https://shop.example:8443`.
+    pub(crate) fn origin(&self) -> &'a str {
         &self.url[..self.origin_end]
     }
 
     /// "shop.example:8443".
-    pub fn host(&self) -> &'a str {
+    pub(crate) fn host(&self) -> &'a str {
         &self.url[self.host_start..self.origin_end]
     }
 
     /// "/cart?page=2": the path and its query; "/" when there is none.
-    pub fn path(&self) -> &'a str {
+    pub(crate) fn path(&self) -> &'a str {
         match self.url[self.origin_end..].find('/') {
             Some(at) => &self.url[self.origin_end + at..],
             None => "/",

@@ -4,7 +4,7 @@
 use std::collections::BTreeMap;
 
 /// Field name -> message, for re-rendering a form with 422.
-pub type FieldErrors = BTreeMap<&'static str, String>;
+pub(crate) type FieldErrors = BTreeMap<&'static str, String>;
 
 pub const PASSWORD_MIN: usize = 8;
 pub const PASSWORD_MAX: usize = 128;
@@ -15,10 +15,13 @@ pub fn normalize_email(raw: &str) -> String {
     raw.trim().to_lowercase()
 }
 
-/// An email as a throttle counts it (`services::auth::throttle`, `mail`): normalized,
+/// An email as a throttle counts it ([`services::auth::throttle`], [`mail`]): normalized,
 /// cut to 254 characters so a huge typed value is not stored, and without
 /// control characters (PostgreSQL refuses NUL in text).
-pub fn email_for_counting(raw: &str) -> String {
+///
+/// [`services::auth::throttle`]: crate::services::auth::throttle
+/// [`mail`]: crate::services::mail
+pub(crate) fn email_for_counting(raw: &str) -> String {
     normalize_email(raw)
         .chars()
         .filter(|c| !c.is_control())
@@ -48,7 +51,7 @@ pub fn email(email: &str) -> Result<(), String> {
 
 /// Whether an account could have this address: the shape registration
 /// asked for when the oldest accounts were made (one `@`, no spaces), a
-/// looser rule than `email`, so that tightening `email` locks nobody out.
+/// looser rule than [`email`], so that tightening [`email`] locks nobody out.
 pub fn could_be_registered(email: &str) -> bool {
     email.len() <= 254
         && !email.chars().any(|c| c.is_whitespace() || c.is_control())

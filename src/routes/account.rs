@@ -25,7 +25,7 @@ use crate::{
 use super::profile::profile_page;
 
 #[derive(Deserialize)]
-pub struct DeleteForm {
+pub(crate) struct DeleteForm {
     #[serde(default)]
     password: String,
 }
@@ -36,7 +36,7 @@ struct GoodbyePage {
     layout: Layout,
 }
 
-pub async fn delete(
+pub(crate) async fn delete(
     app: web::Data<AppState>,
     user: CurrentUser,
     client: ClientInfo,
@@ -57,7 +57,7 @@ pub async fn delete(
 }
 
 /// Where a deleted account lands.
-pub async fn goodbye() -> Result<HttpResponse> {
+pub(crate) async fn goodbye() -> Result<HttpResponse> {
     render(GoodbyePage {
         layout: Layout::bare(),
     })
@@ -75,7 +75,7 @@ struct ConfirmPage {
 }
 
 #[derive(Deserialize)]
-pub struct NextQuery {
+pub(crate) struct NextQuery {
     next: Option<String>,
 }
 
@@ -94,7 +94,7 @@ fn confirm_page(
     }
 }
 
-pub async fn confirm_form(
+pub(crate) async fn confirm_form(
     app: web::Data<AppState>,
     user: CurrentUser,
     query: web::Query<NextQuery>,
@@ -108,14 +108,14 @@ pub async fn confirm_form(
 }
 
 #[derive(Deserialize)]
-pub struct ConfirmForm {
+pub(crate) struct ConfirmForm {
     #[serde(default)]
     password: String,
     #[serde(default)]
     next: String,
 }
 
-pub async fn confirm(
+pub(crate) async fn confirm(
     app: web::Data<AppState>,
     user: CurrentUser,
     client: ClientInfo,

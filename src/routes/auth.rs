@@ -22,7 +22,7 @@ use crate::{
 // ---- registration ---------------------------------------------------------
 
 #[derive(Deserialize, Default)]
-pub struct RegisterForm {
+pub(crate) struct RegisterForm {
     #[serde(default)]
     email: String,
     #[serde(default)]
@@ -42,7 +42,7 @@ struct RegisterPage {
     errors: FieldErrors,
 }
 
-pub async fn register_form(visitor: Visitor) -> Result<HttpResponse> {
+pub(crate) async fn register_form(visitor: Visitor) -> Result<HttpResponse> {
     if visitor.user.is_some() {
         return Ok(see_other("/profile"));
     }
@@ -54,7 +54,7 @@ pub async fn register_form(visitor: Visitor) -> Result<HttpResponse> {
     })
 }
 
-pub async fn register(
+pub(crate) async fn register(
     app: web::Data<AppState>,
     visitor: Visitor,
     client: ClientInfo,
@@ -103,12 +103,12 @@ fn with_note(greeting: &str, merged: Option<Merged>) -> String {
 // ---- login ----------------------------------------------------------------
 
 #[derive(Deserialize, Default)]
-pub struct LoginQuery {
+pub(crate) struct LoginQuery {
     next: Option<String>,
 }
 
 #[derive(Deserialize)]
-pub struct LoginForm {
+pub(crate) struct LoginForm {
     #[serde(default)]
     email: String,
     #[serde(default)]
@@ -130,7 +130,7 @@ struct LoginPage {
     error: Option<String>,
 }
 
-pub async fn login_form(
+pub(crate) async fn login_form(
     app: web::Data<AppState>,
     visitor: Visitor,
     query: web::Query<LoginQuery>,
@@ -153,7 +153,7 @@ pub async fn login_form(
     })
 }
 
-pub async fn login(
+pub(crate) async fn login(
     app: web::Data<AppState>,
     visitor: Visitor,
     client: ClientInfo,
@@ -188,7 +188,7 @@ pub async fn login(
 
 // ---- logout ---------------------------------------------------------------
 
-pub async fn logout(
+pub(crate) async fn logout(
     app: web::Data<AppState>,
     visitor: Visitor,
     client: ClientInfo,

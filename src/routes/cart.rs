@@ -1,5 +1,5 @@
 //! `/cart`: show, add, change, clear. Guests and users alike:
-//! `Visitor::cart` hides where the cart lives.
+//! [`Visitor::cart`] hides where the cart lives.
 
 use actix_web::{web, HttpResponse};
 use askama::Template;
@@ -28,7 +28,7 @@ struct CartPage {
     logged_in: bool,
 }
 
-pub async fn show(app: web::Data<AppState>, visitor: Visitor) -> Result<HttpResponse> {
+pub(crate) async fn show(app: web::Data<AppState>, visitor: Visitor) -> Result<HttpResponse> {
     let cart = visitor.cart().load(&app).await?;
     render(CartPage {
         layout: visitor.layout(),
@@ -38,12 +38,12 @@ pub async fn show(app: web::Data<AppState>, visitor: Visitor) -> Result<HttpResp
 }
 
 #[derive(Deserialize)]
-pub struct AddForm {
+pub(crate) struct AddForm {
     product_id: String,
     quantity: String,
 }
 
-pub async fn add(
+pub(crate) async fn add(
     app: web::Data<AppState>,
     visitor: Visitor,
     form: Form<AddForm>,
@@ -60,11 +60,11 @@ pub async fn add(
 }
 
 #[derive(Deserialize)]
-pub struct SetForm {
+pub(crate) struct SetForm {
     quantity: String,
 }
 
-pub async fn set(
+pub(crate) async fn set(
     app: web::Data<AppState>,
     visitor: Visitor,
     product_id: web::Path<ProductId>,
@@ -75,7 +75,7 @@ pub async fn set(
     back_to_cart(&visitor.session, outcome)
 }
 
-pub async fn clear(app: web::Data<AppState>, visitor: Visitor) -> Result<HttpResponse> {
+pub(crate) async fn clear(app: web::Data<AppState>, visitor: Visitor) -> Result<HttpResponse> {
     let cleared = visitor.cart().clear(&app).await?;
     back_to_cart(&visitor.session, Ok(cleared))
 }
@@ -140,7 +140,9 @@ fn say_refusal(refusal: &Refusal) -> String {
     }
 }
 
-/// What a sign-in brought from the guest's cart, in words (`routes::auth`).
+/// What a sign-in brought from the guest's cart, in words ([`routes::auth`]).
+///
+/// [`routes::auth`]: crate::routes::auth
 pub(super) fn say_merged(merged: &Merged) -> String {
     let Merged {
         moved,

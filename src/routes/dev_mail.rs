@@ -65,7 +65,7 @@ fn development_only(app: &AppState) -> Result<()> {
     }
 }
 
-pub async fn index(app: web::Data<AppState>, visitor: Visitor) -> Result<HttpResponse> {
+pub(crate) async fn index(app: web::Data<AppState>, visitor: Visitor) -> Result<HttpResponse> {
     development_only(&app)?;
     render(OutboxPage {
         layout: visitor.layout(),
@@ -82,7 +82,7 @@ async fn mail(app: &AppState, id: &str) -> Result<Listed> {
         .ok_or(AppError::NotFound)
 }
 
-pub async fn show(
+pub(crate) async fn show(
     app: web::Data<AppState>,
     visitor: Visitor,
     id: web::Path<String>,
@@ -97,7 +97,7 @@ pub async fn show(
 
 /// The HTML version as the mail client would get it, under a policy that
 /// runs nothing and loads nothing (its own inline styles aside).
-pub async fn html(app: web::Data<AppState>, id: web::Path<String>) -> Result<HttpResponse> {
+pub(crate) async fn html(app: web::Data<AppState>, id: web::Path<String>) -> Result<HttpResponse> {
     let mail = mail(&app, &id).await?;
     Ok(HttpResponse::Ok()
         .content_type("text/html; charset=utf-8")

@@ -1,5 +1,7 @@
 //! `/verify-email/{token}`, `/verify-email/resend` and `/profile/email`:
-//! proving the account's address, and changing it (`services::auth::email`).
+//! proving the account's address, and changing it ([`services::auth::email`]).
+//!
+//! [`services::auth::email`]: crate::services::auth::email
 
 use actix_web::{web, HttpResponse};
 use askama::Template;
@@ -39,10 +41,12 @@ const PAGE: LinkPage = LinkPage::EmailAddress;
 /// The link from the mail, `/verify-email/{token}`: it moves into the
 /// session (its digest) and the browser goes on to `/verify-email`, so the
 /// token leaves the address bar and rides in no `Referer`
-/// (`web::security`). The link itself changes nothing (a GET never does
+/// ([`web::security`]). The link itself changes nothing (a GET never does
 /// here; mail scanners open links): the page's button does. A dead link
 /// says why here (410, 404).
-pub async fn open_link(
+///
+/// [`web::security`]: crate::web::security
+pub(crate) async fn open_link(
     app: web::Data<AppState>,
     visitor: Visitor,
     token: web::Path<String>,
@@ -54,7 +58,7 @@ pub async fn open_link(
 }
 
 /// The page with the one button, for the link the session holds.
-pub async fn show(app: web::Data<AppState>, visitor: Visitor) -> Result<HttpResponse> {
+pub(crate) async fn show(app: web::Data<AppState>, visitor: Visitor) -> Result<HttpResponse> {
     let held = visitor.held_link(PAGE)?;
     let link = LinkDigest::held(&held);
     let found = email::email_link(&app, &link)
@@ -69,14 +73,14 @@ pub async fn show(app: web::Data<AppState>, visitor: Visitor) -> Result<HttpResp
 }
 
 #[derive(Deserialize)]
-pub struct ConfirmForm {
+pub(crate) struct ConfirmForm {
     /// Which link the button was shown for.
     #[serde(default)]
     link: String,
 }
 
 /// The button: uses the link the session holds, the one it was shown for.
-pub async fn confirm(
+pub(crate) async fn confirm(
     app: web::Data<AppState>,
     visitor: Visitor,
     client: ClientInfo,
@@ -95,7 +99,7 @@ pub async fn confirm(
 
 /// The HTTP contract's `POST /verify-email/{token}`: the link used
 /// directly, by a client that never opened the page.
-pub async fn confirm_by_link(
+pub(crate) async fn confirm_by_link(
     app: web::Data<AppState>,
     visitor: Visitor,
     client: ClientInfo,
@@ -131,7 +135,7 @@ async fn use_link(
     Ok(see_other(to))
 }
 
-pub async fn resend(app: web::Data<AppState>, user: CurrentUser) -> Result<HttpResponse> {
+pub(crate) async fn resend(app: web::Data<AppState>, user: CurrentUser) -> Result<HttpResponse> {
     let text = match email::send_proof_again(&app, &user.login).await? {
         true => format!("A new link is on its way to {}.", user.account().email),
         false => "Your address is confirmed already.".to_string(),
@@ -143,7 +147,7 @@ pub async fn resend(app: web::Data<AppState>, user: CurrentUser) -> Result<HttpR
 }
 
 #[derive(Deserialize)]
-pub struct ChangeForm {
+pub(crate) struct ChangeForm {
     #[serde(default)]
     new_email: String,
     #[serde(default)]
@@ -153,7 +157,7 @@ pub struct ChangeForm {
 /// The current password (which is also sudo mode's confirmation: the
 /// form asks for it every time), then a link to the new address; nothing
 /// changes until it is used.
-pub async fn change(
+pub(crate) async fn change(
     app: web::Data<AppState>,
     user: CurrentUser,
     client: ClientInfo,

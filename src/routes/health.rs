@@ -7,11 +7,14 @@ use serde_json::json;
 
 use crate::{services::state::AppState, web::session::SessionAdapter};
 
-pub async fn live() -> HttpResponse {
+pub(crate) async fn live() -> HttpResponse {
     HttpResponse::Ok().json(json!({"status": "ok"}))
 }
 
-pub async fn ready(app: web::Data<AppState>, sessions: web::Data<SessionAdapter>) -> HttpResponse {
+pub(crate) async fn ready(
+    app: web::Data<AppState>,
+    sessions: web::Data<SessionAdapter>,
+) -> HttpResponse {
     let store = sessions.store();
     // Both at once: a database that is away costs one wait, not two.
     let (pinged, migrations) = tokio::join!(store.ping(), app.db.migrations_applied());
@@ -49,7 +52,7 @@ pub async fn ready(app: web::Data<AppState>, sessions: web::Data<SessionAdapter>
     }
 }
 
-pub async fn check(app: web::Data<AppState>) -> HttpResponse {
+pub(crate) async fn check(app: web::Data<AppState>) -> HttpResponse {
     match app.db.ping().await {
         Ok(_) => HttpResponse::Ok().json(json!({"status": "ok", "database": "ok"})),
         Err(err) => {

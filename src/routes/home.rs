@@ -23,12 +23,12 @@ struct HomePage {
 }
 
 #[derive(Deserialize)]
-pub struct HomeQuery {
+pub(crate) struct HomeQuery {
     /// Set by the logout redirect: the session is gone, so no flash.
     signed_out: Option<String>,
 }
 
-pub async fn show(
+pub(crate) async fn show(
     app: web::Data<AppState>,
     visitor: Visitor,
     query: web::Query<HomeQuery>,

@@ -35,7 +35,7 @@ impl LoginsPage {
     }
 }
 
-pub async fn index(app: web::Data<AppState>, user: CurrentUser) -> Result<HttpResponse> {
+pub(crate) async fn index(app: web::Data<AppState>, user: CurrentUser) -> Result<HttpResponse> {
     let idle = app.settings.session_idle_timeout.get();
     let logins = logins::live_for_user(&app.db.pool, user.id(), app.clock.now(), idle).await?;
     render(LoginsPage {
@@ -45,7 +45,7 @@ pub async fn index(app: web::Data<AppState>, user: CurrentUser) -> Result<HttpRe
     })
 }
 
-pub async fn revoke(
+pub(crate) async fn revoke(
     app: web::Data<AppState>,
     user: CurrentUser,
     client: ClientInfo,
@@ -64,7 +64,7 @@ pub async fn revoke(
     Ok(see_other("/profile/sessions"))
 }
 
-pub async fn revoke_others(
+pub(crate) async fn revoke_others(
     app: web::Data<AppState>,
     user: CurrentUser,
     client: ClientInfo,

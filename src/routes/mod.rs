@@ -2,22 +2,22 @@
 //! per resource. A handler reads like the story of its page: extract, call
 //! one service, render or redirect.
 //!
-//! Every POST here is checked for CSRF by `web::csrf` before its handler
+//! Every POST here is checked for CSRF by [`web::csrf`] before its handler
 //! runs; a test walks this table to prove it (`tests/api/security.rs`).
 
 mod account;
 mod auth;
-mod cart;
+pub(crate) mod cart;
 mod dev_mail;
 mod email;
 mod health;
 mod home;
 mod logins;
 mod orders;
-mod preferences;
+pub(crate) mod preferences;
 mod products;
 mod profile;
-mod recovery;
+pub(crate) mod recovery;
 mod session_inspector;
 mod tour;
 
@@ -38,8 +38,10 @@ pub struct Endpoint {
 
 /// A GET endpoint answers HEAD too (the same headers, no body: actix
 /// leaves the body out). GET reads, POST changes: there is no third kind,
-/// so `web::csrf`, which checks every POST, checks every change.
-fn endpoint<F, Args>(method: Method, path: &'static str, handler: F) -> Endpoint
+/// so [`web::csrf`], which checks every POST, checks every change.
+///
+/// [`web::csrf`]: crate::web::csrf
+pub(crate) fn endpoint<F, Args>(method: Method, path: &'static str, handler: F) -> Endpoint
 where
     F: Handler<Args>,
     Args: FromRequest + 'static,
@@ -122,7 +124,7 @@ pub fn table() -> Vec<Endpoint> {
 
 /// Registers the table: one resource per path, with a 405 and an `Allow`
 /// header for a method the path does not take.
-pub fn configure(cfg: &mut web::ServiceConfig) {
+pub(crate) fn configure(cfg: &mut web::ServiceConfig) {
     let mut paths: Vec<(&'static str, Vec<Endpoint>)> = Vec::new();
     for endpoint in table() {
         match paths.iter_mut().find(|(path, _)| *path == endpoint.path) {
@@ -155,6 +157,6 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
 }
 
 /// Anything not in the table.
-pub async fn not_found() -> Result<HttpResponse, AppError> {
+pub(crate) async fn not_found() -> Result<HttpResponse, AppError> {
     Err(AppError::NotFound)
 }

@@ -16,7 +16,7 @@ use crate::{
     },
 };
 
-pub async fn checkout(app: web::Data<AppState>, visitor: Visitor) -> Result<HttpResponse> {
+pub(crate) async fn checkout(app: web::Data<AppState>, visitor: Visitor) -> Result<HttpResponse> {
     let session = &visitor.session;
     let Some(me) = &visitor.user else {
         let why = "Please sign in to check out. Your cart will be waiting.";
@@ -69,7 +69,7 @@ struct OrdersPage {
     orders: Vec<OrderSummary>,
 }
 
-pub async fn index(app: web::Data<AppState>, user: CurrentUser) -> Result<HttpResponse> {
+pub(crate) async fn index(app: web::Data<AppState>, user: CurrentUser) -> Result<HttpResponse> {
     let orders = orders::list(&app.db.pool, user.id()).await?;
     render(OrdersPage {
         layout: user.visitor.layout(),
@@ -85,7 +85,7 @@ struct OrderPage {
     items: Vec<OrderItem>,
 }
 
-pub async fn show(
+pub(crate) async fn show(
     app: web::Data<AppState>,
     user: CurrentUser,
     order_id: web::Path<OrderId>,

@@ -64,7 +64,7 @@ impl PreferencesPage {
     }
 }
 
-pub async fn show(visitor: Visitor) -> Result<HttpResponse> {
+pub(crate) async fn show(visitor: Visitor) -> Result<HttpResponse> {
     render(PreferencesPage::of(
         &visitor,
         None,
@@ -76,7 +76,7 @@ pub async fn show(visitor: Visitor) -> Result<HttpResponse> {
 /// Either field may be left out (the nav's theme toggle sends only the
 /// theme); what is left out keeps its current value.
 #[derive(Deserialize)]
-pub struct PreferencesForm {
+pub(crate) struct PreferencesForm {
     theme: Option<String>,
     page_size: Option<String>,
     /// Where to go afterwards (the toggle returns to its page).
@@ -105,7 +105,7 @@ impl PreferencesForm {
     }
 }
 
-pub async fn update(
+pub(crate) async fn update(
     app: web::Data<AppState>,
     visitor: Visitor,
     form: Form<PreferencesForm>,

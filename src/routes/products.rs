@@ -16,9 +16,12 @@ use crate::{
 
 /// `?page=N&sort=name|price`. A query that does not read as this (a page
 /// that is not a whole number, a field given twice) is refused with the
-/// shop's 400 page before the handler runs (`startup`'s `QueryConfig`).
+/// shop's 400 page before the handler runs ([`startup`]'s [`QueryConfig`]).
+///
+/// [`startup`]: crate::app::startup
+/// [`QueryConfig`]: actix_web::web::QueryConfig
 #[derive(Deserialize)]
-pub struct CatalogQuery {
+pub(crate) struct CatalogQuery {
     page: Option<i64>,
     sort: Option<String>,
 }
@@ -49,7 +52,7 @@ impl CatalogPage {
     }
 }
 
-pub async fn index(
+pub(crate) async fn index(
     app: web::Data<AppState>,
     visitor: Visitor,
     query: web::Query<CatalogQuery>,
@@ -88,7 +91,7 @@ struct ProductPage {
     product: Product,
 }
 
-pub async fn show(
+pub(crate) async fn show(
     app: web::Data<AppState>,
     visitor: Visitor,
     slug: web::Path<String>,

@@ -1,5 +1,7 @@
 //! `/profile`: who you are, your display name, your password, your recent
-//! security events. (Deleting the account is `account`.)
+//! security events. (Deleting the account is [`account`].)
+//!
+//! [`account`]: super::account
 
 use actix_web::{http::StatusCode, web, HttpResponse};
 use askama::Template;
@@ -73,18 +75,18 @@ pub(super) async fn profile_page(
     )
 }
 
-pub async fn show(app: web::Data<AppState>, user: CurrentUser) -> Result<HttpResponse> {
+pub(crate) async fn show(app: web::Data<AppState>, user: CurrentUser) -> Result<HttpResponse> {
     let name = user.account().display_name.clone();
     profile_page(&app, &user, name, FieldErrors::new()).await
 }
 
 #[derive(Deserialize)]
-pub struct NameForm {
+pub(crate) struct NameForm {
     #[serde(default)]
     display_name: String,
 }
 
-pub async fn update_name(
+pub(crate) async fn update_name(
     app: web::Data<AppState>,
     user: CurrentUser,
     form: Form<NameForm>,
@@ -103,7 +105,7 @@ pub async fn update_name(
 }
 
 #[derive(Deserialize)]
-pub struct PasswordForm {
+pub(crate) struct PasswordForm {
     #[serde(default)]
     current_password: String,
     #[serde(default)]
@@ -112,7 +114,7 @@ pub struct PasswordForm {
     new_password_confirm: String,
 }
 
-pub async fn change_password(
+pub(crate) async fn change_password(
     app: web::Data<AppState>,
     user: CurrentUser,
     client: ClientInfo,

@@ -1,5 +1,7 @@
 //! `/password/forgot` and `/password/reset/{token}`: a forgotten password,
-//! replaced through a mailed link (`services::auth::recovery`).
+//! replaced through a mailed link ([`services::auth::recovery`]).
+//!
+//! [`services::auth::recovery`]: crate::services::auth::recovery
 
 use std::time::Duration;
 
@@ -51,7 +53,10 @@ fn valid_for(app: &AppState) -> String {
     present::period(app.settings.password_reset_timeout.get())
 }
 
-pub async fn forgot_form(app: web::Data<AppState>, visitor: Visitor) -> Result<HttpResponse> {
+pub(crate) async fn forgot_form(
+    app: web::Data<AppState>,
+    visitor: Visitor,
+) -> Result<HttpResponse> {
     render(ForgotPage {
         layout: visitor.layout(),
         email: String::new(),
@@ -61,12 +66,12 @@ pub async fn forgot_form(app: web::Data<AppState>, visitor: Visitor) -> Result<H
 }
 
 #[derive(Deserialize)]
-pub struct ForgotForm {
+pub(crate) struct ForgotForm {
     #[serde(default)]
     email: String,
 }
 
-pub async fn forgot(
+pub(crate) async fn forgot(
     app: web::Data<AppState>,
     visitor: Visitor,
     client: ClientInfo,
@@ -112,7 +117,7 @@ pub async fn forgot(
 struct ResetPage {
     layout: Layout,
     email: String,
-    /// The fingerprint of the link the form is for (`HeldLink::fingerprint`).
+    /// The fingerprint of the link the form is for ([`HeldLink::fingerprint`]).
     link: String,
     errors: FieldErrors,
 }
@@ -122,9 +127,11 @@ const PAGE: LinkPage = LinkPage::PasswordReset;
 /// The link from the mail, `/password/reset/{token}`: it moves into the
 /// session (its digest), and the browser goes on to `/password/reset`, so
 /// the token leaves the address bar and no page that has it in its address
-/// loads anything (`web::security` sends no `Referer` from here). A dead
+/// loads anything ([`web::security`] sends no `Referer` from here). A dead
 /// link says why here (410, 404).
-pub async fn open_link(
+///
+/// [`web::security`]: crate::web::security
+pub(crate) async fn open_link(
     app: web::Data<AppState>,
     visitor: Visitor,
     token: web::Path<String>,
@@ -136,7 +143,7 @@ pub async fn open_link(
 }
 
 /// The form for the new password, working from the link the session holds.
-pub async fn reset_form(app: web::Data<AppState>, visitor: Visitor) -> Result<HttpResponse> {
+pub(crate) async fn reset_form(app: web::Data<AppState>, visitor: Visitor) -> Result<HttpResponse> {
     let held = visitor.held_link(PAGE)?;
     let link = LinkDigest::held(&held);
     let user = recovery::reset_link(&app, &link)
@@ -151,7 +158,7 @@ pub async fn reset_form(app: web::Data<AppState>, visitor: Visitor) -> Result<Ht
 }
 
 #[derive(Deserialize)]
-pub struct ResetForm {
+pub(crate) struct ResetForm {
     #[serde(default)]
     password: String,
     #[serde(default)]
@@ -164,7 +171,7 @@ pub struct ResetForm {
 /// The form, sent from `/password/reset`: the link is the one the session
 /// holds, and the one the form was shown for (another link opened in this
 /// browser since would change another account than the page said).
-pub async fn reset(
+pub(crate) async fn reset(
     app: web::Data<AppState>,
     visitor: Visitor,
     client: ClientInfo,
@@ -184,7 +191,7 @@ pub async fn reset(
 /// The same form posted to the link itself (the HTTP contract's
 /// `POST /password/reset/{token}`, for a client that never opened the
 /// page).
-pub async fn reset_by_link(
+pub(crate) async fn reset_by_link(
     app: web::Data<AppState>,
     visitor: Visitor,
     client: ClientInfo,

@@ -61,7 +61,7 @@ struct InspectorPage {
     kept: WhereKept,
 }
 
-pub async fn show(
+pub(crate) async fn show(
     app: web::Data<AppState>,
     visitor: Visitor,
     req: HttpRequest,

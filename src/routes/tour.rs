@@ -21,7 +21,7 @@ const TOUR: &str = include_str!("../../docs/SESSIONS.md");
 
 /// The anchors of the tour's steps (GitHub's and this page's heading ids);
 /// a test checks each is a heading of the tour.
-pub const STEPS: [&str; 12] = [
+const STEPS: [&str; 12] = [
     "1-the-first-page-view-a-guest-session-is-minted",
     "2-adding-to-the-cart-as-a-guest",
     "3-signing-in-the-session-is-renewed",
@@ -37,7 +37,7 @@ pub const STEPS: [&str; 12] = [
 ];
 
 /// The step that explains a session in this state.
-pub fn step_for(state: &SessionState) -> &'static str {
+pub(crate) fn step_for(state: &SessionState) -> &'static str {
     let step = match (state.user_id, state.renewed.as_ref().map(|r| r.why)) {
         _ if !state.held_links.is_empty() => 12,
         (_, Some(RenewedFor::PasswordChange)) => 6,
@@ -59,7 +59,7 @@ struct TourPage {
     body: Safe<String>,
 }
 
-pub async fn show(visitor: Visitor) -> Result<HttpResponse> {
+pub(crate) async fn show(visitor: Visitor) -> Result<HttpResponse> {
     render(TourPage {
         layout: visitor.layout(),
         body: Safe(tour_html()),
@@ -70,7 +70,7 @@ pub async fn show(visitor: Visitor) -> Result<HttpResponse> {
 /// and on the forge alike; raw HTML is shown as text.
 fn tour_html() -> String {
     let mut events = Vec::new();
-    let mut heading: Option<(HeadingLevel, Vec<Event>)> = None;
+    let mut heading: Option<(HeadingLevel, Vec<Event<'_>>)> = None;
     for event in Parser::new_ext(TOUR, Options::ENABLE_TABLES) {
         let event = match event {
             Event::Html(raw) | Event::InlineHtml(raw) => Event::Text(raw),
@@ -96,7 +96,7 @@ fn tour_html() -> String {
     out.replace("<pre>", "<pre tabindex=\"0\">")
 }
 
-fn text_of<'a>(event: &'a Event) -> Option<&'a str> {
+fn text_of<'a>(event: &'a Event<'_>) -> Option<&'a str> {
     match event {
         Event::Text(t) | Event::Code(t) => Some(t),
         _ => None,
@@ -105,7 +105,7 @@ fn text_of<'a>(event: &'a Event) -> Option<&'a str> {
 
 /// A heading's id as GitHub makes it: lower case, spaces to hyphens, and
 /// nothing but letters, digits, hyphens and underscores.
-pub fn anchor(heading: &str) -> String {
+fn anchor(heading: &str) -> String {
     heading
         .to_lowercase()
         .chars()

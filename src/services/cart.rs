@@ -1,13 +1,20 @@
 //! The cart, whoever owns it. A guest's cart is a list of lines (product
-//! id, quantity: `domain::session::GuestCartLine`) in the session state; an account's cart is rows in
-//! `cart_items`. `CartOwner` hides the difference: both obey the same
-//! limits (`check_add`), and both are shown with names and prices read from
+//! id, quantity: [`domain::session::GuestCartLine`]) in the session state; an account's cart is rows in
+//! `cart_items`. [`CartOwner`] hides the difference: both obey the same
+//! limits ([`check_add`]), and both are shown with names and prices read from
 //! the database at the time of showing. A change to a guest's cart comes
-//! back as a value (`GuestEdit`), which the session applies to the cart it
+//! back as a value ([`GuestEdit`]), which the session applies to the cart it
 //! holds, and applies again to a newer one should another request of the
-//! same guest save first (`web::session`): two tabs lose no line.
-//! At login, `merge_guest_cart` moves the guest's lines into the account,
+//! same guest save first ([`web::session`]): two tabs lose no line.
+//! At login, [`merge_guest_cart`] moves the guest's lines into the account,
 //! inside the login's transaction, once per guest state.
+//!
+//! [`domain::session::GuestCartLine`]: crate::domain::session::GuestCartLine
+//! [`CartOwner`]: crate::services::cart::CartOwner
+//! [`check_add`]: crate::services::cart::check_add
+//! [`GuestEdit`]: crate::services::cart::GuestEdit
+//! [`web::session`]: crate::web::session
+//! [`merge_guest_cart`]: crate::services::cart::merge_guest_cart
 
 use std::collections::HashMap;
 
@@ -65,8 +72,10 @@ pub struct Cart {
 }
 
 impl Cart {
-    /// The most one line may hold (`domain::cart::MAX_QUANTITY`), for the
+    /// The most one line may hold ([`domain::cart::MAX_QUANTITY`]), for the
     /// quantity fields' `max`.
+    ///
+    /// [`domain::cart::MAX_QUANTITY`]: crate::domain::cart::MAX_QUANTITY
     pub fn max_quantity(&self) -> i64 {
         MAX_QUANTITY
     }
@@ -101,19 +110,23 @@ impl Cart {
 }
 
 /// A change the cart refuses, and why: the page says it
-/// (`routes::cart`), and the cart stays as it was.
+/// ([`routes::cart`]), and the cart stays as it was.
+///
+/// [`routes::cart`]: crate::routes::cart
 #[derive(Clone, Debug, PartialEq, Eq)]
-pub enum Refusal {
+pub(crate) enum Refusal {
     /// None left.
     SoldOut { name: String },
-    /// The line would hold more than `limit` (99, or the stock if lower).
+    /// The line would hold more than [`limit`] (99, or the stock if lower).
+    ///
+    /// [`limit`]: Refusal::TooMany::limit
     TooMany {
         name: String,
         limit: i64,
         stock: i64,
         have: i64,
     },
-    /// A new line, and the cart holds `MAX_LINES` already.
+    /// A new line, and the cart holds [`MAX_LINES`] already.
     CartFull,
     /// No longer sold: it can only be removed.
     NotForSale { name: String },
@@ -123,7 +136,7 @@ pub enum Refusal {
 
 /// What a change of the cart did, for the page to say.
 #[derive(Clone, Debug, PartialEq, Eq)]
-pub enum Done {
+pub(crate) enum Done {
     Added { quantity: i64, name: String },
     Updated,
     Removed,
@@ -132,18 +145,18 @@ pub enum Done {
 
 /// A change the cart made.
 #[derive(Debug)]
-pub struct Changed {
-    pub done: Done,
+pub(crate) struct Changed {
+    pub(crate) done: Done,
     /// A guest's change, for the session to apply to the cart it holds;
     /// `None` for an account's, which is already saved.
-    pub guest_edit: Option<GuestEdit>,
+    pub(crate) guest_edit: Option<GuestEdit>,
 }
 
 /// A change to a guest's cart, as a value: what changes, not what the cart
 /// becomes, so that it can be applied again to a cart another request
-/// changed meanwhile, under the same rules (`check_add`).
+/// changed meanwhile, under the same rules ([`check_add`]).
 #[derive(Clone, Debug)]
-pub enum GuestEdit {
+pub(crate) enum GuestEdit {
     /// `quantity` more of `product`, as it was read.
     Add {
         product: Product,
@@ -161,7 +174,7 @@ pub enum GuestEdit {
 
 impl GuestEdit {
     /// Applies the change to `cart`, or refuses it (the cart unchanged).
-    pub fn apply(&self, cart: &mut Vec<GuestCartLine>) -> std::result::Result<(), Refusal> {
+    pub(crate) fn apply(&self, cart: &mut Vec<GuestCartLine>) -> std::result::Result<(), Refusal> {
         match self {
             GuestEdit::Add { product, quantity } => {
                 let line = cart.iter().position(|l| l.product_id == product.id);
@@ -196,8 +209,10 @@ impl GuestEdit {
 }
 
 /// Whose cart: a guest's (from their session state) or an account's (whose
-/// lines came with the visitor's session check, `services::auth::check_session`).
-pub enum CartOwner<'a> {
+/// lines came with the visitor's session check, [`services::auth::check_session`]).
+///
+/// [`services::auth::check_session`]: crate::services::auth::check_session
+pub(crate) enum CartOwner<'a> {
     Guest(Vec<GuestCartLine>),
     User { id: UserId, lines: &'a [CartLine] },
 }
@@ -205,7 +220,7 @@ pub enum CartOwner<'a> {
 impl CartOwner<'_> {
     /// The cart with current product data: an account's is already read,
     /// a guest's takes one query.
-    pub async fn load(&self, app: &AppState) -> Result<Cart> {
+    pub(crate) async fn load(&self, app: &AppState) -> Result<Cart> {
         let lines = match self {
             CartOwner::User { lines, .. } => lines.to_vec(),
             CartOwner::Guest(guest) => {
@@ -223,9 +238,9 @@ impl CartOwner<'_> {
     }
 
     /// Adds `quantity` of a product. A product the shop does not sell is an
-    /// error (422); a limit the cart would cross is a `Refusal`, and the
+    /// error (422); a limit the cart would cross is a [`Refusal`], and the
     /// cart stays as it was.
-    pub async fn add(
+    pub(crate) async fn add(
         &self,
         app: &AppState,
         product_id: ProductId,
@@ -280,12 +295,12 @@ impl CartOwner<'_> {
 
     /// Sets the quantity of a line already in the cart (404 otherwise); 0
     /// removes it. A quantity above the stock, or for a product no longer
-    /// sold, is a `Refusal` (removing is always allowed). An account's
+    /// sold, is a [`Refusal`] (removing is always allowed). An account's
     /// check and change are one transaction (on SQLite, one writer at a
     /// time: nothing comes between them); where a checkout in another tab
     /// commits between the check and the change (PostgreSQL), the change
     /// finds no line and the answer is 404, as if it came after.
-    pub async fn set(
+    pub(crate) async fn set(
         &self,
         app: &AppState,
         product_id: ProductId,
@@ -343,7 +358,7 @@ impl CartOwner<'_> {
         }
     }
 
-    pub async fn clear(&self, app: &AppState) -> Result<Changed> {
+    pub(crate) async fn clear(&self, app: &AppState) -> Result<Changed> {
         let guest_edit = match self {
             CartOwner::User { id: user_id, .. } => {
                 cart::clear(&app.db.pool, *user_id).await?;
@@ -378,7 +393,7 @@ fn refuse_set(product: Option<Product>, quantity: i64) -> Option<Refusal> {
 
 /// Whether `quantity` more of `product` fits in a line that has `have`, in
 /// a cart of `lines` lines. The one rule for guest and account carts.
-fn check_add(
+pub(crate) fn check_add(
     product: &Product,
     have: i64,
     lines: i64,
@@ -412,21 +427,23 @@ fn by_id(products: Vec<Product>) -> HashMap<ProductId, Product> {
 
 /// At login: adds the guest's lines to the account's cart, inside the
 /// caller's transaction, which holds the account's lock
-/// (`data::db::Database::lock_user`). Quantities of one product add up, capped at 99 and
+/// ([`data::db::Database::lock_user`]). Quantities of one product add up, capped at 99 and
 /// at the stock; products that cannot be bought, or that do not fit in the
 /// 50-line limit, are left out. Returns one short sentence for the user
 /// (it travels in the session as a flash message, so it stays short).
 ///
 /// What a sign-in brought from a guest's cart into the account, for the
 /// page to say.
+///
+/// [`data::db::Database::lock_user`]: crate::data::db::Database::lock_user
 #[derive(Clone, Debug, PartialEq, Eq)]
-pub struct Merged {
+pub(crate) struct Merged {
     /// Lines moved in.
-    pub moved: usize,
+    pub(crate) moved: usize,
     /// Products whose quantity was capped (at 99 or at the stock).
-    pub capped: Vec<String>,
+    pub(crate) capped: Vec<String>,
     /// Lines left out: sold out, withdrawn, or no room for them.
-    pub left_out: usize,
+    pub(crate) left_out: usize,
 }
 
 /// Each guest state is merged once, whatever copies of it exist (a copy of
@@ -434,7 +451,7 @@ pub struct Merged {
 /// and put the guest cookie back): what a guest state brought in is noted
 /// (`guest_merges`), and a later sign-in with the same state adds only
 /// what it holds beyond that.
-pub async fn merge_guest_cart(
+pub(crate) async fn merge_guest_cart(
     conn: &mut Conn,
     user_id: UserId,
     guest: &SessionState,

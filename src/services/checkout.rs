@@ -1,12 +1,12 @@
 //! Checkout: the user's cart becomes an order, all or nothing, in one
 //! transaction.
 //!
-//! 1. The cart is claimed (`data::repo::cart::claim`, a `DELETE ... RETURNING`),
+//! 1. The cart is claimed ([`data::repo::cart::claim`], a `DELETE ... RETURNING`),
 //!    so a second checkout of the same cart, or a line added meanwhile,
 //!    cannot be ordered twice or lost: the other request waits for this one
 //!    and finds what is left.
 //! 2. Stock is taken line by line with `stock = stock - q WHERE stock >= q`
-//!    (`data::repo::products::take_stock`), so two buyers of the last unit cannot
+//!    ([`data::repo::products::take_stock`]), so two buyers of the last unit cannot
 //!    both succeed.
 //! 3. Names and prices are copied into the order as they are now.
 //!
@@ -14,6 +14,9 @@
 //!    mail exactly when there is an order.
 //!
 //! If any line cannot be served, the rollback puts the cart back as it was.
+//!
+//! [`data::repo::cart::claim`]: crate::data::repo::cart::claim
+//! [`data::repo::products::take_stock`]: crate::data::repo::products::take_stock
 
 use crate::{
     data::repo::{
@@ -30,24 +33,24 @@ use crate::{
 
 /// Why a cart line could not be bought.
 #[derive(Clone, Debug, PartialEq, Eq)]
-pub struct Shortfall {
-    pub product_name: String,
-    pub wanted: i64,
+pub(crate) struct Shortfall {
+    pub(crate) product_name: String,
+    pub(crate) wanted: i64,
     /// What is left (0 when sold out or withdrawn).
-    pub available: i64,
+    pub(crate) available: i64,
     /// The product is no longer sold at all.
-    pub withdrawn: bool,
+    pub(crate) withdrawn: bool,
 }
 
 #[derive(Debug)]
-pub enum Refused {
+pub(crate) enum Refused {
     EmptyCart,
     /// Nothing was bought: these lines cannot be served.
     Shortfalls(Vec<Shortfall>),
 }
 
 /// Places the order of `user`'s cart; returns its id.
-pub async fn place_order(
+pub(crate) async fn place_order(
     app: &AppState,
     user: &User,
 ) -> crate::data::error::Result<Result<OrderId, Refused>> {

@@ -25,13 +25,13 @@ use crate::{
 /// What one round deleted.
 #[derive(Debug, Default, PartialEq, Eq)]
 pub struct Swept {
-    pub logins: u64,
+    logins: u64,
     /// Expired states of the database session store.
-    pub stored_states: u64,
-    pub merges: u64,
-    pub counters: u64,
-    pub mails: u64,
-    pub tokens: u64,
+    stored_states: u64,
+    merges: u64,
+    counters: u64,
+    mails: u64,
+    tokens: u64,
 }
 
 /// One round, now.
@@ -54,11 +54,13 @@ pub async fn sweep(app: &AppState) -> Result<Swept> {
 /// through the connections that have it open, into a file nobody will see
 /// again: once two looks in a row find it gone or another file (so at most
 /// about a second of writes goes there), the pool is closed, and every
-/// request answers the clear 503 of `AppError::DatabaseUnavailable` (and
+/// request answers the clear 503 of [`AppError::DatabaseUnavailable`] (and
 /// `/readyz` 503) until the shop is restarted on the restored file. Not
 /// an exit: restarted on a missing file, the shop would make a new, empty
 /// one. `None` for PostgreSQL.
-pub fn watch_sqlite_file(app: web::Data<AppState>) -> Option<tokio::task::JoinHandle<()>> {
+///
+/// [`AppError::DatabaseUnavailable`]: crate::data::error::AppError::DatabaseUnavailable
+pub(crate) fn watch_sqlite_file(app: web::Data<AppState>) -> Option<tokio::task::JoinHandle<()>> {
     let path = app.db.file()?.to_path_buf();
     let opened = db::file_identity(&path);
     Some(tokio::spawn(async move {
@@ -83,9 +85,9 @@ pub fn watch_sqlite_file(app: web::Data<AppState>) -> Option<tokio::task::JoinHa
     }))
 }
 
-/// Runs `sweep` every `every`, from now until the task is aborted. A failed
+/// Runs [`sweep`] every `every`, from now until the task is aborted. A failed
 /// round (the database is down) is logged and tried again next time.
-pub fn spawn(app: web::Data<AppState>, every: Duration) -> tokio::task::JoinHandle<()> {
+pub(crate) fn spawn(app: web::Data<AppState>, every: Duration) -> tokio::task::JoinHandle<()> {
     tokio::spawn(async move {
         let mut ticks = tokio::time::interval(every);
         ticks.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);

@@ -8,15 +8,15 @@ pub mod auth;
 /// The cart, guest or account, and the merge at login.
 pub mod cart;
 /// Checkout: a cart becomes an order in one transaction.
-pub mod checkout;
+pub(crate) mod checkout;
 /// Periodic deletion of ended sessions and old throttle counters.
 pub mod housekeeping;
 /// Mail: letters, the outbox they are queued in, the worker that sends
 /// them.
 pub mod mail;
 /// Password hashing (argon2id) off the executor, a few at a time.
-pub mod password;
+mod password;
 /// What a visitor keeps about themselves: preferences, a display name.
-pub mod profile;
+pub(crate) mod profile;
 /// The application state every service and handler takes.
 pub mod state;

@@ -2,15 +2,18 @@
 //! p = 1), stored as PHC strings.
 //!
 //! A hash takes milliseconds of CPU and 19 MiB of memory, so it never runs
-//! on the async executor. `Hasher` keeps a fixed set of hashing threads,
+//! on the async executor. [`Hasher`] keeps a fixed set of hashing threads,
 //! one per core, each with its own 19 MiB of argon2 memory, reused for
 //! every hash: memory stays bounded however many logins arrive (no fresh
 //! 19 MiB block a hash for the allocator to keep). The threads run at the
 //! lowest priority (nice 19), so a storm of logins slows logins, not
 //! pages. A use case that will hash takes a place first
-//! (`Hasher::reserve`), before it writes or reads anything: when every
+//! ([`Hasher::reserve`]), before it writes or reads anything: when every
 //! place is taken, it is refused at once with 503 and `Retry-After` and
 //! costs nothing more, instead of piling up.
+//!
+//! [`Hasher`]: crate::services::password::Hasher
+//! [`Hasher::reserve`]: crate::services::password::Hasher::reserve
 
 use std::{
     sync::{
@@ -81,7 +84,7 @@ fn hash_blocking(memory: &mut Vec<Block>, password: &str) -> String {
 
 /// Checks `password` against a PHC string, with the string's own
 /// algorithm and parameters (so hashes of other parameters still verify);
-/// the outputs are compared in constant time (`Output`'s `==`).
+/// the outputs are compared in constant time ([`Output`]'s `==`).
 fn verify_blocking(memory: &mut Vec<Block>, password: &str, phc: &str) -> bool {
     let mut check = || -> Result<bool, argon2::password_hash::Error> {
         let stored = PasswordHash::new(phc)?;
@@ -116,10 +119,9 @@ type Job = Box<dyn FnOnce(&mut Vec<Block>) + Send>;
 
 /// Runs hashes on the hashing threads, for a bounded number of places.
 #[derive(Clone)]
-pub struct Hasher {
+pub(crate) struct Hasher {
     jobs: Sender<Job>,
-    threads: usize,
-    /// How many places there are, and how many are taken (`HashPermit`s).
+    /// How many places there are, and how many are taken ([`HashPermit`]s).
     places: usize,
     taken: Arc<AtomicUsize>,
     /// Hashes waiting for a thread, and hashes running.
@@ -129,7 +131,7 @@ pub struct Hasher {
 
 /// A place at the hashing threads, held by one use case while it runs
 /// (a password change hashes twice under one); given back when dropped.
-pub struct HashPermit {
+pub(crate) struct HashPermit {
     hasher: Hasher,
 }
 
@@ -149,7 +151,7 @@ impl Hasher {
     /// One hashing thread per core, and places for nine use cases a
     /// thread (one hashing, eight waiting: some 100 ms of work); beyond
     /// that a login gets 503 at once. Waiting costs no argon2 memory.
-    pub fn new() -> Self {
+    pub(crate) fn new() -> Self {
         let threads = thread::available_parallelism().map_or(2, |n| n.get());
         // Unbounded, because the places bound it: a job is sent only
         // under a permit.
@@ -165,7 +167,6 @@ impl Hasher {
         }
         Hasher {
             jobs,
-            threads,
             places: threads * 9,
             taken: Arc::new(AtomicUsize::new(0)),
             waiting,
@@ -174,9 +175,11 @@ impl Hasher {
     }
 
     /// A place for a use case that will hash, or, when all are taken,
-    /// `ServiceUnavailable` (503, `Retry-After: 1`) at once. Take it
+    /// [`ServiceUnavailable`] (503, `Retry-After: 1`) at once. Take it
     /// before anything else, so a refused request has written nothing.
-    pub fn reserve(&self) -> Result<HashPermit, AppError> {
+    ///
+    /// [`ServiceUnavailable`]: crate::data::error::AppError::ServiceUnavailable
+    pub(crate) fn reserve(&self) -> Result<HashPermit, AppError> {
         self.taken
             .fetch_update(Ordering::Relaxed, Ordering::Relaxed, |taken| {
                 (taken < self.places).then_some(taken + 1)
@@ -188,16 +191,11 @@ impl Hasher {
     }
 
     /// (hashes waiting for a thread, hashes running), for `/metrics`.
-    pub fn queue(&self) -> (usize, usize) {
+    pub(crate) fn queue(&self) -> (usize, usize) {
         (
             self.waiting.load(Ordering::Relaxed),
             self.running.load(Ordering::Relaxed),
         )
-    }
-
-    /// How many hashes can run at once.
-    pub fn threads(&self) -> usize {
-        self.threads
     }
 
     async fn run<R: Send + 'static>(
@@ -225,7 +223,7 @@ impl Hasher {
 
     /// Computes the dummy hash now, so the first login for an unknown email
     /// takes no longer than any other.
-    pub async fn warm_up(&self) -> Result<(), AppError> {
+    pub(crate) async fn warm_up(&self) -> Result<(), AppError> {
         let _place = self.reserve()?;
         self.run(|_| {
             dummy_hash();
@@ -235,10 +233,12 @@ impl Hasher {
 }
 
 impl HashPermit {
-    /// `domain::validate::password` for a new password, on a hashing thread too:
+    /// [`domain::validate::password`] for a new password, on a hashing thread too:
     /// zxcvbn's guess at its strength is also CPU work an executor thread
     /// must not do (it would hold up every other request on that thread).
-    pub async fn check_strength(
+    ///
+    /// [`domain::validate::password`]: crate::domain::validate::password
+    pub(crate) async fn check_strength(
         &self,
         password: &str,
         user_inputs: &[&str],
@@ -253,7 +253,7 @@ impl HashPermit {
             .await
     }
 
-    pub async fn hash(&self, password: String) -> Result<String, AppError> {
+    pub(crate) async fn hash(&self, password: String) -> Result<String, AppError> {
         self.hasher
             .run(move |memory| hash_blocking(memory, &password))
             .await
@@ -261,7 +261,11 @@ impl HashPermit {
 
     /// Checks `password` against the stored hash; with no hash (unknown
     /// email) it checks a dummy one and answers false, taking the same time.
-    pub async fn verify(&self, password: String, phc: Option<String>) -> Result<bool, AppError> {
+    pub(crate) async fn verify(
+        &self,
+        password: String,
+        phc: Option<String>,
+    ) -> Result<bool, AppError> {
         self.hasher
             .run(move |memory| match phc {
                 Some(phc) => verify_blocking(memory, &password, &phc),
@@ -274,7 +278,7 @@ impl HashPermit {
     }
 }
 
-/// A hashing thread: takes jobs until every `Hasher` is gone, in memory of
+/// A hashing thread: takes jobs until every [`Hasher`] is gone, in memory of
 /// its own (made on the first job, kept for the next).
 fn hash_thread(queue: &Mutex<Receiver<Job>>, waiting: &AtomicUsize, running: &AtomicUsize) {
     lower_priority();
@@ -294,7 +298,9 @@ fn hash_thread(queue: &Mutex<Receiver<Job>>, waiting: &AtomicUsize, running: &At
 
 /// Nice 19 for this thread, the lowest priority that still runs: when the
 /// cores are busy, pages go first and logins wait (or, with the queue full,
-/// get 503 at once).
+/// get 503 at once). The crate's one unsafe block (`unsafe_code` is denied
+/// everywhere else, Cargo.toml).
+#[allow(unsafe_code)]
 fn lower_priority() {
     #[cfg(target_os = "linux")]
     // SAFETY: setpriority(2) on the calling thread (who = 0); it reads and
@@ -311,7 +317,7 @@ mod tests {
     #[test]
     fn the_places_are_bounded_and_given_back_when_dropped() {
         let hasher = Hasher::new();
-        let places: Vec<_> = (0..hasher.threads() * 9)
+        let places: Vec<_> = (0..hasher.places)
             .map(|_| hasher.reserve().expect("a free permit"))
             .collect();
         assert!(matches!(

@@ -1,7 +1,9 @@
 //! What a visitor keeps about themselves. Preferences are for everyone: a
 //! guest's choices live in the session state and move into the account at
-//! login (`services::auth::login`); an account's live in the `users` table. An
+//! login ([`services::auth::login`]); an account's live in the `users` table. An
 //! account's display name is changed here too.
+//!
+//! [`services::auth::login`]: crate::services::auth::login
 
 use crate::{
     data::error::Result, data::repo::users, domain::ids::UserId, domain::prefs::Preferences,
@@ -12,7 +14,7 @@ use crate::{
 /// account (`user_id`), in the database; for a guest, whose preferences so
 /// far are `guest`, the preferences the session keeps from now on are
 /// returned.
-pub async fn save_preferences(
+pub(crate) async fn save_preferences(
     app: &AppState,
     user_id: Option<UserId>,
     chosen: Preferences,
@@ -33,9 +35,11 @@ pub async fn save_preferences(
 }
 
 /// Gives the account `user_id` the display name `typed`, once it passes
-/// the rules (`domain::validate::display_name`: trimmed, not empty, not too long,
+/// the rules ([`domain::validate::display_name`]: trimmed, not empty, not too long,
 /// no control characters); otherwise returns the message for the form.
-pub async fn rename(
+///
+/// [`domain::validate::display_name`]: crate::domain::validate::display_name
+pub(crate) async fn rename(
     app: &AppState,
     user_id: UserId,
     typed: &str,

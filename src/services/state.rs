@@ -1,6 +1,8 @@
-//! `AppState`: what every service and handler may need, built once at
+//! [`AppState`]: what every service and handler may need, built once at
 //! start-up and shared by all workers. It sits below the services so that
 //! they can take it without knowing how the application is put together.
+//!
+//! [`AppState`]: crate::services::state::AppState
 
 use crate::{
     data::db, domain::clock::Clock, domain::config::Settings, services::mail::Mailer,
@@ -11,17 +13,17 @@ pub struct AppState {
     /// The pool (`app.db.pool`) and the backend behind it.
     pub db: db::Database,
     pub settings: Settings,
-    pub clock: Clock,
-    pub hasher: Hasher,
+    pub(crate) clock: Clock,
+    pub(crate) hasher: Hasher,
     /// Where mail links point; wakes the outbox worker.
-    pub mail: Mailer,
+    pub(crate) mail: Mailer,
 }
 
 impl AppState {
     /// The state for `settings`: the database, migrated, and the hasher,
     /// warmed up. Mail links start with `PUBLIC_ORIGIN`, or else with
     /// `http://` and `listening_on` (the address the shop was bound to).
-    pub async fn open(
+    pub(crate) async fn open(
         settings: Settings,
         clock: Clock,
         listening_on: &str,

@@ -4,12 +4,14 @@
 //! conditional GETs and ranges.
 //!
 //! At start-up the folder is read once: each file gets a version, a digest
-//! of its content. Pages link files through the `asset` template filter,
+//! of its content. Pages link files through the [`asset`] template filter,
 //! which appends `?v=<version>`: a URL whose content can never change,
 //! cached for a year; a new version of the file is a new URL. Only the
 //! files found then are served, so no request can name a path outside the
 //! folder (`..`, a link), and a file added later waits for a restart, as
 //! its version would.
+//!
+//! [`asset`]: crate::web::page::filters::asset
 
 use std::{
     collections::HashMap,
@@ -28,7 +30,7 @@ use blake2::{Blake2s256, Digest};
 use crate::data::error::AppError;
 
 /// Where the files are served.
-pub const PREFIX: &str = "/static/";
+const PREFIX: &str = "/static/";
 
 /// The file every page needs: a folder without it is not the shop's.
 const STYLESHEET: &str = "css/app.css";
@@ -41,7 +43,7 @@ struct Assets {
 }
 
 /// One process serves one folder: the templates' filter has no other way
-/// to reach it. `load` sets it.
+/// to reach it. [`load`] sets it.
 static ASSETS: OnceLock<Assets> = OnceLock::new();
 
 /// Reads `dir` (`STATIC_DIR`) and versions every file in it. A folder that
@@ -74,7 +76,7 @@ pub fn load(dir: &Path) -> anyhow::Result<()> {
 /// The folder `dir` as it would be served: its full path, when it holds the
 /// stylesheet; else the start-up error that names `STATIC_DIR`
 /// (`cookie-jar check-config` asks too).
-pub fn check(dir: &Path) -> anyhow::Result<PathBuf> {
+pub(crate) fn check(dir: &Path) -> anyhow::Result<PathBuf> {
     let not_found = || {
         format!(
             "STATIC_DIR: {} holds no {STYLESHEET}. A release is the binary with its static/ \
@@ -119,7 +121,7 @@ fn read_folder(
 
 /// `/static/css/app.css` -> `/static/css/app.css?v=3f9a1c0b2d4e`; a path
 /// that names no file of the folder is left as it is.
-pub fn versioned(url: &str) -> String {
+pub(crate) fn versioned(url: &str) -> String {
     let version = url
         .strip_prefix(PREFIX)
         .and_then(|path| ASSETS.get()?.versions.get(path));
@@ -132,7 +134,10 @@ pub fn versioned(url: &str) -> String {
 /// `GET /static/{path}`: a file found at start-up, through actix-files. A
 /// URL carrying the current version never changes, so it is cached for a
 /// year; any other is revalidated (a cheap 304) every time.
-pub async fn serve(req: HttpRequest, path: web::Path<String>) -> Result<HttpResponse, AppError> {
+pub(crate) async fn serve(
+    req: HttpRequest,
+    path: web::Path<String>,
+) -> Result<HttpResponse, AppError> {
     let assets = ASSETS.get().ok_or(AppError::NotFound)?;
     let version = assets
         .versions

@@ -2,7 +2,7 @@
 //! handler can forget it, whatever it extracts.
 //!
 //! Every POST passes two independent checks before any handler runs (the
-//! shop changes things on POST only: `routes::endpoint` takes no other
+//! shop changes things on POST only: [`routes::endpoint`] takes no other
 //! unsafe method, so a PUT or DELETE meets no handler and is answered 405):
 //! 1. it comes from our own origin when the browser says where it comes
 //!    from (`Sec-Fetch-Site`, else `Origin`, else `Referer`), compared with
@@ -15,6 +15,8 @@
 //! included). Only url-encoded forms carry a token here; anything else is
 //! refused. The error page shows the visitor's own navigation. Hand-written
 //! rather than a crate: it is short, and it is the lesson.
+//!
+//! [`routes::endpoint`]: crate::routes::endpoint
 
 use actix_web::{
     body::{EitherBody, MessageBody},
@@ -33,8 +35,10 @@ use crate::{
     web::{app_state, extract::Visitor},
 };
 
-/// The middleware (`startup` wraps every route in it).
-pub async fn protect(
+/// The middleware ([`startup`] wraps every route in it).
+///
+/// [`startup`]: crate::app::startup
+pub(crate) async fn protect(
     mut req: ServiceRequest,
     next: Next<impl MessageBody + 'static>,
 ) -> Result<ServiceResponse<EitherBody<impl MessageBody>>, actix_web::Error> {
@@ -93,7 +97,7 @@ fn tokens_match(sent: &str, expected: &str) -> bool {
 /// Refuses a request that the browser says comes from another site.
 /// Headers that are absent prove nothing either way (non-browser clients);
 /// the token check still applies to those.
-pub fn check_origin(req: &HttpRequest, settings: &Settings) -> Result<(), AppError> {
+fn check_origin(req: &HttpRequest, settings: &Settings) -> Result<(), AppError> {
     let header = |name| req.headers().get(name).and_then(|v| v.to_str().ok());
     let cross_site = AppError::Forbidden("This request came from another site.");
 

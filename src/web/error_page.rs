@@ -1,16 +1,19 @@
 //! Error pages. Every error response without a body of its own (an
-//! `AppError`, actix's own 4xx, a 500) becomes a page of the shop: the
+//! [`AppError`], actix's own 4xx, a 500) becomes a page of the shop: the
 //! layout with the visitor's own navigation and theme, the sentence the
-//! error chose (`web::errors::ErrorMessage`) or the status's default, and for a
+//! error chose ([`web::errors::ErrorMessage`]) or the status's default, and for a
 //! 500 the request id to quote to support.
 //!
-//! The renderer runs inside the session adapter (`startup`), while the
+//! The renderer runs inside the session adapter ([`startup`]), while the
 //! session is still readable and writable (a first visit that lands on an
 //! error page gets its session, so the page's forms work), and it resolves
 //! the visitor itself when the request failed before anything did (a
 //! malformed query string is refused before the handler's other extractors
 //! finish). A second renderer around the adapter draws the adapter's own
 //! error: a store that fails as the state is written back (503).
+//!
+//! [`web::errors::ErrorMessage`]: crate::web::errors::ErrorMessage
+//! [`startup`]: crate::app::startup
 
 use actix_web::{
     body::{EitherBody, MessageBody},
@@ -42,8 +45,11 @@ struct ErrorPage {
     request_id: Option<String>,
 }
 
-/// The `ErrorHandlers` default handler (`startup`).
-pub fn render<B: MessageBody + 'static>(
+/// The [`ErrorHandlers`] default handler ([`startup`]).
+///
+/// [`ErrorHandlers`]: actix_web::middleware::ErrorHandlers
+/// [`startup`]: crate::app::startup
+pub(crate) fn render<B: MessageBody + 'static>(
     res: ServiceResponse<B>,
 ) -> actix_web::Result<ErrorHandlerResponse<B>> {
     // Pages rendered by handlers (422 forms), deliberate JSON answers

@@ -1,7 +1,9 @@
-//! What each `AppError` answers over HTTP: a status, the headers that go
+//! What each [`AppError`] answers over HTTP: a status, the headers that go
 //! with it (`Location`, `Retry-After`) and a sentence for the user, handed
-//! to the page renderer (`web::error_page`) in the response's extensions.
+//! to the page renderer ([`web::error_page`]) in the response's extensions.
 //! Internal causes are logged here, with the request's span, never shown.
+//!
+//! [`web::error_page`]: crate::web::error_page
 
 use actix_web::{
     http::{header, StatusCode},
@@ -15,9 +17,9 @@ use crate::data::error::AppError;
 /// store is away.
 const DATABASE_RETRY_AFTER: i64 = 5;
 
-/// The sentence an error page shows, handed from `AppError` to the page
+/// The sentence an error page shows, handed from [`AppError`] to the page
 /// renderer in the response's extensions. Absent: the status's default.
-pub struct ErrorMessage(pub String);
+pub(crate) struct ErrorMessage(pub(crate) String);
 
 /// What the user reads; `None` for the status's default sentence.
 fn message(error: &AppError) -> Option<String> {
@@ -81,7 +83,9 @@ impl ResponseError for AppError {
         }
     }
 
-    /// A bodiless response: `web::error_page` puts the page in it.
+    /// A bodiless response: [`web::error_page`] puts the page in it.
+    ///
+    /// [`web::error_page`]: crate::web::error_page
     fn error_response(&self) -> HttpResponse {
         let mut response = match self {
             AppError::LoginRequired { next } => {

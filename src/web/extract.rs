@@ -1,11 +1,14 @@
-//! Extractors: who is asking. `Visitor` is anyone, maybe logged in;
-//! `CurrentUser` requires a login; `ClientInfo` is the client's address and
-//! browser. (`web::session::RequestSession` is the session alone.)
+//! Extractors: who is asking. [`Visitor`] is anyone, maybe logged in;
+//! [`CurrentUser`] requires a login; [`ClientInfo`] is the client's address and
+//! browser. ([`web::session::RequestSession`] is the session alone.)
 //!
-//! A request resolves its visitor once (`services::auth::check_session`, one query
+//! A request resolves its visitor once ([`services::auth::check_session`], one query
 //! for a login) and keeps it in the request, so the CSRF check, the
 //! handler and the error page all see the same visitor: the one the
 //! request began with (a login in this request shows from the next page).
+//!
+//! [`web::session::RequestSession`]: crate::web::session::RequestSession
+//! [`services::auth::check_session`]: crate::services::auth::check_session
 
 use std::future::{ready, Ready};
 
@@ -32,25 +35,25 @@ use crate::{
 
 /// Anyone: the typed session and, when logged in, the user.
 #[derive(Clone)]
-pub struct Visitor {
-    pub session: RequestSession,
-    pub user: Option<LoggedIn>,
+pub(crate) struct Visitor {
+    pub(crate) session: RequestSession,
+    pub(crate) user: Option<LoggedIn>,
     /// The request path with its query, for `next=` and the theme toggle.
-    pub path: String,
+    pub(crate) path: String,
     /// Why the login this browser's cookie named has ended, for this page
     /// (not kept: a page view replaces no cookie it did not find valid; on
     /// the cookie store the next page says it again, on a server-side store
     /// the ended login's state is gone by then).
-    pub notice: Option<Flash>,
+    notice: Option<Flash>,
 }
 
 impl Visitor {
-    pub fn user_id(&self) -> Option<UserId> {
+    pub(crate) fn user_id(&self) -> Option<UserId> {
         self.user.as_ref().map(|me| me.user.id)
     }
 
     /// The preferences in force: the account's, or the guest's.
-    pub fn preferences(&self) -> Preferences {
+    pub(crate) fn preferences(&self) -> Preferences {
         match &self.user {
             Some(me) => me.user.preferences,
             None => self.session.read(|s| s.prefs),
@@ -58,7 +61,7 @@ impl Visitor {
     }
 
     /// This visitor's cart, wherever it lives.
-    pub fn cart(&self) -> CartOwner<'_> {
+    pub(crate) fn cart(&self) -> CartOwner<'_> {
         match &self.user {
             Some(me) => CartOwner::User {
                 id: me.user.id,
@@ -68,7 +71,7 @@ impl Visitor {
         }
     }
 
-    pub fn cart_count(&self) -> i64 {
+    fn cart_count(&self) -> i64 {
         match &self.user {
             Some(me) => me.cart_count(),
             None => self.session.read(|s| s.guest_cart_count()),
@@ -76,9 +79,11 @@ impl Visitor {
     }
 
     /// The mailed link this browser opened for `page`
-    /// (`domain::session::HeldLink`); without one, the page that says to open it
+    /// ([`domain::session::HeldLink`]); without one, the page that says to open it
     /// again (410).
-    pub fn held_link(&self, page: LinkPage) -> Result<HeldLink, AppError> {
+    ///
+    /// [`domain::session::HeldLink`]: crate::domain::session::HeldLink
+    pub(crate) fn held_link(&self, page: LinkPage) -> Result<HeldLink, AppError> {
         let held = self.session.read(|s| s.held_link(page).cloned());
         held.ok_or_else(|| {
             let again = match page {
@@ -94,13 +99,13 @@ impl Visitor {
     }
 
     /// Holds `link` for `page`, in place of the one held for it.
-    pub fn hold_link(&self, page: LinkPage, link: &LinkDigest) {
+    pub(crate) fn hold_link(&self, page: LinkPage, link: &LinkDigest) {
         let held = HeldLink::new(page, link.as_str());
         self.session.update(move |s| s.hold_link(held.clone()));
     }
 
     /// Lets go of `link`, if it is the one held for `page` (used).
-    pub fn let_go_of_link(&self, page: LinkPage, link: &LinkDigest) {
+    pub(crate) fn let_go_of_link(&self, page: LinkPage, link: &LinkDigest) {
         let digest = link.as_str().to_string();
         self.session
             .update(move |s| s.let_go_of_link(page, Some(&digest)));
@@ -110,14 +115,14 @@ impl Visitor {
     /// works (used, retired, out of time, gone with its account); any
     /// other failure (a busy shop, the database away) keeps it for another
     /// try.
-    pub fn let_go_if_dead(&self, page: LinkPage, link: &LinkDigest, err: &AppError) {
+    pub(crate) fn let_go_if_dead(&self, page: LinkPage, link: &LinkDigest, err: &AppError) {
         if matches!(err, AppError::Gone(_) | AppError::NotFound) {
             self.let_go_of_link(page, link);
         }
     }
 
     /// The shared context of `base.html`. Takes the flash message.
-    pub fn layout(&self) -> Layout {
+    pub(crate) fn layout(&self) -> Layout {
         Layout {
             flash: self.session.take_flash().or_else(|| self.notice.clone()),
             ..self.layout_keeping_flash()
@@ -126,7 +131,7 @@ impl Visitor {
 
     /// The layout without touching the flash message (error pages: the
     /// message waits for the next real page).
-    pub fn layout_keeping_flash(&self) -> Layout {
+    pub(crate) fn layout_keeping_flash(&self) -> Layout {
         let unproven = self
             .user
             .as_ref()
@@ -204,23 +209,23 @@ fn page_path(req: &HttpRequest) -> String {
 
 /// A logged-in visitor; anyone else is sent to `/login?next=<this page>`.
 #[derive(Clone)]
-pub struct CurrentUser {
-    pub visitor: Visitor,
+pub(crate) struct CurrentUser {
+    pub(crate) visitor: Visitor,
     /// This login: its session and what was read with it.
-    pub login: LoggedIn,
+    pub(crate) login: LoggedIn,
 }
 
 impl CurrentUser {
-    pub fn id(&self) -> UserId {
+    pub(crate) fn id(&self) -> UserId {
         self.login.user.id
     }
 
     /// The account signed in.
-    pub fn account(&self) -> &User {
+    pub(crate) fn account(&self) -> &User {
         &self.login.user
     }
 
-    pub fn session(&self) -> &RequestSession {
+    pub(crate) fn session(&self) -> &RequestSession {
         &self.visitor.session
     }
 
@@ -229,7 +234,7 @@ impl CurrentUser {
     /// which comes back to the page the form was on. (The forms that ask
     /// for the password themselves, changing the address and deleting the
     /// account, need no window: their password is typed that moment.)
-    pub fn require_recent_password(&self, app: &AppState) -> Result<(), AppError> {
+    pub(crate) fn require_recent_password(&self, app: &AppState) -> Result<(), AppError> {
         let window = app.settings.reauth_window.get();
         let now = app.clock.now();
         match self.session().read(|s| s.sudo_until(now, window)) {
@@ -264,8 +269,10 @@ impl FromRequest for CurrentUser {
 
 /// The page a form was sent from: the path of its `Referer` (the shop's
 /// `Referrer-Policy` sends the whole address to its own pages, and
-/// `csrf::protect` has checked that the form came from this site), when it
+/// [`csrf::protect`] has checked that the form came from this site), when it
 /// is a local path; else the home page.
+///
+/// [`csrf::protect`]: crate::web::csrf::protect
 fn form_page(req: &HttpRequest) -> String {
     referer(req)
         .and_then(|url| local_path(url.path()))

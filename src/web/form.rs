@@ -1,7 +1,10 @@
-//! `Form<T>`: a url-encoded form read into `T`, where a field that is
+//! [`Form<T>`]: a url-encoded form read into `T`, where a field that is
 //! missing or of the wrong kind is a 422 page that says which, instead of
 //! actix's plain-text 400. (The CSRF token was checked before any handler
-//! runs, by `web::csrf`.)
+//! runs, by [`web::csrf`].)
+//!
+//! [`Form<T>`]: crate::web::form::Form
+//! [`web::csrf`]: crate::web::csrf
 
 use std::ops::Deref;
 
@@ -12,10 +15,13 @@ use serde::de::DeserializeOwned;
 use crate::{data::error::AppError, domain::cart::MAX_QUANTITY};
 
 /// Bodies larger than this are refused with 413 before a handler runs
-/// (`startup` sets it as the `PayloadConfig`).
+/// ([`startup`] sets it as the [`PayloadConfig`]).
+///
+/// [`startup`]: crate::app::startup
+/// [`PayloadConfig`]: actix_web::web::PayloadConfig
 pub const FORM_LIMIT_BYTES: usize = 64 * 1024;
 
-pub struct Form<T>(pub T);
+pub struct Form<T>(T);
 
 /// A quantity typed into a cart's form: a whole number in
 /// `min..=MAX_QUANTITY` (1 to add, 0 to set, which removes); anything else

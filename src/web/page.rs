@@ -9,25 +9,25 @@ use crate::{data::error::Result, domain::prefs::Theme, domain::session::Flash};
 
 /// What `templates/base.html` needs on every page.
 #[derive(Clone, Debug)]
-pub struct Layout {
+pub(crate) struct Layout {
     /// Display name of the logged-in user, if any.
-    pub user_name: Option<String>,
+    pub(crate) user_name: Option<String>,
     /// The signed-in account's address while it is not proven: the banner
     /// asks to confirm it.
-    pub unverified_email: Option<String>,
+    pub(crate) unverified_email: Option<String>,
     /// Lands on `<html data-theme>`.
-    pub theme: Theme,
-    pub cart_count: i64,
-    pub flash: Option<Flash>,
+    pub(crate) theme: Theme,
+    pub(crate) cart_count: i64,
+    pub(crate) flash: Option<Flash>,
     /// The session's synchronizer token, for every form on the page.
-    pub csrf_token: String,
+    pub(crate) csrf_token: String,
     /// The current path, so small forms (theme toggle) can come back here.
-    pub path: String,
+    pub(crate) path: String,
 }
 
 impl Layout {
     /// For error pages, which may be rendered without a session.
-    pub fn bare() -> Self {
+    pub(crate) fn bare() -> Self {
         Layout {
             user_name: None,
             unverified_email: None,
@@ -40,12 +40,12 @@ impl Layout {
     }
 
     /// The theme the nav's toggle switches to.
-    pub fn next_theme(&self) -> Theme {
+    pub(crate) fn next_theme(&self) -> Theme {
         self.theme.toggled()
     }
 
     /// The toggle's words.
-    pub fn toggle_label(&self) -> &'static str {
+    pub(crate) fn toggle_label(&self) -> &'static str {
         match self.next_theme() {
             Theme::Dark => "☾ Dark",
             Theme::Light | Theme::System => "☀ Light",
@@ -54,12 +54,12 @@ impl Layout {
 }
 
 /// 200 with the rendered page.
-pub fn render(page: impl Template) -> Result<HttpResponse> {
+pub(crate) fn render(page: impl Template) -> Result<HttpResponse> {
     render_status(StatusCode::OK, page)
 }
 
 /// A page with another status: 422 for a form with mistakes.
-pub fn render_status(status: StatusCode, page: impl Template) -> Result<HttpResponse> {
+pub(crate) fn render_status(status: StatusCode, page: impl Template) -> Result<HttpResponse> {
     Ok(HttpResponse::build(status)
         .content_type("text/html; charset=utf-8")
         .body(page.render()?))
@@ -74,7 +74,7 @@ pub fn see_other(location: &str) -> HttpResponse {
 
 /// Tells the browser to drop this site's cookies and storage (logout,
 /// account deletion).
-pub fn clear_site_data(mut response: HttpResponse) -> HttpResponse {
+pub(crate) fn clear_site_data(mut response: HttpResponse) -> HttpResponse {
     response.headers_mut().insert(
         actix_web::http::header::HeaderName::from_static("clear-site-data"),
         actix_web::http::header::HeaderValue::from_static("\"cookies\", \"storage\""),
@@ -82,13 +82,15 @@ pub fn clear_site_data(mut response: HttpResponse) -> HttpResponse {
     response
 }
 
-pub use crate::domain::present::{datetime, duration, money, period};
+use crate::domain::present::{datetime, duration, money, period};
 
 /// The template filters, over the functions above: `{{ price|money }}`,
 /// `{{ at|datetime }}`, `{{ seconds|duration }}`, `{{ seconds|period }}`, and
 /// `{{ "/static/css/app.css"|asset }}` (the URL with its content's version,
-/// see `web::assets`). Templates find them through
+/// see [`web::assets`]). Templates find them through
 /// `use crate::web::page::filters;` in their module.
+///
+/// [`web::assets`]: crate::web::assets
 pub mod filters {
     /// An integer however many references deep askama hands it over.
     pub trait Int {

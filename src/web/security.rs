@@ -12,12 +12,12 @@ use actix_web::{
 
 /// The routes whose address ends in a mailed link's token
 /// (`/password/reset/{token}`, `/verify-email/{token}`): every answer
-/// under them says `Referrer-Policy: no-referrer` (`hide_tokens`). A test
+/// under them says `Referrer-Policy: no-referrer` ([`hide_tokens`]). A test
 /// holds this list to the route table.
 pub const TOKEN_ROUTES: [&str; 2] = ["/password/reset/", "/verify-email/"];
 
-/// Whether `path` is one of `TOKEN_ROUTES` with something after it.
-pub fn carries_token(path: &str) -> bool {
+/// Whether `path` is one of [`TOKEN_ROUTES`] with something after it.
+fn carries_token(path: &str) -> bool {
     TOKEN_ROUTES.iter().any(|route| {
         path.strip_prefix(route)
             .is_some_and(|rest| !rest.is_empty())
@@ -25,13 +25,13 @@ pub fn carries_token(path: &str) -> bool {
 }
 
 /// No inline script or style anywhere, so the policy can be this strict.
-pub const CONTENT_SECURITY_POLICY: &str = "default-src 'self'; img-src 'self'; \
+const CONTENT_SECURITY_POLICY: &str = "default-src 'self'; img-src 'self'; \
     style-src 'self'; script-src 'self'; object-src 'none'; base-uri 'none'; \
     form-action 'self'; frame-ancestors 'none'";
 
-/// `DefaultHeaders` only adds a header the response does not already have,
+/// [`DefaultHeaders`] only adds a header the response does not already have,
 /// so a handler (or the static-file scope) can still choose its own.
-pub fn headers(secure: bool) -> DefaultHeaders {
+pub(crate) fn headers(secure: bool) -> DefaultHeaders {
     let headers = DefaultHeaders::new()
         .add(("Content-Security-Policy", CONTENT_SECURITY_POLICY))
         .add(("X-Content-Type-Options", "nosniff"))
@@ -50,13 +50,16 @@ pub fn headers(secure: bool) -> DefaultHeaders {
     }
 }
 
-/// The middleware (`startup` wraps every route in it, outside `headers`):
+/// The middleware ([`startup`] wraps every route in it, outside [`headers`]):
 /// an answer from an address with a token in it tells the browser to send
 /// no `Referer` from it, so the token cannot reach a proxy's or a CDN's log
 /// with the stylesheet, the icon or a link followed from an error page.
 /// (A live link's page only redirects to an address without the token,
-/// `routes::recovery::open_link`; this covers the rest, errors included.)
-pub async fn hide_tokens(
+/// [`routes::recovery::open_link`]; this covers the rest, errors included.)
+///
+/// [`startup`]: crate::app::startup
+/// [`routes::recovery::open_link`]: crate::routes::recovery::open_link
+pub(crate) async fn hide_tokens(
     req: ServiceRequest,
     next: Next<impl MessageBody + 'static>,
 ) -> Result<ServiceResponse<impl MessageBody>, actix_web::Error> {

@@ -3,16 +3,18 @@
 //! Prometheus metrics, served at
 //! `/metrics` on a listener of its own (`METRICS_ADDR`), never on the
 //! shop's port. With no `METRICS_ADDR` no recorder is installed and the
-//! `metrics::counter!` calls cost nothing.
+//! [`metrics::counter!`] calls cost nothing.
 //!
 //! | metric | what |
 //! | --- | --- |
 //! | `http_requests_total{method,route,status}` | requests answered |
 //! | `http_request_duration_seconds{method,route}` | how long they took |
-//! | `logins_total{outcome}` | succeeded, failed, throttled (`services::auth::login`) |
+//! | `logins_total{outcome}` | succeeded, failed, throttled ([`services::auth::login`]) |
 //! | `logins_active` | live logins (rows not revoked, not timed out) |
 //! | `password_hashes_waiting`, `password_hashes_running` | the hashing queue |
 //! | `db_pool_connections`, `db_pool_idle` | the database pool |
+//!
+//! [`services::auth::login`]: crate::services::auth::login
 
 use std::{sync::OnceLock, time::Instant};
 
@@ -33,7 +35,7 @@ use crate::{
 
 /// The process's one recorder, installed the first time a metrics listener
 /// starts.
-pub fn recorder() -> &'static PrometheusHandle {
+pub(crate) fn recorder() -> &'static PrometheusHandle {
     static HANDLE: OnceLock<PrometheusHandle> = OnceLock::new();
     HANDLE.get_or_init(|| {
         // Latency as a histogram (buckets in seconds, 1 ms to 5 s), which
@@ -54,9 +56,9 @@ pub fn recorder() -> &'static PrometheusHandle {
 
 /// The span every request's log lines carry: its id, and what the client
 /// sent, quoted (`Debug`), so that nothing a client sends can pass for a
-/// field of its own; the client's address as `ClientInfo` has it, so a
+/// field of its own; the client's address as [`ClientInfo`] has it, so a
 /// client's own `X-Forwarded-For` is not believed.
-pub struct RequestSpan;
+pub(crate) struct RequestSpan;
 
 impl RootSpanBuilder for RequestSpan {
     fn on_request_start(req: &ServiceRequest) -> Span {
@@ -87,7 +89,7 @@ const PATHS_WITH_A_TOKEN: [&str; 2] = ["/password/reset/", "/verify-email/"];
 
 /// A request's path as the log may keep it: a mailed link's token is cut
 /// off (`/password/reset/…`), so that whoever reads the logs cannot use it.
-pub fn loggable(path: &str) -> std::borrow::Cow<'_, str> {
+fn loggable(path: &str) -> std::borrow::Cow<'_, str> {
     for prefix in PATHS_WITH_A_TOKEN {
         if let Some(rest) = path.strip_prefix(prefix) {
             if !rest.is_empty() && rest != "resend" {
@@ -99,7 +101,7 @@ pub fn loggable(path: &str) -> std::borrow::Cow<'_, str> {
 }
 
 /// Counts and times every request, and logs one line for it.
-pub async fn record_requests(
+pub(crate) async fn record_requests(
     req: ServiceRequest,
     next: Next<impl MessageBody>,
 ) -> std::result::Result<ServiceResponse<impl MessageBody>, actix_web::Error> {
@@ -140,7 +142,7 @@ pub async fn record_requests(
 }
 
 /// `GET /metrics` on the metrics listener: Prometheus text.
-pub async fn metrics(app: web::Data<AppState>) -> Result<HttpResponse> {
+pub(crate) async fn metrics(app: web::Data<AppState>) -> Result<HttpResponse> {
     let now = app.clock.now();
     let idle = app.settings.session_idle_timeout.get();
     let live = logins::count_live(&app.db.pool, now, idle).await?;

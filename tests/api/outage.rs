@@ -134,6 +134,7 @@ struct PrivateCluster {
 
 /// `pg_ctl`, `initdb`... of the installed PostgreSQL, as the `postgres`
 /// user when the test runs as root (PostgreSQL refuses to run as root).
+#[allow(unsafe_code)]
 fn pg(tool: &str) -> Command {
     let bin = std::fs::read_dir("/usr/lib/postgresql")
         .ok()
@@ -162,8 +163,10 @@ fn run(mut command: Command, what: &str) {
 }
 
 impl PrivateCluster {
+    #[allow(unsafe_code)]
     fn create() -> PrivateCluster {
         let dir = tempfile::tempdir().unwrap();
+        // SAFETY: geteuid has no preconditions.
         if unsafe { libc::geteuid() } == 0 {
             run(
                 {
@@ -374,6 +377,7 @@ impl PrivateRedis {
         }
     }
 
+    #[allow(unsafe_code)]
     fn signal(&self, signal: i32) {
         let pid = self.server.as_ref().expect("running").id() as i32;
         // SAFETY: kill(2) with a pid of our own child and a valid signal.

@@ -91,6 +91,7 @@ impl Process {
     }
 
     /// SIGTERM, as systemd or a container runtime stops a service.
+    #[allow(unsafe_code)]
     pub fn terminate(&self) {
         // SAFETY: kill(2) with a pid of our own child and a valid signal.
         let sent = unsafe { libc::kill(self.pid(), libc::SIGTERM) };

@@ -152,6 +152,17 @@ impl SmtpSink {
             self.received()
         );
     }
+
+    /// Waits (up to 10 s) until `address` has `count` mails, then a second
+    /// more, and checks that no further mail came: the mails are sent off
+    /// the request path, so "no more than" needs the worker to catch up.
+    pub async fn wait_for_exactly(&self, address: &str, count: usize) -> Vec<Received> {
+        self.wait_for(address, count).await;
+        tokio::time::sleep(Duration::from_secs(1)).await;
+        let mails = self.to(address);
+        assert_eq!(mails.len(), count, "{address} got more mails than {count}");
+        mails
+    }
 }
 
 impl Drop for SmtpSink {

@@ -1,4 +1,4 @@
-//! `Backend`: every place where SQLite and PostgreSQL differ, in one type
+//! [`Backend`]: every place where SQLite and PostgreSQL differ, in one type
 //! decided when the database is opened (from the scheme of `DATABASE_URL`).
 //! Nothing outside `src/data/db/` asks which backend is in use: the pool, the
 //! transactions and locks, the errors, the file to watch and the backup ask
@@ -15,30 +15,30 @@ use crate::domain::{config::DatabaseUrl, ids::UserId};
 /// KiB (SQLite's own default, said where it can be read).
 pub const SQLITE_PAGE_CACHE_KIB: u64 = 2000;
 
-/// `Backend::pool_options`' first statement on a SQLite connection: WAL.
+/// [`Backend::pool_options`]' first statement on a SQLite connection: WAL.
 pub(crate) const SQLITE_JOURNAL_MODE: &str = "PRAGMA journal_mode = WAL";
 
-/// `Backend::pool_options`' second statement on a SQLite connection.
+/// [`Backend::pool_options`]' second statement on a SQLite connection.
 pub(crate) const SQLITE_SYNCHRONOUS: &str = "PRAGMA synchronous = NORMAL";
 
-/// `Backend::pool_options`' third statement on a SQLite connection: its
+/// [`Backend::pool_options`]' third statement on a SQLite connection: its
 /// page cache, `SQLITE_PAGE_CACHE_KIB`.
 pub(crate) fn sqlite_cache_size_sql() -> String {
     format!("PRAGMA cache_size = -{SQLITE_PAGE_CACHE_KIB}")
 }
 
-/// `Backend::begin_write`'s statement on SQLite (PostgreSQL: a plain
+/// [`Backend::begin_write`]'s statement on SQLite (PostgreSQL: a plain
 /// `BEGIN`, sqlx's own).
 pub(crate) const SQLITE_BEGIN_WRITE: &str = "BEGIN IMMEDIATE";
 
-/// `Backend::lock_user`'s statement on PostgreSQL (SQLite needs none).
+/// [`Backend::lock_user`]'s statement on PostgreSQL (SQLite needs none).
 pub(crate) const POSTGRES_LOCK_USER: &str = "SELECT id FROM users WHERE id = $1 FOR NO KEY UPDATE";
 
-/// `Backend::backup`'s statement on SQLite: `$1` the new file.
+/// [`Backend::backup`]'s statement on SQLite: `$1` the new file.
 pub(crate) const SQLITE_BACKUP: &str = "VACUUM INTO $1";
 
 #[derive(Clone, Debug, PartialEq, Eq)]
-pub enum Backend {
+pub(crate) enum Backend {
     /// A file (`None`: in memory), at most one writer at a time.
     Sqlite { file: Option<PathBuf> },
     /// A server; row locks let writers of different rows run side by side.
@@ -48,7 +48,7 @@ pub enum Backend {
 impl Backend {
     /// The backend `DATABASE_URL` names: `sqlite:` or `postgres:`
     /// (`postgresql:`); anything else is refused with a message naming it.
-    pub fn of(url: &DatabaseUrl) -> anyhow::Result<Backend> {
+    pub(crate) fn of(url: &DatabaseUrl) -> anyhow::Result<Backend> {
         let url = url.expose();
         if let Some(rest) = url.strip_prefix("sqlite:") {
             let path = rest.strip_prefix("//").unwrap_or(rest);
@@ -116,7 +116,7 @@ impl Backend {
     }
 
     /// The file the database lives in, when it is one.
-    pub fn file(&self) -> Option<&std::path::Path> {
+    pub(crate) fn file(&self) -> Option<&std::path::Path> {
         match self {
             Backend::Sqlite { file } => file.as_deref(),
             Backend::Postgres => None,
@@ -136,7 +136,9 @@ impl Backend {
 
     /// Lets one transaction at a time change what belongs to a user:
     /// PostgreSQL locks the user's row until the transaction ends; on
-    /// SQLite, `begin_write` already admits one writer at a time.
+    /// SQLite, [`begin_write`] already admits one writer at a time.
+    ///
+    /// [`begin_write`]: Backend::begin_write
     pub(super) async fn lock_user(&self, conn: &mut Conn, user_id: UserId) -> sqlx::Result<()> {
         if let Backend::Postgres = self {
             sqlx::query(POSTGRES_LOCK_USER)
@@ -147,8 +149,10 @@ impl Backend {
         Ok(())
     }
 
-    /// `backup`: a consistent copy taken while the shop runs (SQLite's
+    /// [`backup`]: a consistent copy taken while the shop runs (SQLite's
     /// `VACUUM INTO`). PostgreSQL has its own tools.
+    ///
+    /// [`backup`]: Backend::backup
     pub(super) async fn backup(&self, pool: &Pool, target: &str) -> anyhow::Result<()> {
         match self {
             Backend::Sqlite { .. } => {
@@ -167,7 +171,9 @@ impl Backend {
 
 /// What a database error means, as far as the shop cares. The error
 /// itself says which backend raised it (its driver's type), so this needs
-/// no pool: `AppError`'s `From<sqlx::Error>` asks it.
+/// no pool: [`AppError`]'s `From<sqlx::Error>` asks it.
+///
+/// [`AppError`]: crate::data::error::AppError
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum Failure {
     /// The database is away, or cannot take writes just now: try later.
@@ -181,7 +187,7 @@ pub enum Failure {
 }
 
 impl Failure {
-    pub fn of(err: &sqlx::Error) -> Failure {
+    pub(crate) fn of(err: &sqlx::Error) -> Failure {
         use sqlx::Error as E;
         let db = match err {
             E::PoolTimedOut | E::PoolClosed | E::Io(_) | E::Tls(_) | E::WorkerCrashed => {

@@ -1,8 +1,11 @@
-//! The database: one `sqlx::AnyPool` that is SQLite or PostgreSQL depending on
+//! The database: one [`sqlx::AnyPool`] that is SQLite or PostgreSQL depending on
 //! `DATABASE_URL`, migrations embedded in the binary and run at start-up (the
 //! catalog seed is one of them), transactions, and the few helpers every
-//! repo shares. What differs between the two is `backend::Backend`'s, and
-//! what a database error means is `backend::Failure`'s.
+//! repo shares. What differs between the two is [`backend::Backend`]'s, and
+//! what a database error means is [`backend::Failure`]'s.
+//!
+//! [`backend::Backend`]: crate::data::db::Backend
+//! [`backend::Failure`]: crate::data::db::Failure
 
 mod backend;
 
@@ -14,20 +17,24 @@ use sqlx::{
 };
 
 /// The statements only one backend runs, for the registry
-/// (`data::repo::statements`).
+/// ([`data::repo::statements`]).
+///
+/// [`data::repo::statements`]: crate::data::repo::statements
 pub(crate) use backend::{
     sqlite_cache_size_sql, POSTGRES_LOCK_USER, SQLITE_BACKUP, SQLITE_BEGIN_WRITE,
     SQLITE_JOURNAL_MODE, SQLITE_SYNCHRONOUS,
 };
-pub use backend::{Backend, Failure, SQLITE_PAGE_CACHE_KIB};
+// `data::db::Backend` is its name in the docs (docs/ARCHITECTURE.md).
+pub(crate) use backend::Backend;
+pub use backend::{Failure, SQLITE_PAGE_CACHE_KIB};
 
 use crate::domain::{config::DatabaseUrl, ids::UserId};
 
 pub type Pool = AnyPool;
 /// A transaction; `&mut *tx` is a connection every repo function takes.
-pub type Tx = sqlx::Transaction<'static, sqlx::Any>;
+pub(crate) type Tx = sqlx::Transaction<'static, sqlx::Any>;
 /// One connection (inside a transaction, usually).
-pub type Conn = AnyConnection;
+pub(crate) type Conn = AnyConnection;
 
 /// What a repo function runs its statement on: the pool, or a connection
 /// inside a transaction (`&mut *tx`), so the caller decides.
@@ -35,11 +42,11 @@ pub trait Db<'c>: Executor<'c, Database = sqlx::Any> {}
 
 impl<'c, T: Executor<'c, Database = sqlx::Any>> Db<'c> for T {}
 
-/// The migrations in `migrations/`, embedded at build time; `connect` runs
+/// The migrations in `migrations/`, embedded at build time; [`connect`] runs
 /// those a database has not had yet.
 pub static MIGRATIONS: sqlx::migrate::Migrator = sqlx::migrate!("./migrations");
 
-/// The database: its pool, and the `Backend` that knows what differs
+/// The database: its pool, and the [`Backend`] that knows what differs
 /// between SQLite and PostgreSQL, decided when it was opened.
 #[derive(Clone, Debug)]
 pub struct Database {
@@ -78,7 +85,7 @@ pub async fn open(database_url: &DatabaseUrl) -> anyhow::Result<Database> {
 /// The database for looking only (`cookie-jar check-config`, `backup`): a
 /// SQLite file is opened read-only, never made, and its journal left as it
 /// is; a database that is not there is an error.
-pub async fn open_read_only(database_url: &DatabaseUrl) -> anyhow::Result<Database> {
+pub(crate) async fn open_read_only(database_url: &DatabaseUrl) -> anyhow::Result<Database> {
     install_default_drivers();
     let backend = Backend::of(database_url)?;
     let pool = AnyPoolOptions::new()
@@ -91,7 +98,7 @@ pub async fn open_read_only(database_url: &DatabaseUrl) -> anyhow::Result<Databa
 
 /// Which file a path names now (device and inode), or `None` when there
 /// is none: a file deleted or replaced under the shop answers differently.
-pub fn file_identity(path: &std::path::Path) -> Option<(u64, u64)> {
+pub(crate) fn file_identity(path: &std::path::Path) -> Option<(u64, u64)> {
     let metadata = std::fs::metadata(path).ok()?;
     #[cfg(unix)]
     {
@@ -107,37 +114,39 @@ pub fn file_identity(path: &std::path::Path) -> Option<(u64, u64)> {
 }
 
 impl Database {
-    /// Starts a transaction that writes (see `Backend::begin_write`).
-    pub async fn begin_write(&self) -> sqlx::Result<Tx> {
+    /// Starts a transaction that writes (see [`Backend::begin_write`]).
+    pub(crate) async fn begin_write(&self) -> sqlx::Result<Tx> {
         self.backend.begin_write(&self.pool).await
     }
 
     /// Lets one transaction at a time change what belongs to a user (the
     /// cart and its 50-line limit), until `conn`'s transaction ends.
-    pub async fn lock_user(&self, conn: &mut Conn, user_id: UserId) -> sqlx::Result<()> {
+    pub(crate) async fn lock_user(&self, conn: &mut Conn, user_id: UserId) -> sqlx::Result<()> {
         self.backend.lock_user(conn, user_id).await
     }
 
     /// The file the database lives in, when it is one (SQLite): the one
-    /// `services::housekeeping::watch_sqlite_file` watches.
-    pub fn file(&self) -> Option<&std::path::Path> {
+    /// [`services::housekeeping::watch_sqlite_file`] watches.
+    ///
+    /// [`services::housekeeping::watch_sqlite_file`]: crate::services::housekeeping::watch_sqlite_file
+    pub(crate) fn file(&self) -> Option<&std::path::Path> {
         self.backend.file()
     }
 
     /// A consistent copy of the database in the new file `target`, taken
     /// while the shop runs; refused on a backend that has its own tools.
-    pub async fn backup(&self, target: &str) -> anyhow::Result<()> {
+    pub(crate) async fn backup(&self, target: &str) -> anyhow::Result<()> {
         self.backend.backup(&self.pool, target).await
     }
 
     /// One round trip, for the health check.
-    pub async fn ping(&self) -> sqlx::Result<()> {
+    pub(crate) async fn ping(&self) -> sqlx::Result<()> {
         ping(&self.pool).await
     }
 
-    /// How many of `MIGRATIONS` the database has had (the same version
+    /// How many of [`MIGRATIONS`] the database has had (the same version
     /// with the same checksum), and how many there are.
-    pub async fn migrations_applied(&self) -> sqlx::Result<(usize, usize)> {
+    pub(crate) async fn migrations_applied(&self) -> sqlx::Result<(usize, usize)> {
         let applied = applied_migrations(&self.pool).await?;
         let done = MIGRATIONS
             .iter()
@@ -150,9 +159,9 @@ impl Database {
         Ok((done, MIGRATIONS.iter().count()))
     }
 
-    /// Whether the database has exactly `MIGRATIONS`, no fewer, none
+    /// Whether the database has exactly [`MIGRATIONS`], no fewer, none
     /// changed, none the binary does not know (a newer binary's): then
-    /// `connect` need not run them, and only reads. Anything else goes to
+    /// [`connect`] need not run them, and only reads. Anything else goes to
     /// sqlx's migrator, which applies what is missing or says what does
     /// not match.
     async fn migrations_up_to_date(&self) -> sqlx::Result<bool> {
@@ -162,7 +171,7 @@ impl Database {
     }
 }
 
-/// `applied_migrations`' statement.
+/// [`applied_migrations`]' statement.
 pub(crate) const APPLIED_MIGRATIONS: &str =
     "SELECT version, checksum FROM _sqlx_migrations WHERE success";
 
@@ -178,16 +187,16 @@ async fn applied_migrations(pool: &Pool) -> sqlx::Result<Vec<(i64, Vec<u8>)>> {
     }
 }
 
-/// `ping`'s statement.
+/// [`ping`]'s statement.
 pub(crate) const PING: &str = "SELECT 1";
 
 /// One round trip on `pool`.
-pub async fn ping(pool: &Pool) -> sqlx::Result<()> {
+pub(crate) async fn ping(pool: &Pool) -> sqlx::Result<()> {
     sqlx::query(PING).execute(pool).await.map(|_| ())
 }
 
 /// A 0/1 integer column as a `bool` (the schema stores flags as integers,
 /// the one boolean both databases read the same way).
-pub fn flag(row: &AnyRow, column: &str) -> sqlx::Result<bool> {
+pub(crate) fn flag(row: &AnyRow, column: &str) -> sqlx::Result<bool> {
     Ok(row.try_get::<i64, _>(column)? != 0)
 }

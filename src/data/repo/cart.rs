@@ -1,19 +1,21 @@
 //! Logged-in users' carts: one row per (user, product). An add is one
 //! atomic statement (the quantity checked against the limit in its `WHERE`),
-//! so parallel requests never lose an update; `services::cart::CartOwner` runs each
+//! so parallel requests never lose an update; [`services::cart::CartOwner`] runs each
 //! change in a transaction with the checks it needs.
+//!
+//! [`services::cart::CartOwner`]: crate::services::cart::CartOwner
 
 use crate::{
     data::db::Db,
     domain::ids::{ProductId, UserId},
 };
 
-/// `quantity`'s statement.
+/// [`quantity`]'s statement.
 pub(crate) const QUANTITY: &str =
     "SELECT quantity FROM cart_items WHERE user_id = $1 AND product_id = $2";
 
 /// The line's quantity, 0 when absent.
-pub async fn quantity(
+pub(crate) async fn quantity(
     db: impl Db<'_>,
     user_id: UserId,
     product_id: ProductId,
@@ -26,18 +28,18 @@ pub async fn quantity(
     Ok(q.unwrap_or(0))
 }
 
-/// `line_count`'s statement.
+/// [`line_count`]'s statement.
 pub(crate) const LINE_COUNT: &str = "SELECT COUNT(*) FROM cart_items WHERE user_id = $1";
 
 /// How many lines the cart has.
-pub async fn line_count(db: impl Db<'_>, user_id: UserId) -> sqlx::Result<i64> {
+pub(crate) async fn line_count(db: impl Db<'_>, user_id: UserId) -> sqlx::Result<i64> {
     sqlx::query_scalar(LINE_COUNT)
         .bind(user_id)
         .fetch_one(db)
         .await
 }
 
-/// `add_capped`'s statement: `$1` the user, `$2` the product, `$3` the
+/// [`add_capped`]'s statement: `$1` the user, `$2` the product, `$3` the
 /// quantity, `$4` the cap, `$5` now.
 pub(crate) const ADD_CAPPED: &str =
     "INSERT INTO cart_items (user_id, product_id, quantity, added_at)
@@ -51,7 +53,7 @@ pub(crate) const ADD_CAPPED: &str =
 /// Adds `quantity` to a line, never going above `cap` (but never lowering a
 /// line that is already above it), in one statement: an add racing with
 /// it is not lost. Used by the login merge.
-pub async fn add_capped(
+pub(crate) async fn add_capped(
     db: impl Db<'_>,
     user_id: UserId,
     product_id: ProductId,
@@ -70,7 +72,7 @@ pub async fn add_capped(
     Ok(())
 }
 
-/// `add`'s statement: `$1` the user, `$2` the product, `$3` the quantity,
+/// [`add`]'s statement: `$1` the user, `$2` the product, `$3` the quantity,
 /// `$4` now, `$5` the limit.
 pub(crate) const ADD: &str = "INSERT INTO cart_items (user_id, product_id, quantity, added_at)
          SELECT $1, $2, $3, $4 WHERE $3 <= $5
@@ -80,8 +82,11 @@ pub(crate) const ADD: &str = "INSERT INTO cart_items (user_id, product_id, quant
 
 /// Adds `quantity` in one statement. Returns false (and changes nothing)
 /// when the line would go above `limit`. The line limit is the caller's
-/// (`services::cart::CartOwner::add` checks it under `data::db::Database::lock_user`).
-pub async fn add(
+/// ([`services::cart::CartOwner::add`] checks it under [`data::db::Database::lock_user`]).
+///
+/// [`services::cart::CartOwner::add`]: crate::services::cart::CartOwner::add
+/// [`data::db::Database::lock_user`]: crate::data::db::Database::lock_user
+pub(crate) async fn add(
     db: impl Db<'_>,
     user_id: UserId,
     product_id: ProductId,
@@ -100,7 +105,7 @@ pub async fn add(
     Ok(done.rows_affected() == 1)
 }
 
-/// `update_quantity`'s statement: `$1` the user, `$2` the product, `$3`
+/// [`update_quantity`]'s statement: `$1` the user, `$2` the product, `$3`
 /// the quantity.
 pub(crate) const UPDATE_QUANTITY: &str =
     "UPDATE cart_items SET quantity = $3 WHERE user_id = $1 AND product_id = $2";
@@ -108,7 +113,7 @@ pub(crate) const UPDATE_QUANTITY: &str =
 /// Changes the quantity of an existing line in one statement; false when
 /// the line is not there (never in the cart, or ordered or removed in
 /// another tab meanwhile): nothing is recreated.
-pub async fn update_quantity(
+pub(crate) async fn update_quantity(
     db: impl Db<'_>,
     user_id: UserId,
     product_id: ProductId,
@@ -123,11 +128,15 @@ pub async fn update_quantity(
     Ok(done.rows_affected() == 1)
 }
 
-/// `remove`'s statement.
+/// [`remove`]'s statement.
 pub(crate) const REMOVE: &str = "DELETE FROM cart_items WHERE user_id = $1 AND product_id = $2";
 
 /// Removes a line; false when it was not there.
-pub async fn remove(db: impl Db<'_>, user_id: UserId, product_id: ProductId) -> sqlx::Result<bool> {
+pub(crate) async fn remove(
+    db: impl Db<'_>,
+    user_id: UserId,
+    product_id: ProductId,
+) -> sqlx::Result<bool> {
     let done = sqlx::query(REMOVE)
         .bind(user_id)
         .bind(product_id)
@@ -136,27 +145,27 @@ pub async fn remove(db: impl Db<'_>, user_id: UserId, product_id: ProductId) -> 
     Ok(done.rows_affected() == 1)
 }
 
-/// `clear`'s statement.
+/// [`clear`]'s statement.
 pub(crate) const CLEAR: &str = "DELETE FROM cart_items WHERE user_id = $1";
 
 /// Empties the cart.
-pub async fn clear(db: impl Db<'_>, user_id: UserId) -> sqlx::Result<()> {
+pub(crate) async fn clear(db: impl Db<'_>, user_id: UserId) -> sqlx::Result<()> {
     sqlx::query(CLEAR).bind(user_id).execute(db).await?;
     Ok(())
 }
 
-/// `claim`'s statement.
+/// [`claim`]'s statement.
 pub(crate) const CLAIM: &str =
     "DELETE FROM cart_items WHERE user_id = $1 RETURNING product_id, quantity";
 
 /// Empties the cart and returns what it held, (product id, quantity) per
 /// line, in one statement: a checkout's claim on the cart. A second
 /// checkout of the same cart waits for this one and finds it empty.
-pub async fn claim(db: impl Db<'_>, user_id: UserId) -> sqlx::Result<Vec<(ProductId, i64)>> {
+pub(crate) async fn claim(db: impl Db<'_>, user_id: UserId) -> sqlx::Result<Vec<(ProductId, i64)>> {
     sqlx::query_as(CLAIM).bind(user_id).fetch_all(db).await
 }
 
-/// `claim_merge_note`'s statement.
+/// [`claim_merge_note`]'s statement.
 pub(crate) const CLAIM_MERGE_NOTE: &str =
     "INSERT INTO guest_merges (guest_digest, cart, merged_at) VALUES ($1, '[]', $2)
          ON CONFLICT (guest_digest) DO NOTHING";
@@ -165,7 +174,11 @@ pub(crate) const CLAIM_MERGE_NOTE: &str =
 /// `[]`, if it never signed in), and holds it until the transaction ends:
 /// two sign-ins with one guest state, into two accounts at once, take
 /// turns here and the second sees what the first merged.
-pub async fn claim_merge_note(db: impl Db<'_>, guest_digest: &str, now: i64) -> sqlx::Result<()> {
+pub(crate) async fn claim_merge_note(
+    db: impl Db<'_>,
+    guest_digest: &str,
+    now: i64,
+) -> sqlx::Result<()> {
     sqlx::query(CLAIM_MERGE_NOTE)
         .bind(guest_digest)
         .bind(now)
@@ -174,25 +187,28 @@ pub async fn claim_merge_note(db: impl Db<'_>, guest_digest: &str, now: i64) -> 
     Ok(())
 }
 
-/// `merged_before`'s statement.
+/// [`merged_before`]'s statement.
 pub(crate) const MERGED_BEFORE: &str = "SELECT cart FROM guest_merges WHERE guest_digest = $1";
 
 /// What the guest session with this digest brought into an account at an
 /// earlier sign-in (JSON lines), if it ever signed in.
-pub async fn merged_before(db: impl Db<'_>, guest_digest: &str) -> sqlx::Result<Option<String>> {
+pub(crate) async fn merged_before(
+    db: impl Db<'_>,
+    guest_digest: &str,
+) -> sqlx::Result<Option<String>> {
     sqlx::query_scalar(MERGED_BEFORE)
         .bind(guest_digest)
         .fetch_optional(db)
         .await
 }
 
-/// `note_merged`'s statement.
+/// [`note_merged`]'s statement.
 pub(crate) const NOTE_MERGED: &str =
     "INSERT INTO guest_merges (guest_digest, cart, merged_at) VALUES ($1, $2, $3)
          ON CONFLICT (guest_digest) DO UPDATE SET cart = excluded.cart, merged_at = excluded.merged_at";
 
 /// Notes what the guest session with this digest has brought in so far.
-pub async fn note_merged(
+pub(crate) async fn note_merged(
     db: impl Db<'_>,
     guest_digest: &str,
     cart: &str,
@@ -207,11 +223,11 @@ pub async fn note_merged(
     Ok(())
 }
 
-/// `prune_merges`' statement.
+/// [`prune_merges`]' statement.
 pub(crate) const PRUNE_MERGES: &str = "DELETE FROM guest_merges WHERE merged_at < $1";
 
 /// Deletes the notes of merges older than `before`; returns how many.
-pub async fn prune_merges(db: impl Db<'_>, before: i64) -> sqlx::Result<u64> {
+pub(crate) async fn prune_merges(db: impl Db<'_>, before: i64) -> sqlx::Result<u64> {
     let done = sqlx::query(PRUNE_MERGES).bind(before).execute(db).await?;
     Ok(done.rows_affected())
 }

@@ -9,9 +9,12 @@ use crate::{
     domain::ids::{self, UserId},
 };
 
-/// What happened. Stored as a stable code (`code()`); pages show `label()`.
+/// What happened. Stored as a stable code ([`code()`]); pages show [`label()`].
+///
+/// [`code()`]: EventKind::code
+/// [`label()`]: EventKind::label
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum EventKind {
+pub(crate) enum EventKind {
     Registered,
     LoggedIn,
     LoginFailed,
@@ -47,7 +50,7 @@ impl EventKind {
     ];
 
     /// The value in `security_events.kind`; never change one.
-    pub fn code(self) -> &'static str {
+    fn code(self) -> &'static str {
         match self {
             EventKind::Registered => "registered",
             EventKind::LoggedIn => "logged_in",
@@ -67,7 +70,7 @@ impl EventKind {
     }
 
     /// What the profile page says.
-    pub fn label(self) -> &'static str {
+    fn label(self) -> &'static str {
         match self {
             EventKind::Registered => "Account created",
             EventKind::LoggedIn => "Signed in",
@@ -104,21 +107,21 @@ impl TryFrom<String> for EventKind {
 }
 
 #[derive(Clone, Debug, FromRow)]
-pub struct Event {
+pub(crate) struct Event {
     #[sqlx(try_from = "String")]
-    pub kind: EventKind,
-    pub ip: String,
-    pub user_agent: String,
-    pub created_at: i64,
+    pub(crate) kind: EventKind,
+    pub(crate) ip: String,
+    pub(crate) user_agent: String,
+    pub(crate) created_at: i64,
 }
 
-/// `record`'s statement.
+/// [`record`]'s statement.
 pub(crate) const RECORD: &str =
     "INSERT INTO security_events (id, user_id, kind, ip, user_agent, created_at)
          VALUES ($1, $2, $3, $4, $5, $6)";
 
 /// Notes `kind` for the user, with the client's IP address and browser.
-pub async fn record(
+pub(crate) async fn record(
     db: impl Db<'_>,
     user_id: UserId,
     kind: EventKind,
@@ -138,11 +141,15 @@ pub async fn record(
     Ok(())
 }
 
-/// `recent`'s statement: `$1` the user, `$2` how many.
+/// [`recent`]'s statement: `$1` the user, `$2` how many.
 pub(crate) const RECENT: &str = "SELECT kind, ip, user_agent, created_at FROM security_events
           WHERE user_id = $1 ORDER BY created_at DESC LIMIT $2";
 
-pub async fn recent(db: impl Db<'_>, user_id: UserId, limit: i64) -> sqlx::Result<Vec<Event>> {
+pub(crate) async fn recent(
+    db: impl Db<'_>,
+    user_id: UserId,
+    limit: i64,
+) -> sqlx::Result<Vec<Event>> {
     sqlx::query_as(RECENT)
         .bind(user_id)
         .bind(limit)

@@ -14,23 +14,23 @@ use crate::{
     domain::ids::{ProductId, SessionId, UserId},
 };
 
-pub struct NewLogin<'a> {
-    pub id: &'a SessionId,
-    pub handle: &'a str,
-    pub user_id: UserId,
-    pub created_at: i64,
-    pub expires_at: i64,
-    pub remember_me: bool,
-    pub user_agent: &'a str,
-    pub ip: &'a str,
+pub(crate) struct NewLogin<'a> {
+    pub(crate) id: &'a SessionId,
+    pub(crate) handle: &'a str,
+    pub(crate) user_id: UserId,
+    pub(crate) created_at: i64,
+    pub(crate) expires_at: i64,
+    pub(crate) remember_me: bool,
+    pub(crate) user_agent: &'a str,
+    pub(crate) ip: &'a str,
 }
 
-/// `insert`'s statement: a new login, last seen when it was made.
+/// [`insert`]'s statement: a new login, last seen when it was made.
 pub(crate) const INSERT: &str = "INSERT INTO logins
            (id, handle, user_id, created_at, last_seen_at, expires_at, remember_me, user_agent, ip)
          VALUES ($1, $2, $3, $4, $4, $5, $6, $7, $8)";
 
-pub async fn insert(db: impl Db<'_>, s: &NewLogin<'_>) -> sqlx::Result<()> {
+pub(crate) async fn insert(db: impl Db<'_>, s: &NewLogin<'_>) -> sqlx::Result<()> {
     sqlx::query(INSERT)
         .bind(s.id.expose())
         .bind(s.handle)
@@ -58,17 +58,17 @@ pub struct CartLine {
 /// about a logged-in visitor, and all the cart page needs, in one query.
 #[derive(Clone, Debug)]
 pub struct LoginWithUser {
-    pub user: User,
-    pub handle: String,
-    pub last_seen_at: i64,
-    pub expires_at: i64,
-    pub remember_me: bool,
-    pub revoked: bool,
+    pub(crate) user: User,
+    pub(crate) handle: String,
+    pub(crate) last_seen_at: i64,
+    pub(crate) expires_at: i64,
+    pub(crate) remember_me: bool,
+    pub(crate) revoked: bool,
     /// Oldest line first.
     pub cart: Vec<CartLine>,
 }
 
-/// `with_user`'s statement (also run by the benchmark's floor F3,
+/// [`with_user`]'s statement (also run by the benchmark's floor F3,
 /// `examples/floor_cart.rs`): `$1` the session id, `$2` the user id.
 pub fn with_user_sql() -> String {
     format!(
@@ -120,7 +120,7 @@ pub async fn with_user(
     }))
 }
 
-/// `prune`'s statement: `$1` before, `$2` the last idle second.
+/// [`prune`]'s statement: `$1` before, `$2` the last idle second.
 pub(crate) const PRUNE: &str = "DELETE FROM logins
           WHERE expires_at < $1 OR (revoked_at IS NOT NULL AND revoked_at < $1)
              OR (remember_me = 0 AND last_seen_at < $2)";
@@ -128,7 +128,7 @@ pub(crate) const PRUNE: &str = "DELETE FROM logins
 /// Deletes logins that ended before `before`: expired, revoked,
 /// or (without "keep me signed in") idle for `idle_timeout`. They can no
 /// longer be shown or used. Returns how many.
-pub async fn prune(db: impl Db<'_>, before: i64, idle_timeout: i64) -> sqlx::Result<u64> {
+pub(crate) async fn prune(db: impl Db<'_>, before: i64, idle_timeout: i64) -> sqlx::Result<u64> {
     let done = sqlx::query(PRUNE)
         .bind(before)
         .bind(before - idle_timeout)
@@ -137,10 +137,10 @@ pub async fn prune(db: impl Db<'_>, before: i64, idle_timeout: i64) -> sqlx::Res
     Ok(done.rows_affected())
 }
 
-/// `touch`'s statement.
+/// [`touch`]'s statement.
 pub(crate) const TOUCH: &str = "UPDATE logins SET last_seen_at = $1 WHERE id = $2";
 
-pub async fn touch(db: impl Db<'_>, id: &SessionId, now: i64) -> sqlx::Result<()> {
+pub(crate) async fn touch(db: impl Db<'_>, id: &SessionId, now: i64) -> sqlx::Result<()> {
     sqlx::query(TOUCH)
         .bind(now)
         .bind(id.expose())
@@ -149,11 +149,11 @@ pub async fn touch(db: impl Db<'_>, id: &SessionId, now: i64) -> sqlx::Result<()
     Ok(())
 }
 
-/// `revoke`'s statement.
+/// [`revoke`]'s statement.
 pub(crate) const REVOKE: &str =
     "UPDATE logins SET revoked_at = $1 WHERE id = $2 AND revoked_at IS NULL";
 
-pub async fn revoke(db: impl Db<'_>, id: &SessionId, now: i64) -> sqlx::Result<()> {
+pub(crate) async fn revoke(db: impl Db<'_>, id: &SessionId, now: i64) -> sqlx::Result<()> {
     sqlx::query(REVOKE)
         .bind(now)
         .bind(id.expose())
@@ -162,13 +162,13 @@ pub async fn revoke(db: impl Db<'_>, id: &SessionId, now: i64) -> sqlx::Result<(
     Ok(())
 }
 
-/// `revoke_by_handle`'s statement.
+/// [`revoke_by_handle`]'s statement.
 pub(crate) const REVOKE_BY_HANDLE: &str = "UPDATE logins SET revoked_at = $1
           WHERE handle = $2 AND user_id = $3 AND revoked_at IS NULL AND expires_at > $1";
 
 /// Revokes one of the user's logins by its public handle; false when the
 /// handle is not one of this user's live logins.
-pub async fn revoke_by_handle(
+pub(crate) async fn revoke_by_handle(
     db: impl Db<'_>,
     user_id: UserId,
     handle: &str,
@@ -183,12 +183,12 @@ pub async fn revoke_by_handle(
     Ok(done.rows_affected() == 1)
 }
 
-/// `revoke_others`'s statement.
+/// [`revoke_others`]'s statement.
 pub(crate) const REVOKE_OTHERS: &str = "UPDATE logins SET revoked_at = $1
           WHERE user_id = $2 AND id <> $3 AND revoked_at IS NULL AND expires_at > $1";
 
 /// Revokes every live session of the user except `keep`; returns how many.
-pub async fn revoke_others(
+pub(crate) async fn revoke_others(
     db: impl Db<'_>,
     user_id: UserId,
     keep: &SessionId,
@@ -203,13 +203,13 @@ pub async fn revoke_others(
     Ok(done.rows_affected())
 }
 
-/// `revoke_all`'s statement.
+/// [`revoke_all`]'s statement.
 pub(crate) const REVOKE_ALL: &str = "UPDATE logins SET revoked_at = $1
           WHERE user_id = $2 AND revoked_at IS NULL AND expires_at > $1";
 
 /// Revokes every live session of the user (a password reset); returns how
 /// many.
-pub async fn revoke_all(db: impl Db<'_>, user_id: UserId, now: i64) -> sqlx::Result<u64> {
+pub(crate) async fn revoke_all(db: impl Db<'_>, user_id: UserId, now: i64) -> sqlx::Result<u64> {
     let done = sqlx::query(REVOKE_ALL)
         .bind(now)
         .bind(user_id)
@@ -221,16 +221,16 @@ pub async fn revoke_all(db: impl Db<'_>, user_id: UserId, now: i64) -> sqlx::Res
 /// A live login as `/profile/sessions` lists it: no secret id, only the
 /// public handle.
 #[derive(Clone, Debug, FromRow)]
-pub struct LoginListing {
-    pub handle: String,
-    pub created_at: i64,
-    pub last_seen_at: i64,
-    pub expires_at: i64,
-    pub user_agent: String,
-    pub ip: String,
+pub(crate) struct LoginListing {
+    pub(crate) handle: String,
+    pub(crate) created_at: i64,
+    pub(crate) last_seen_at: i64,
+    pub(crate) expires_at: i64,
+    pub(crate) user_agent: String,
+    pub(crate) ip: String,
 }
 
-/// `live_for_user`'s statement: `$1` the user, `$2` now, `$3` the last
+/// [`live_for_user`]'s statement: `$1` the user, `$2` now, `$3` the last
 /// idle second.
 pub(crate) const LIVE_FOR_USER: &str =
     "SELECT handle, created_at, last_seen_at, expires_at, user_agent, ip
@@ -240,7 +240,7 @@ pub(crate) const LIVE_FOR_USER: &str =
           ORDER BY last_seen_at DESC";
 
 /// The user's logins that are neither revoked nor past a timeout.
-pub async fn live_for_user(
+pub(crate) async fn live_for_user(
     db: impl Db<'_>,
     user_id: UserId,
     now: i64,
@@ -254,13 +254,13 @@ pub async fn live_for_user(
         .await
 }
 
-/// `count_live`'s statement.
+/// [`count_live`]'s statement.
 pub(crate) const COUNT_LIVE: &str = "SELECT COUNT(*) FROM logins
           WHERE revoked_at IS NULL AND expires_at > $1
             AND (remember_me = 1 OR last_seen_at >= $2)";
 
 /// How many logins are live: not revoked, not past a timeout.
-pub async fn count_live(db: impl Db<'_>, now: i64, idle_timeout: i64) -> sqlx::Result<i64> {
+pub(crate) async fn count_live(db: impl Db<'_>, now: i64, idle_timeout: i64) -> sqlx::Result<i64> {
     sqlx::query_scalar(COUNT_LIVE)
         .bind(now)
         .bind(now - idle_timeout)

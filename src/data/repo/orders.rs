@@ -8,32 +8,32 @@ use crate::{
 };
 
 #[derive(Clone, Debug, FromRow)]
-pub struct OrderSummary {
-    pub id: OrderId,
-    pub total_cents: i64,
-    pub created_at: i64,
-    pub item_count: i64,
+pub(crate) struct OrderSummary {
+    pub(crate) id: OrderId,
+    pub(crate) total_cents: i64,
+    pub(crate) created_at: i64,
+    pub(crate) item_count: i64,
 }
 
 #[derive(Clone, Debug, FromRow)]
-pub struct OrderItem {
-    pub product_id: ProductId,
-    pub product_name: String,
-    pub unit_price_cents: i64,
-    pub quantity: i64,
+pub(crate) struct OrderItem {
+    pub(crate) product_id: ProductId,
+    pub(crate) product_name: String,
+    pub(crate) unit_price_cents: i64,
+    pub(crate) quantity: i64,
 }
 
 impl OrderItem {
-    pub fn line_total_cents(&self) -> i64 {
+    pub(crate) fn line_total_cents(&self) -> i64 {
         self.unit_price_cents * self.quantity
     }
 }
 
-/// `insert`'s statement.
+/// [`insert`]'s statement.
 pub(crate) const INSERT: &str =
     "INSERT INTO orders (id, user_id, total_cents, created_at) VALUES ($1, $2, $3, $4)";
 
-pub async fn insert(
+pub(crate) async fn insert(
     db: impl Db<'_>,
     order_id: OrderId,
     user_id: UserId,
@@ -50,12 +50,16 @@ pub async fn insert(
     Ok(())
 }
 
-/// `insert_item`'s statement.
+/// [`insert_item`]'s statement.
 pub(crate) const INSERT_ITEM: &str =
     "INSERT INTO order_items (order_id, product_id, product_name, unit_price_cents, quantity)
          VALUES ($1, $2, $3, $4, $5)";
 
-pub async fn insert_item(db: impl Db<'_>, order_id: OrderId, item: &OrderItem) -> sqlx::Result<()> {
+pub(crate) async fn insert_item(
+    db: impl Db<'_>,
+    order_id: OrderId,
+    item: &OrderItem,
+) -> sqlx::Result<()> {
     sqlx::query(INSERT_ITEM)
         .bind(order_id)
         .bind(item.product_id)
@@ -67,42 +71,42 @@ pub async fn insert_item(db: impl Db<'_>, order_id: OrderId, item: &OrderItem) -
     Ok(())
 }
 
-/// The start of the statements that read an `OrderSummary`.
+/// The start of the statements that read an [`OrderSummary`].
 const SUMMARY: &str = "SELECT o.id, o.total_cents, o.created_at,
         (SELECT CAST(COALESCE(SUM(i.quantity), 0) AS BIGINT)
            FROM order_items i WHERE i.order_id = o.id) AS item_count
    FROM orders o";
 
-/// `list`'s statement.
+/// [`list`]'s statement.
 pub(crate) fn list_sql() -> String {
     format!("{SUMMARY} WHERE o.user_id = $1 ORDER BY o.created_at DESC, o.id")
 }
 
-pub async fn list(db: impl Db<'_>, user_id: UserId) -> sqlx::Result<Vec<OrderSummary>> {
+pub(crate) async fn list(db: impl Db<'_>, user_id: UserId) -> sqlx::Result<Vec<OrderSummary>> {
     sqlx::query_as(AssertSqlSafe(list_sql()))
         .bind(user_id)
         .fetch_all(db)
         .await
 }
 
-/// `count`'s statement.
+/// [`count`]'s statement.
 pub(crate) const COUNT: &str = "SELECT COUNT(*) FROM orders WHERE user_id = $1";
 
-pub async fn count(db: impl Db<'_>, user_id: UserId) -> sqlx::Result<i64> {
+pub(crate) async fn count(db: impl Db<'_>, user_id: UserId) -> sqlx::Result<i64> {
     sqlx::query_scalar(COUNT).bind(user_id).fetch_one(db).await
 }
 
-/// `find`'s first statement, the order: `$1` the order, `$2` the user.
+/// [`find`]'s first statement, the order: `$1` the order, `$2` the user.
 pub(crate) fn find_sql() -> String {
     format!("{SUMMARY} WHERE o.id = $1 AND o.user_id = $2")
 }
 
-/// `find`'s second statement, the order's items.
+/// [`find`]'s second statement, the order's items.
 pub(crate) const ITEMS: &str = "SELECT product_id, product_name, unit_price_cents, quantity
            FROM order_items WHERE order_id = $1 ORDER BY product_name";
 
 /// One of the user's orders with its items; `None` for anyone else's.
-pub async fn find(
+pub(crate) async fn find(
     pool: &Pool,
     user_id: UserId,
     order_id: OrderId,

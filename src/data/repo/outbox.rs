@@ -16,12 +16,12 @@ pub struct NewMail<'a> {
 #[derive(Clone, Debug, FromRow)]
 pub struct Claimed {
     pub id: i64,
-    pub recipient: String,
-    pub subject: String,
-    pub text_body: String,
-    pub html_body: String,
+    pub(crate) recipient: String,
+    pub(crate) subject: String,
+    pub(crate) text_body: String,
+    pub(crate) html_body: String,
     /// Attempts so far, this one included.
-    pub attempts: i64,
+    pub(crate) attempts: i64,
     /// The end of this claim's lease: the worker's later update of the row
     /// names it, so a worker whose lease ran out (and whose mail another
     /// worker claimed since) changes nothing.
@@ -30,20 +30,20 @@ pub struct Claimed {
 
 /// A mail as `/dev/mail` lists and shows it.
 #[derive(Clone, Debug, FromRow)]
-pub struct Listed {
-    pub id: i64,
-    pub recipient: String,
-    pub subject: String,
-    pub text_body: String,
-    pub html_body: String,
-    pub created_at: i64,
-    pub attempts: i64,
-    pub sent_at: Option<i64>,
-    pub failed_at: Option<i64>,
-    pub last_error: Option<String>,
+pub(crate) struct Listed {
+    pub(crate) id: i64,
+    pub(crate) recipient: String,
+    pub(crate) subject: String,
+    pub(crate) text_body: String,
+    pub(crate) html_body: String,
+    pub(crate) created_at: i64,
+    pub(crate) attempts: i64,
+    pub(crate) sent_at: Option<i64>,
+    pub(crate) failed_at: Option<i64>,
+    pub(crate) last_error: Option<String>,
 }
 
-/// `queue`'s statement.
+/// [`queue`]'s statement.
 pub(crate) const QUEUE: &str =
     "INSERT INTO outbox (id, recipient, subject, text_body, html_body, created_at, due_at)
          VALUES ($1, $2, $3, $4, $5, $6, $6)";
@@ -64,7 +64,7 @@ pub async fn queue(db: impl Db<'_>, mail: &NewMail<'_>, now: i64) -> sqlx::Resul
     Ok(id)
 }
 
-/// `claim`'s statement: `$1` now, `$2` the end of the lease.
+/// [`claim`]'s statement: `$1` now, `$2` the end of the lease.
 pub(crate) const CLAIM: &str = "UPDATE outbox SET claimed_until = $2, attempts = attempts + 1
           WHERE id = (SELECT id FROM outbox
                        WHERE sent_at IS NULL AND failed_at IS NULL AND due_at <= $1
@@ -86,7 +86,7 @@ pub async fn claim(db: impl Db<'_>, now: i64, lease: i64) -> sqlx::Result<Option
         .await
 }
 
-/// `sent`'s statement: `$1` the mail, `$2` the lease, `$3` now.
+/// [`sent`]'s statement: `$1` the mail, `$2` the lease, `$3` now.
 pub(crate) const SENT: &str =
     "UPDATE outbox SET sent_at = $3, claimed_until = NULL, text_body = '', html_body = '',
                 last_error = NULL
@@ -105,7 +105,7 @@ pub async fn sent(db: impl Db<'_>, id: i64, lease: i64, now: i64) -> sqlx::Resul
     Ok(done.rows_affected() == 1)
 }
 
-/// `retry_at`'s statement: `$1` the mail, `$2` the lease, `$3` when,
+/// [`retry_at`]'s statement: `$1` the mail, `$2` the lease, `$3` when,
 /// `$4` the error.
 pub(crate) const RETRY_AT: &str =
     "UPDATE outbox SET due_at = $3, claimed_until = NULL, last_error = $4
@@ -113,7 +113,7 @@ pub(crate) const RETRY_AT: &str =
 
 /// The attempt under the claim `lease` failed for now: try again at
 /// `due_at`.
-pub async fn retry_at(
+pub(crate) async fn retry_at(
     db: impl Db<'_>,
     id: i64,
     lease: i64,
@@ -130,7 +130,7 @@ pub async fn retry_at(
     Ok(done.rows_affected() == 1)
 }
 
-/// `failed`'s statement: `$1` the mail, `$2` the lease, `$3` now, `$4`
+/// [`failed`]'s statement: `$1` the mail, `$2` the lease, `$3` now, `$4`
 /// the error.
 pub(crate) const FAILED: &str =
     "UPDATE outbox SET failed_at = $3, claimed_until = NULL, last_error = $4,
@@ -139,7 +139,7 @@ pub(crate) const FAILED: &str =
 
 /// The server refused the mail for good (a 5xx answer, an address it cannot
 /// take): no more attempts. Its bodies are erased like a sent mail's.
-pub async fn failed(
+pub(crate) async fn failed(
     db: impl Db<'_>,
     id: i64,
     lease: i64,
@@ -156,34 +156,34 @@ pub async fn failed(
     Ok(done.rows_affected() == 1)
 }
 
-/// `recent`'s statement.
+/// [`recent`]'s statement.
 pub(crate) const RECENT: &str =
     "SELECT id, recipient, subject, text_body, html_body, created_at, attempts, sent_at,
                 failed_at, last_error
            FROM outbox ORDER BY created_at DESC, id DESC LIMIT $1";
 
 /// The newest `limit` mails, newest first (`/dev/mail`).
-pub async fn recent(db: impl Db<'_>, limit: i64) -> sqlx::Result<Vec<Listed>> {
+pub(crate) async fn recent(db: impl Db<'_>, limit: i64) -> sqlx::Result<Vec<Listed>> {
     sqlx::query_as(RECENT).bind(limit).fetch_all(db).await
 }
 
-/// `find`'s statement.
+/// [`find`]'s statement.
 pub(crate) const FIND: &str =
     "SELECT id, recipient, subject, text_body, html_body, created_at, attempts, sent_at,
                 failed_at, last_error
            FROM outbox WHERE id = $1";
 
-pub async fn find(db: impl Db<'_>, id: i64) -> sqlx::Result<Option<Listed>> {
+pub(crate) async fn find(db: impl Db<'_>, id: i64) -> sqlx::Result<Option<Listed>> {
     sqlx::query_as(FIND).bind(id).fetch_optional(db).await
 }
 
-/// `prune`'s statement.
+/// [`prune`]'s statement.
 pub(crate) const PRUNE: &str = "DELETE FROM outbox WHERE (sent_at IS NOT NULL AND sent_at < $1)
                                OR (failed_at IS NOT NULL AND failed_at < $1)";
 
 /// Deletes mails sent or refused before `before` (housekeeping). Mail still
 /// waiting is never deleted.
-pub async fn prune(db: impl Db<'_>, before: i64) -> sqlx::Result<u64> {
+pub(crate) async fn prune(db: impl Db<'_>, before: i64) -> sqlx::Result<u64> {
     let done = sqlx::query(PRUNE).bind(before).execute(db).await?;
     Ok(done.rows_affected())
 }

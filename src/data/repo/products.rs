@@ -23,7 +23,7 @@ pub struct Product {
 
 impl Product {
     /// Can go into a cart right now.
-    pub fn available(&self) -> bool {
+    pub(crate) fn available(&self) -> bool {
         self.active && self.stock > 0
     }
 }
@@ -36,14 +36,14 @@ impl FromRow<'_, AnyRow> for Product {
 
 const COLUMNS: &str = "id, slug, name, description, price_cents, stock, image, active";
 
-/// The columns of `Product` as another table's query joins them (`p` is
-/// `products`), read back by `Product::from_joined`.
-pub const JOINED_COLUMNS: &str = "p.id AS p_id, p.slug AS p_slug, p.name AS p_name, \
+/// The columns of [`Product`] as another table's query joins them (`p` is
+/// `products`), read back by [`Product::from_joined`].
+pub(crate) const JOINED_COLUMNS: &str = "p.id AS p_id, p.slug AS p_slug, p.name AS p_name, \
     p.description AS p_description, p.price_cents AS p_price_cents, p.stock AS p_stock, \
     p.image AS p_image, p.active AS p_active";
 
-/// The names `COLUMNS` and `JOINED_COLUMNS` give the fields, in the order
-/// `read` takes them.
+/// The names [`COLUMNS`] and [`JOINED_COLUMNS`] give the fields, in the order
+/// [`read`] takes them.
 const OWN_NAMES: [&str; 8] = [
     "id",
     "slug",
@@ -65,7 +65,7 @@ const JOINED_NAMES: [&str; 8] = [
     "p_active",
 ];
 
-/// A `Product` from a row, its columns under these names.
+/// A [`Product`] from a row, its columns under these names.
 fn read(row: &AnyRow, names: &[&str; 8]) -> sqlx::Result<Product> {
     let [id, slug, name, description, price_cents, stock, image, active] = *names;
     Ok(Product {
@@ -81,9 +81,9 @@ fn read(row: &AnyRow, names: &[&str; 8]) -> sqlx::Result<Product> {
 }
 
 impl Product {
-    /// The product of a row with `JOINED_COLUMNS`; `None` when the join
+    /// The product of a row with [`JOINED_COLUMNS`]; `None` when the join
     /// found none (the product no longer exists).
-    pub fn from_joined(row: &AnyRow) -> sqlx::Result<Option<Product>> {
+    pub(crate) fn from_joined(row: &AnyRow) -> sqlx::Result<Option<Product>> {
         if row.try_get::<Option<i64>, _>("p_id")?.is_none() {
             return Ok(None);
         }
@@ -93,14 +93,14 @@ impl Product {
 
 /// How the catalog is ordered; the only values `ORDER BY` ever sees.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
-pub enum Sort {
+pub(crate) enum Sort {
     #[default]
     Name,
     Price,
 }
 
 impl Sort {
-    pub fn parse(value: &str) -> Option<Sort> {
+    pub(crate) fn parse(value: &str) -> Option<Sort> {
         match value {
             "name" => Some(Sort::Name),
             "price" => Some(Sort::Price),
@@ -108,7 +108,7 @@ impl Sort {
         }
     }
 
-    pub fn as_str(self) -> &'static str {
+    pub(crate) fn as_str(self) -> &'static str {
         match self {
             Sort::Name => "name",
             Sort::Price => "price",
@@ -123,18 +123,18 @@ impl Sort {
     }
 }
 
-/// `featured`'s statement.
+/// [`featured`]'s statement.
 pub(crate) fn featured_sql() -> String {
     format!("SELECT {COLUMNS} FROM products WHERE featured = 1 AND active = 1 ORDER BY name")
 }
 
-pub async fn featured(db: impl Db<'_>) -> sqlx::Result<Vec<Product>> {
+pub(crate) async fn featured(db: impl Db<'_>) -> sqlx::Result<Vec<Product>> {
     sqlx::query_as(AssertSqlSafe(featured_sql()))
         .fetch_all(db)
         .await
 }
 
-/// `page`'s statement in the order `sort`: `$1` the page size, `$2` the
+/// [`page`]'s statement in the order `sort`: `$1` the page size, `$2` the
 /// products before the page.
 pub(crate) fn page_sql(sort: Sort) -> String {
     format!(
@@ -149,7 +149,7 @@ pub(crate) fn page_sql(sort: Sort) -> String {
 /// products there are in all, in one query (the count is a subquery that
 /// runs once): the total is `None` when the page is past the end (no row
 /// to carry it).
-pub async fn page(
+pub(crate) async fn page(
     db: impl Db<'_>,
     sort: Sort,
     size: i64,
@@ -168,32 +168,32 @@ pub async fn page(
     Ok((products, total))
 }
 
-/// `by_slug`'s statement.
+/// [`by_slug`]'s statement.
 pub(crate) fn by_slug_sql() -> String {
     format!("SELECT {COLUMNS} FROM products WHERE slug = $1 AND active = 1")
 }
 
-pub async fn by_slug(db: impl Db<'_>, slug: &str) -> sqlx::Result<Option<Product>> {
+pub(crate) async fn by_slug(db: impl Db<'_>, slug: &str) -> sqlx::Result<Option<Product>> {
     sqlx::query_as(AssertSqlSafe(by_slug_sql()))
         .bind(slug)
         .fetch_optional(db)
         .await
 }
 
-/// `by_id`'s statement.
+/// [`by_id`]'s statement.
 pub(crate) fn by_id_sql() -> String {
     format!("SELECT {COLUMNS} FROM products WHERE id = $1")
 }
 
 /// Any product, active or not (a cart may hold one that was withdrawn).
-pub async fn by_id(db: impl Db<'_>, id: ProductId) -> sqlx::Result<Option<Product>> {
+pub(crate) async fn by_id(db: impl Db<'_>, id: ProductId) -> sqlx::Result<Option<Product>> {
     sqlx::query_as(AssertSqlSafe(by_id_sql()))
         .bind(id)
         .fetch_optional(db)
         .await
 }
 
-/// `by_ids`' statement for `n` ids (`$1` to `$n`; `n` at least 1).
+/// [`by_ids`]' statement for `n` ids (`$1` to `$n`; `n` at least 1).
 pub(crate) fn by_ids_sql(n: usize) -> String {
     let placeholders: Vec<String> = (1..=n).map(|i| format!("${i}")).collect();
     format!(
@@ -203,7 +203,7 @@ pub(crate) fn by_ids_sql(n: usize) -> String {
 }
 
 /// The products with these ids, in one query.
-pub async fn by_ids(db: impl Db<'_>, ids: &[ProductId]) -> sqlx::Result<Vec<Product>> {
+pub(crate) async fn by_ids(db: impl Db<'_>, ids: &[ProductId]) -> sqlx::Result<Vec<Product>> {
     if ids.is_empty() {
         return Ok(Vec::new());
     }
@@ -214,7 +214,7 @@ pub async fn by_ids(db: impl Db<'_>, ids: &[ProductId]) -> sqlx::Result<Vec<Prod
     query.fetch_all(db).await
 }
 
-/// `take_stock`'s statement: `$1` the quantity, `$2` the product.
+/// [`take_stock`]'s statement: `$1` the quantity, `$2` the product.
 pub(crate) const TAKE_STOCK: &str = "UPDATE products SET stock = stock - $1
           WHERE id = $2 AND active = 1 AND stock >= $1
           RETURNING name, price_cents";
@@ -223,7 +223,7 @@ pub(crate) const TAKE_STOCK: &str = "UPDATE products SET stock = stock - $1
 /// one statement, and returns its name and price of this moment; `None`
 /// (and nothing taken) otherwise. Two buyers of the last unit cannot both
 /// get `Some`.
-pub async fn take_stock(
+pub(crate) async fn take_stock(
     db: impl Db<'_>,
     product_id: ProductId,
     quantity: i64,

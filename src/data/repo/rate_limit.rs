@@ -3,7 +3,7 @@
 
 use crate::data::db::Db;
 
-/// `hit`'s statement: `$1` the bucket, `$2` now, `$3` the start of the
+/// [`hit`]'s statement: `$1` the bucket, `$2` now, `$3` the start of the
 /// oldest window still current.
 pub(crate) const HIT: &str =
     "INSERT INTO rate_limits (bucket, window_start, attempts) VALUES ($1, $2, 1)
@@ -18,7 +18,12 @@ pub(crate) const HIT: &str =
 /// window including this one, when that window started). A window older
 /// than `window` seconds starts afresh. One atomic statement: parallel
 /// requests each get their own, distinct count.
-pub async fn hit(db: impl Db<'_>, bucket: &str, now: i64, window: i64) -> sqlx::Result<(i64, i64)> {
+pub(crate) async fn hit(
+    db: impl Db<'_>,
+    bucket: &str,
+    now: i64,
+    window: i64,
+) -> sqlx::Result<(i64, i64)> {
     sqlx::query_as(HIT)
         .bind(bucket)
         .bind(now)
@@ -27,21 +32,21 @@ pub async fn hit(db: impl Db<'_>, bucket: &str, now: i64, window: i64) -> sqlx::
         .await
 }
 
-/// `forget`'s statement.
+/// [`forget`]'s statement.
 pub(crate) const FORGET: &str = "DELETE FROM rate_limits WHERE bucket = $1";
 
 /// Forgets a bucket (a successful login starts the count again).
-pub async fn forget(db: impl Db<'_>, bucket: &str) -> sqlx::Result<()> {
+pub(crate) async fn forget(db: impl Db<'_>, bucket: &str) -> sqlx::Result<()> {
     sqlx::query(FORGET).bind(bucket).execute(db).await?;
     Ok(())
 }
 
-/// `prune`'s statement.
+/// [`prune`]'s statement.
 pub(crate) const PRUNE: &str = "DELETE FROM rate_limits WHERE window_start < $1";
 
 /// Drops counters whose window started before `before`, so the table holds
 /// only recent buckets however many emails an attacker sprays.
-pub async fn prune(db: impl Db<'_>, before: i64) -> sqlx::Result<u64> {
+pub(crate) async fn prune(db: impl Db<'_>, before: i64) -> sqlx::Result<u64> {
     let done = sqlx::query(PRUNE).bind(before).execute(db).await?;
     Ok(done.rows_affected())
 }

@@ -34,10 +34,14 @@ pub struct Statement {
 /// Which databases run a statement.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Databases {
-    /// Every statement in `repo`: portable SQL.
+    /// Every statement in [`repo`]: portable SQL.
+    ///
+    /// [`repo`]: crate::data::repo
     Both,
-    /// Only on SQLite (`data::db`'s own: the pragmas, `BEGIN IMMEDIATE`,
+    /// Only on SQLite ([`data::db`]'s own: the pragmas, `BEGIN IMMEDIATE`,
     /// the backup).
+    ///
+    /// [`data::db`]: crate::data::db
     SqliteOnly,
     /// Only on PostgreSQL (the user's row lock).
     PostgresOnly,
@@ -46,17 +50,24 @@ pub enum Databases {
 /// The Rust type a parameter is bound from.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Param {
-    /// `i64` (ids, cents, seconds, 0/1 flags); an id of `domain::ids`
-    /// (`UserId`, `ProductId`, `OrderId`) binds as the `i64` it wraps.
+    /// `i64` (ids, cents, seconds, 0/1 flags); an id of [`domain::ids`]
+    /// ([`UserId`], [`ProductId`], [`OrderId`]) binds as the `i64` it wraps.
+    ///
+    /// [`domain::ids`]: crate::domain::ids
+    /// [`UserId`]: crate::domain::ids::UserId
+    /// [`ProductId`]: crate::domain::ids::ProductId
+    /// [`OrderId`]: crate::domain::ids::OrderId
     Int,
     /// `&str` or `String`.
     Str,
 }
 
-/// The Rust type a column is read into (through `sqlx::Any`).
+/// The Rust type a column is read into (through [`sqlx::Any`]).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Rust {
-    /// `i64`, or an id of `domain::ids`, read as the `i64` it wraps.
+    /// `i64`, or an id of [`domain::ids`], read as the `i64` it wraps.
+    ///
+    /// [`domain::ids`]: crate::domain::ids
     I64,
     /// `i64`, from a column the table lets be NULL but the statement has
     /// just set to a bound `i64` (`SET x = $2 ... RETURNING x`): never NULL
@@ -64,11 +75,16 @@ pub enum Rust {
     SetI64,
     /// `Option<i64>`: the column may be NULL.
     OptI64,
-    /// A 0/1 flag, read as `i64` (`data::db::flag`).
+    /// A 0/1 flag, read as `i64` ([`data::db::flag`]).
+    ///
+    /// [`data::db::flag`]: crate::data::db::flag
     Flag,
     /// A flag that may be NULL.
     OptFlag,
-    /// `String` (or a type made from one: `Preferences`, `EventKind`...).
+    /// `String` (or a type made from one: [`Preferences`], [`EventKind`]...).
+    ///
+    /// [`Preferences`]: crate::domain::prefs::Preferences
+    /// [`EventKind`]: crate::data::repo::events::EventKind
     Text,
     /// `Option<String>`.
     OptText,
@@ -81,7 +97,7 @@ pub enum Rust {
 impl Rust {
     /// Whether the code copes with NULL here: it reads an `Option`, or reads
     /// the column only when another of the row says it is there (the
-    /// product and cart columns of `logins::with_user_sql`'s outer joins).
+    /// product and cart columns of [`logins::with_user_sql`]'s outer joins).
     pub fn may_be_null(self) -> bool {
         matches!(
             self,
@@ -90,15 +106,17 @@ impl Rust {
     }
 }
 
-/// A column read by position (`query_scalar`) whose name the two databases
+/// A column read by position ([`query_scalar`]) whose name the two databases
 /// give differently (`COUNT(*)` is `count` on PostgreSQL): the name is not
 /// checked, the type is.
+///
+/// [`query_scalar`]: fn@sqlx::query_scalar
 pub const ANY_NAME: &str = "";
 
 use Param::{Int, Str};
 use Rust::*;
 
-/// `users::COLUMNS`, as `users::User` reads them.
+/// [`users::COLUMNS`], as [`users::User`] reads them.
 const USER: [(&str, Rust); 6] = [
     ("id", I64),
     ("email", Text),
@@ -108,7 +126,7 @@ const USER: [(&str, Rust); 6] = [
     ("email_verified_at", OptI64),
 ];
 
-/// `products`' own columns, as `products::Product` reads them.
+/// `products`' own columns, as [`products::Product`] reads them.
 const PRODUCT: [(&str, Rust); 8] = [
     ("id", I64),
     ("slug", Text),
@@ -120,8 +138,10 @@ const PRODUCT: [(&str, Rust); 8] = [
     ("active", Flag),
 ];
 
-/// `products::JOINED_COLUMNS` after an outer join: all NULL when there is
-/// no product (`Product::from_joined` reads the rest only after `p_id`).
+/// [`products::JOINED_COLUMNS`] after an outer join: all NULL when there is
+/// no product ([`Product::from_joined`] reads the rest only after `p_id`).
+///
+/// [`Product::from_joined`]: crate::data::repo::products::Product::from_joined
 const JOINED_PRODUCT: [(&str, Rust); 8] = [
     ("p_id", OptI64),
     ("p_slug", OptText),
@@ -133,7 +153,7 @@ const JOINED_PRODUCT: [(&str, Rust); 8] = [
     ("p_active", OptFlag),
 ];
 
-/// `orders::OrderSummary`.
+/// [`orders::OrderSummary`].
 const ORDER_SUMMARY: [(&str, Rust); 4] = [
     ("id", I64),
     ("total_cents", I64),
@@ -141,7 +161,7 @@ const ORDER_SUMMARY: [(&str, Rust); 4] = [
     ("item_count", I64),
 ];
 
-/// `outbox::Listed`.
+/// [`outbox::Listed`].
 const LISTED_MAIL: [(&str, Rust); 10] = [
     ("id", I64),
     ("recipient", Text),
@@ -182,7 +202,7 @@ fn both(
 }
 
 /// Every statement the shop runs; one entry per variant of one built with
-/// variants (each sort of the catalog; `products::by_ids_sql` for one id
+/// variants (each sort of the catalog; [`products::by_ids_sql`] for one id
 /// and for several).
 pub fn all() -> Vec<Statement> {
     let with_user: Vec<(&str, Rust)> = USER

@@ -5,9 +5,11 @@ use sqlx::FromRow;
 
 use crate::{data::db::Db, domain::ids::UserId};
 
-/// What a link is for. Stored as `code()`.
+/// What a link is for. Stored as [`code()`].
+///
+/// [`code()`]: Purpose::code
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Purpose {
+pub(crate) enum Purpose {
     ResetPassword,
     /// Proves the account's own address.
     VerifyEmail,
@@ -22,7 +24,7 @@ impl Purpose {
         Purpose::ChangeEmail,
     ];
 
-    pub fn code(self) -> &'static str {
+    fn code(self) -> &'static str {
         match self {
             Purpose::ResetPassword => "reset_password",
             Purpose::VerifyEmail => "verify_email",
@@ -41,33 +43,33 @@ impl TryFrom<String> for Purpose {
     }
 }
 
-pub struct NewToken<'a> {
-    pub digest: &'a str,
-    pub purpose: Purpose,
-    pub user_id: UserId,
-    pub email: &'a str,
-    pub created_at: i64,
-    pub expires_at: i64,
+pub(crate) struct NewToken<'a> {
+    pub(crate) digest: &'a str,
+    pub(crate) purpose: Purpose,
+    pub(crate) user_id: UserId,
+    pub(crate) email: &'a str,
+    pub(crate) created_at: i64,
+    pub(crate) expires_at: i64,
 }
 
 /// A token as found by its digest, whatever its state.
 #[derive(Clone, Debug, FromRow)]
-pub struct Found {
+pub(crate) struct Found {
     #[sqlx(try_from = "String")]
-    pub purpose: Purpose,
-    pub user_id: UserId,
-    pub email: String,
-    pub expires_at: i64,
-    pub used_at: Option<i64>,
-    pub retired_at: Option<i64>,
+    pub(crate) purpose: Purpose,
+    pub(crate) user_id: UserId,
+    pub(crate) email: String,
+    pub(crate) expires_at: i64,
+    pub(crate) used_at: Option<i64>,
+    pub(crate) retired_at: Option<i64>,
 }
 
-/// `insert`'s statement.
+/// [`insert`]'s statement.
 pub(crate) const INSERT: &str =
     "INSERT INTO account_tokens (digest, purpose, user_id, email, created_at, expires_at)
          VALUES ($1, $2, $3, $4, $5, $6)";
 
-pub async fn insert(db: impl Db<'_>, token: &NewToken<'_>) -> sqlx::Result<()> {
+pub(crate) async fn insert(db: impl Db<'_>, token: &NewToken<'_>) -> sqlx::Result<()> {
     sqlx::query(INSERT)
         .bind(token.digest)
         .bind(token.purpose.code())
@@ -80,25 +82,25 @@ pub async fn insert(db: impl Db<'_>, token: &NewToken<'_>) -> sqlx::Result<()> {
     Ok(())
 }
 
-/// `find`'s statement.
+/// [`find`]'s statement.
 pub(crate) const FIND: &str =
     "SELECT purpose, user_id, email, expires_at, used_at, retired_at FROM account_tokens
           WHERE digest = $1";
 
 /// The token with this digest, used or not, expired or not (the page says
 /// which).
-pub async fn find(db: impl Db<'_>, digest: &str) -> sqlx::Result<Option<Found>> {
+pub(crate) async fn find(db: impl Db<'_>, digest: &str) -> sqlx::Result<Option<Found>> {
     sqlx::query_as(FIND).bind(digest).fetch_optional(db).await
 }
 
-/// `use_once`'s statement: `$1` the digest, `$2` the purpose, `$3` now.
+/// [`use_once`]'s statement: `$1` the digest, `$2` the purpose, `$3` now.
 pub(crate) const USE_ONCE: &str = "UPDATE account_tokens SET used_at = $3
           WHERE digest = $1 AND purpose = $2 AND used_at IS NULL AND retired_at IS NULL
             AND expires_at > $3";
 
 /// Uses the token: true for the one caller that finds it unused and
 /// unexpired (one statement, so two tabs cannot both use it).
-pub async fn use_once(
+pub(crate) async fn use_once(
     db: impl Db<'_>,
     digest: &str,
     purpose: Purpose,
@@ -113,13 +115,13 @@ pub async fn use_once(
     Ok(done.rows_affected() == 1)
 }
 
-/// `retire_older`'s statement: `$1` the user, `$2` the purpose, `$3` now.
+/// [`retire_older`]'s statement: `$1` the user, `$2` the purpose, `$3` now.
 pub(crate) const RETIRE_OLDER: &str = "UPDATE account_tokens SET retired_at = $3
           WHERE user_id = $1 AND purpose = $2 AND used_at IS NULL AND retired_at IS NULL";
 
 /// Ends the user's unused tokens of `purpose`: a newer link of the same
 /// purpose makes the older ones worthless.
-pub async fn retire_older(
+pub(crate) async fn retire_older(
     db: impl Db<'_>,
     user_id: UserId,
     purpose: Purpose,
@@ -134,13 +136,15 @@ pub async fn retire_older(
     Ok(done.rows_affected())
 }
 
-/// `retire_every`'s statement: `$1` the user, `$2` now.
+/// [`retire_every`]'s statement: `$1` the user, `$2` now.
 pub(crate) const RETIRE_EVERY: &str = "UPDATE account_tokens SET retired_at = $2
           WHERE user_id = $1 AND used_at IS NULL AND retired_at IS NULL";
 
 /// Ends every unused token of the user, whatever its purpose
-/// (`services::auth::links::retire_every_link`).
-pub async fn retire_every(db: impl Db<'_>, user_id: UserId, now: i64) -> sqlx::Result<u64> {
+/// ([`services::auth::links::retire_every_link`]).
+///
+/// [`services::auth::links::retire_every_link`]: crate::services::auth::links::retire_every_link
+pub(crate) async fn retire_every(db: impl Db<'_>, user_id: UserId, now: i64) -> sqlx::Result<u64> {
     let done = sqlx::query(RETIRE_EVERY)
         .bind(user_id)
         .bind(now)
@@ -149,11 +153,11 @@ pub async fn retire_every(db: impl Db<'_>, user_id: UserId, now: i64) -> sqlx::R
     Ok(done.rows_affected())
 }
 
-/// `prune`'s statement.
+/// [`prune`]'s statement.
 pub(crate) const PRUNE: &str = "DELETE FROM account_tokens WHERE expires_at < $1";
 
 /// Deletes tokens that expired before `before` (housekeeping).
-pub async fn prune(db: impl Db<'_>, before: i64) -> sqlx::Result<u64> {
+pub(crate) async fn prune(db: impl Db<'_>, before: i64) -> sqlx::Result<u64> {
     let done = sqlx::query(PRUNE).bind(before).execute(db).await?;
     Ok(done.rows_affected())
 }

@@ -2,19 +2,25 @@
 //! (and `.env`, through dotenvy) and validated before anything starts.
 //! No other module reads environment variables.
 //!
-//! Each variable is declared once, in `variables`; `Settings::build` reads
+//! Each variable is declared once, in [`variables`]; [`Settings::build`] reads
 //! each through its declaration, into a typed field. The secrets, and the
-//! URLs that may carry one, are types of `secrets` that hide themselves.
+//! URLs that may carry one, are types of [`secrets`] that hide themselves.
+//!
+//! [`variables`]: crate::domain::config::variables
+//! [`Settings::build`]: crate::domain::config::Settings::build
+//! [`secrets`]: crate::domain::config::secrets
 
-mod secrets;
+pub(crate) mod secrets;
 pub mod variables;
 
 use std::{collections::HashMap, fmt, net::IpAddr, path::PathBuf, time::Duration};
 
 use crate::domain::clock::Seconds;
 
-pub use lettre::message::Mailbox;
-pub use secrets::{DatabaseUrl, RedisUrl, SessionSecret, SmtpUrl};
+use lettre::message::Mailbox;
+pub use secrets::DatabaseUrl;
+use secrets::RedisUrl;
+pub(crate) use secrets::{SessionSecret, SmtpUrl};
 use variables::Variable;
 
 /// Whether the app runs for a developer or for real users.
@@ -33,63 +39,67 @@ pub struct Settings {
     /// `sqlite://path?mode=rwc` or `postgres://...`.
     pub database_url: DatabaseUrl,
     /// 64 bytes that encrypt and authenticate the session cookie.
-    pub session_secret: SessionSecret,
+    pub(crate) session_secret: SessionSecret,
     /// Keys of earlier cookies, still opened (and re-sealed under
-    /// `session_secret`) during a rotation.
-    pub session_secret_previous: Vec<SessionSecret>,
+    /// [`session_secret`]) during a rotation.
+    ///
+    /// [`session_secret`]: Settings::session_secret
+    pub(crate) session_secret_previous: Vec<SessionSecret>,
     /// `Secure` cookie with the `__Host-` name prefix, plus HSTS.
-    pub cookie_secure: bool,
-    pub session_idle_timeout: Seconds,
-    pub session_absolute_timeout: Seconds,
-    pub session_remember_me_timeout: Seconds,
+    pub(crate) cookie_secure: bool,
+    pub(crate) session_idle_timeout: Seconds,
+    pub(crate) session_absolute_timeout: Seconds,
+    pub(crate) session_remember_me_timeout: Seconds,
     /// How long a confirmed password lets the riskiest changes through
     /// (sudo mode).
-    pub reauth_window: Seconds,
+    pub(crate) reauth_window: Seconds,
     /// Where session state is kept: in the cookie, or on the server.
     pub session_store: SessionStoreKind,
     /// The Redis server of `SESSION_STORE=redis`.
-    pub redis_url: RedisUrl,
+    pub(crate) redis_url: RedisUrl,
     /// What every Redis key of a session starts with, so that several
     /// shops (or test runs) can share one Redis.
-    pub redis_key_prefix: String,
+    pub(crate) redis_key_prefix: String,
     /// tracing filter, e.g. `info` or `cookie_jar=debug,info`.
     pub log: String,
     /// Log lines as text, or as JSON objects (one a line).
     pub log_format: LogFormat,
     /// Where `/metrics` listens (Prometheus text); `None`: nowhere.
-    pub metrics_addr: Option<String>,
+    pub(crate) metrics_addr: Option<String>,
     /// Address of a reverse proxy whose `X-Forwarded-For` and
     /// `X-Forwarded-Host` we believe.
-    pub trusted_proxy: Option<IpAddr>,
+    pub(crate) trusted_proxy: Option<IpAddr>,
     /// `https://shop.example`: the origin browsers see. When set, a form's
-    /// `Origin`/`Referer` must be exactly this; when unset, its host must be
+    /// [`Origin`]/`Referer` must be exactly this; when unset, its host must be
     /// the `Host` the request was sent to.
-    pub public_origin: Option<Origin>,
+    pub(crate) public_origin: Option<Origin>,
     /// The SMTP server mail is sent to; `None` (development only): mail
     /// is kept in the outbox and shown at `/dev/mail`.
-    pub smtp_url: Option<SmtpUrl>,
+    pub(crate) smtp_url: Option<SmtpUrl>,
     /// The sender of every mail.
-    pub mail_from: Mailbox,
+    pub(crate) mail_from: Mailbox,
     /// How long a password-reset link works.
-    pub password_reset_timeout: Seconds,
+    pub(crate) password_reset_timeout: Seconds,
     /// How long an address-verification link works.
-    pub email_verification_timeout: Seconds,
+    pub(crate) email_verification_timeout: Seconds,
     /// The folder of the static files, read once at start-up.
-    pub static_dir: PathBuf,
+    pub(crate) static_dir: PathBuf,
     /// How often ended sessions and old throttle counters are deleted.
-    pub housekeeping_interval: Duration,
+    pub(crate) housekeeping_interval: Duration,
     /// On SIGTERM, how long requests in flight may take to finish before
     /// the process exits anyway.
-    pub shutdown_timeout: Duration,
-    /// Failed logins per email within `login_failure_window` before 429.
-    pub login_max_failures: u32,
-    pub login_failure_window: Seconds,
+    pub(crate) shutdown_timeout: Duration,
+    /// Failed logins per email within [`login_failure_window`] before 429.
+    ///
+    /// [`login_failure_window`]: Settings::login_failure_window
+    pub(crate) login_max_failures: u32,
+    pub(crate) login_failure_window: Seconds,
     /// POSTs to /login, /register and /password/forgot per client IP
     /// within a minute before 429.
-    pub client_auth_posts_per_minute: u32,
+    pub(crate) client_auth_posts_per_minute: u32,
     /// New entries a server-side session store keeps for one client IP
     /// within a minute before 429.
-    pub new_sessions_per_client_per_minute: u32,
+    pub(crate) new_sessions_per_client_per_minute: u32,
     /// Each variable as it was read, secrets hidden (`check-config`).
     in_force: Vec<(&'static str, String)>,
 }
@@ -108,7 +118,7 @@ pub enum SessionStoreKind {
 }
 
 impl SessionStoreKind {
-    pub const ALL: [SessionStoreKind; 3] = [
+    const ALL: [SessionStoreKind; 3] = [
         SessionStoreKind::Cookie,
         SessionStoreKind::Database,
         SessionStoreKind::Redis,
@@ -144,17 +154,17 @@ pub enum LogFormat {
 /// The origin browsers see (`PUBLIC_ORIGIN`): `https://shop.example[:port]`,
 /// without a path or a trailing slash.
 #[derive(Clone, Debug, PartialEq, Eq)]
-pub struct Origin(String);
+pub(crate) struct Origin(String);
 
 impl Origin {
-    pub fn as_str(&self) -> &str {
+    pub(crate) fn as_str(&self) -> &str {
         &self.0
     }
 }
 
 /// A start-up error that names the variable and what it expects.
 #[derive(Debug, PartialEq, Eq)]
-pub struct ConfigError(pub String);
+pub struct ConfigError(pub(crate) String);
 
 impl fmt::Display for ConfigError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
@@ -173,9 +183,11 @@ impl Settings {
     }
 
     /// The same, where `dev_key` gives the development key when
-    /// `SESSION_SECRET` is unset (`app::environment` keeps it in a file,
+    /// `SESSION_SECRET` is unset ([`app::environment`] keeps it in a file,
     /// so that a restart signs nobody out).
-    pub fn build(
+    ///
+    /// [`app::environment`]: crate::app::environment
+    pub(crate) fn build(
         vars: &HashMap<String, String>,
         dev_key: &dyn Fn() -> Result<SessionSecret, ConfigError>,
     ) -> Result<Self, ConfigError> {
@@ -273,14 +285,14 @@ impl Settings {
     }
 
     /// Every variable with the value in force, secrets hidden: what
-    /// `cookie-jar check-config` prints, in the order of `variables::ALL`.
-    pub fn effective(&self) -> &[(&'static str, String)] {
+    /// `cookie-jar check-config` prints, in the order of [`variables::ALL`].
+    pub(crate) fn effective(&self) -> &[(&'static str, String)] {
         &self.in_force
     }
 
     /// The name of the signed CSRF cookie of a visitor without a stored
     /// session (server-side stores only).
-    pub fn csrf_cookie_name(&self) -> &'static str {
+    pub(crate) fn csrf_cookie_name(&self) -> &'static str {
         if self.cookie_secure {
             "__Host-csrf"
         } else {
@@ -289,7 +301,7 @@ impl Settings {
     }
 
     /// The cookie name: `__Host-` requires `Secure`, `Path=/` and no `Domain`.
-    pub fn cookie_name(&self) -> &'static str {
+    pub(crate) fn cookie_name(&self) -> &'static str {
         if self.cookie_secure {
             "__Host-session"
         } else {
@@ -330,8 +342,11 @@ impl<'a> Reader<'a> {
         self.parse(var, text)
     }
 
-    /// A variable whose default is worked out here (`WhenUnset::Derived`, or
-    /// an empty list for `WhenUnset::Unset`).
+    /// A variable whose default is worked out here ([`WhenUnset::Derived`], or
+    /// an empty list for [`WhenUnset::Unset`]).
+    ///
+    /// [`WhenUnset::Derived`]: variables::WhenUnset::Derived
+    /// [`WhenUnset::Unset`]: variables::WhenUnset::Unset
     fn or_else<T: Setting>(
         &mut self,
         var: &Variable,
@@ -347,7 +362,9 @@ impl<'a> Reader<'a> {
         }
     }
 
-    /// A variable that may stay unset (`WhenUnset::Unset`): `None` then.
+    /// A variable that may stay unset ([`WhenUnset::Unset`]): `None` then.
+    ///
+    /// [`WhenUnset::Unset`]: variables::WhenUnset::Unset
     fn optional<T: Setting>(&mut self, var: &Variable) -> Result<Option<T>, ConfigError> {
         match self.set(var) {
             Some(text) => self.parse(var, text).map(Some),
@@ -360,9 +377,11 @@ impl<'a> Reader<'a> {
 }
 
 /// The type of a setting: how a variable's text becomes it, and how
-/// `check-config` shows it. `parse` says what went wrong after the
+/// `check-config` shows it. [`parse`] says what went wrong after the
 /// variable's name ("must be a whole number, got `soon`"); a secret's never
 /// repeats what it was given.
+///
+/// [`parse`]: Setting::parse
 trait Setting: Sized {
     fn parse(text: &str) -> Result<Self, String>;
     fn show(&self) -> String;

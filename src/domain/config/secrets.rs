@@ -1,7 +1,9 @@
 //! The settings that are secrets, and the URLs that may carry one: each
 //! hides itself when shown (`Debug`, `Display`, `check-config`), so the
 //! settings can be logged whole. The driver gets the real value through
-//! `expose`, a name that stands out wherever it is called.
+//! [`expose`], a name that stands out wherever it is called.
+//!
+//! [`expose`]: DatabaseUrl::expose
 
 use std::fmt;
 
@@ -9,22 +11,22 @@ use base64::{engine::general_purpose::STANDARD, Engine};
 
 /// A cookie key (`SESSION_SECRET`). Its `Debug` never prints the bytes.
 #[derive(Clone)]
-pub struct SessionSecret(pub [u8; 64]);
+pub(crate) struct SessionSecret(pub(crate) [u8; 64]);
 
 impl SessionSecret {
     /// A new random key.
-    pub fn generate() -> Self {
+    pub(crate) fn generate() -> Self {
         SessionSecret(crate::domain::ids::random_bytes())
     }
 
     /// As `SESSION_SECRET` takes it.
-    pub fn to_base64(&self) -> String {
+    pub(crate) fn to_base64(&self) -> String {
         STANDARD.encode(self.0)
     }
 
     /// From `SESSION_SECRET`'s base64. The error says what is wrong, never
     /// what was given: it is a key.
-    pub fn from_base64(text: &str) -> Result<Self, String> {
+    pub(crate) fn from_base64(text: &str) -> Result<Self, String> {
         let bytes = STANDARD
             .decode(text)
             .map_err(|_| "must be base64 (of 64 random bytes)".to_string())?;
@@ -42,19 +44,21 @@ impl fmt::Debug for SessionSecret {
 }
 
 /// A URL that may carry a password: `Debug` and `Display` hide it;
-/// `expose` gives the URL itself to the driver.
+/// [`expose`] gives the URL itself to the driver.
+///
+/// [`expose`]: DatabaseUrl::expose
 macro_rules! url_with_password {
-    ($(#[$doc:meta])* $name:ident) => {
+    ($(#[$doc:meta])* $vis:vis $name:ident) => {
         $(#[$doc])*
         #[derive(Clone, PartialEq, Eq)]
-        pub struct $name(String);
+        $vis struct $name(String);
 
         impl $name {
-            pub fn new(url: impl Into<String>) -> Self {
+            $vis fn new(url: impl Into<String>) -> Self {
                 $name(url.into())
             }
 
-            pub fn expose(&self) -> &str {
+            $vis fn expose(&self) -> &str {
                 &self.0
             }
         }
@@ -75,15 +79,15 @@ macro_rules! url_with_password {
 
 url_with_password!(
     /// The database (`DATABASE_URL`).
-    DatabaseUrl
+    pub DatabaseUrl
 );
 url_with_password!(
     /// The Redis server of the Redis session store (`REDIS_URL`).
-    RedisUrl
+    pub(crate) RedisUrl
 );
 url_with_password!(
     /// The SMTP server mail goes to (`SMTP_URL`): `smtp://user:pass@host`.
-    SmtpUrl
+    pub(crate) SmtpUrl
 );
 
 /// `postgres://shop:secret@db/shop` -> `postgres://shop:…@db/shop`, and

@@ -1,9 +1,12 @@
 //! Every setting, declared once: its variable, its default and what it is
-//! for. `Settings::build` reads each of these through its declaration (a
+//! for. [`Settings::build`] reads each of these through its declaration (a
 //! default is written here only, and parsed like a value that was set);
 //! `--help` prints this table; `check-config` shows each variable as it was
 //! read. Tests check `.env.example` and the README's table against it, and
-//! that `build` reads every variable here, once, in this order.
+//! that [`build`] reads every variable here, once, in this order.
+//!
+//! [`Settings::build`]: crate::domain::config::Settings::build
+//! [`build`]: crate::domain::config::Settings::build
 
 /// One environment variable the shop reads.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -30,7 +33,7 @@ pub enum WhenUnset {
 
 impl WhenUnset {
     /// The default value, when it is one.
-    pub fn value(self) -> Option<&'static str> {
+    pub(crate) fn value(self) -> Option<&'static str> {
         match self {
             WhenUnset::Value(value) => Some(value),
             WhenUnset::Derived(_) | WhenUnset::Unset(_) => None,
@@ -55,147 +58,147 @@ const fn var(name: &'static str, default: WhenUnset, help: &'static str) -> Vari
 
 use WhenUnset::{Derived, Unset, Value};
 
-pub const APP_ENV: Variable = var(
+pub(crate) const APP_ENV: Variable = var(
     "APP_ENV",
     Value("development"),
     "`production` requires SESSION_SECRET, PUBLIC_ORIGIN and SMTP_URL, and turns COOKIE_SECURE on",
 );
-pub const BIND_ADDR: Variable = var(
+pub(crate) const BIND_ADDR: Variable = var(
     "BIND_ADDR",
     Value("127.0.0.1:8080"),
     "address to listen on; port 0 picks a free port",
 );
-pub const DATABASE_URL: Variable = var(
+pub(crate) const DATABASE_URL: Variable = var(
     "DATABASE_URL",
     Value("sqlite://data/cookie_jar.db?mode=rwc"),
     "sqlite://FILE?mode=rwc or postgres://USER@HOST/DB",
 );
-pub const SESSION_SECRET: Variable = var(
+pub(crate) const SESSION_SECRET: Variable = var(
     "SESSION_SECRET",
     Derived("generated into data/session.key (development only)"),
     "64 random bytes, base64: the cookie key (`cookie-jar gen-key`)",
 );
-pub const SESSION_SECRET_PREVIOUS: Variable = var(
+pub(crate) const SESSION_SECRET_PREVIOUS: Variable = var(
     "SESSION_SECRET_PREVIOUS",
     Unset("(none)"),
     "comma-separated earlier keys, still accepted during a rotation",
 );
-pub const COOKIE_SECURE: Variable = var(
+pub(crate) const COOKIE_SECURE: Variable = var(
     "COOKIE_SECURE",
     Derived("false; true in production"),
     "`Secure` cookie named __Host-session, and HSTS",
 );
-pub const SESSION_IDLE_TIMEOUT: Variable = var(
+pub(crate) const SESSION_IDLE_TIMEOUT: Variable = var(
     "SESSION_IDLE_TIMEOUT",
     Value("1800"),
     "seconds without a request before a login ends (at least 120; not with \"keep me signed in\")",
 );
-pub const SESSION_ABSOLUTE_TIMEOUT: Variable = var(
+pub(crate) const SESSION_ABSOLUTE_TIMEOUT: Variable = var(
     "SESSION_ABSOLUTE_TIMEOUT",
     Value("43200"),
     "seconds after sign-in at which a login ends",
 );
-pub const SESSION_REMEMBER_ME_TIMEOUT: Variable = var(
+pub(crate) const SESSION_REMEMBER_ME_TIMEOUT: Variable = var(
     "SESSION_REMEMBER_ME_TIMEOUT",
     Value("2592000"),
     "the same with \"keep me signed in\"; a guest cookie's lifetime",
 );
-pub const REAUTH_WINDOW: Variable = var(
+pub(crate) const REAUTH_WINDOW: Variable = var(
     "REAUTH_WINDOW",
     Value("600"),
     "seconds a typed password counts for signing out other browsers (sudo mode)",
 );
-pub const SESSION_STORE: Variable = var(
+pub(crate) const SESSION_STORE: Variable = var(
     "SESSION_STORE",
     Value("cookie"),
     "where session state lives: `cookie` (sealed in it), `database` or `redis` (the cookie carries a key)",
 );
-pub const REDIS_URL: Variable = var(
+pub(crate) const REDIS_URL: Variable = var(
     "REDIS_URL",
     Value("redis://127.0.0.1:6379"),
     "the Redis server of SESSION_STORE=redis (redis://[:PASSWORD@]HOST:PORT[/DB])",
 );
-pub const REDIS_KEY_PREFIX: Variable = var(
+pub(crate) const REDIS_KEY_PREFIX: Variable = var(
     "REDIS_KEY_PREFIX",
     Value("cookie-jar:session:"),
     "what each session's Redis key starts with",
 );
-pub const LOGIN_MAX_FAILURES: Variable = var(
+pub(crate) const LOGIN_MAX_FAILURES: Variable = var(
     "LOGIN_MAX_FAILURES",
     Value("5"),
     "password attempts per email and window before 429",
 );
-pub const LOGIN_FAILURE_WINDOW: Variable = var(
+pub(crate) const LOGIN_FAILURE_WINDOW: Variable = var(
     "LOGIN_FAILURE_WINDOW",
     Value("900"),
     "seconds of that window",
 );
-pub const CLIENT_AUTH_POSTS_PER_MINUTE: Variable = var(
+pub(crate) const CLIENT_AUTH_POSTS_PER_MINUTE: Variable = var(
     "CLIENT_AUTH_POSTS_PER_MINUTE",
     Value("30"),
     "POSTs to /login, /register and /password/forgot per client IP and minute",
 );
-pub const NEW_SESSIONS_PER_CLIENT_PER_MINUTE: Variable = var(
+pub(crate) const NEW_SESSIONS_PER_CLIENT_PER_MINUTE: Variable = var(
     "NEW_SESSIONS_PER_CLIENT_PER_MINUTE",
     Value("30"),
     "new entries a server-side session store keeps per client IP and minute, before 429",
 );
-pub const TRUSTED_PROXY: Variable = var(
+pub(crate) const TRUSTED_PROXY: Variable = var(
     "TRUSTED_PROXY",
     Unset("(none)"),
     "IP of the reverse proxy whose X-Forwarded-For/-Host are believed",
 );
-pub const PUBLIC_ORIGIN: Variable = var(
+pub(crate) const PUBLIC_ORIGIN: Variable = var(
     "PUBLIC_ORIGIN",
     Unset("(none)"),
     "https://shop.example: the only origin a form may come from, and where mail links point",
 );
-pub const SMTP_URL: Variable = var(
+pub(crate) const SMTP_URL: Variable = var(
     "SMTP_URL",
     Unset("(none: mail is kept for /dev/mail; production refuses to start)"),
     "smtp://HOST:PORT, smtp://USER:PASS@HOST:587?tls=required (STARTTLS) or smtps://USER:PASS@HOST",
 );
-pub const MAIL_FROM: Variable = var(
+pub(crate) const MAIL_FROM: Variable = var(
     "MAIL_FROM",
     Value("Cookie Jar <shop@localhost>"),
     "the sender of the shop's mail",
 );
-pub const PASSWORD_RESET_TIMEOUT: Variable = var(
+pub(crate) const PASSWORD_RESET_TIMEOUT: Variable = var(
     "PASSWORD_RESET_TIMEOUT",
     Value("1800"),
     "seconds a password-reset link works",
 );
-pub const EMAIL_VERIFICATION_TIMEOUT: Variable = var(
+pub(crate) const EMAIL_VERIFICATION_TIMEOUT: Variable = var(
     "EMAIL_VERIFICATION_TIMEOUT",
     Value("86400"),
     "seconds an address-verification link works",
 );
-pub const STATIC_DIR: Variable = var(
+pub(crate) const STATIC_DIR: Variable = var(
     "STATIC_DIR",
     Value("static"),
     "the folder of the static files (stylesheet, pictures): a release ships it beside the binary",
 );
-pub const HOUSEKEEPING_INTERVAL: Variable = var(
+pub(crate) const HOUSEKEEPING_INTERVAL: Variable = var(
     "HOUSEKEEPING_INTERVAL",
     Value("600"),
     "seconds between deletions of ended sessions and old counters",
 );
-pub const SHUTDOWN_TIMEOUT: Variable = var(
+pub(crate) const SHUTDOWN_TIMEOUT: Variable = var(
     "SHUTDOWN_TIMEOUT",
     Value("30"),
     "seconds requests in flight get to finish on SIGTERM",
 );
-pub const METRICS_ADDR: Variable = var(
+pub(crate) const METRICS_ADDR: Variable = var(
     "METRICS_ADDR",
     Unset("(none: off)"),
     "address of a second listener that serves /metrics",
 );
-pub const LOG: Variable = var(
+pub(crate) const LOG: Variable = var(
     "LOG",
     Value("info"),
     "log filter, e.g. `debug` or `cookie_jar=debug,info`",
 );
-pub const LOG_FORMAT: Variable = var(
+pub(crate) const LOG_FORMAT: Variable = var(
     "LOG_FORMAT",
     Value("text"),
     "`text`, or `json` for one JSON object a line",

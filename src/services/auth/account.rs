@@ -13,24 +13,24 @@ use crate::{
 };
 
 /// What the password form sends.
-pub struct PasswordChange<'a> {
-    pub current: &'a str,
-    pub new: &'a str,
-    pub confirm: &'a str,
+pub(crate) struct PasswordChange<'a> {
+    pub(crate) current: &'a str,
+    pub(crate) new: &'a str,
+    pub(crate) confirm: &'a str,
 }
 
 /// A password changed: this browser's new session state, and how many other
 /// sessions were signed out.
-pub struct PasswordChanged {
-    pub state: SessionState,
-    pub others: u64,
+pub(crate) struct PasswordChanged {
+    pub(crate) state: SessionState,
+    pub(crate) others: u64,
 }
 
 /// Changes the password of the login whose session is `current`. Every
 /// other session of the user ends; this browser gets a new session (new
 /// id, new cookie) with the login's deadline. Returns it, or the form's
 /// mistakes (then nothing changed).
-pub async fn change_password(
+pub(crate) async fn change_password(
     app: &AppState,
     current: &SessionState,
     client: &ClientInfo,
@@ -93,7 +93,7 @@ pub async fn change_password(
 /// Deletes the account once its password is confirmed: sessions, cart and
 /// security events go with it, orders stay without the link to the person.
 /// The caller then ends the browser's session.
-pub async fn delete_account(
+pub(crate) async fn delete_account(
     app: &AppState,
     client: &ClientInfo,
     me: &LoggedIn,
@@ -124,9 +124,11 @@ pub async fn delete_account(
 }
 
 /// "Confirm your password" (sudo mode): a right password returns the time
-/// to note in the session state (`password_confirmed_at`); a wrong one is
-/// counted like any other (`check_password`) and returns `None`.
-pub async fn confirm_password(
+/// to note in the session state ([`password_confirmed_at`]); a wrong one is
+/// counted like any other ([`check_password`]) and returns `None`.
+///
+/// [`password_confirmed_at`]: crate::domain::session::SessionState::password_confirmed_at
+pub(crate) async fn confirm_password(
     app: &AppState,
     client: &ClientInfo,
     me: &LoggedIn,
@@ -149,7 +151,7 @@ pub async fn confirm_password(
 
 /// Signs out the user's session with this public handle; false when the
 /// handle names none of their live sessions.
-pub async fn revoke_session(
+pub(crate) async fn revoke_session(
     app: &AppState,
     client: &ClientInfo,
     me: &LoggedIn,
@@ -166,9 +168,13 @@ pub async fn revoke_session(
 }
 
 /// "Sign out everywhere else": every other session of the user ends, and
-/// every link mailed to the account (`links::retire_every_link`); returns
+/// every link mailed to the account ([`links::retire_every_link`]); returns
 /// how many sessions.
-pub async fn revoke_others(app: &AppState, client: &ClientInfo, me: &LoggedIn) -> Result<u64> {
+pub(crate) async fn revoke_others(
+    app: &AppState,
+    client: &ClientInfo,
+    me: &LoggedIn,
+) -> Result<u64> {
     let now = app.clock.now();
     let mut tx = app.db.begin_write().await?;
     let count = logins::revoke_others(&mut *tx, me.user.id, &me.session_id, now).await?;

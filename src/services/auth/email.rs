@@ -51,9 +51,11 @@ pub(super) async fn queue_proof(
 }
 
 /// "Send the link again", for an address not yet proven; throttled per
-/// address (`Mailer::queue`). False when it is proven already (nothing
+/// address ([`Mailer::queue`]). False when it is proven already (nothing
 /// sent).
-pub async fn send_proof_again(app: &AppState, me: &LoggedIn) -> Result<bool> {
+///
+/// [`Mailer::queue`]: crate::services::mail::Mailer::queue
+pub(crate) async fn send_proof_again(app: &AppState, me: &LoggedIn) -> Result<bool> {
     let user = &me.user;
     if user.email_verified_at.is_some() {
         return Ok(false);
@@ -67,14 +69,14 @@ pub async fn send_proof_again(app: &AppState, me: &LoggedIn) -> Result<bool> {
 }
 
 /// What a live address link is about (its confirmation page says it).
-pub struct EmailLink {
-    pub email: String,
+pub(crate) struct EmailLink {
+    pub(crate) email: String,
     /// A new address for the account, rather than its own one proven.
-    pub change: bool,
+    pub(crate) change: bool,
 }
 
 /// The live address link `link`.
-pub async fn email_link(app: &AppState, link: &LinkDigest) -> Result<EmailLink> {
+pub(crate) async fn email_link(app: &AppState, link: &LinkDigest) -> Result<EmailLink> {
     let found = links::live(app, link, EMAIL_LINKS).await?;
     Ok(EmailLink {
         change: found.purpose == Purpose::ChangeEmail,
@@ -88,8 +90,8 @@ const EMAIL_LINKS: &[Purpose] = &[Purpose::VerifyEmail, Purpose::ChangeEmail];
 /// Uses the address link `link`. A proof of the account's own address
 /// notes it as proven; a new address becomes the account's sign-in
 /// address, every other link mailed to the account is retired
-/// (`links::retire_every_link`), and the old address is told.
-pub async fn confirm_email(
+/// ([`links::retire_every_link`]), and the old address is told.
+pub(crate) async fn confirm_email(
     app: &AppState,
     client: &ClientInfo,
     link: &LinkDigest,
@@ -147,18 +149,18 @@ pub async fn confirm_email(
 }
 
 /// What the change-of-address form sends.
-pub struct EmailChange<'a> {
-    pub new_email: &'a str,
-    pub password: &'a str,
+pub(crate) struct EmailChange<'a> {
+    pub(crate) new_email: &'a str,
+    pub(crate) password: &'a str,
 }
 
 /// Asks to sign in with a new address from now on: the current password
 /// is checked, every link mailed before is retired
-/// (`links::retire_every_link`), the new address gets a link, and the
+/// ([`links::retire_every_link`]), the new address gets a link, and the
 /// current one is told at once (with how to stop it: a reset); nothing
 /// else changes until the link is used. Returns the new address, or the
 /// form's mistakes.
-pub async fn request_change(
+pub(crate) async fn request_change(
     app: &AppState,
     client: &ClientInfo,
     me: &LoggedIn,

@@ -1,7 +1,7 @@
 //! The single-use links the shop mails (a password reset, an address to
 //! confirm): 256 random bits in the link, only their digest in the
 //! database (`account_tokens`), so a copy of the table, or a backup,
-//! opens no account. A link is one row: used once (`tokens::use_once`, one
+//! opens no account. A link is one row: used once ([`tokens::use_once`], one
 //! statement, so two tabs cannot both use it), dead after its time, and
 //! gone with its account.
 //!
@@ -24,7 +24,7 @@ use crate::{
 };
 
 /// What a token looks like: 32 bytes in unpadded base64url.
-pub fn well_formed(token: &str) -> bool {
+fn well_formed(token: &str) -> bool {
     token.len() == 43
         && token
             .bytes()
@@ -33,14 +33,16 @@ pub fn well_formed(token: &str) -> bool {
 
 /// A link as the shop looks it up: the digest of its token. The token is
 /// in the mail and, for one redirect, in the address bar; the database and
-/// the session (`domain::session::HeldLink`) keep only this.
+/// the session ([`domain::session::HeldLink`]) keep only this.
+///
+/// [`domain::session::HeldLink`]: crate::domain::session::HeldLink
 #[derive(Clone, Debug, PartialEq, Eq)]
-pub struct LinkDigest(String);
+pub(crate) struct LinkDigest(String);
 
 impl LinkDigest {
     /// The link whose token is in an address: 404 for one that cannot be
     /// a token of ours (nothing is looked up).
-    pub fn of_token(token: &str) -> Result<LinkDigest> {
+    pub(crate) fn of_token(token: &str) -> Result<LinkDigest> {
         match well_formed(token) {
             true => Ok(LinkDigest(ids::digest(token))),
             false => Err(AppError::NotFound),
@@ -48,11 +50,11 @@ impl LinkDigest {
     }
 
     /// The link a session holds.
-    pub fn held(link: &HeldLink) -> LinkDigest {
+    pub(crate) fn held(link: &HeldLink) -> LinkDigest {
         LinkDigest(link.digest().to_string())
     }
 
-    pub fn as_str(&self) -> &str {
+    pub(crate) fn as_str(&self) -> &str {
         &self.0
     }
 }
@@ -86,19 +88,26 @@ pub(super) async fn issue(
 /// prove, a new address), inside the caller's transaction. Called by each
 /// event that changes who can act as the account, and by nothing else:
 ///
-/// - a password reset (`recovery::reset_password`) and a password change
-///   (`account::change_password`): whoever knew the old password may have
+/// - a password reset ([`recovery::reset_password`]) and a password change
+///   ([`account::change_password`]): whoever knew the old password may have
 ///   asked for a link;
-/// - a change of address, when it is asked for (`email::request_change`:
+/// - a change of address, when it is asked for ([`email::request_change`]:
 ///   only the link it sends then stays) and when it is confirmed
-///   (`email::confirm_email`);
-/// - the deletion of the account (`account::delete_account`; the rows then
+///   ([`email::confirm_email`]);
+/// - the deletion of the account ([`account::delete_account`]; the rows then
 ///   go with it);
-/// - "sign out everywhere" (`account::revoke_others`).
+/// - "sign out everywhere" ([`account::revoke_others`]).
 ///
 /// A link retired here answers 410 ("no longer works") and changes
 /// nothing; `tests/api/links.rs` runs every event against every purpose.
-pub(super) async fn retire_every_link(conn: &mut Conn, user_id: UserId, now: i64) -> Result<()> {
+///
+/// [`recovery::reset_password`]: crate::services::auth::recovery::reset_password
+/// [`account::change_password`]: crate::services::auth::account::change_password
+/// [`email::request_change`]: crate::services::auth::email::request_change
+/// [`email::confirm_email`]: crate::services::auth::email::confirm_email
+/// [`account::delete_account`]: crate::services::auth::account::delete_account
+/// [`account::revoke_others`]: crate::services::auth::account::revoke_others
+pub(crate) async fn retire_every_link(conn: &mut Conn, user_id: UserId, now: i64) -> Result<()> {
     tokens::retire_every(conn, user_id, now).await?;
     Ok(())
 }

@@ -30,13 +30,13 @@ use crate::{
 };
 
 /// What a login form sends.
-pub struct Credentials<'a> {
-    pub email: &'a str,
-    pub password: &'a str,
-    pub remember_me: bool,
+pub(crate) struct Credentials<'a> {
+    pub(crate) email: &'a str,
+    pub(crate) password: &'a str,
+    pub(crate) remember_me: bool,
 }
 
-pub enum Login {
+pub(crate) enum Login {
     /// Signed in: the new session state (new id, new CSRF token) and what
     /// happened to the guest cart, if there was one.
     SignedIn {
@@ -49,7 +49,7 @@ pub enum Login {
 
 /// Logs in the browser whose session is `guest`. Counted in
 /// `logins_total` by outcome.
-pub async fn log_in(
+pub(crate) async fn log_in(
     app: &AppState,
     guest: &SessionState,
     client: &ClientInfo,
@@ -104,22 +104,22 @@ pub struct NewAccount<'a> {
     pub password_confirm: &'a str,
 }
 
-pub struct Registered {
+pub(crate) struct Registered {
     /// The new session state, signed in.
-    pub state: SessionState,
-    pub display_name: String,
+    pub(crate) state: SessionState,
+    pub(crate) display_name: String,
     /// What came of the guest's cart.
-    pub merged: Option<Merged>,
+    pub(crate) merged: Option<Merged>,
     /// Whether the link that proves the address was mailed (it is left
     /// out when the address had all the mail it may have this hour).
-    pub proof_sent: bool,
+    pub(crate) proof_sent: bool,
 }
 
 /// Creates the account and logs in the browser whose session is `guest`,
 /// in one transaction: the guest's preferences become the account's, their
-/// cart moves in. Mistakes come back as `FieldErrors`, and nothing is
+/// cart moves in. Mistakes come back as [`FieldErrors`], and nothing is
 /// written.
-pub async fn register(
+pub(crate) async fn register(
     app: &AppState,
     guest: &SessionState,
     client: &ClientInfo,
@@ -233,7 +233,11 @@ async fn new_account(
 /// revoked, so a copy of the cookie is worth nothing from now on. The
 /// caller then ends the session itself (the state deleted, the cookie
 /// removed).
-pub async fn log_out(app: &AppState, state: &SessionState, client: &ClientInfo) -> Result<()> {
+pub(crate) async fn log_out(
+    app: &AppState,
+    state: &SessionState,
+    client: &ClientInfo,
+) -> Result<()> {
     if let Some(user_id) = state.user_id {
         let now = app.clock.now();
         let mut tx = app.db.begin_write().await?;
@@ -276,9 +280,11 @@ async fn sign_in(
 
 /// Whether a sign-in has replaced the guest state `guest`: its note in
 /// `guest_merges` says so. The cookie store asks before it writes a guest
-/// state over (`web::session`): a request that still carries it is late,
+/// state over ([`web::session`]): a request that still carries it is late,
 /// or a copy, and the browser holds the login's cookie by now.
-pub async fn replaced_by_sign_in(app: &AppState, guest: &SessionState) -> Result<bool> {
+///
+/// [`web::session`]: crate::web::session
+pub(crate) async fn replaced_by_sign_in(app: &AppState, guest: &SessionState) -> Result<bool> {
     let note = repo::cart::merged_before(&app.db.pool, &guest.id.digest()).await?;
     Ok(note.is_some())
 }
@@ -287,7 +293,7 @@ pub async fn replaced_by_sign_in(app: &AppState, guest: &SessionState) -> Result
 /// its row is revoked, so that no login is left that nobody holds. If the
 /// database cannot take that either, the row's own deadline ends it; it
 /// is logged.
-pub async fn abandon(app: &AppState, state: &SessionState) {
+pub(crate) async fn abandon(app: &AppState, state: &SessionState) {
     let now = app.clock.now();
     if let Err(err) = logins::revoke(&app.db.pool, &state.id, now).await {
         tracing::warn!(error = %err, "a login whose state was not kept could not be revoked");

@@ -1,27 +1,36 @@
 //! Who is asking, and the moments a session changes hands.
 //!
-//! - `check_session`: a cookie that says "user 42, session S" is believed
+//! - [`check_session`]: a cookie that says "user 42, session S" is believed
 //!   only while the `logins` row S exists, is not revoked, is younger
 //!   than its absolute timeout and was seen within the idle timeout.
 //!   Otherwise the visitor is a guest again, and the page says why.
-//! - `login`: registration, login and logout.
-//! - `account`: password change, account deletion, signing out other
+//! - [`login`]: registration, login and logout.
+//! - [`account`]: password change, account deletion, signing out other
 //!   sessions, confirming the password again (sudo mode).
-//! - `recovery`: "forgot your password?"; `address`: proving, and
-//!   changing, the email address; both by the mailed links of `links`.
-//! - `check_password`: the one place a password is compared, counted
-//!   against the throttle (`throttle`) wherever it is typed.
+//! - [`recovery`]: "forgot your password?"; [`email`]: proving, and
+//!   changing, the email address; both by the mailed links of [`links`].
+//! - [`check_password`]: the one place a password is compared, counted
+//!   against the throttle ([`throttle`]) wherever it is typed.
 //!
 //! Each use case is one call and one transaction, and the cookie changes
 //! only after the transaction commits: if anything fails, the visitor is
 //! exactly who they were, with their cart and preferences.
+//!
+//! [`check_session`]: crate::services::auth::check_session
+//! [`login`]: crate::services::auth::login
+//! [`account`]: crate::services::auth::account
+//! [`recovery`]: crate::services::auth::recovery
+//! [`email`]: crate::services::auth::email
+//! [`links`]: crate::services::auth::links
+//! [`check_password`]: crate::services::auth::check_password
+//! [`throttle`]: crate::services::auth::throttle
 
-pub mod account;
-pub mod email;
-pub mod links;
+pub(crate) mod account;
+pub(crate) mod email;
+pub(crate) mod links;
 pub mod login;
-pub mod recovery;
-pub mod throttle;
+pub(crate) mod recovery;
+pub(crate) mod throttle;
 
 use crate::{
     data::db::Conn,
@@ -41,23 +50,23 @@ use crate::{
 
 /// A logged-in user, as verified against the `logins` table.
 #[derive(Clone, Debug)]
-pub struct LoggedIn {
-    pub user: User,
-    pub session_id: SessionId,
+pub(crate) struct LoggedIn {
+    pub(crate) user: User,
+    session_id: SessionId,
     /// The session's public name (the sessions page marks this one by it).
-    pub handle: String,
+    pub(crate) handle: String,
     /// The user's cart, read with the session row.
-    pub cart: Vec<CartLine>,
+    pub(crate) cart: Vec<CartLine>,
     /// When the server last saw this session (written at most once a minute).
-    pub last_seen_at: i64,
+    pub(crate) last_seen_at: i64,
     /// The absolute deadline of this login.
-    pub expires_at: i64,
-    pub remember_me: bool,
+    pub(crate) expires_at: i64,
+    pub(crate) remember_me: bool,
 }
 
 impl LoggedIn {
     /// Units in the cart (the nav's badge).
-    pub fn cart_count(&self) -> i64 {
+    pub(crate) fn cart_count(&self) -> i64 {
         self.cart.iter().map(|line| line.quantity).sum()
     }
 }
@@ -77,14 +86,16 @@ fn bookkeeping_failed(err: AppError) -> Result<()> {
 }
 
 /// What the check of a session found.
-pub enum Checked {
+pub(crate) enum Checked {
     /// A guest: there is nothing to check.
     Guest,
     /// A live login, as its row says.
     Live(LoggedIn),
     /// A login that ended (revoked, timed out, its account or row gone):
     /// the request goes on as this fresh guest (a new id, so nothing of
-    /// the login's state is of use), and the page says why (`notice`).
+    /// the login's state is of use), and the page says why ([`notice`]).
+    ///
+    /// [`notice`]: Checked::Ended::notice
     Ended {
         guest: SessionState,
         notice: Option<Flash>,
@@ -94,7 +105,7 @@ pub enum Checked {
 /// Checks the session's login against its server-side row. Reads only,
 /// but for the books of a live login ("last seen", at most once a
 /// minute) and the revocation of one that timed out.
-pub async fn check_session(app: &AppState, state: &SessionState) -> Result<Checked> {
+pub(crate) async fn check_session(app: &AppState, state: &SessionState) -> Result<Checked> {
     let now = app.clock.now();
     let Some(user_id) = state.user_id else {
         return Ok(Checked::Guest);
@@ -165,9 +176,11 @@ pub async fn check_session(app: &AppState, state: &SessionState) -> Result<Check
 /// or no such account; an unknown email is checked against a dummy hash,
 /// so it takes as long, and a wrong password of a real account is noted as
 /// `on_failure` in its security log. `Err(TooManyRequests)`: throttled.
-/// The caller holds a place at the hashing threads (`Hasher::reserve`),
+/// The caller holds a place at the hashing threads ([`Hasher::reserve`]),
 /// taken before it wrote anything.
-pub async fn check_password(
+///
+/// [`Hasher::reserve`]: crate::services::password::Hasher::reserve
+pub(crate) async fn check_password(
     app: &AppState,
     permit: &HashPermit,
     client: &ClientInfo,
@@ -207,7 +220,7 @@ pub async fn check_password(
 }
 
 /// Notes an event of `client` in the user's security log.
-pub async fn record(
+async fn record(
     conn: &mut Conn,
     user_id: UserId,
     kind: EventKind,

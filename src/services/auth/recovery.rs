@@ -3,18 +3,20 @@
 //!
 //! - Asking answers the same whether or not an account has the address
 //!   (the handler also makes both answers take the same time), and is
-//!   throttled per client and per address (`services::mail::count_mail_to`, counted
+//!   throttled per client and per address ([`services::mail::count_mail_to`], counted
 //!   alike for an address no account has).
-//! - The link is a token of `links` (only its digest stored), valid for
+//! - The link is a token of [`links`] (only its digest stored), valid for
 //!   `PASSWORD_RESET_TIMEOUT`.
 //! - Using it, in one transaction: the new password, every session of the
 //!   account revoked (whoever knew the old password may be signed in
 //!   somewhere: a reset must throw them out), every other link of the
-//!   account retired (`links::retire_every_link`: a new address asked for
+//!   account retired ([`links::retire_every_link`]: a new address asked for
 //!   by that someone included), the address noted as proven (the link
 //!   reached it), a security event, and a notice to the address. A login
 //!   of another account in the browser that finishes the reset ends too:
 //!   that browser is now the one who reset this account's password.
+//!
+//! [`services::mail::count_mail_to`]: crate::services::mail::count_mail_to
 
 use crate::{
     data::error::{AppError, Result},
@@ -37,7 +39,7 @@ use crate::{
 /// Asks for a reset link to `email`. `Ok(Err(_))`: the address is not
 /// one an account could have (the form says so); `Ok(Ok(()))` otherwise,
 /// whether a mail was queued or not.
-pub async fn request_reset(
+pub(crate) async fn request_reset(
     app: &AppState,
     client: &ClientInfo,
     email: &str,
@@ -79,7 +81,7 @@ pub async fn request_reset(
 /// The account a live reset link is for (the form shows its address). A
 /// link mailed to an address the account no longer has opens nothing:
 /// whoever holds the old mailbox is not the owner any more.
-pub async fn reset_link(app: &AppState, link: &LinkDigest) -> Result<User> {
+pub(crate) async fn reset_link(app: &AppState, link: &LinkDigest) -> Result<User> {
     let found = links::live(app, link, &[Purpose::ResetPassword]).await?;
     let user = users::by_id(&app.db.pool, found.user_id).await?;
     let user = user.ok_or(AppError::NotFound)?;
@@ -92,24 +94,24 @@ pub async fn reset_link(app: &AppState, link: &LinkDigest) -> Result<User> {
 }
 
 /// What the new-password form sends.
-pub struct NewPassword<'a> {
-    pub password: &'a str,
-    pub confirm: &'a str,
+pub(crate) struct NewPassword<'a> {
+    pub(crate) password: &'a str,
+    pub(crate) confirm: &'a str,
 }
 
 /// A password reset done.
-pub struct ResetDone {
+pub(crate) struct ResetDone {
     /// The account's address, to sign in with.
-    pub email: String,
+    pub(crate) email: String,
     /// The address of another account this browser was signed in to, whose
     /// login ended with the reset.
-    pub ended_here: Option<String>,
+    pub(crate) ended_here: Option<String>,
 }
 
 /// Sets the new password through `link`, in the browser
 /// `signed_in_here` is the login of (if any); returns what was done, or
 /// the form's mistakes (nothing changed, the link still works).
-pub async fn reset_password(
+pub(crate) async fn reset_password(
     app: &AppState,
     client: &ClientInfo,
     link: &LinkDigest,

@@ -11,13 +11,16 @@
 //!   session store.
 //!
 //! (The limit of mails per address is the mail module's own,
-//! `services::mail::count_mail_to`: every mail counts, wherever it comes from.)
+//! [`services::mail::count_mail_to`]: every mail counts, wherever it comes from.)
 //!
 //! An attempt is counted *before* the password is checked, in one atomic
 //! statement, so a burst of parallel guesses cannot slip past the limit.
 //! Hand-written rather than a rate-limiting crate: the counts must be
 //! shared by every instance and survive restarts, and the few lines here
-//! are the lesson. Old counters are deleted by `housekeeping`.
+//! are the lesson. Old counters are deleted by [`housekeeping`].
+//!
+//! [`services::mail::count_mail_to`]: crate::services::mail::count_mail_to
+//! [`housekeeping`]: crate::services::housekeeping
 
 use crate::{
     data::error::AppError, data::repo::rate_limit, domain::validate, services::state::AppState,
@@ -40,16 +43,18 @@ async fn count(app: &AppState, bucket: &str, window: i64, limit: u32) -> Result<
 
 /// Counts a POST to /login or /register from this client; refuses it
 /// above the limit.
-pub async fn count_client(app: &AppState, ip: &str) -> Result<(), AppError> {
+pub(crate) async fn count_client(app: &AppState, ip: &str) -> Result<(), AppError> {
     let limit = app.settings.client_auth_posts_per_minute;
     count(app, &format!("client:{ip}"), 60, limit).await
 }
 
 /// Counts a new entry a server-side session store keeps for this client
-/// (`web::session`); refuses it above `NEW_SESSIONS_PER_CLIENT_PER_MINUTE`,
+/// ([`web::session`]); refuses it above `NEW_SESSIONS_PER_CLIENT_PER_MINUTE`,
 /// so a client that ignores the cookies it is given (a bot replaying one
 /// `csrf` cookie) cannot grow the store without bound.
-pub async fn count_new_session(app: &AppState, ip: &str) -> Result<(), AppError> {
+///
+/// [`web::session`]: crate::web::session
+pub(crate) async fn count_new_session(app: &AppState, ip: &str) -> Result<(), AppError> {
     let limit = app.settings.new_sessions_per_client_per_minute;
     count(app, &format!("session:{}", network_of(ip)), 60, limit).await
 }
@@ -68,14 +73,14 @@ fn network_of(ip: &str) -> String {
 
 /// Counts a password attempt for `email`; refuses it when the email has
 /// used up its attempts in this window.
-pub async fn count_attempt(app: &AppState, email: &str) -> Result<(), AppError> {
+pub(crate) async fn count_attempt(app: &AppState, email: &str) -> Result<(), AppError> {
     let window = app.settings.login_failure_window.get();
     let limit = app.settings.login_max_failures;
     count(app, &email_bucket(email), window, limit).await
 }
 
 /// The password was right: the email's count starts again.
-pub async fn forget(app: &AppState, email: &str) -> Result<(), AppError> {
+pub(crate) async fn forget(app: &AppState, email: &str) -> Result<(), AppError> {
     rate_limit::forget(&app.db.pool, &email_bucket(email)).await?;
     Ok(())
 }
@@ -83,7 +88,7 @@ pub async fn forget(app: &AppState, email: &str) -> Result<(), AppError> {
 /// The oldest window start a counter may still need: the longest window
 /// (the account one, or the client's minute) back from `now`, and at least
 /// a day, so a counter is never deleted while it still counts.
-pub fn oldest_needed(app: &AppState, now: i64) -> i64 {
+pub(crate) fn oldest_needed(app: &AppState, now: i64) -> i64 {
     let window = app.settings.login_failure_window.get();
     now - window.max(86_400)
 }

@@ -6,7 +6,7 @@
 //! A mail carries no text a visitor chose unless its address is the
 //! account's own and proven: the greeting names the display name only
 //! then ([`greeting`]). Otherwise anyone could put words (a display name
-//! "see https://evil.example/reset") into a shop-branded mail to a
+//! `see https://evil.example/reset`) into a shop-branded mail to a
 //! stranger's address.
 
 use askama::Template;
@@ -15,7 +15,7 @@ use crate::{data::error::Result, data::repo::users::User, domain::ids::OrderId, 
 
 /// The name a mail to `user`'s address may greet: their display name when
 /// that address is proven to be theirs, else none.
-pub fn greeting(user: &User) -> Option<&str> {
+pub(crate) fn greeting(user: &User) -> Option<&str> {
     user.email_verified_at
         .is_some()
         .then_some(user.display_name.as_str())
@@ -23,29 +23,29 @@ pub fn greeting(user: &User) -> Option<&str> {
 
 /// A mail before it is rendered.
 #[derive(Clone, Debug)]
-pub struct Letter {
+pub(crate) struct Letter {
     /// The shop's own words: no user input reaches a header.
-    pub subject: String,
-    /// Who the greeting names (`greeting`); none: "Hello,".
-    pub name: Option<String>,
-    pub paragraphs: Vec<String>,
+    pub(crate) subject: String,
+    /// Who the greeting names ([`greeting`]); none: "Hello,".
+    name: Option<String>,
+    paragraphs: Vec<String>,
     /// The button (and the link the text version spells out).
-    pub action: Option<Action>,
+    action: Option<Action>,
     /// Order lines, as "2 × Ginger Snaps: €7.00".
-    pub lines: Vec<String>,
+    lines: Vec<String>,
     /// The small print at the end.
-    pub footnote: Option<String>,
+    footnote: Option<String>,
 }
 
 #[derive(Clone, Debug)]
-pub struct Action {
-    pub label: &'static str,
-    pub url: String,
+struct Action {
+    label: &'static str,
+    url: String,
 }
 
-pub struct Rendered {
-    pub text: String,
-    pub html: String,
+pub(crate) struct Rendered {
+    pub(crate) text: String,
+    pub(crate) html: String,
 }
 
 #[derive(Template)]
@@ -85,7 +85,7 @@ impl Letter {
         self
     }
 
-    pub fn render(&self) -> Result<Rendered> {
+    pub(crate) fn render(&self) -> Result<Rendered> {
         Ok(Rendered {
             text: Text { letter: self }.render()?,
             html: Html { letter: self }.render()?,
@@ -94,7 +94,7 @@ impl Letter {
 
     /// After registration, or "send it again": prove the address reaches
     /// its owner. Nobody has proved the address yet, so no name.
-    pub fn verify_email(link: String, valid_for: &str) -> Letter {
+    pub(crate) fn verify_email(link: String, valid_for: &str) -> Letter {
         let words = format!(
             "Welcome to Cookie Jar! Please confirm that this is your address. The link \
              works once, for {valid_for}."
@@ -106,7 +106,7 @@ impl Letter {
 
     /// A new address asked for on the profile: sent to the new address,
     /// which nobody has proved yet (no name).
-    pub fn confirm_new_email(link: String, valid_for: &str) -> Letter {
+    pub(crate) fn confirm_new_email(link: String, valid_for: &str) -> Letter {
         let words = format!(
             "You asked to sign in to Cookie Jar with this address from now on. It takes \
              effect when you confirm it. The link works once, for {valid_for}."
@@ -120,7 +120,7 @@ impl Letter {
     /// can stop it. It names nothing the requester typed (neither the new
     /// address nor a display name they may have set): whoever asked may
     /// be someone who learned the password.
-    pub fn email_change_asked(forgot: String) -> Letter {
+    pub(crate) fn email_change_asked(forgot: String) -> Letter {
         let words = vec![
             "Someone signed in to your Cookie Jar account asked to sign in with another \
              email address from now on. Nothing changes until that address is confirmed."
@@ -136,7 +136,7 @@ impl Letter {
 
     /// The address changed: sent to the old one, naming the new one when
     /// that may be said (`new_address`: only to a proven owner).
-    pub fn email_changed(name: Option<&str>, new_address: Option<&str>) -> Letter {
+    pub(crate) fn email_changed(name: Option<&str>, new_address: Option<&str>) -> Letter {
         let changed = match new_address {
             Some(new) => format!(
                 "The email address of your Cookie Jar account was changed to {new}. You sign \
@@ -154,7 +154,7 @@ impl Letter {
     }
 
     /// "Forgot your password?"
-    pub fn reset_password(name: Option<&str>, link: String, valid_for: &str) -> Letter {
+    pub(crate) fn reset_password(name: Option<&str>, link: String, valid_for: &str) -> Letter {
         let words = format!(
             "Someone (we hope you) asked to reset the password of your Cookie Jar account. \
              The link below lets you choose a new one; it works once, for {valid_for}."
@@ -165,7 +165,7 @@ impl Letter {
     }
 
     /// The password was reset by a link: sent to the account's address.
-    pub fn password_was_reset(name: Option<&str>, at: i64) -> Letter {
+    pub(crate) fn password_was_reset(name: Option<&str>, at: i64) -> Letter {
         let words = vec![
             format!(
                 "The password of your Cookie Jar account was reset with an emailed link on \
@@ -178,7 +178,7 @@ impl Letter {
     }
 
     /// At checkout.
-    pub fn order_confirmed(
+    pub(crate) fn order_confirmed(
         name: Option<&str>,
         order_id: OrderId,
         lines: Vec<String>,

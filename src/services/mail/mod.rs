@@ -1,7 +1,7 @@
 //! Mail, the way it is done for real: a use case that causes a mail writes
-//! it, rendered, into the outbox in its own transaction (`Mailer::queue`),
+//! it, rendered, into the outbox in its own transaction ([`Mailer::queue`]),
 //! so the mail exists exactly when the change does; a worker sends it
-//! later (`worker`), with retries and backoff, so an SMTP server that is
+//! later ([`worker`]), with retries and backoff, so an SMTP server that is
 //! down delays mail and never fails the customer's request or loses it.
 //!
 //! Without `SMTP_URL` (development) nothing is sent: the mails stay in the
@@ -11,20 +11,26 @@
 //! No header takes what a user typed: the recipient is the account's
 //! address (checked when it was registered, and parsed again by lettre),
 //! the subjects are the shop's own words, and names go in the body only,
-//! to proven addresses only (`letters::greeting`).
+//! to proven addresses only ([`letters::greeting`]).
 //!
 //! **Every mail to an address counts** towards [`MAILS_PER_HOUR`],
 //! whatever account or visitor caused it, in the transaction that queues
-//! it (`Mailer::queue`); what a mail does past the limit is the caller's
+//! it ([`Mailer::queue`]); what a mail does past the limit is the caller's
 //! word ([`PastTheLimit`]): a mail someone asked for is refused with the
 //! change that would send it, one that comes with a change standing
 //! without it is left out, and a notice to a proven owner of what was done
 //! to their account always goes. So a loop of registrations with a
 //! stranger's address, or of "send it again", mails that stranger at most
 //! the limit in an hour.
+//!
+//! [`Mailer::queue`]: crate::services::mail::Mailer::queue
+//! [`worker`]: crate::services::mail::worker
+//! [`letters::greeting`]: crate::services::mail::letters::greeting
+//! [`MAILS_PER_HOUR`]: crate::services::mail::MAILS_PER_HOUR
+//! [`PastTheLimit`]: crate::services::mail::PastTheLimit
 
-pub mod letters;
-pub mod worker;
+pub(crate) mod letters;
+pub(crate) mod worker;
 
 use std::sync::Arc;
 
@@ -37,14 +43,14 @@ use crate::{
     domain::validate,
 };
 
-pub use letters::{greeting, Letter};
+pub(crate) use letters::{greeting, Letter};
 
 /// Mails one address may be sent in an hour, of every kind.
 pub const MAILS_PER_HOUR: i64 = 10;
 
 /// What a mail does past its address's hourly limit.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum PastTheLimit {
+pub(crate) enum PastTheLimit {
     /// Refused, and so is the change that would send it (429, nothing
     /// changes): a link, or a notice, someone asked for.
     Refuse,
@@ -59,7 +65,7 @@ pub enum PastTheLimit {
 
 /// Whether a mail went into the outbox.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Queued {
+pub(crate) enum Queued {
     Yes,
     /// Left out: the address had all the mail it may have this hour.
     LeftOut,
@@ -71,7 +77,7 @@ const MAIL_WINDOW: i64 = 3600;
 /// Counts one mail to `to` (in `db`, the caller's transaction or the
 /// pool); whether it may go, as `past` says when the address is past its
 /// limit.
-pub async fn count_mail_to(
+pub(crate) async fn count_mail_to(
     db: impl Db<'_>,
     to: &str,
     past: PastTheLimit,
@@ -99,7 +105,7 @@ fn mail_bucket(to: &str) -> String {
 /// What services need to send mail: where links point, and a way to wake
 /// the worker.
 #[derive(Clone, Debug)]
-pub struct Mailer {
+pub(crate) struct Mailer {
     /// `https://shop.example` (`PUBLIC_ORIGIN`), or in development the
     /// address the shop listens on: links in mail start with it, never
     /// with a request's `Host` (a client could name any host there, and
@@ -109,7 +115,7 @@ pub struct Mailer {
 }
 
 impl Mailer {
-    pub fn new(origin: impl Into<String>) -> Mailer {
+    pub(crate) fn new(origin: impl Into<String>) -> Mailer {
         Mailer {
             origin: origin.into(),
             wake: Arc::new(Notify::new()),
@@ -117,15 +123,17 @@ impl Mailer {
     }
 
     /// The absolute URL of a path of the shop.
-    pub fn link(&self, path: &str) -> String {
+    pub(crate) fn link(&self, path: &str) -> String {
         format!("{}{path}", self.origin)
     }
 
     /// Renders `letter` to `to` and writes it into the outbox, inside the
     /// caller's transaction, counted against the address's hourly limit
-    /// (`count_mail_to`; `past` says what happens beyond it: a refusal
-    /// fails the caller's transaction). Call `wake_worker` after the commit.
-    pub async fn queue(
+    /// ([`count_mail_to`]; `past` says what happens beyond it: a refusal
+    /// fails the caller's transaction). Call [`wake_worker`] after the commit.
+    ///
+    /// [`wake_worker`]: Mailer::wake_worker
+    pub(crate) async fn queue(
         &self,
         conn: &mut Conn,
         to: &str,
@@ -150,11 +158,13 @@ impl Mailer {
 
     /// Wakes this instance's worker after a commit that queued mail (it
     /// also looks every few seconds, for mail queued by other instances).
-    pub fn wake_worker(&self) {
+    pub(crate) fn wake_worker(&self) {
         self.wake.notify_one();
     }
 
-    /// Waits until `wake_worker` is called (the worker).
+    /// Waits until [`wake_worker`] is called (the worker).
+    ///
+    /// [`wake_worker`]: Mailer::wake_worker
     async fn woken(&self) {
         self.wake.notified().await;
     }

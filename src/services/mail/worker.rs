@@ -1,5 +1,5 @@
 //! The outbox worker: started with the shop when `SMTP_URL` is set, it
-//! claims one due mail at a time (`data::repo::outbox::claim`: a lease, so that
+//! claims one due mail at a time ([`data::repo::outbox::claim`]: a lease, so that
 //! two instances never take one mail at once) and hands it to the SMTP
 //! server with lettre's real SMTP transport. Then, if its lease still
 //! holds (every update names the claim it was made under):
@@ -8,15 +8,17 @@
 //! - refused for good (a 5xx answer, an address lettre cannot parse): it
 //!   is marked failed, logged, never tried again;
 //! - anything else (the server is down, slow, says 4xx): it is due again
-//!   after a backoff that doubles from `FIRST_RETRY` up to `LAST_RETRY`,
+//!   after a backoff that doubles from [`FIRST_RETRY`] up to [`LAST_RETRY`],
 //!   and is tried until it goes: delayed, never lost.
 //!
-//! One attempt takes at most `SEND_TIMEOUT`, well inside the lease, so no
+//! One attempt takes at most [`SEND_TIMEOUT`], well inside the lease, so no
 //! other worker can claim a mail while it is being sent. On shutdown the
 //! worker finishes the mail in hand before it stops. What remains is the
 //! one window no outbox can close: a process killed between the server's
 //! "250 OK" and the row's update sends that mail again once the lease
 //! runs out. A mail goes at least once, and twice only then.
+//!
+//! [`data::repo::outbox::claim`]: crate::data::repo::outbox::claim
 
 use std::time::Duration;
 
@@ -36,7 +38,7 @@ use crate::{
 };
 
 /// How long a claim keeps other workers off a mail: twice as long as an
-/// attempt may take (`SEND_TIMEOUT`).
+/// attempt may take ([`SEND_TIMEOUT`]).
 const LEASE: i64 = 120;
 /// How long one attempt may take in all, connecting to QUIT.
 const SEND_TIMEOUT: Duration = Duration::from_secs(60);
@@ -46,19 +48,19 @@ const SMTP_TIMEOUT: Duration = Duration::from_secs(30);
 /// queued by another instance, retries coming due).
 const POLL: Duration = Duration::from_secs(2);
 /// The first retry waits this long (seconds); each further one twice as
-/// long, up to `LAST_RETRY`.
-pub const FIRST_RETRY: i64 = 5;
-pub const LAST_RETRY: i64 = 3600;
+/// long, up to [`LAST_RETRY`].
+const FIRST_RETRY: i64 = 5;
+const LAST_RETRY: i64 = 3600;
 
 /// The wait before attempt `attempts + 1`, after `attempts` failed.
-pub fn backoff(attempts: i64) -> i64 {
+fn backoff(attempts: i64) -> i64 {
     let doublings = (attempts - 1).clamp(0, 20) as u32;
     (FIRST_RETRY << doublings).min(LAST_RETRY)
 }
 
 /// Everything the worker needs, built at start-up: a bad `SMTP_URL` is a
 /// start-up error naming it.
-pub struct Worker {
+pub(crate) struct Worker {
     pool: Pool,
     clock: Clock,
     mailer: Mailer,
@@ -67,7 +69,7 @@ pub struct Worker {
 }
 
 impl Worker {
-    pub fn new(
+    pub(crate) fn new(
         settings: &Settings,
         smtp: &SmtpUrl,
         pool: Pool,
@@ -84,8 +86,8 @@ impl Worker {
         })
     }
 
-    /// Runs until `Running::stop`.
-    pub fn spawn(self) -> Running {
+    /// Runs until [`Running::stop`].
+    pub(crate) fn spawn(self) -> Running {
         let (stop, stopping) = watch::channel(false);
         let task = tokio::spawn(async move {
             let mut stopping = stopping;
@@ -198,7 +200,7 @@ fn transport(smtp: &SmtpUrl) -> anyhow::Result<AsyncSmtpTransport<Tokio1Executor
 /// Whether the SMTP server of `SMTP_URL` answers: a connection (with its
 /// TLS, and the login of the URL's credentials), a NOOP, a QUIT
 /// (`cookie-jar check-config`).
-pub async fn check(smtp: &SmtpUrl) -> anyhow::Result<()> {
+pub(crate) async fn check(smtp: &SmtpUrl) -> anyhow::Result<()> {
     let answered = tokio::time::timeout(SEND_TIMEOUT, transport(smtp)?.test_connection()).await;
     match answered {
         Ok(Ok(true)) => Ok(()),
@@ -212,14 +214,14 @@ pub async fn check(smtp: &SmtpUrl) -> anyhow::Result<()> {
 }
 
 /// The worker of a running shop.
-pub struct Running {
+pub(crate) struct Running {
     stop: watch::Sender<bool>,
     task: tokio::task::JoinHandle<()>,
 }
 
 impl Running {
-    /// Lets the mail in hand finish (at most `SEND_TIMEOUT`), then stops.
-    pub async fn stop(self) {
+    /// Lets the mail in hand finish (at most [`SEND_TIMEOUT`]), then stops.
+    pub(crate) async fn stop(self) {
         let _ = self.stop.send(true);
         let mut task = self.task;
         if tokio::time::timeout(SEND_TIMEOUT, &mut task).await.is_err() {

@@ -3,25 +3,29 @@
 //!
 //! - The session cookie (`session`; `__Host-session` when `COOKIE_SECURE`)
 //!   carries what the store gave for the state, sealed with AES-256-GCM
-//!   (`CookieJar::private`, the cookie's name bound in): the whole state
+//!   ([`CookieJar::private`], the cookie's name bound in): the whole state
 //!   with the cookie store, a random key with a server-side store. Either
 //!   way the browser can hold it, not read or change it.
 //! - The CSRF cookie (`csrf`; `__Host-csrf`), only while the visitor's
 //!   session is not stored: a server-side store keeps nothing for a
 //!   visitor who only looks, and a page view replaces no session cookie it
-//!   did not find valid (`write_back`), on any store. The token of their
-//!   forms, signed (HMAC-SHA256, `CookieJar::signed`), so the server takes
+//!   did not find valid ([`write_back`]), on any store. The token of their
+//!   forms, signed (HMAC-SHA256, [`CookieJar::signed`]), so the server takes
 //!   back only tokens it issued (OWASP's signed double-submit cookie). It
 //!   is what lets such a visitor post a form without a stored session.
 //!
 //! `SESSION_SECRET` seals and signs; the keys in `SESSION_SECRET_PREVIOUS`
-//! still open what they sealed, and `web::session` writes such a cookie
+//! still open what they sealed, and [`web::session`] writes such a cookie
 //! back under the current key on its response, so a rotation signs nobody
 //! out and empties no cart. A cookie no key opens is no cookie at all (an
 //! old or forged one is no fault of the server, and is not logged as one).
 //! Rotating never revives a login: a re-sealed cookie still leads to a
-//! state that names its `logins` row, and `services::auth::check_session` still
+//! state that names its `logins` row, and [`services::auth::check_session`] still
 //! checks it.
+//!
+//! [`write_back`]: mod@crate::web::session::write_back
+//! [`web::session`]: crate::web::session
+//! [`services::auth::check_session`]: crate::services::auth::check_session
 
 use actix_web::{
     cookie::{time::Duration, Cookie, CookieJar, Key, SameSite},
@@ -57,12 +61,12 @@ pub fn seal(name: &str, plain: String, key: &Key) -> Cookie<'static> {
 }
 
 /// Checks a signed cookie under the current key, else a previous one.
-pub fn verify(signed: &Cookie<'static>, keys: &Keys) -> Opened {
+pub(crate) fn verify(signed: &Cookie<'static>, keys: &Keys) -> Opened {
     read(signed, keys, |jar, key| jar.signed(key).get(signed.name()))
 }
 
 /// `value` signed under `key` (HMAC-SHA256): readable, not forgeable.
-pub fn sign(name: &str, value: String, key: &Key) -> Cookie<'static> {
+pub(crate) fn sign(name: &str, value: String, key: &Key) -> Cookie<'static> {
     write(name, value, |jar, cookie| jar.signed_mut(key).add(cookie))
 }
 
@@ -101,9 +105,11 @@ fn try_keys(keys: &Keys, open: impl Fn(&Key) -> Option<String>) -> Opened {
 
 /// The request's cookie named `name`, read as actix reads cookies
 /// (UTF-8, percent-decoded), but one that cannot be parsed spoils only
-/// itself: `HttpRequest::cookies` gives up on the whole header, which would
+/// itself: [`HttpRequest::cookies`] gives up on the whole header, which would
 /// sign a visitor out for a stray cookie of another site's script.
-pub fn request_cookie(headers: &HeaderMap, name: &str) -> Option<Cookie<'static>> {
+///
+/// [`HttpRequest::cookies`]: actix_web::HttpRequest::cookies
+pub(crate) fn request_cookie(headers: &HeaderMap, name: &str) -> Option<Cookie<'static>> {
     headers
         .get_all(COOKIE)
         .filter_map(|h| std::str::from_utf8(h.as_bytes()).ok())
@@ -116,7 +122,7 @@ pub fn request_cookie(headers: &HeaderMap, name: &str) -> Option<Cookie<'static>
 /// The attributes every cookie of a session has: `HttpOnly` (no script
 /// reads it), `SameSite=Lax` (a form posted from another site arrives
 /// without it), `Path=/`, no `Domain`, and `Secure` when `secure`.
-pub fn with_attributes(mut cookie: Cookie<'static>, secure: bool) -> Cookie<'static> {
+pub(crate) fn with_attributes(mut cookie: Cookie<'static>, secure: bool) -> Cookie<'static> {
     cookie.set_http_only(true);
     cookie.set_same_site(SameSite::Lax);
     cookie.set_path("/");
@@ -125,14 +131,14 @@ pub fn with_attributes(mut cookie: Cookie<'static>, secure: bool) -> Cookie<'sta
 }
 
 /// A cookie that tells the browser to drop the cookie `name`.
-pub fn removal(name: &str, secure: bool) -> Cookie<'static> {
+pub(crate) fn removal(name: &str, secure: bool) -> Cookie<'static> {
     let mut cookie = with_attributes(Cookie::new(name.to_string(), ""), secure);
     cookie.make_removal();
     cookie
 }
 
 /// `cookie` kept by the browser for `max_age`, or (`None`) until it closes.
-pub fn lasting(mut cookie: Cookie<'static>, max_age: Option<Duration>) -> Cookie<'static> {
+pub(crate) fn lasting(mut cookie: Cookie<'static>, max_age: Option<Duration>) -> Cookie<'static> {
     if let Some(max_age) = max_age {
         cookie.set_max_age(max_age);
     }

@@ -1,20 +1,27 @@
 //! A session store in the shop's own database (`SESSION_STORE=database`),
 //! SQLite or PostgreSQL, over the table `session_store`
-//! (`data::repo::session_store`). This is the place to learn what a store must
+//! ([`data::repo::session_store`]). This is the place to learn what a store must
 //! do; connect-pg-simple is the same idea for express-session.
 //!
 //! A store keeps, under a key it makes up, a session's state (its JSON)
 //! until the state's time to live runs out. The browser holds only the
-//! key, sealed in the session cookie (`web::session`). Here the row keeps
+//! key, sealed in the session cookie ([`web::session`]). Here the row keeps
 //! a digest of the key, never the key itself: whoever reads the table
 //! cannot present any of its sessions. Expired rows are never read
-//! (`load` asks for live ones) and are deleted by housekeeping
-//! (`services::housekeeping::sweep`).
+//! ([`load`] asks for live ones) and are deleted by housekeeping
+//! ([`services::housekeeping::sweep`]).
 //!
-//! A change is a compare-and-set (`update`, `delete_if`): one statement
+//! A change is a compare-and-set ([`update`], [`delete_if`]): one statement
 //! whose `WHERE` names the state this request read, so that two requests
 //! of one session that both change it cannot lose either change
-//! (`web::session` applies the loser's change again to the winner's state).
+//! ([`web::session`] applies the loser's change again to the winner's state).
+//!
+//! [`data::repo::session_store`]: crate::data::repo::session_store
+//! [`web::session`]: crate::web::session
+//! [`load`]: DatabaseStore::load
+//! [`services::housekeeping::sweep`]: crate::services::housekeeping::sweep
+//! [`update`]: DatabaseStore::update
+//! [`delete_if`]: DatabaseStore::delete_if
 
 use super::store::{Compared, StoreKey};
 use crate::{
@@ -36,7 +43,7 @@ fn digest(key: &StoreKey) -> String {
 }
 
 impl DatabaseStore {
-    pub fn new(pool: Pool, clock: Clock) -> Self {
+    pub(crate) fn new(pool: Pool, clock: Clock) -> Self {
         DatabaseStore { pool, clock }
     }
 

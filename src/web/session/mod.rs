@@ -1,33 +1,35 @@
 //! The session of a request, from the cookie to the store and back: the one
-//! adapter between the plain `SessionState` that the use cases read and
+//! adapter between the plain [`SessionState`] that the use cases read and
 //! change, and wherever `SESSION_STORE` keeps it. No other code knows which
 //! store is in use, and no other code writes a session cookie.
 //!
-//! On the way in (`RequestSession::of`, the first time something asks), the
+//! On the way in ([`RequestSession::of`], the first time something asks), the
 //! session cookie is opened under the current key or a previous one
-//! (`cookies`), and what it carries is handed to the store (`store`): the
+//! ([`cookies`]), and what it carries is handed to the store ([`store`]): the
 //! cookie store reads the state out of it, a server-side store looks the key
 //! up. No cookie, or one that leads to nothing, is a fresh guest.
 //!
-//! On the way out (`middleware`, the middleware), once per request, the table
-//! of `write_back` decides what to store and which cookies to send, from
+//! On the way out ([`middleware`], the middleware), once per request, the table
+//! of [`write_back`] decides what to store and which cookies to send, from
 //! what the cookie led to, what the request did to the session and the
 //! store; this module carries the decision out. A change to a server-side
 //! entry is a compare-and-set: the changes a request made are kept as
-//! values (`RequestSession::update`), and when another request of the same
+//! values ([`RequestSession::update`]), and when another request of the same
 //! session saved first, they are applied again to the state it saved, so
 //! that neither change is lost. The cookie store cannot do that: the
 //! browser keeps whichever cookie it was sent last.
 //!
 //! So a visitor who only looks at pages fills no server-side store (a bot
 //! flood of cookieless requests leaves it as it was), yet their forms carry
-//! a token: it rides in a signed cookie of its own (`cookies`) until the
+//! a token: it rides in a signed cookie of its own ([`cookies`]) until the
 //! session holds something, then in the state. And a client that keeps
 //! sending the cookies of its first visit cannot grow a store by more than
 //! `NEW_SESSIONS_PER_CLIENT_PER_MINUTE` entries a minute.
+//!
+//! [`write_back`]: mod@crate::web::session::write_back
 
 mod cookies;
-mod database;
+pub(crate) mod database;
 mod redis;
 mod store;
 pub mod write_back;
@@ -52,28 +54,32 @@ use futures_util::future::LocalBoxFuture;
 use tokio::sync::OnceCell;
 
 pub use cookies::{open, seal, Keys, Opened};
-pub use store::{ServerStore, Store, StoreKey, Stored, Swap};
+// `web::session::ServerStore` is its name in the docs (docs/ARCHITECTURE.md).
+pub(crate) use store::ServerStore;
+pub use store::{Store, Swap};
+use store::{StoreKey, Stored};
 use write_back::{Brought, CookieWrite, Csrf, Did, StoreWrite};
 
 use crate::{
     data::error::AppError,
     domain::client::ClientInfo,
     domain::config::{SessionStoreKind, Settings},
-    domain::ids::{self, UserId},
     domain::session::{Flash, FlashLevel, SessionState},
     services::auth,
     web::app_state,
 };
 
-/// The adapter's parts, built once at start (`startup`).
-pub struct SessionAdapter {
+/// The adapter's parts, built once at start ([`startup`]).
+///
+/// [`startup`]: crate::app::startup
+pub(crate) struct SessionAdapter {
     store: Store,
     keys: Keys,
     settings: Settings,
 }
 
 impl SessionAdapter {
-    pub fn new(store: Store, settings: &Settings) -> SessionAdapter {
+    pub(crate) fn new(store: Store, settings: &Settings) -> SessionAdapter {
         let key = |secret: &crate::domain::config::SessionSecret| Key::from(&secret.0);
         SessionAdapter {
             store,
@@ -85,7 +91,7 @@ impl SessionAdapter {
         }
     }
 
-    pub fn store(&self) -> &Store {
+    pub(crate) fn store(&self) -> &Store {
         &self.store
     }
 
@@ -95,15 +101,15 @@ impl SessionAdapter {
 }
 
 /// One change a request made to its session state, kept as a value so
-/// that it can be applied again to a newer state (`middleware`). It must say
+/// that it can be applied again to a newer state ([`middleware`]). It must say
 /// what changes, not what the state becomes: "add this line", not "the
 /// cart is now this".
 type Change = Rc<dyn Fn(&mut SessionState)>;
 
 /// The session of the current request. Clones share one state; what it
-/// holds when the request ends is written back by `middleware`.
+/// holds when the request ends is written back by [`middleware`].
 #[derive(Clone)]
-pub struct RequestSession(Rc<Tracked>);
+pub(crate) struct RequestSession(Rc<Tracked>);
 
 struct Tracked {
     /// The state the request began with (for a login found ended, the
@@ -127,7 +133,7 @@ impl RequestSession {
     /// The session of `req`: opened the first time it is asked for (one
     /// round trip to a server-side store), then kept in the request for
     /// every later caller.
-    pub async fn of(req: &HttpRequest) -> Result<RequestSession, AppError> {
+    pub(crate) async fn of(req: &HttpRequest) -> Result<RequestSession, AppError> {
         let pending = req
             .extensions()
             .get::<Pending>()
@@ -138,19 +144,19 @@ impl RequestSession {
     }
 
     /// Looks at the state.
-    pub fn read<R>(&self, look: impl FnOnce(&SessionState) -> R) -> R {
+    pub(crate) fn read<R>(&self, look: impl FnOnce(&SessionState) -> R) -> R {
         look(&self.0.state.borrow())
     }
 
     /// A copy of the state, for a use case to read.
-    pub fn state(&self) -> SessionState {
+    pub(crate) fn state(&self) -> SessionState {
         self.read(SessionState::clone)
     }
 
     /// Changes the state, and keeps `change` to apply it again should
-    /// another request of this session save first (`middleware`). So `change`
+    /// another request of this session save first ([`middleware`]). So `change`
     /// must say what changes relative to the state it is given.
-    pub fn update(&self, change: impl Fn(&mut SessionState) + 'static) {
+    pub(crate) fn update(&self, change: impl Fn(&mut SessionState) + 'static) {
         debug_assert!(!self.0.ended.get(), "an ended session is not written");
         change(&mut self.0.state.borrow_mut());
         self.0.changes.borrow_mut().push(Rc::new(change));
@@ -158,7 +164,7 @@ impl RequestSession {
 
     /// The state this request ends with, with a new id (sign-in, password
     /// change), as a use case returned it: it replaces the old one whole.
-    pub fn renew(&self, state: SessionState) {
+    pub(crate) fn renew(&self, state: SessionState) {
         debug_assert!(!self.0.ended.get(), "an ended session is not written");
         debug_assert!(
             state.id != self.read(|s| s.id.clone()),
@@ -170,7 +176,7 @@ impl RequestSession {
 
     /// A login whose row ended: the request goes on as `guest`, whose
     /// forms keep the token of the signed `csrf` cookie, if one came.
-    pub fn replace_ended_login(&self, mut guest: SessionState) {
+    pub(crate) fn replace_ended_login(&self, mut guest: SessionState) {
         if let Some(token) = &self.0.csrf_cookie_token {
             guest.csrf_token = token.clone();
         }
@@ -182,24 +188,16 @@ impl RequestSession {
 
     /// Sign-out, account deletion: the state is deleted and the browser
     /// told to drop the cookie. Nothing more is kept for this request.
-    pub fn end(&self) {
+    pub(crate) fn end(&self) {
         self.0.ended.set(true);
     }
 
-    pub fn id(&self) -> ids::SessionId {
-        self.read(|s| s.id.clone())
-    }
-
-    pub fn user_id(&self) -> Option<UserId> {
-        self.read(|s| s.user_id)
-    }
-
-    pub fn csrf_token(&self) -> String {
+    pub(crate) fn csrf_token(&self) -> String {
         self.read(|s| s.csrf_token.clone())
     }
 
     /// A message for the next page (a later one replaces it).
-    pub fn flash(&self, level: FlashLevel, text: impl Into<String>) {
+    pub(crate) fn flash(&self, level: FlashLevel, text: impl Into<String>) {
         let flash = Flash::new(level, text);
         self.update(move |s| s.flash = Some(flash.clone()));
     }
@@ -207,7 +205,7 @@ impl RequestSession {
     /// The message for this page, taken out of the session (kept for a
     /// HEAD request, whose page nobody sees). Taken as "the message shown
     /// goes": a newer one another request left meanwhile stays.
-    pub fn take_flash(&self) -> Option<Flash> {
+    pub(crate) fn take_flash(&self) -> Option<Flash> {
         let shown = self.read(|s| s.flash.clone());
         if self.0.head || self.0.ended.get() {
             return shown;
@@ -243,7 +241,7 @@ struct Incoming {
     csrf: Csrf,
 }
 
-/// The request's session, opened on first use (`RequestSession::of`).
+/// The request's session, opened on first use ([`RequestSession::of`]).
 #[derive(Clone)]
 struct Pending(Rc<OnceCell<(RequestSession, Incoming)>>);
 
@@ -325,9 +323,11 @@ fn sessions_of(req: &HttpRequest) -> web::Data<SessionAdapter> {
         .clone()
 }
 
-/// The middleware (`startup` wraps every route in it): makes the request's
+/// The middleware ([`startup`] wraps every route in it): makes the request's
 /// session available, and writes back what it ends with.
-pub async fn middleware(
+///
+/// [`startup`]: crate::app::startup
+pub(crate) async fn middleware(
     req: ServiceRequest,
     next: Next<impl MessageBody + 'static>,
 ) -> Result<ServiceResponse<EitherBody<impl MessageBody, BoxBody>>, actix_web::Error> {
@@ -357,7 +357,7 @@ pub async fn middleware(
     }
 }
 
-/// What the request did to its session (`write_back::Did`).
+/// What the request did to its session ([`write_back::Did`]).
 fn what_it_did(slot: &Tracked) -> Did {
     let (began, ends) = (slot.began.borrow(), slot.state.borrow());
     if slot.ended.get() {
@@ -371,7 +371,7 @@ fn what_it_did(slot: &Tracked) -> Did {
     }
 }
 
-/// Decides (`write_back::decide`) and carries the decision out; returns
+/// Decides ([`write_back::decide`]) and carries the decision out; returns
 /// the cookies to set.
 async fn write_back(
     sessions: &SessionAdapter,
@@ -509,7 +509,9 @@ async fn write_back(
 }
 
 /// Counts a new entry against the request's client
-/// (`services::auth::throttle::count_new_session`).
+/// ([`services::auth::throttle::count_new_session`]).
+///
+/// [`services::auth::throttle::count_new_session`]: crate::services::auth::throttle::count_new_session
 async fn count_new_session(
     req: &HttpRequest,
     app: &crate::services::state::AppState,
@@ -566,7 +568,7 @@ const COMPARE_AND_SET_TRIES: usize = 32;
 
 /// Writes the request's change to the entry `key`, which held `stored`
 /// when the request began: compare-and-set, and on a newer state the
-/// change applied again to it (`Tracked::changes`).
+/// change applied again to it ([`Tracked::changes`]).
 async fn change_entry(
     server: &ServerStore,
     key: &StoreKey,
@@ -642,8 +644,10 @@ fn session_cookie_of(
 /// Deletes a state that is of no more use. A store that fails here (it is
 /// away) leaves an entry that expires by itself, and is as unusable as a
 /// deleted one: the login it names is checked against its row, and a guest
-/// cart is merged only once (`services::cart::merge_guest_cart`). So it is logged,
+/// cart is merged only once ([`services::cart::merge_guest_cart`]). So it is logged,
 /// and the visitor's request goes on.
+///
+/// [`services::cart::merge_guest_cart`]: crate::services::cart::merge_guest_cart
 async fn forget(server: &ServerStore, key: &StoreKey) {
     if let Err(err) = server.delete(key).await {
         tracing::warn!(error = %err, "a session state could not be deleted; it expires by itself");
@@ -651,23 +655,23 @@ async fn forget(server: &ServerStore, key: &StoreKey) {
 }
 
 /// What the inspector shows of where the session is kept.
-pub struct WhereKept {
-    pub store: SessionStoreKind,
+pub(crate) struct WhereKept {
+    pub(crate) store: SessionStoreKind,
     /// Whether the store keeps an entry for this session now (a
     /// server-side store; the cookie store's "entry" is the cookie).
-    pub stored_on_server: bool,
+    pub(crate) stored_on_server: bool,
     /// Seconds until the store forgets the state, as the store says.
-    pub remaining: Option<i64>,
+    pub(crate) remaining: Option<i64>,
     /// Bytes of the state as a store keeps it (its JSON).
-    pub state_bytes: usize,
+    pub(crate) state_bytes: usize,
     /// Bytes of the session cookie this request carried (name, `=`, value:
     /// what the browser keeps and sends), if it carried one.
-    pub cookie_bytes: Option<usize>,
+    pub(crate) cookie_bytes: Option<usize>,
 }
 
 impl WhereKept {
     /// Where the session of `req` is kept.
-    pub async fn of(req: &HttpRequest) -> Result<WhereKept, AppError> {
+    pub(crate) async fn of(req: &HttpRequest) -> Result<WhereKept, AppError> {
         let session = RequestSession::of(req).await?;
         let sessions = sessions_of(req);
         let store = &sessions.store;

@@ -15,8 +15,8 @@ use deadpool_redis::{
 
 use super::store::{Compared, StoreKey};
 
-/// KEYS[1] the entry; ARGV[1] the JSON this request read; ARGV[2] the new
-/// JSON; ARGV[3] its time to live, in seconds.
+/// `KEYS[1]` the entry; `ARGV[1]` the JSON this request read; `ARGV[2]` the
+/// new JSON; `ARGV[3]` its time to live, in seconds.
 const UPDATE_IF: &str = r"
 local now = redis.call('GET', KEYS[1])
 if not now then return false end
@@ -25,7 +25,7 @@ redis.call('SET', KEYS[1], ARGV[2], 'EX', ARGV[3])
 return 1
 ";
 
-/// KEYS[1] the entry; ARGV[1] the JSON this request read.
+/// `KEYS[1]` the entry; `ARGV[1]` the JSON this request read.
 const DELETE_IF: &str = r"
 local now = redis.call('GET', KEYS[1])
 if not now then return false end

@@ -1,23 +1,30 @@
 //! The three places a session's state can be kept, behind one type. The
-//! cookie store keeps it in the cookie itself (`web::session` seals it);
+//! cookie store keeps it in the cookie itself ([`web::session`] seals it);
 //! the two server-side stores, the shop's own database (`database.rs`) and
 //! Redis (`redis.rs`), keep it under a random key that the cookie carries,
 //! and offer the same five operations:
 //!
-//! - `load`: the state under a key, with its JSON exactly as stored;
-//! - `save`: a new entry, under a new key;
-//! - `update`: **compare-and-set**: the entry gets the new state only if
+//! - [`load`]: the state under a key, with its JSON exactly as stored;
+//! - [`save`]: a new entry, under a new key;
+//! - [`update`]: **compare-and-set**: the entry gets the new state only if
 //!   it still holds what this request read; otherwise the answer says
 //!   what it holds now (another request of the same session saved
 //!   meanwhile: the adapter applies its change to that and tries again),
 //!   or that it is gone (a sign-in or sign-out deleted it: it stays
 //!   deleted);
-//! - `delete`, and `delete_if`, the same comparison before deleting;
+//! - [`delete`], and [`delete_if`], the same comparison before deleting;
 //! - each entry lives as long as its time to live.
 //!
-//! The stored value is the state's JSON itself (`SessionState::to_json`):
+//! The stored value is the state's JSON itself ([`SessionState::to_json`]):
 //! `redis-cli GET` shows it as it is. Every call is bounded in time: a
-//! store that does not answer within `STORE_TIMEOUT` is away (503).
+//! store that does not answer within [`STORE_TIMEOUT`] is away (503).
+//!
+//! [`web::session`]: crate::web::session
+//! [`load`]: ServerStore::load
+//! [`save`]: ServerStore::save
+//! [`update`]: ServerStore::update
+//! [`delete`]: ServerStore::delete
+//! [`delete_if`]: ServerStore::delete_if
 
 use std::{fmt, future::Future, time::Duration};
 
@@ -37,7 +44,7 @@ use crate::{
 /// How long a request waits for the store before it answers 503: a store
 /// on the same network answers in a millisecond; one that does not answer
 /// in two seconds is away.
-pub(super) const STORE_TIMEOUT: Duration = Duration::from_secs(2);
+const STORE_TIMEOUT: Duration = Duration::from_secs(2);
 
 /// Connections to Redis at most: twice the database pool's 8, as a page
 /// may hold one while it waits for the database.
@@ -62,7 +69,7 @@ pub enum ServerStore {
 pub struct StoreKey(String);
 
 impl StoreKey {
-    pub(super) fn random() -> StoreKey {
+    fn random() -> StoreKey {
         StoreKey(ids::token256())
     }
 
@@ -93,17 +100,19 @@ impl fmt::Debug for StoreKey {
 }
 
 /// A state as a server-side store holds it: the state, and its JSON
-/// exactly as stored (what `update` compares).
+/// exactly as stored (what [`update`] compares).
+///
+/// [`update`]: ServerStore::update
 #[derive(Clone, Debug)]
 pub struct Stored {
     pub state: SessionState,
-    pub(super) json: String,
+    json: String,
 }
 
 impl Stored {
     /// The stored JSON, read; `None` when this release cannot read it (the
     /// visitor then starts afresh, as without a cookie).
-    pub(super) fn read(json: String) -> Option<Stored> {
+    fn read(json: String) -> Option<Stored> {
         let state = SessionState::from_json(&json)?;
         Some(Stored { state, json })
     }
@@ -159,18 +168,12 @@ impl Store {
         })
     }
 
-    pub fn kind(&self) -> SessionStoreKind {
+    pub(crate) fn kind(&self) -> SessionStoreKind {
         match self {
             Store::Cookie => SessionStoreKind::Cookie,
             Store::Server(ServerStore::Database(_)) => SessionStoreKind::Database,
             Store::Server(ServerStore::Redis(_)) => SessionStoreKind::Redis,
         }
-    }
-
-    /// Whether the state lives on the server (and the cookie carries only
-    /// a key).
-    pub fn is_server_side(&self) -> bool {
-        matches!(self, Store::Server(_))
     }
 
     /// The server-side store, if this is one.
@@ -182,7 +185,7 @@ impl Store {
     }
 
     /// Whether the store answers (`/readyz`, `cookie-jar check-config`).
-    pub async fn ping(&self) -> Result<(), AppError> {
+    pub(crate) async fn ping(&self) -> Result<(), AppError> {
         match self {
             Store::Cookie => Ok(()),
             Store::Server(ServerStore::Database(db)) => bounded(db.ping()).await,
@@ -258,7 +261,11 @@ impl ServerStore {
 
     /// Seconds until the entry under `key` expires, as the store itself
     /// says (`None`: no entry).
-    pub async fn remaining(&self, key: &StoreKey, now: i64) -> Result<Option<i64>, AppError> {
+    pub(crate) async fn remaining(
+        &self,
+        key: &StoreKey,
+        now: i64,
+    ) -> Result<Option<i64>, AppError> {
         match self {
             ServerStore::Database(db) => {
                 let expiry = bounded(db.expiry(key)).await?;
@@ -291,9 +298,9 @@ fn swap(found: Compared) -> Swap {
     }
 }
 
-/// `work`, given at most `STORE_TIMEOUT`; its error, or the wait running
+/// `work`, given at most [`STORE_TIMEOUT`]; its error, or the wait running
 /// out, is the store being away (a database error keeps its own
-/// classification: `AppError::from`).
+/// classification: [`AppError::from`]).
 async fn bounded<T>(work: impl Future<Output = anyhow::Result<T>>) -> Result<T, AppError> {
     match tokio::time::timeout(STORE_TIMEOUT, work).await {
         Ok(Ok(value)) => Ok(value),

@@ -1,7 +1,7 @@
 //! The write-back as a table: at the end of a request, what to store and
 //! which cookies to send, decided by one pure function, [`decide`], from
 //! what the request brought, what it did to the session, and the store.
-//! `web::session::middleware` only carries the decision out. [`CASES`] is the
+//! [`web::session::middleware`] only carries the decision out. [`CASES`] is the
 //! table, one row per case; the unit tests check each row, and
 //! docs/SESSIONS.md shows the same table, rendered from these rows
 //! ([`table`]; `tests/api/tour.rs` holds the tour to it).
@@ -21,14 +21,17 @@
 //!   session of its own. On a server-side store a live cookie is sent
 //!   again only when its lifetime moves: its key never changes.
 //! - **Keep nothing for nobody.** A server-side store keeps no state that
-//!   holds nothing (`SessionState::is_blank`): a visitor who only looks
+//!   holds nothing ([`SessionState::is_blank`]): a visitor who only looks
 //!   gets the `csrf` cookie, not an entry.
+//!
+//! [`web::session::middleware`]: crate::web::session::middleware
+//! [`SessionState::is_blank`]: crate::domain::session::SessionState::is_blank
 
 use std::fmt;
 
 /// Where the state is kept.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Store {
+pub(crate) enum Store {
     /// In the cookie itself: writing the state is writing the cookie.
     Cookie,
     /// On the server (the database, Redis): the cookie carries a key.
@@ -37,7 +40,7 @@ pub enum Store {
 
 /// What the session cookie of the request led to.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Brought {
+pub(crate) enum Brought {
     /// No session cookie.
     Nothing,
     /// A cookie that leads to nothing: no key opens it, it holds no state
@@ -51,7 +54,9 @@ pub enum Brought {
     /// A login whose row ended (signed out elsewhere, timed out, the
     /// account deleted): the request went on as a guest.
     EndedLogin,
-    /// A live state; `resealed`: under a previous key, to be sealed again.
+    /// A live state; [`resealed`]: under a previous key, to be sealed again.
+    ///
+    /// [`resealed`]: Brought::Found::resealed
     Found { resealed: bool },
 }
 
@@ -65,7 +70,7 @@ impl Brought {
 
 /// The signed `csrf` cookie of a visitor without a stored session.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Csrf {
+pub(crate) enum Csrf {
     Nothing,
     /// Signed under the current key.
     Valid,
@@ -77,7 +82,7 @@ pub enum Csrf {
 
 /// What the request did to the session.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Did {
+pub(crate) enum Did {
     /// Nothing (most page views).
     Nothing,
     /// Changed the state, same id (a cart line, a message, "last seen").
@@ -90,26 +95,28 @@ pub enum Did {
 
 /// Everything the decision depends on.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub struct Request {
-    pub store: Store,
+pub(crate) struct Request {
+    pub(crate) store: Store,
     /// A POST (a form); otherwise a page view (GET, HEAD).
-    pub form: bool,
-    pub brought: Brought,
-    pub csrf: Csrf,
-    pub did: Did,
+    pub(crate) form: bool,
+    pub(crate) brought: Brought,
+    pub(crate) csrf: Csrf,
+    pub(crate) did: Did,
     /// The state the request ends with holds something worth keeping (not
-    /// `SessionState::is_blank`): for a cookie not found valid, something
+    /// [`SessionState::is_blank`]): for a cookie not found valid, something
     /// the request put there itself.
-    pub keeps_something: bool,
+    ///
+    /// [`SessionState::is_blank`]: crate::domain::session::SessionState::is_blank
+    pub(crate) keeps_something: bool,
     /// The state's lifetime moved ("last seen" noted, at most once a
     /// minute): a server-side store's cookie is sent again then, with its
     /// `Max-Age` afresh, and only then (its key did not change).
-    pub rolls: bool,
+    pub(crate) rolls: bool,
 }
 
 /// What happens to the store.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum StoreWrite {
+pub(crate) enum StoreWrite {
     Nothing,
     /// A new entry for the state the request ends with.
     Save,
@@ -125,7 +132,7 @@ pub enum StoreWrite {
 
 /// What the response says of one cookie.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum CookieWrite {
+pub(crate) enum CookieWrite {
     /// Not a word: the browser keeps what it has.
     Keep,
     /// Set (a new value, or the same one with a fresh lifetime).
@@ -136,15 +143,17 @@ pub enum CookieWrite {
 
 /// The decision.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub struct WriteBack {
-    /// Always `Nothing` for the cookie store: its "store" is the cookie.
-    pub store: StoreWrite,
-    pub session_cookie: CookieWrite,
-    pub csrf_cookie: CookieWrite,
+pub(crate) struct WriteBack {
+    /// Always [`Nothing`] for the cookie store: its "store" is the cookie.
+    ///
+    /// [`Nothing`]: StoreWrite::Nothing
+    pub(crate) store: StoreWrite,
+    pub(crate) session_cookie: CookieWrite,
+    pub(crate) csrf_cookie: CookieWrite,
 }
 
 /// What to store and which cookies to send.
-pub fn decide(r: &Request) -> WriteBack {
+pub(crate) fn decide(r: &Request) -> WriteBack {
     use CookieWrite::{Keep, Remove, Set};
     let server = r.store == Store::Server;
     // A state the cookie named is on the server: a live one, or the dead
@@ -247,10 +256,10 @@ pub fn decide(r: &Request) -> WriteBack {
 }
 
 /// One row of the table: a case in words, and a request that is that case.
-pub struct Case {
-    pub request: &'static str,
-    pub it: &'static str,
-    pub example: Request,
+struct Case {
+    request: &'static str,
+    it: &'static str,
+    example: Request,
 }
 
 const fn case(request: &'static str, it: &'static str, example: Request) -> Case {
@@ -275,8 +284,8 @@ const fn req(store: Store, form: bool, brought: Brought, did: Did, keeps: bool) 
 
 const LIVE: Brought = Brought::Found { resealed: false };
 
-/// The table: every rule of `decide`, once per store where they differ.
-pub const CASES: [Case; 21] = [
+/// The table: every rule of [`decide`], once per store where they differ.
+const CASES: [Case; 21] = [
     case(
         "a page view, no cookie",
         "nothing",
@@ -447,7 +456,7 @@ impl CookieWrite {
 }
 
 /// The table as docs/SESSIONS.md shows it, each decision rendered by
-/// `decide` itself.
+/// [`decide`] itself.
 pub fn table() -> String {
     let mut out = String::from(
         "| the request | it did | store | the store | `session` cookie | `csrf` cookie |\n\
@@ -486,7 +495,9 @@ mod tests {
         }
     }
 
-    /// One expected decision per row of `CASES`, in its order.
+    /// One expected decision per row of [`CASES`], in its order.
+    ///
+    /// [`CASES`]: crate::web::session::write_back::CASES
     #[test]
     fn each_row_of_the_table_decides_as_it_says() {
         let expected = [
