@@ -68,7 +68,7 @@ impl TryFrom<String> for Theme {
     }
 }
 
-/// Products per catalog page: one of [`PageSize::ALL`].
+/// Rows per page of a list (the catalog, the orders): one of [`PageSize::ALL`].
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(try_from = "i64", into = "i64")]
 pub struct PageSize(i64);

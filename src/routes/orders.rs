@@ -2,6 +2,7 @@
 
 use actix_web::{web, HttpResponse};
 use askama::Template;
+use serde::Deserialize;
 
 use crate::{
     data::error::{AppError, Result},
@@ -12,7 +13,7 @@ use crate::{
     services::state::AppState,
     web::{
         extract::{CurrentUser, Visitor},
-        page::{filters, render, see_other, Layout},
+        page::{filters, render, see_other, Layout, Pager},
     },
 };
 
@@ -62,18 +63,35 @@ fn shortfall_summary(lines: &[Shortfall]) -> String {
     format!("Nothing was ordered. {}", why.join(" "))
 }
 
+/// `?page=N`; a query that does not read as this gets the shop's 400 page
+/// before the handler runs, as the catalog's does.
+#[derive(Deserialize)]
+pub(crate) struct OrdersQuery {
+    page: Option<i64>,
+}
+
 #[derive(Template)]
 #[template(path = "orders.html")]
 struct OrdersPage {
     layout: Layout,
     orders: Vec<OrderSummary>,
+    pager: Pager,
 }
 
-pub(crate) async fn index(app: web::Data<AppState>, user: CurrentUser) -> Result<HttpResponse> {
-    let orders = orders::list(&app.db.pool, user.id()).await?;
+/// The user's orders, newest first, a page at a time (the page size of the
+/// preferences): a shop's oldest customers have thousands.
+pub(crate) async fn index(
+    app: web::Data<AppState>,
+    user: CurrentUser,
+    query: web::Query<OrdersQuery>,
+) -> Result<HttpResponse> {
+    let size = user.visitor.preferences().page_size().get();
+    let number = Pager::asked(query.page)?;
+    let (orders, total) = orders::page(&app.db.pool, user.id(), size, number).await?;
     render(OrdersPage {
         layout: user.visitor.layout(),
         orders,
+        pager: Pager::new("/orders".into(), number, size, total)?,
     })
 }
 

@@ -10,7 +10,7 @@ use crate::{
     services::state::AppState,
     web::{
         extract::Visitor,
-        page::{filters, render, Layout},
+        page::{filters, render, Layout, Pager},
     },
 };
 
@@ -32,24 +32,7 @@ struct CatalogPage {
     layout: Layout,
     products: Vec<Product>,
     sort: &'static str,
-    page: i64,
-    pages: i64,
-    page_size: i64,
-    total: i64,
-}
-
-impl CatalogPage {
-    fn link(&self, page: i64) -> String {
-        format!("/products?page={page}&sort={}", self.sort)
-    }
-
-    fn previous_link(&self) -> String {
-        self.link(self.page - 1)
-    }
-
-    fn next_link(&self) -> String {
-        self.link(self.page + 1)
-    }
+    pager: Pager,
 }
 
 pub(crate) async fn index(
@@ -62,25 +45,15 @@ pub(crate) async fn index(
         Some(value) => Sort::parse(value)
             .ok_or_else(|| AppError::BadRequest("Sort by `name` or `price`.".into()))?,
     };
-    let page_size = visitor.preferences().page_size().get();
-    let page = query.page.unwrap_or(1);
-    if page < 1 {
-        return Err(AppError::NotFound);
-    }
-    let (products, total) = products::page(&app.db.pool, sort, page_size, page).await?;
-    // No row: past the last page (or a shop with nothing for sale).
-    let Some(total) = total.or((page == 1).then_some(0)) else {
-        return Err(AppError::NotFound);
-    };
-    let pages = ((total + page_size - 1) / page_size).max(1);
+    let size = visitor.preferences().page_size().get();
+    let number = Pager::asked(query.page)?;
+    let (products, total) = products::page(&app.db.pool, sort, size, number).await?;
+    let base = format!("/products?sort={}", sort.as_str());
     render(CatalogPage {
         layout: visitor.layout(),
         products,
         sort: sort.as_str(),
-        page,
-        pages,
-        page_size,
-        total,
+        pager: Pager::new(base, number, size, total)?,
     })
 }
 

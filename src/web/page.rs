@@ -5,7 +5,11 @@
 use actix_web::{http::StatusCode, HttpResponse};
 use askama::Template;
 
-use crate::{data::error::Result, domain::prefs::Theme, domain::session::Flash};
+use crate::{
+    data::error::{AppError, Result},
+    domain::prefs::Theme,
+    domain::session::Flash,
+};
 
 /// What `templates/base.html` needs on every page.
 #[derive(Clone, Debug)]
@@ -80,6 +84,65 @@ pub(crate) fn clear_site_data(mut response: HttpResponse) -> HttpResponse {
         actix_web::http::header::HeaderValue::from_static("\"cookies\", \"storage\""),
     );
     response
+}
+
+/// One page of a list shown in pages (the catalog, the orders): which page
+/// it is, how many there are, and the links to its neighbours. The page
+/// size is the visitor's preference (`prefs::PageSize`); the rows and the
+/// total come from one statement (`LIMIT`/`OFFSET` and a `COUNT(*)`
+/// subquery), which reads no row past the last page.
+#[derive(Debug)]
+pub(crate) struct Pager {
+    /// From 1.
+    pub(crate) number: i64,
+    pub(crate) pages: i64,
+    pub(crate) size: i64,
+    /// How many rows the list has in all.
+    pub(crate) total: i64,
+    /// The list's URL without the page: `/orders`, `/products?sort=name`.
+    base: String,
+}
+
+impl Pager {
+    /// The page a `?page=` asks for: 1 when none; a page below 1 is not
+    /// found.
+    pub(crate) fn asked(page: Option<i64>) -> Result<i64> {
+        match page.unwrap_or(1) {
+            n if n >= 1 => Ok(n),
+            _ => Err(AppError::NotFound),
+        }
+    }
+
+    /// Page `number` of rows in pages of `size`. `total` is `None` when the
+    /// statement found no row: past the last page (404), or page 1 of an
+    /// empty list.
+    pub(crate) fn new(base: String, number: i64, size: i64, total: Option<i64>) -> Result<Pager> {
+        let total = total
+            .or((number == 1).then_some(0))
+            .ok_or(AppError::NotFound)?;
+        Ok(Pager {
+            number,
+            pages: ((total + size - 1) / size).max(1),
+            size,
+            total,
+            base,
+        })
+    }
+
+    fn link(&self, number: i64) -> String {
+        let join = if self.base.contains('?') { '&' } else { '?' };
+        format!("{}{join}page={number}", self.base)
+    }
+
+    /// The previous page's URL, unless this is the first.
+    pub(crate) fn previous(&self) -> Option<String> {
+        (self.number > 1).then(|| self.link(self.number - 1))
+    }
+
+    /// The next page's URL, unless this is the last.
+    pub(crate) fn next(&self) -> Option<String> {
+        (self.number < self.pages).then(|| self.link(self.number + 1))
+    }
 }
 
 use crate::domain::present::{datetime, duration, money, period};

@@ -206,3 +206,61 @@ async fn a_failed_checkout_of_a_big_cart_explains_itself_within_a_cookie() {
     );
     assert_eq!(app.scalar("SELECT COUNT(*) FROM orders").await, 0);
 }
+
+#[tokio::test]
+async fn the_orders_come_newest_first_a_page_at_a_time() {
+    let app = TestApp::spawn().await;
+    let browser = app.user("pia@example.com").await;
+    let res = browser
+        .post("/preferences", &[("theme", "system"), ("page_size", "6")])
+        .await;
+    assert_eq!(res.status(), StatusCode::SEE_OTHER);
+    let mut placed = Vec::new();
+    for _ in 0..7 {
+        browser.add_to_cart(10, 1).await;
+        let res = browser.post("/checkout", &[]).await;
+        placed.push(location(&res));
+        app.clock.advance(60);
+    }
+    let newest_first: Vec<String> = placed.iter().rev().cloned().collect();
+    let links = |page: &crate::common::page::Page| page.attrs("tbody a", "href");
+
+    let first = browser.page("/orders", StatusCode::OK).await;
+    assert!(first.says("7 orders · 6 per page"), "{first}");
+    assert!(first.says("Page 1 of 2"), "{first}");
+    assert_eq!(links(&first), newest_first[..6]);
+    assert_eq!(
+        first.attr("a[rel=next]", "href").as_deref(),
+        Some("/orders?page=2")
+    );
+    assert!(!first.has("a[rel=prev]"));
+
+    let second = browser.page("/orders?page=2", StatusCode::OK).await;
+    assert_eq!(links(&second), newest_first[6..], "the oldest, last");
+    assert_eq!(
+        second.attr("a[rel=prev]", "href").as_deref(),
+        Some("/orders?page=1")
+    );
+    assert!(!second.has("a[rel=next]"));
+
+    // Past the last page, before the first, or not a page at all.
+    for (query, status) in [
+        ("page=3", StatusCode::NOT_FOUND),
+        ("page=0", StatusCode::NOT_FOUND),
+        ("page=-1", StatusCode::NOT_FOUND),
+        ("page=abc", StatusCode::BAD_REQUEST),
+        ("page=1&page=2", StatusCode::BAD_REQUEST),
+    ] {
+        browser.page(&format!("/orders?{query}"), status).await;
+    }
+}
+
+#[tokio::test]
+async fn no_orders_yet_is_one_page_that_says_so() {
+    let app = TestApp::spawn().await;
+    let browser = app.user("quinn@example.com").await;
+    let page = browser.page("/orders", StatusCode::OK).await;
+    assert!(page.says("No orders yet."), "{page}");
+    assert!(!page.has("nav.pagination"), "{page}");
+    browser.page("/orders?page=2", StatusCode::NOT_FOUND).await;
+}

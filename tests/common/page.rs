@@ -87,6 +87,14 @@ impl Page {
         el.value().attr(attr).map(str::to_string)
     }
 
+    /// Attribute `attr` of every element matching `css` that has it.
+    pub fn attrs(&self, css: &str, attr: &str) -> Vec<String> {
+        let doc = Html::parse_document(&self.html);
+        doc.select(&selector(css))
+            .filter_map(|el| el.value().attr(attr).map(str::to_string))
+            .collect()
+    }
+
     /// Whether an element matches `css`.
     pub fn has(&self, css: &str) -> bool {
         self.count(css) > 0

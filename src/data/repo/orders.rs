@@ -1,6 +1,6 @@
 //! Orders: what was bought, at the names and prices of that moment.
 
-use sqlx::{AssertSqlSafe, FromRow};
+use sqlx::{AssertSqlSafe, FromRow, Row};
 
 use crate::{
     data::db::{Db, Pool},
@@ -71,22 +71,42 @@ pub(crate) async fn insert_item(
     Ok(())
 }
 
-/// The start of the statements that read an [`OrderSummary`].
-const SUMMARY: &str = "SELECT o.id, o.total_cents, o.created_at,
+/// The columns of an [`OrderSummary`], of the orders `o`.
+const SUMMARY_COLUMNS: &str = "SELECT o.id, o.total_cents, o.created_at,
         (SELECT CAST(COALESCE(SUM(i.quantity), 0) AS BIGINT)
-           FROM order_items i WHERE i.order_id = o.id) AS item_count
-   FROM orders o";
+           FROM order_items i WHERE i.order_id = o.id) AS item_count";
 
-/// [`list`]'s statement.
-pub(crate) fn list_sql() -> String {
-    format!("{SUMMARY} WHERE o.user_id = $1 ORDER BY o.created_at DESC, o.id")
+/// [`page`]'s statement: `$1` the user, `$2` the page size, `$3` the
+/// orders before the page; newest first.
+pub(crate) fn page_sql() -> String {
+    format!(
+        "{SUMMARY_COLUMNS}, (SELECT COUNT(*) FROM orders WHERE user_id = $1) AS total
+           FROM orders o WHERE o.user_id = $1
+          ORDER BY o.created_at DESC, o.id LIMIT $2 OFFSET $3"
+    )
 }
 
-pub(crate) async fn list(db: impl Db<'_>, user_id: UserId) -> sqlx::Result<Vec<OrderSummary>> {
-    sqlx::query_as(AssertSqlSafe(list_sql()))
+/// Page `n` (from 1) of the user's orders in pages of `size`, newest
+/// first, and how many orders there are in all, in one query: the total
+/// is `None` when the page is past the end (no row to carry it).
+pub(crate) async fn page(
+    db: impl Db<'_>,
+    user_id: UserId,
+    size: i64,
+    n: i64,
+) -> sqlx::Result<(Vec<OrderSummary>, Option<i64>)> {
+    let rows = sqlx::query(AssertSqlSafe(page_sql()))
         .bind(user_id)
+        .bind(size)
+        .bind((n - 1).saturating_mul(size))
         .fetch_all(db)
-        .await
+        .await?;
+    let total = rows.first().map(|row| row.try_get("total")).transpose()?;
+    let orders = rows
+        .iter()
+        .map(OrderSummary::from_row)
+        .collect::<sqlx::Result<_>>()?;
+    Ok((orders, total))
 }
 
 /// [`count`]'s statement.
@@ -98,7 +118,7 @@ pub(crate) async fn count(db: impl Db<'_>, user_id: UserId) -> sqlx::Result<i64>
 
 /// [`find`]'s first statement, the order: `$1` the order, `$2` the user.
 pub(crate) fn find_sql() -> String {
-    format!("{SUMMARY} WHERE o.id = $1 AND o.user_id = $2")
+    format!("{SUMMARY_COLUMNS} FROM orders o WHERE o.id = $1 AND o.user_id = $2")
 }
 
 /// [`find`]'s second statement, the order's items.

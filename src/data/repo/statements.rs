@@ -221,6 +221,11 @@ pub fn all() -> Vec<Statement> {
         .chain(JOINED_PRODUCT)
         .collect();
     let page: Vec<(&str, Rust)> = PRODUCT.iter().copied().chain([("total", I64)]).collect();
+    let orders_page: Vec<(&str, Rust)> = ORDER_SUMMARY
+        .iter()
+        .copied()
+        .chain([("total", I64)])
+        .collect();
     vec![
         // logins
         both(
@@ -451,10 +456,10 @@ pub fn all() -> Vec<Statement> {
             &[],
         ),
         both(
-            "orders::list_sql()",
-            orders::list_sql(),
-            &[Int],
-            &ORDER_SUMMARY,
+            "orders::page_sql()",
+            orders::page_sql(),
+            &[Int, Int, Int],
+            &orders_page,
         ),
         both("orders::COUNT", orders::COUNT, &[Int], &[(ANY_NAME, I64)]),
         both(
