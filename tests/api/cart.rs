@@ -152,7 +152,13 @@ async fn a_line_holds_at_most_99_and_a_cart_at_most_50_lines_within_a_small_cook
     assert_eq!(browser.cart_count().await, 50 * 99);
     let cookie = browser.cookie().unwrap();
     eprintln!("cookie with 50 lines of 99: {} bytes", cookie.len());
-    assert!(cookie.len() < 1500, "the cookie is {} bytes", cookie.len());
+    // "About 1.2 KB with 50 lines", the README says, under 1.5 KB of the
+    // 4 KB browsers take.
+    assert!(
+        (1000..1500).contains(&cookie.len()),
+        "the cookie is {} bytes",
+        cookie.len()
+    );
 
     browser.add_to_cart(1000050, 1).await;
     let cart = browser.page("/cart", StatusCode::OK).await;

@@ -317,3 +317,128 @@ async fn a_reset_link_dies_when_the_address_or_the_password_changes() {
     );
     assert_eq!(guest.open(&link).await.status, StatusCode::GONE);
 }
+
+/// An intruder who knows the password signs in just as the owner resets
+/// it. The intruder's password is checked against the old hash while the
+/// reset is under way (a hash takes milliseconds); whichever commits
+/// first, no login of the intruder outlives the reset. Each round starts
+/// the sign-in a little later, so that one of them falls in the window
+/// between the reset's hash and its commit.
+#[tokio::test]
+async fn a_sign_in_that_crossed_a_reset_does_not_outlive_it() {
+    let sink = SmtpSink::start().await;
+    let app = TestApp::spawn_with(&[("SMTP_URL", &sink.url())]).await;
+    app.user("hal@example.com").await;
+    let mut password = PASSWORD.to_string();
+    for (round, delay_ms) in [0u64, 5, 10, 20, 40].into_iter().enumerate() {
+        let owner = app.browser();
+        ask_for_reset(&owner, "hal@example.com").await;
+        let link = reset_link(&sink, "hal@example.com", 2 + 2 * round).await;
+        let form = owner.follow(&link).await;
+        assert_eq!(form.status, StatusCode::OK, "{form}");
+        let intruder = app.browser();
+        intruder.page("/login", StatusCode::OK).await;
+        let new_password = format!("{NEW_PASSWORD} {round}");
+        let fields = [
+            ("password", new_password.as_str()),
+            ("password_confirm", new_password.as_str()),
+        ];
+        let (reset, _) = tokio::join!(owner.submit("/password/reset", &fields), async {
+            tokio::time::sleep(Duration::from_millis(delay_ms)).await;
+            intruder.login("hal@example.com", &password).await
+        });
+        assert_eq!(location(&reset), "/login", "round {round}");
+        assert!(
+            !intruder.is_logged_in().await,
+            "round {round} ({delay_ms} ms): the intruder's login outlived the reset"
+        );
+        sink.wait_for("hal@example.com", 3 + 2 * round).await;
+        password = new_password;
+        // The next hour: the address may be mailed again.
+        app.clock.advance(3600);
+    }
+}
+
+/// The newest reset link mailed to `email` after its first `seen` mails
+/// (notices of an earlier step may come in between).
+async fn newest_reset_link(sink: &SmtpSink, email: &str, seen: usize) -> String {
+    for count in seen + 1.. {
+        let mails = sink.wait_for(email, count).await;
+        let link = mails[seen..]
+            .iter()
+            .find_map(|m| m.link_to("/password/reset/"));
+        if let Some(link) = link {
+            return link;
+        }
+    }
+    unreachable!()
+}
+
+/// The account-takeover path of a change of address, as a race: an
+/// intruder signed in with the password asks for their own address just
+/// as the owner resets it. If the request comes first, it retires the
+/// owner's reset link (every link dies with a change asked for) and the
+/// owner asks again; either way, once the reset is done, no link to the
+/// intruder's address works and the address stays the owner's.
+#[tokio::test]
+async fn a_change_of_address_that_crossed_a_reset_leaves_no_live_link() {
+    let sink = SmtpSink::start().await;
+    let app = TestApp::spawn_with(&[("SMTP_URL", &sink.url())]).await;
+    let owner_email = "ida@example.com";
+    app.user(owner_email).await;
+    let mut password = PASSWORD.to_string();
+    for (round, delay_ms) in [0u64, 5, 10, 20, 40].into_iter().enumerate() {
+        let intruder = app.browser();
+        intruder.login(owner_email, &password).await;
+        intruder.page("/profile", StatusCode::OK).await;
+        let owner = app.browser();
+        let seen = sink.to(owner_email).len();
+        ask_for_reset(&owner, owner_email).await;
+        let link = newest_reset_link(&sink, owner_email, seen).await;
+        owner.follow(&link).await;
+        let new_password = format!("{NEW_PASSWORD} {round}");
+        let fields = [
+            ("password", new_password.as_str()),
+            ("password_confirm", new_password.as_str()),
+        ];
+        let evil = format!("mallory{round}@evil.example");
+        let change = [
+            ("new_email", evil.as_str()),
+            ("password", password.as_str()),
+        ];
+        let (reset, _) = tokio::join!(owner.submit("/password/reset", &fields), async {
+            tokio::time::sleep(Duration::from_millis(delay_ms)).await;
+            intruder.post("/profile/email", &change).await
+        });
+        if reset.status() == StatusCode::GONE {
+            // The intruder's request came first and retired the link; the
+            // owner was told, and asks again.
+            let seen = sink.to(owner_email).len();
+            ask_for_reset(&owner, owner_email).await;
+            let link = newest_reset_link(&sink, owner_email, seen).await;
+            let res = choose(&owner, &link, &new_password, &new_password).await;
+            assert_eq!(location(&res), "/login", "round {round}");
+        } else {
+            assert_eq!(location(&reset), "/login", "round {round}");
+        }
+        assert!(!intruder.is_logged_in().await, "round {round}");
+        // Any link the intruder got is dead, and changes nothing.
+        tokio::time::sleep(Duration::from_millis(500)).await;
+        for mail in sink.to(&evil) {
+            let change_link = mail.link_to("/verify-email/").expect("a link");
+            let elsewhere = app.browser();
+            let page = elsewhere.open(&change_link).await;
+            assert_eq!(
+                page.status,
+                StatusCode::GONE,
+                "round {round} ({delay_ms} ms): the change link outlived the reset"
+            );
+            elsewhere.page("/", StatusCode::OK).await;
+            elsewhere.post(&change_link, &[]).await;
+        }
+        let taken = format!("SELECT COUNT(*) FROM users WHERE email = '{evil}'");
+        assert_eq!(app.scalar(&taken).await, 0, "round {round}");
+        password = new_password;
+        app.clock.advance(3600);
+    }
+}

@@ -284,8 +284,10 @@ async fn a_server_stores_cookie_carries_only_a_key_whatever_the_session_holds() 
     };
     let cookie = TestApp::spawn_with(&[("SESSION_STORE", "cookie")]).await;
     let (one, many) = size(&cookie).await;
+    // The figures of the README's "Three ways to keep a session": some
+    // 400 bytes for a guest with a line, growing with the cart.
     assert!(
-        many > one + 100,
+        (300..500).contains(&one) && many > one + 100,
         "the cookie grows with the cart: {one} -> {many}"
     );
     let server = on_a_server_store().await;
@@ -294,7 +296,7 @@ async fn a_server_stores_cookie_carries_only_a_key_whatever_the_session_holds() 
     // bytes (more or less by how many of its characters the cookie jar
     // percent-encodes), whatever the cart.
     assert!(
-        one < 160 && many < 160,
+        (90..160).contains(&one) && (90..160).contains(&many),
         "a key, sealed: {one} -> {many} bytes"
     );
 }

@@ -289,6 +289,12 @@ pub fn all() -> Vec<Statement> {
             &[("id", I64), ("password_hash", Text)],
         ),
         both(
+            "users::PASSWORD_HASH",
+            users::PASSWORD_HASH,
+            &[Int],
+            &[("password_hash", Text)],
+        ),
+        both(
             "users::by_email_sql()",
             users::by_email_sql(),
             &[Str],

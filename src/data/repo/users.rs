@@ -68,6 +68,20 @@ pub(crate) async fn credentials(
         .await
 }
 
+/// [`password_hash`]'s statement.
+pub(crate) const PASSWORD_HASH: &str = "SELECT password_hash FROM users WHERE id = $1";
+
+/// The account's password hash now (`None`: no such account).
+pub(crate) async fn password_hash(
+    db: impl Db<'_>,
+    user_id: UserId,
+) -> sqlx::Result<Option<String>> {
+    sqlx::query_scalar(PASSWORD_HASH)
+        .bind(user_id)
+        .fetch_optional(db)
+        .await
+}
+
 /// [`by_email`]'s statement.
 pub(crate) fn by_email_sql() -> String {
     format!("SELECT {COLUMNS} FROM users u WHERE u.email = $1")

@@ -49,12 +49,14 @@ pub(crate) async fn change_password(
         form.current,
         EventKind::PasswordChangeFailed,
     );
-    let mistake = if check.await?.is_none() {
-        Some((
-            "current_password",
-            "That is not your current password.".into(),
-        ))
-    } else if let Err(e) = permit
+    let wrong_password = || {
+        let wrong = "That is not your current password.";
+        Ok(Err(FieldErrors::from([("current_password", wrong.into())])))
+    };
+    let Some(proven) = check.await? else {
+        return wrong_password();
+    };
+    let mistake = if let Err(e) = permit
         .check_strength(form.new, &[&user.email, &user.display_name])
         .await?
     {
@@ -76,6 +78,11 @@ pub(crate) async fn change_password(
     let now = app.clock.now();
     let new = SessionState::logged_in(user.id, me.remember_me, me.expires_at, now);
     let mut tx = app.db.begin_write().await?;
+    // A reset (or a change in another browser) that committed meanwhile:
+    // the password typed here is no longer the password.
+    if !proven.still_holds(app, &mut tx).await? {
+        return wrong_password();
+    }
     users::set_password_hash(&mut *tx, user.id, &hash).await?;
     // A link asked for before (a reset, a new address) must not undo this.
     links::retire_every_link(&mut tx, user.id, now).await?;
@@ -109,12 +116,18 @@ pub(crate) async fn delete_account(
         password,
         EventKind::AccountDeletionFailed,
     );
-    if check.await?.is_none() {
+    let wrong = || {
         let wrong = "That is not your password; the account was not deleted.";
-        return Ok(Err(FieldErrors::from([("delete_password", wrong.into())])));
-    }
+        Ok(Err(FieldErrors::from([("delete_password", wrong.into())])))
+    };
+    let Some(proven) = check.await? else {
+        return wrong();
+    };
     let now = app.clock.now();
     let mut tx = app.db.begin_write().await?;
+    if !proven.still_holds(app, &mut tx).await? {
+        return wrong();
+    }
     // The rule of every credential event; the rows then go with the user
     // row, like the sessions, the cart and the events (ON DELETE CASCADE).
     links::retire_every_link(&mut tx, user.id, now).await?;

@@ -177,9 +177,14 @@ pub(crate) async fn request_change(
         form.password,
         EventKind::EmailChangeFailed,
     );
-    let mistake = if check.await?.is_none() {
-        Some(("email_password", "That is not your password.".to_string()))
-    } else if let Err(e) = validate::email(&new) {
+    let wrong_password = || {
+        let wrong = "That is not your password.";
+        Ok(Err(FieldErrors::from([("email_password", wrong.into())])))
+    };
+    let Some(proven) = check.await? else {
+        return wrong_password();
+    };
+    let mistake = if let Err(e) = validate::email(&new) {
         Some(("new_email", e))
     } else if new == user.email {
         Some(("new_email", "That is your address already.".to_string()))
@@ -193,6 +198,11 @@ pub(crate) async fn request_change(
     }
     let now = app.clock.now();
     let mut tx = app.db.begin_write().await?;
+    // A reset that committed while the password was being checked: no link
+    // may be sent in the name of the password it replaced.
+    if !proven.still_holds(app, &mut tx).await? {
+        return wrong_password();
+    }
     links::retire_every_link(&mut tx, user.id, now).await?;
     let past = PastTheLimit::Refuse;
     queue_proof(&mut tx, app, user.id, &new, true, past).await?;

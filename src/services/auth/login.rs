@@ -85,10 +85,15 @@ async fn try_log_in(
         form.password,
         EventKind::LoginFailed,
     );
-    let Some(user_id) = check.await? else {
+    let Some(proven) = check.await? else {
         return Ok(Login::Refused);
     };
-    let tx = app.db.begin_write().await?;
+    let mut tx = app.db.begin_write().await?;
+    // A reset that committed while the password was being checked.
+    if !proven.still_holds(app, &mut tx).await? {
+        return Ok(Login::Refused);
+    }
+    let user_id = proven.user_id;
     let (state, merged) = sign_in(tx, app, guest, client, user_id, form.remember_me).await?;
     Ok(Login::SignedIn {
         state: Box::new(state),

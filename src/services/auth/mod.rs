@@ -33,7 +33,7 @@ pub(crate) mod recovery;
 pub(crate) mod throttle;
 
 use crate::{
-    data::db::Conn,
+    data::db::{Conn, Tx},
     data::error::{AppError, Result},
     data::repo::{
         events::{self, EventKind},
@@ -172,7 +172,7 @@ pub(crate) async fn check_session(app: &AppState, state: &SessionState) -> Resul
 /// against the email's throttle first. Login, password change and account
 /// deletion all come here, so a guess costs the same wherever it is typed.
 ///
-/// `Ok(Some(user_id))`: right (the count starts again). `Ok(None)`: wrong,
+/// `Ok(Some(proven))`: right (the count starts again). `Ok(None)`: wrong,
 /// or no such account; an unknown email is checked against a dummy hash,
 /// so it takes as long, and a wrong password of a real account is noted as
 /// `on_failure` in its security log. `Err(TooManyRequests)`: throttled.
@@ -187,7 +187,7 @@ pub(crate) async fn check_password(
     email: &str,
     password: &str,
     on_failure: EventKind,
-) -> Result<Option<UserId>> {
+) -> Result<Option<Proven>> {
     throttle::count_attempt(app, email).await?;
     // Something that no account could have is never sent to the database;
     // it still costs a hash below.
@@ -196,13 +196,13 @@ pub(crate) async fn check_password(
         false => None,
     };
     let (user_id, hash) = account.unzip();
-    let right = permit.verify(password.to_string(), hash).await?;
-    match user_id {
-        Some(user_id) if right => {
+    let right = permit.verify(password.to_string(), hash.clone()).await?;
+    match (user_id, hash) {
+        (Some(user_id), Some(hash)) if right => {
             throttle::forget(app, email).await?;
-            Ok(Some(user_id))
+            Ok(Some(Proven { user_id, hash }))
         }
-        Some(user_id) => {
+        (Some(user_id), _) => {
             let now = app.clock.now();
             events::record(
                 &app.db.pool,
@@ -215,7 +215,29 @@ pub(crate) async fn check_password(
             .await?;
             Ok(None)
         }
-        None => Ok(None),
+        (None, _) => Ok(None),
+    }
+}
+
+/// A password [`check_password`] found right: the account, and the hash it
+/// matched. A hash takes milliseconds, and a reset or a password change
+/// may commit meanwhile; a use case that acts on the password asks
+/// [`Proven::still_holds`] inside its own transaction, so that a password
+/// checked before a reset cannot act after it (sign in, change the
+/// password or the address, delete the account).
+pub(crate) struct Proven {
+    pub(crate) user_id: UserId,
+    hash: String,
+}
+
+impl Proven {
+    /// Locks the account for the rest of `tx` and says whether its password
+    /// is still the one that was checked. When it is not, the use case
+    /// writes nothing and answers as for a wrong password: it is one now.
+    pub(crate) async fn still_holds(&self, app: &AppState, tx: &mut Tx) -> Result<bool> {
+        app.db.lock_user(tx, self.user_id).await?;
+        let now = users::password_hash(&mut **tx, self.user_id).await?;
+        Ok(now.as_deref() == Some(self.hash.as_str()))
     }
 }
 
