@@ -82,7 +82,7 @@ pub(crate) fn page_sql() -> String {
     format!(
         "{SUMMARY_COLUMNS}, (SELECT COUNT(*) FROM orders WHERE user_id = $1) AS total
            FROM orders o WHERE o.user_id = $1
-          ORDER BY o.created_at DESC, o.id LIMIT $2 OFFSET $3"
+          ORDER BY o.created_at DESC, o.id DESC LIMIT $2 OFFSET $3"
     )
 }
 

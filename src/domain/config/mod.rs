@@ -94,8 +94,8 @@ pub struct Settings {
     /// [`login_failure_window`]: Settings::login_failure_window
     pub(crate) login_max_failures: u32,
     pub(crate) login_failure_window: Seconds,
-    /// POSTs to /login, /register and /password/forgot per client IP
-    /// within a minute before 429.
+    /// POSTs to /login, /register and /password/forgot per client (an IPv4
+    /// address or an IPv6 /64) within a minute before 429.
     pub(crate) client_auth_posts_per_minute: u32,
     /// New entries a server-side session store keeps for one client IP
     /// within a minute before 429.

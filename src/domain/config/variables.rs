@@ -136,12 +136,12 @@ pub(crate) const LOGIN_FAILURE_WINDOW: Variable = var(
 pub(crate) const CLIENT_AUTH_POSTS_PER_MINUTE: Variable = var(
     "CLIENT_AUTH_POSTS_PER_MINUTE",
     Value("30"),
-    "POSTs to /login, /register and /password/forgot per client IP and minute",
+    "POSTs to /login, /register and /password/forgot per client (IPv4 address or IPv6 /64) and minute",
 );
 pub(crate) const NEW_SESSIONS_PER_CLIENT_PER_MINUTE: Variable = var(
     "NEW_SESSIONS_PER_CLIENT_PER_MINUTE",
     Value("30"),
-    "new entries a server-side session store keeps per client IP and minute, before 429",
+    "new entries a server-side session store keeps per client (IPv4 address or IPv6 /64) and minute, sign-ins not counted, before 429",
 );
 pub(crate) const TRUSTED_PROXY: Variable = var(
     "TRUSTED_PROXY",

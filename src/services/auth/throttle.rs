@@ -41,11 +41,13 @@ async fn count(app: &AppState, bucket: &str, window: i64, limit: u32) -> Result<
     Ok(())
 }
 
-/// Counts a POST to /login or /register from this client; refuses it
-/// above the limit.
+/// Counts a POST to `/login`, `/register` or `/password/forgot` from this
+/// client (its IPv6 network, as [`count_new_session`] does, so a client
+/// cannot step past the limit by taking another address of its /64);
+/// refuses it above `CLIENT_AUTH_POSTS_PER_MINUTE`.
 pub(crate) async fn count_client(app: &AppState, ip: &str) -> Result<(), AppError> {
     let limit = app.settings.client_auth_posts_per_minute;
-    count(app, &format!("client:{ip}"), 60, limit).await
+    count(app, &format!("client:{}", network_of(ip)), 60, limit).await
 }
 
 /// Counts a new entry a server-side session store keeps for this client
