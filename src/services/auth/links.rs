@@ -107,7 +107,7 @@ pub(super) async fn issue(
 /// [`email::confirm_email`]: crate::services::auth::email::confirm_email
 /// [`account::delete_account`]: crate::services::auth::account::delete_account
 /// [`account::revoke_others`]: crate::services::auth::account::revoke_others
-pub(super) async fn retire_every_link(conn: &mut Conn, user_id: UserId, now: i64) -> Result<()> {
+pub(crate) async fn retire_every_link(conn: &mut Conn, user_id: UserId, now: i64) -> Result<()> {
     tokens::retire_every(conn, user_id, now).await?;
     Ok(())
 }
