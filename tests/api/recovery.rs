@@ -419,7 +419,8 @@ async fn a_change_of_address_that_crossed_a_reset_leaves_no_live_link() {
             let res = choose(&owner, &link, &new_password, &new_password).await;
             assert_eq!(location(&res), "/login", "round {round}");
         } else {
-            assert_eq!(location(&reset), "/login", "round {round}");
+            let status = reset.status();
+            assert_eq!(location(&reset), "/login", "round {round}: {status}");
         }
         assert!(!intruder.is_logged_in().await, "round {round}");
         // Any link the intruder got is dead, and changes nothing.

@@ -176,14 +176,24 @@ async fn a_mixed_load_grows_no_memory_answers_no_5xx_and_leaves_the_shop_whole()
         .await
         .unwrap();
     let store = crate::common::store_under_test();
+    // What the pool's page caches could hold at most: the database's files.
+    let database_kib: u64 = std::fs::read_dir(dir.path())
+        .unwrap()
+        .filter_map(|entry| entry.ok())
+        .filter(|entry| entry.file_name().to_string_lossy().contains(".db"))
+        .filter_map(|entry| entry.metadata().ok())
+        .map(|meta| meta.len() / 1024)
+        .sum();
     let by_minute: Vec<String> = minutes.iter().map(|kib| (kib / 1024).to_string()).collect();
     println!(
         "soak ({store}): {seconds} s, {requests} requests {:?}, {orders} orders ({sold} units), \
-         RSS peak {} MiB in the warm-up, {} MiB after; by minute (MiB): {}",
+         RSS peak {} MiB in the warm-up, {} MiB after; by minute (MiB): {}; the database's \
+         files: {} MiB",
         tally.statuses,
         warm_peak / 1024,
         later_peak / 1024,
-        by_minute.join(" ")
+        by_minute.join(" "),
+        database_kib / 1024
     );
     assert!(
         tally.failures.is_empty(),

@@ -190,6 +190,9 @@ pub(crate) async fn revoke_others(
 ) -> Result<u64> {
     let now = app.clock.now();
     let mut tx = app.db.begin_write().await?;
+    // The account first, then its logins and links, as every credential
+    // change does (no deadlock with a reset on PostgreSQL).
+    app.db.lock_user(&mut tx, me.user.id).await?;
     let count = logins::revoke_others(&mut *tx, me.user.id, &me.session_id, now).await?;
     links::retire_every_link(&mut tx, me.user.id, now).await?;
     if count > 0 {

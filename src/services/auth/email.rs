@@ -100,6 +100,8 @@ pub(crate) async fn confirm_email(
     let change = found.purpose == Purpose::ChangeEmail;
     let now = app.clock.now();
     let mut tx = app.db.begin_write().await?;
+    // The account first, then its links, as every credential change does.
+    app.db.lock_user(&mut tx, found.user_id).await?;
     links::use_once(&mut tx, link, found.purpose, now).await?;
     let user = users::by_id(&mut *tx, found.user_id).await?;
     let user = user.ok_or(AppError::NotFound)?;

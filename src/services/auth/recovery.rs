@@ -136,6 +136,10 @@ pub(crate) async fn reset_password(
     let hash = permit.hash(form.password.to_string()).await?;
     let now = app.clock.now();
     let mut tx = app.db.begin_write().await?;
+    // The account first, then its links, in every credential change: two
+    // of them at once wait for each other instead of deadlocking on
+    // PostgreSQL.
+    app.db.lock_user(&mut tx, user.id).await?;
     links::use_once(&mut tx, link, Purpose::ResetPassword, now).await?;
     users::set_password_hash(&mut *tx, user.id, &hash).await?;
     logins::revoke_all(&mut *tx, user.id, now).await?;
