@@ -23,7 +23,7 @@
 //! [`update`]: DatabaseStore::update
 //! [`delete_if`]: DatabaseStore::delete_if
 
-use super::store::{Compared, StoreKey};
+use super::entry::{Compared, StoreKey};
 use crate::{
     data::db::{self, Pool},
     data::repo::session_store,

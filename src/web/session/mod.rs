@@ -30,6 +30,7 @@
 
 mod cookies;
 pub(crate) mod database;
+mod entry;
 mod redis;
 mod store;
 pub mod write_back;

@@ -13,7 +13,7 @@ use deadpool_redis::{
     Pool,
 };
 
-use super::store::{Compared, StoreKey};
+use super::entry::{Compared, StoreKey};
 
 /// `KEYS[1]` the entry; `ARGV[1]` the JSON this request read; `ARGV[2]` the
 /// new JSON; `ARGV[3]` its time to live, in seconds.

@@ -26,18 +26,18 @@
 //! [`delete`]: ServerStore::delete
 //! [`delete_if`]: ServerStore::delete_if
 
-use std::{fmt, future::Future, time::Duration};
+use std::{future::Future, time::Duration};
 
 use anyhow::Context;
 use deadpool_redis::Runtime;
 
-use super::{database::DatabaseStore, redis::RedisStore};
+pub(super) use super::entry::StoreKey;
+use super::{database::DatabaseStore, entry::Compared, redis::RedisStore};
 use crate::{
     data::db::Pool,
     data::error::AppError,
     domain::clock::Clock,
     domain::config::{SessionStoreKind, Settings},
-    domain::ids,
     domain::session::SessionState,
 };
 
@@ -60,43 +60,6 @@ pub enum Store {
 pub enum ServerStore {
     Database(DatabaseStore),
     Redis(RedisStore),
-}
-
-/// The key of a server-side entry: 256 random bits, which the cookie
-/// carries sealed. As good as the session itself, so it never prints
-/// itself, and the database keeps only its digest.
-#[derive(Clone, PartialEq, Eq)]
-pub struct StoreKey(String);
-
-impl StoreKey {
-    fn random() -> StoreKey {
-        StoreKey(ids::token256())
-    }
-
-    /// The key as a cookie carries it; `None` for a value that cannot be
-    /// one of ours (checked before any store is asked): 43 characters of
-    /// base64url, or the 64 alphanumerics of the release before (whose
-    /// keys, actix-session's, are still in its stores).
-    pub(super) fn parse(value: String) -> Option<StoreKey> {
-        let base64url = |b: u8| b.is_ascii_alphanumeric() || b == b'-' || b == b'_';
-        let ours = match value.len() {
-            43 => value.bytes().all(base64url),
-            64 => value.bytes().all(|b| b.is_ascii_alphanumeric()),
-            _ => false,
-        };
-        ours.then_some(StoreKey(value))
-    }
-
-    /// The key itself, for the cookie and the store only.
-    pub(super) fn expose(&self) -> &str {
-        &self.0
-    }
-}
-
-impl fmt::Debug for StoreKey {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str("StoreKey(..)")
-    }
 }
 
 /// A state as a server-side store holds it: the state, and its JSON
@@ -274,16 +237,6 @@ impl ServerStore {
             ServerStore::Redis(redis) => bounded(redis.remaining(key)).await,
         }
     }
-}
-
-/// What a store's comparison found, in the store's own terms (JSON).
-pub(super) enum Compared {
-    /// The entry held what was expected: the change is made.
-    AsExpected,
-    /// It holds this instead; nothing was changed.
-    Holds(String),
-    /// There is no entry.
-    Gone,
 }
 
 /// A comparison as the adapter reads it (a state this release cannot
