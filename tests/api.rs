@@ -28,5 +28,6 @@ mod api {
     mod soak;
     mod stores;
     mod tour;
+    mod two_factor;
     mod write_back;
 }

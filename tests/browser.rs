@@ -47,7 +47,7 @@ use std::{
     time::{Duration, Instant},
 };
 
-use common::{delay::DelayingProxy, smtp::SmtpSink, Page, TestApp, PASSWORD};
+use common::{delay::DelayingProxy, smtp::SmtpSink, totp, Page, TestApp, PASSWORD};
 use fantoccini::{
     actions::{InputSource, KeyAction, KeyActions},
     elements::Element,
@@ -1553,6 +1553,90 @@ async fn every_page_passes_the_axe_core_accessibility_checks_in_both_themes() {
         let email = format!("{theme}@example.com");
         shop.register(&email, "Ada").await;
         audit_signed_in(&shop, &email, &mut failures).await;
+    }
+    assert!(
+        failures.is_empty(),
+        "axe-core found {} serious or critical violations:\n\n{}",
+        failures.len(),
+        failures.join("\n\n")
+    );
+    shop.close().await;
+}
+
+/// Two-step sign-in in a real browser, in both themes: set up from the
+/// security page (the key read off the page, as a person types it into an
+/// app), a wrong code refused, a right one turning it on and showing the
+/// recovery codes; then signed out, and in again with the password and a
+/// code. axe-core checks each new page as it comes.
+#[tokio::test]
+#[ignore = "needs chromium and chromedriver: cargo test --test browser -- --ignored"]
+async fn a_customer_turns_on_two_step_sign_in_and_signs_in_with_a_code_from_the_app() {
+    axe_source();
+    let app = TestApp::spawn().await;
+    let shop = Shop::open(&app).await;
+    let mut failures = Vec::new();
+    for theme in ["light", "dark"] {
+        shop.choose_theme(theme).await;
+        let email = format!("two-step-{theme}@example.com");
+        shop.register(&email, "Ada").await;
+        shop.goto("/profile/security").await;
+        shop.audit(&mut failures).await;
+        let set_up = shop
+            .find(Locator::XPath(
+                "//button[normalize-space()='Set up two-step sign-in']",
+            ))
+            .await;
+        shop.click_to(&set_up, Locator::Id("totp-secret")).await;
+        assert!(shop.page().await.has("svg.qr path"));
+        shop.audit(&mut failures).await;
+        let secret = shop.text(Locator::Id("totp-secret")).await;
+        let turn_on = "//button[normalize-space()='Turn two-step sign-in on']";
+
+        let right = totp::code(&secret, app.clock.now());
+        let wrong = if right == "000000" {
+            "111111"
+        } else {
+            "000000"
+        };
+        shop.type_into(Locator::Id("code"), wrong).await;
+        let button = shop.find(Locator::XPath(turn_on)).await;
+        shop.click_and_wait(&button, Locator::Id("code-error"))
+            .await;
+        assert_eq!(shop.page().await.status, 422);
+        shop.audit(&mut failures).await;
+
+        shop.type_into(Locator::Id("code"), &right).await;
+        let button = shop.find(Locator::XPath(turn_on)).await;
+        shop.click_to(&button, Locator::Css(".recovery-code")).await;
+        assert_eq!(shop.page().await.count(".recovery-code"), 10);
+        shop.audit(&mut failures).await;
+        // The code that turned it on is spent.
+        app.clock.advance(30);
+
+        shop.sign_out().await;
+        shop.goto("/login").await;
+        shop.type_into(Locator::Id("email"), &email).await;
+        shop.type_into(Locator::Id("password"), PASSWORD).await;
+        let sign_in = shop
+            .find(Locator::XPath(
+                "//form[@action='/login']//button[normalize-space()='Sign in']",
+            ))
+            .await;
+        shop.click_to(&sign_in, Locator::Css("form[action='/login/two-factor']"))
+            .await;
+        assert!(shop.client.find(Locator::Css("nav a.user")).await.is_err());
+        shop.audit(&mut failures).await;
+        let code = totp::code(&secret, app.clock.now());
+        shop.type_into(Locator::Id("code"), &code).await;
+        let submit = shop
+            .find(Locator::XPath(
+                "//form[@action='/login/two-factor']//button[normalize-space()='Sign in']",
+            ))
+            .await;
+        shop.click_to(&submit, Locator::Css("nav form[action='/logout']"))
+            .await;
+        assert_eq!(shop.text(Locator::Css("nav a.user")).await, "Ada");
+        shop.sign_out().await;
     }
     assert!(
         failures.is_empty(),

@@ -19,6 +19,7 @@ use crate::{
     domain::clock::Clock,
     domain::config::Settings,
     routes,
+    services::auth::two_factor,
     services::housekeeping,
     services::mail::worker::{self, Worker},
     services::state::AppState,
@@ -46,6 +47,23 @@ pub struct Application {
     pub state: web::Data<AppState>,
 }
 
+/// After a key rotation, seals every secret at rest again under the
+/// current `SESSION_SECRET` ([`two_factor::reseal_secrets`]). A database
+/// that cannot take it now (away, read-only) is no reason not to start:
+/// the next start does it, and the previous key still opens them.
+async fn reseal_secrets(state: &AppState) {
+    match two_factor::reseal_secrets(state).await {
+        Ok(0) => {}
+        Ok(resealed) => tracing::info!(
+            resealed,
+            "secrets at rest sealed again under the current key"
+        ),
+        Err(err) => {
+            tracing::warn!(error = %err, "secrets at rest not sealed again under the current key")
+        }
+    }
+}
+
 impl Application {
     pub async fn build(settings: Settings) -> anyhow::Result<Self> {
         Self::build_with_clock(settings, Clock::default()).await
@@ -62,6 +80,7 @@ impl Application {
         let port = bound.port();
         let every = settings.housekeeping_interval;
         let state = web::Data::new(AppState::open(settings, clock, &bound.to_string()).await?);
+        reseal_secrets(&state).await;
         let mail_worker = match &state.settings.smtp_url {
             Some(smtp) => {
                 let (pool, clock) = (state.db.pool.clone(), state.clock.clone());

@@ -20,8 +20,12 @@ pub mod ids;
 pub mod prefs;
 /// Money, times and lengths of time, written for people.
 pub(crate) mod present;
+/// Secrets kept encrypted, under keys derived from `SESSION_SECRET`.
+pub(crate) mod sealed;
 /// The session state: a plain value the use cases read and change.
 pub mod session;
+/// The second factor's rules: TOTP codes and recovery codes.
+pub(crate) mod totp;
 /// A URL as `Origin` and `Referer` send it: its origin, host and path.
 pub(crate) mod url;
 /// Input rules: email, display name, password, local redirect paths.

@@ -154,6 +154,45 @@ impl fmt::Debug for HeldLink {
     }
 }
 
+/// A sign-in halfway: the password was right, the account has a second
+/// factor, and the code is still to come (`/login/two-factor`). It is not a
+/// login: the state has no `user_id`, so every login-only page sends the
+/// browser to sign in, and nothing a sign-in does (the `logins` row, the
+/// cart merge, "last seen") has happened. It ends at [`until`], after
+/// [`MAX_WRONG_CODES`] wrong codes, or when the password it proved is no
+/// longer the account's; completing it renews the session id, as a
+/// sign-in does.
+///
+/// [`until`]: SecondStep::until
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub(crate) struct SecondStep {
+    pub(crate) user_id: UserId,
+    /// "Keep me signed in", as chosen at the password step.
+    pub(crate) remember_me: bool,
+    /// Where to go once signed in (a local path).
+    pub(crate) next: String,
+    /// A digest of the password hash that was proven: a reset or a
+    /// password change since ends the step ([`services::auth::Proven`]).
+    ///
+    /// [`services::auth::Proven`]: crate::services::auth::Proven
+    pub(crate) proof: String,
+    /// `TWO_FACTOR_TIMEOUT` after the password step.
+    pub(crate) until: i64,
+    /// Wrong codes typed so far.
+    #[serde(default)]
+    pub(crate) wrong_codes: u32,
+}
+
+/// Wrong codes after which a second step ends (the password is asked again).
+pub(crate) const MAX_WRONG_CODES: u32 = 5;
+
+impl SecondStep {
+    /// Whether the step may still be completed at `now`.
+    pub(crate) fn is_open(&self, now: i64) -> bool {
+        now < self.until && self.wrong_codes < MAX_WRONG_CODES
+    }
+}
+
 /// Why a session id was replaced.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
@@ -239,6 +278,15 @@ pub struct SessionState {
     /// When and why the id last changed in this browser.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub renewed: Option<Renewal>,
+    /// A sign-in waiting for its second factor (a guest's state only).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub(crate) second_step: Option<SecondStep>,
+    /// A TOTP secret being set up, sealed ([`domain::sealed`]): it waits
+    /// here, not in the database, until a code from the app proves it.
+    ///
+    /// [`domain::sealed`]: crate::domain::sealed
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub(crate) totp_setup: Option<String>,
 }
 
 impl SessionState {
@@ -266,6 +314,8 @@ impl SessionState {
             flash: None,
             held_links: Vec::new(),
             renewed: None,
+            second_step: None,
+            totp_setup: None,
         }
     }
 
@@ -343,7 +393,7 @@ impl SessionState {
     }
 
     /// Nothing a server need keep: no login, cart, preference, message,
-    /// held link or renewal, only an id, the times and a CSRF token. A server-side store
+    /// held link, renewal or second step, only an id, the times and a CSRF token. A server-side store
     /// keeps no entry for such a state (express-session's
     /// `saveUninitialized: false`).
     pub(crate) fn is_blank(&self) -> bool {
@@ -353,6 +403,7 @@ impl SessionState {
             && self.flash.is_none()
             && self.held_links.is_empty()
             && self.renewed.is_none()
+            && self.second_step.is_none()
     }
 
     /// Whether this state differs from `before` only in bookkeeping: when it
@@ -489,6 +540,31 @@ mod tests {
         state.password_confirmed_at = Some(1500);
         assert_eq!(state.sudo_until(1600, 600), Some(2100));
         assert_eq!(SessionState::fresh(0).sudo_until(0, 600), None);
+    }
+
+    #[test]
+    fn a_second_step_is_open_until_its_deadline_or_its_fifth_wrong_code_and_is_no_login() {
+        let mut state = SessionState::fresh(1000);
+        let step = SecondStep {
+            user_id: UserId::new(7),
+            remember_me: true,
+            next: "/orders".into(),
+            proof: "digest".into(),
+            until: 1300,
+            wrong_codes: 0,
+        };
+        assert!(step.is_open(1299));
+        assert!(!step.is_open(1300));
+        let tried = SecondStep {
+            wrong_codes: MAX_WRONG_CODES,
+            ..step.clone()
+        };
+        assert!(!tried.is_open(1000));
+        state.second_step = Some(step);
+        assert!(!state.is_blank(), "a server store keeps it");
+        assert_eq!(state.user_id, None, "not a login");
+        let json = state.to_json();
+        assert_eq!(SessionState::from_json(&json), Some(state));
     }
 
     #[test]

@@ -10,9 +10,11 @@ use crate::{
     domain::session::FlashLevel,
     domain::validate::{self, FieldErrors},
     services::auth::login::{self, Credentials, Login, NewAccount},
+    services::auth::two_factor::{self, SecondStepOutcome},
     services::cart::Merged,
     services::state::AppState,
     web::{
+        errors::sign_in_then,
         extract::Visitor,
         form::Form,
         page::{clear_site_data, filters, render, render_status, see_other, Layout},
@@ -93,7 +95,7 @@ pub(crate) async fn register(
 }
 
 /// The greeting plus what happened to the guest cart.
-fn with_note(greeting: &str, merged: Option<Merged>) -> String {
+pub(super) fn with_note(greeting: &str, merged: Option<Merged>) -> String {
     match merged.as_ref().map(super::cart::say_merged) {
         Some(note) => format!("{greeting} {note}"),
         None => greeting.to_string(),
@@ -164,6 +166,7 @@ pub(crate) async fn login(
         email: &form.email,
         password: &form.password,
         remember_me: form.remember_me.is_some(),
+        next,
     };
     match login::log_in(&app, &visitor.session.state(), &client, credentials).await? {
         Login::SignedIn { state, merged } => {
@@ -171,6 +174,13 @@ pub(crate) async fn login(
             visitor.session.renew(*state);
             visitor.session.flash(FlashLevel::Success, text);
             Ok(see_other(next))
+        }
+        Login::SecondFactor(step) => {
+            // Not a login: the step waits in this session for the code.
+            visitor
+                .session
+                .update(move |s| s.second_step = Some(step.clone()));
+            Ok(see_other("/login/two-factor"))
         }
         Login::Refused => render_status(
             StatusCode::UNPROCESSABLE_ENTITY,
@@ -184,6 +194,106 @@ pub(crate) async fn login(
             },
         ),
     }
+}
+
+// ---- the second step ------------------------------------------------------
+
+#[derive(Template)]
+#[template(path = "login_two_factor.html")]
+struct SecondStepPage {
+    layout: Layout,
+    /// When the step ends (`TWO_FACTOR_TIMEOUT` after the password).
+    until: i64,
+    error: Option<String>,
+}
+
+/// The form for the code, while a step is open in this session; else the
+/// password is asked (again).
+pub(crate) async fn second_step_form(
+    app: web::Data<AppState>,
+    visitor: Visitor,
+) -> Result<HttpResponse> {
+    let now = app.clock.now();
+    let step = visitor.session.read(|s| s.second_step.clone());
+    match step.filter(|step| step.is_open(now)) {
+        Some(step) => render(SecondStepPage {
+            layout: visitor.layout(),
+            until: step.until,
+            error: None,
+        }),
+        None => Ok(ask_password_again(&visitor)),
+    }
+}
+
+#[derive(Deserialize)]
+pub(crate) struct SecondStepForm {
+    #[serde(default)]
+    code: String,
+}
+
+pub(crate) async fn second_step(
+    app: web::Data<AppState>,
+    visitor: Visitor,
+    client: ClientInfo,
+    form: Form<SecondStepForm>,
+) -> Result<HttpResponse> {
+    let guest = visitor.session.state();
+    match two_factor::complete_sign_in(&app, &guest, &client, &form.code).await? {
+        SecondStepOutcome::SignedIn {
+            state,
+            merged,
+            next,
+            by_recovery_code,
+        } => {
+            let greeting = match by_recovery_code {
+                true => "You are signed in with a recovery code; it no longer works.",
+                false => "You are signed in.",
+            };
+            visitor.session.renew(*state);
+            visitor
+                .session
+                .flash(FlashLevel::Success, with_note(greeting, merged));
+            // Checked at the password step; checked again all the same.
+            Ok(see_other(validate::local_path(&next).unwrap_or("/")))
+        }
+        SecondStepOutcome::Wrong { tries_left: 0 } => Ok(ask_password_again(&visitor)),
+        SecondStepOutcome::Wrong { tries_left } => {
+            visitor.session.update(|s| {
+                if let Some(step) = s.second_step.as_mut() {
+                    step.wrong_codes += 1;
+                }
+            });
+            let until = guest.second_step.map_or(0, |step| step.until);
+            let plural = if tries_left == 1 { "" } else { "s" };
+            let error = format!(
+                "That code is not right, or was used already. {tries_left} more \
+                 try{plural}, then the password is asked again."
+            );
+            render_status(
+                StatusCode::UNPROCESSABLE_ENTITY,
+                SecondStepPage {
+                    layout: visitor.layout(),
+                    until,
+                    error: Some(error),
+                },
+            )
+        }
+        SecondStepOutcome::NoStep => Ok(ask_password_again(&visitor)),
+    }
+}
+
+/// Ends the second step this session holds, if any, and sends the browser
+/// to sign in (again), where it came from.
+fn ask_password_again(visitor: &Visitor) -> HttpResponse {
+    let step = visitor.session.read(|s| s.second_step.clone());
+    let Some(step) = step else {
+        return see_other("/login");
+    };
+    visitor.session.update(|s| s.second_step = None);
+    let text = "Please sign in again: the code was not given in time, or too many codes \
+                were wrong.";
+    visitor.session.flash(FlashLevel::Info, text);
+    see_other(&sign_in_then(&step.next))
 }
 
 // ---- logout ---------------------------------------------------------------

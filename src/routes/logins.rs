@@ -11,7 +11,7 @@ use crate::{
     services::auth::account,
     services::state::AppState,
     web::{
-        extract::CurrentUser,
+        extract::{CurrentUser, RecentPassword},
         page::{filters, render, see_other, Layout},
     },
 };
@@ -47,11 +47,10 @@ pub(crate) async fn index(app: web::Data<AppState>, user: CurrentUser) -> Result
 
 pub(crate) async fn revoke(
     app: web::Data<AppState>,
-    user: CurrentUser,
+    user: RecentPassword,
     client: ClientInfo,
     handle: web::Path<String>,
 ) -> Result<HttpResponse> {
-    user.require_recent_password(&app)?;
     // Handles are base64url; anything else is not one of them.
     let well_formed = handle
         .chars()
@@ -66,10 +65,9 @@ pub(crate) async fn revoke(
 
 pub(crate) async fn revoke_others(
     app: web::Data<AppState>,
-    user: CurrentUser,
+    user: RecentPassword,
     client: ClientInfo,
 ) -> Result<HttpResponse> {
-    user.require_recent_password(&app)?;
     let count = account::revoke_others(&app, &client, &user.login).await?;
     let plural = if count == 1 { "" } else { "s" };
     let text = format!("Signed out of {count} other session{plural}.");

@@ -20,6 +20,7 @@ mod profile;
 pub(crate) mod recovery;
 mod session_inspector;
 mod tour;
+mod two_factor;
 
 use actix_web::{
     guard,
@@ -74,6 +75,8 @@ pub fn table() -> Vec<Endpoint> {
         endpoint(M::POST, "/register", auth::register),
         endpoint(M::GET, "/login", auth::login_form),
         endpoint(M::POST, "/login", auth::login),
+        endpoint(M::GET, "/login/two-factor", auth::second_step_form),
+        endpoint(M::POST, "/login/two-factor", auth::second_step),
         endpoint(M::POST, "/logout", auth::logout),
         endpoint(M::GET, "/password/forgot", recovery::forgot_form),
         endpoint(M::POST, "/password/forgot", recovery::forgot),
@@ -99,6 +102,20 @@ pub fn table() -> Vec<Endpoint> {
             logins::revoke_others,
         ),
         endpoint(M::POST, "/profile/sessions/{handle}/revoke", logins::revoke),
+        endpoint(M::GET, "/profile/security", two_factor::show),
+        endpoint(
+            M::POST,
+            "/profile/two-factor/setup",
+            two_factor::begin_setup,
+        ),
+        endpoint(M::GET, "/profile/two-factor/setup", two_factor::setup),
+        endpoint(M::POST, "/profile/two-factor/enable", two_factor::enable),
+        endpoint(M::POST, "/profile/two-factor/disable", two_factor::disable),
+        endpoint(
+            M::POST,
+            "/profile/two-factor/recovery-codes",
+            two_factor::renew_codes,
+        ),
         endpoint(M::POST, "/account/delete", account::delete),
         endpoint(M::GET, "/goodbye", account::goodbye),
         endpoint(M::GET, "/preferences", preferences::show),

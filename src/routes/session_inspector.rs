@@ -55,6 +55,9 @@ struct InspectorPage {
     renewed: Option<Renewal>,
     /// A login's "keep me signed in"; `None` for a guest.
     remember_me: Option<bool>,
+    /// A sign-in waiting for its second factor: until when, and the
+    /// wrong codes typed so far. Not a login.
+    second_step: Option<(i64, u32)>,
     /// The step of the tour (`/tour`) that explains what is on this page.
     tour_step: &'static str,
     /// Where the state is kept, and for how long.
@@ -83,6 +86,13 @@ impl InspectorPage {
         for held in held_links.into_iter().flatten() {
             held["digest"] =
                 "(the link's digest: it opens nothing, and is hidden all the same)".into();
+        }
+        if let Some(step) = shown.get_mut("second_step") {
+            step["proof"] =
+                "(a digest of the password's hash: a new password ends the step)".into();
+        }
+        if let Some(setup) = shown.get_mut("totp_setup") {
+            *setup = "(the new secret, sealed: the setup page shows it to you)".into();
         }
         let idle = settings.session_idle_timeout.get();
         let remember = settings.session_remember_me_timeout.get();
@@ -113,6 +123,10 @@ impl InspectorPage {
             guest_for: remember,
             state_json: serde_json::to_string_pretty(&shown)?,
             renewed: state.renewed.clone(),
+            second_step: state
+                .second_step
+                .as_ref()
+                .map(|step| (step.until, step.wrong_codes)),
             remember_me: login.map(|me| me.remember_me),
             tour_step: tour::step_for(&state),
             kept,

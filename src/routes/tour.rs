@@ -21,7 +21,7 @@ const TOUR: &str = include_str!("../../docs/SESSIONS.md");
 
 /// The anchors of the tour's steps (GitHub's and this page's heading ids);
 /// a test checks each is a heading of the tour.
-const STEPS: [&str; 12] = [
+const STEPS: [&str; 13] = [
     "1-the-first-page-view-a-guest-session-is-minted",
     "2-adding-to-the-cart-as-a-guest",
     "3-signing-in-the-session-is-renewed",
@@ -34,11 +34,13 @@ const STEPS: [&str; 12] = [
     "10-a-mailed-link-is-a-password-only-its-digest-is-stored",
     "11-sudo-mode-confirmed-a-moment-ago-is-a-timestamp-in-the-session",
     "12-a-link-is-held-by-the-session-for-one-form-and-dies-with-every-credential-change",
+    "13-two-step-sign-in-half-signed-in-is-not-signed-in",
 ];
 
 /// The step that explains a session in this state.
 pub(crate) fn step_for(state: &SessionState) -> &'static str {
     let step = match (state.user_id, state.renewed.as_ref().map(|r| r.why)) {
+        _ if state.second_step.is_some() => 13,
         _ if !state.held_links.is_empty() => 12,
         (_, Some(RenewedFor::PasswordChange)) => 6,
         (Some(_), _) => 3,

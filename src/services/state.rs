@@ -5,8 +5,8 @@
 //! [`AppState`]: crate::services::state::AppState
 
 use crate::{
-    data::db, domain::clock::Clock, domain::config::Settings, services::mail::Mailer,
-    services::password::Hasher,
+    data::db, domain::clock::Clock, domain::config::Settings, domain::sealed::Sealer,
+    services::mail::Mailer, services::password::Hasher,
 };
 
 pub struct AppState {
@@ -17,6 +17,9 @@ pub struct AppState {
     pub(crate) hasher: Hasher,
     /// Where mail links point; wakes the outbox worker.
     pub(crate) mail: Mailer,
+    /// Seals the secrets kept at rest (a TOTP secret) under keys derived
+    /// from `SESSION_SECRET` and `SESSION_SECRET_PREVIOUS`.
+    pub(crate) sealer: Sealer,
 }
 
 impl AppState {
@@ -38,8 +41,10 @@ impl AppState {
             Some(origin) => origin.as_str().to_string(),
             None => format!("http://{listening_on}"),
         };
+        let sealer = Sealer::new(&settings.session_secret, &settings.session_secret_previous);
         Ok(AppState {
             db,
+            sealer,
             settings,
             clock,
             hasher,

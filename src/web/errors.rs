@@ -89,9 +89,8 @@ impl ResponseError for AppError {
     fn error_response(&self) -> HttpResponse {
         let mut response = match self {
             AppError::LoginRequired { next } => {
-                let next = utf8_percent_encode(next, QUERY_VALUE);
                 return HttpResponse::SeeOther()
-                    .insert_header((header::LOCATION, format!("/login?next={next}")))
+                    .insert_header((header::LOCATION, sign_in_then(next)))
                     .finish();
             }
             AppError::ReauthRequired { next } => {
@@ -151,6 +150,11 @@ fn wait_phrase(seconds: i64) -> String {
             format!("{m} minute{}", if m == 1 { "" } else { "s" })
         }
     }
+}
+
+/// The sign-in page, coming back to the local path `next` once signed in.
+pub(crate) fn sign_in_then(next: &str) -> String {
+    format!("/login?next={}", utf8_percent_encode(next, QUERY_VALUE))
 }
 
 #[cfg(test)]

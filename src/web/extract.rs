@@ -29,7 +29,6 @@ use crate::{
     domain::{url::SentUrl, validate::local_path},
     services::auth::{self, links::LinkDigest, Checked, LoggedIn},
     services::cart::CartOwner,
-    services::state::AppState,
     web::{app_state, page::Layout, session::RequestSession},
 };
 
@@ -228,22 +227,6 @@ impl CurrentUser {
     pub(crate) fn session(&self) -> &RequestSession {
         &self.visitor.session
     }
-
-    /// Sudo mode: lets the riskiest changes through only when the password
-    /// was typed within `REAUTH_WINDOW`; else "confirm your password",
-    /// which comes back to the page the form was on. (The forms that ask
-    /// for the password themselves, changing the address and deleting the
-    /// account, need no window: their password is typed that moment.)
-    pub(crate) fn require_recent_password(&self, app: &AppState) -> Result<(), AppError> {
-        let window = app.settings.reauth_window.get();
-        let now = app.clock.now();
-        match self.session().read(|s| s.sudo_until(now, window)) {
-            Some(_) => Ok(()),
-            None => Err(AppError::ReauthRequired {
-                next: self.visitor.path.clone(),
-            }),
-        }
-    }
 }
 
 impl FromRequest for CurrentUser {
@@ -261,6 +244,45 @@ impl FromRequest for CurrentUser {
                 Some(login) => Ok(CurrentUser { visitor, login }),
                 None => Err(AppError::LoginRequired {
                     next: form_page.unwrap_or_else(|| visitor.path.clone()),
+                }),
+            }
+        })
+    }
+}
+
+/// A login whose password was typed within `REAUTH_WINDOW` (sudo mode):
+/// what a handler of one of the riskiest changes names (signing other
+/// browsers out, the second factor's setup, its recovery codes), so that
+/// none can forget the check. Anyone else who is signed in is sent to
+/// "confirm your password", which comes back to the page the form was on;
+/// a guest, to sign in. (The forms that ask for the password themselves,
+/// changing the address and deleting the account, need no window: their
+/// password is typed that moment.)
+#[derive(Clone)]
+pub(crate) struct RecentPassword(pub(crate) CurrentUser);
+
+impl std::ops::Deref for RecentPassword {
+    type Target = CurrentUser;
+    fn deref(&self) -> &CurrentUser {
+        &self.0
+    }
+}
+
+impl FromRequest for RecentPassword {
+    type Error = AppError;
+    type Future = LocalBoxFuture<'static, Result<Self, AppError>>;
+
+    fn from_request(req: &HttpRequest, payload: &mut Payload) -> Self::Future {
+        let user = CurrentUser::from_request(req, payload);
+        let app = app_state(req);
+        Box::pin(async move {
+            let user = user.await?;
+            let window = app.settings.reauth_window.get();
+            let now = app.clock.now();
+            match user.session().read(|s| s.sudo_until(now, window)) {
+                Some(_) => Ok(RecentPassword(user)),
+                None => Err(AppError::ReauthRequired {
+                    next: user.visitor.path.clone(),
                 }),
             }
         })

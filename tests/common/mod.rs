@@ -22,6 +22,7 @@ pub mod invariants;
 pub mod page;
 pub mod process;
 pub mod smtp;
+pub mod totp;
 
 use std::{collections::HashMap, sync::Arc, sync::Mutex};
 

@@ -29,10 +29,15 @@ pub(crate) enum EventKind {
     EmailChanged,
     EmailChangeFailed,
     PasswordConfirmFailed,
+    TwoFactorEnabled,
+    TwoFactorDisabled,
+    TwoFactorFailed,
+    RecoveryCodeUsed,
+    RecoveryCodesRenewed,
 }
 
 impl EventKind {
-    const ALL: [EventKind; 14] = [
+    const ALL: [EventKind; 19] = [
         EventKind::Registered,
         EventKind::LoggedIn,
         EventKind::LoginFailed,
@@ -47,6 +52,11 @@ impl EventKind {
         EventKind::EmailChanged,
         EventKind::EmailChangeFailed,
         EventKind::PasswordConfirmFailed,
+        EventKind::TwoFactorEnabled,
+        EventKind::TwoFactorDisabled,
+        EventKind::TwoFactorFailed,
+        EventKind::RecoveryCodeUsed,
+        EventKind::RecoveryCodesRenewed,
     ];
 
     /// The value in `security_events.kind`; never change one.
@@ -66,6 +76,11 @@ impl EventKind {
             EventKind::EmailChanged => "email_changed",
             EventKind::EmailChangeFailed => "email_change_failed",
             EventKind::PasswordConfirmFailed => "password_confirm_failed",
+            EventKind::TwoFactorEnabled => "two_factor_enabled",
+            EventKind::TwoFactorDisabled => "two_factor_disabled",
+            EventKind::TwoFactorFailed => "two_factor_failed",
+            EventKind::RecoveryCodeUsed => "recovery_code_used",
+            EventKind::RecoveryCodesRenewed => "recovery_codes_renewed",
         }
     }
 
@@ -86,6 +101,13 @@ impl EventKind {
             EventKind::EmailChanged => "Email address changed",
             EventKind::EmailChangeFailed => "Email address not changed (wrong password)",
             EventKind::PasswordConfirmFailed => "Password not confirmed (wrong password)",
+            EventKind::TwoFactorEnabled => "Two-step sign-in turned on",
+            EventKind::TwoFactorDisabled => "Two-step sign-in turned off",
+            EventKind::TwoFactorFailed => "Failed sign-in (wrong second-step code)",
+            EventKind::RecoveryCodeUsed => "Signed in with a recovery code",
+            EventKind::RecoveryCodesRenewed => {
+                "New recovery codes made; the old ones no longer work"
+            }
         }
     }
 }

@@ -18,4 +18,5 @@ pub(crate) mod session_store;
 /// [`data::db`]: crate::data::db
 pub mod statements;
 pub(crate) mod tokens;
+pub(crate) mod two_factor;
 pub mod users;

@@ -10,7 +10,7 @@
 
 use super::{
     cart, events, logins, orders, outbox, products, products::Sort, rate_limit, session_store,
-    tokens, users,
+    tokens, two_factor, users,
 };
 use crate::data::db;
 
@@ -593,6 +593,62 @@ pub fn all() -> Vec<Statement> {
             &[],
         ),
         both("tokens::PRUNE", tokens::PRUNE, &[Int], &[]),
+        // two_factor
+        both(
+            "two_factor::FIND",
+            two_factor::FIND,
+            &[Int],
+            &[("secret", Text), ("last_step", I64), ("enabled_at", I64)],
+        ),
+        both(
+            "two_factor::ENABLE",
+            two_factor::ENABLE,
+            &[Int, Str, Int, Int],
+            &[],
+        ),
+        both(
+            "two_factor::USE_STEP",
+            two_factor::USE_STEP,
+            &[Int, Int],
+            &[],
+        ),
+        both(
+            "two_factor::RESEAL",
+            two_factor::RESEAL,
+            &[Int, Str, Str],
+            &[],
+        ),
+        both(
+            "two_factor::ALL_SECRETS",
+            two_factor::ALL_SECRETS,
+            &[],
+            &[("user_id", I64), ("secret", Text)],
+        ),
+        both("two_factor::DISABLE", two_factor::DISABLE, &[Int], &[]),
+        both(
+            "two_factor::ADD_CODE",
+            two_factor::ADD_CODE,
+            &[Int, Str, Int],
+            &[],
+        ),
+        both(
+            "two_factor::DROP_CODES",
+            two_factor::DROP_CODES,
+            &[Int],
+            &[],
+        ),
+        both(
+            "two_factor::USE_CODE",
+            two_factor::USE_CODE,
+            &[Int, Str, Int],
+            &[],
+        ),
+        both(
+            "two_factor::CODES_LEFT",
+            two_factor::CODES_LEFT,
+            &[Int],
+            &[(ANY_NAME, I64)],
+        ),
         // db: the pool's own
         both(
             "db::APPLIED_MIGRATIONS",

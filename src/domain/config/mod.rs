@@ -53,6 +53,11 @@ pub struct Settings {
     /// How long a confirmed password lets the riskiest changes through
     /// (sudo mode).
     pub(crate) reauth_window: Seconds,
+    /// How long a sign-in waits for its second factor (the half-signed-in
+    /// state, [`SecondStep`]).
+    ///
+    /// [`SecondStep`]: crate::domain::session::SecondStep
+    pub(crate) two_factor_timeout: Seconds,
     /// Where session state is kept: in the cookie, or on the server.
     pub session_store: SessionStoreKind,
     /// The Redis server of `SESSION_STORE=redis`.
@@ -214,6 +219,7 @@ impl Settings {
         let absolute = read.value(&SESSION_ABSOLUTE_TIMEOUT)?;
         let remember = read.value(&SESSION_REMEMBER_ME_TIMEOUT)?;
         let reauth_window = read.value(&REAUTH_WINDOW)?;
+        let two_factor_timeout = read.value(&TWO_FACTOR_TIMEOUT)?;
         if idle < Seconds::new(120) {
             // "Last seen" is written at most once a minute (session.rs), so
             // a shorter idle timeout would end sessions that are in use.
@@ -261,6 +267,7 @@ impl Settings {
             session_absolute_timeout: absolute,
             session_remember_me_timeout: remember,
             reauth_window,
+            two_factor_timeout,
             session_store,
             redis_url,
             redis_key_prefix,
@@ -715,6 +722,7 @@ mod tests {
             ("SESSION_ABSOLUTE_TIMEOUT", "122"),
             ("SESSION_REMEMBER_ME_TIMEOUT", "123"),
             ("REAUTH_WINDOW", "127"),
+            ("TWO_FACTOR_TIMEOUT", "131"),
             ("SESSION_STORE", "redis"),
             ("REDIS_URL", "redis://:hunter2@cache:6379/1"),
             ("REDIS_KEY_PREFIX", "p:"),
@@ -750,6 +758,7 @@ mod tests {
             "122",
             "123",
             "127",
+            "131",
             "redis",
             "redis://:…@cache:6379/1",
             "p:",
@@ -777,6 +786,7 @@ mod tests {
         assert_eq!(s.client_auth_posts_per_minute, 7);
         assert_eq!(s.new_sessions_per_client_per_minute, 8);
         assert_eq!(s.reauth_window, Seconds::new(127));
+        assert_eq!(s.two_factor_timeout, Seconds::new(131));
         assert_eq!(s.password_reset_timeout, Seconds::new(128));
         assert_eq!(s.email_verification_timeout, Seconds::new(129));
         assert!(!s.cookie_secure, "set beats the production default");

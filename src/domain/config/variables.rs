@@ -108,6 +108,11 @@ pub(crate) const REAUTH_WINDOW: Variable = var(
     Value("600"),
     "seconds a typed password counts for signing out other browsers (sudo mode)",
 );
+pub(crate) const TWO_FACTOR_TIMEOUT: Variable = var(
+    "TWO_FACTOR_TIMEOUT",
+    Value("300"),
+    "seconds a right password waits for its second factor before it is asked again",
+);
 pub(crate) const SESSION_STORE: Variable = var(
     "SESSION_STORE",
     Value("cookie"),
@@ -216,6 +221,7 @@ pub const ALL: &[Variable] = &[
     SESSION_ABSOLUTE_TIMEOUT,
     SESSION_REMEMBER_ME_TIMEOUT,
     REAUTH_WINDOW,
+    TWO_FACTOR_TIMEOUT,
     SESSION_STORE,
     REDIS_URL,
     REDIS_KEY_PREFIX,

@@ -20,9 +20,9 @@ use crate::{
     domain::client::ClientInfo,
     domain::ids::{self, UserId},
     domain::prefs::Preferences,
-    domain::session::{RenewedFor, SessionState},
+    domain::session::{RenewedFor, SecondStep, SessionState},
     domain::validate::{self, FieldErrors},
-    services::auth::{check_password, email, record, throttle},
+    services::auth::{check_password, email, record, throttle, two_factor},
     services::cart::{self, Merged},
     services::mail::{PastTheLimit, Queued},
     services::password::HashPermit,
@@ -34,6 +34,8 @@ pub(crate) struct Credentials<'a> {
     pub(crate) email: &'a str,
     pub(crate) password: &'a str,
     pub(crate) remember_me: bool,
+    /// Where to go once signed in (a local path).
+    pub(crate) next: &'a str,
 }
 
 pub(crate) enum Login {
@@ -43,6 +45,10 @@ pub(crate) enum Login {
         state: Box<SessionState>,
         merged: Option<Merged>,
     },
+    /// The password is right, and the account asks for its second factor:
+    /// this step waits in the session for the code
+    /// ([`two_factor::complete_sign_in`]). Nothing of a sign-in happened.
+    SecondFactor(SecondStep),
     /// Wrong email or password (the answer does not say which).
     Refused,
 }
@@ -58,6 +64,7 @@ pub(crate) async fn log_in(
     let outcome = try_log_in(app, guest, client, form).await;
     let label = match &outcome {
         Ok(Login::SignedIn { .. }) => "succeeded",
+        Ok(Login::SecondFactor(_)) => "second_step",
         Ok(Login::Refused) => "failed",
         Err(AppError::TooManyRequests { .. }) => "throttled",
         Err(_) => "error",
@@ -88,6 +95,12 @@ async fn try_log_in(
     let Some(proven) = check.await? else {
         return Ok(Login::Refused);
     };
+    // An account with a second factor: the password only opens the
+    // second step.
+    let second = two_factor::second_step_for(app, &proven, form.remember_me, form.next);
+    if let Some(step) = second.await? {
+        return Ok(Login::SecondFactor(step));
+    }
     let mut tx = app.db.begin_write().await?;
     // A reset that committed while the password was being checked.
     if !proven.still_holds(app, &mut tx).await? {
@@ -259,7 +272,7 @@ pub(crate) async fn log_out(
 /// event. Then the commit. Returns the new session state (new id, new CSRF
 /// token), which the caller hands to the session: only now, after the
 /// commit, does the browser get it. And what happened to the guest cart.
-async fn sign_in(
+pub(super) async fn sign_in(
     mut tx: Tx,
     app: &AppState,
     guest: &SessionState,

@@ -9,6 +9,8 @@
 //!   sessions, confirming the password again (sudo mode).
 //! - [`recovery`]: "forgot your password?"; [`email`]: proving, and
 //!   changing, the email address; both by the mailed links of [`links`].
+//! - [`two_factor`]: the second factor (TOTP and recovery codes), and the
+//!   sign-in's second step.
 //! - [`check_password`]: the one place a password is compared, counted
 //!   against the throttle ([`throttle`]) wherever it is typed.
 //!
@@ -22,6 +24,7 @@
 //! [`recovery`]: crate::services::auth::recovery
 //! [`email`]: crate::services::auth::email
 //! [`links`]: crate::services::auth::links
+//! [`two_factor`]: crate::services::auth::two_factor
 //! [`check_password`]: crate::services::auth::check_password
 //! [`throttle`]: crate::services::auth::throttle
 
@@ -31,6 +34,7 @@ pub(crate) mod links;
 pub mod login;
 pub(crate) mod recovery;
 pub(crate) mod throttle;
+pub(crate) mod two_factor;
 
 use crate::{
     data::db::{Conn, Tx},
@@ -41,8 +45,8 @@ use crate::{
         users::{self, User},
     },
     domain::client::ClientInfo,
-    domain::ids::{SessionId, UserId},
-    domain::session::{Flash, FlashLevel, RenewedFor, SessionState, TOUCH_EVERY},
+    domain::ids::{self, SessionId, UserId},
+    domain::session::{Flash, FlashLevel, RenewedFor, SecondStep, SessionState, TOUCH_EVERY},
     domain::validate,
     services::password::HashPermit,
     services::state::AppState,
@@ -200,7 +204,8 @@ pub(crate) async fn check_password(
     match (user_id, hash) {
         (Some(user_id), Some(hash)) if right => {
             throttle::forget(app, email).await?;
-            Ok(Some(Proven { user_id, hash }))
+            let proof = ids::digest(&hash);
+            Ok(Some(Proven { user_id, proof }))
         }
         (Some(user_id), _) => {
             let now = app.clock.now();
@@ -227,17 +232,36 @@ pub(crate) async fn check_password(
 /// password or the address, delete the account).
 pub(crate) struct Proven {
     pub(crate) user_id: UserId,
-    hash: String,
+    /// A digest of the hash (what a half-done sign-in keeps in its
+    /// session: [`SecondStep::proof`]).
+    ///
+    /// [`SecondStep::proof`]: crate::domain::session::SecondStep::proof
+    proof: String,
 }
 
 impl Proven {
+    /// The password a [`SecondStep`] proved, to check again at its end.
+    ///
+    /// [`SecondStep`]: crate::domain::session::SecondStep
+    pub(crate) fn of_second_step(step: &SecondStep) -> Proven {
+        Proven {
+            user_id: step.user_id,
+            proof: step.proof.clone(),
+        }
+    }
+
+    /// What a session keeps of it: a digest of the hash, never the hash.
+    pub(crate) fn proof(&self) -> &str {
+        &self.proof
+    }
+
     /// Locks the account for the rest of `tx` and says whether its password
     /// is still the one that was checked. When it is not, the use case
     /// writes nothing and answers as for a wrong password: it is one now.
     pub(crate) async fn still_holds(&self, app: &AppState, tx: &mut Tx) -> Result<bool> {
         app.db.lock_user(tx, self.user_id).await?;
         let now = users::password_hash(&mut **tx, self.user_id).await?;
-        Ok(now.as_deref() == Some(self.hash.as_str()))
+        Ok(now.map(|hash| ids::digest(&hash)).as_deref() == Some(self.proof.as_str()))
     }
 }
 

@@ -5,6 +5,9 @@
 //!   in a right password; beyond that every attempt gets 429 until the
 //!   window passes, whether the account exists or not (so the answer
 //!   reveals nothing);
+//! - per account, at the second step of a sign-in: at most
+//!   `LOGIN_MAX_FAILURES` codes in the same window, a count of its own
+//!   that only a completed sign-in resets;
 //! - per client: at most `CLIENT_AUTH_POSTS_PER_MINUTE` POSTs to /login,
 //!   /register and /password/forgot from one IP address per minute, and at
 //!   most `NEW_SESSIONS_PER_CLIENT_PER_MINUTE` new entries in a server-side
@@ -23,7 +26,8 @@
 //! [`housekeeping`]: crate::services::housekeeping
 
 use crate::{
-    data::error::AppError, data::repo::rate_limit, domain::validate, services::state::AppState,
+    data::error::AppError, data::repo::rate_limit, domain::ids::UserId, domain::validate,
+    services::state::AppState,
 };
 
 /// Counter key of an email's password attempts.
@@ -79,6 +83,29 @@ pub(crate) async fn count_attempt(app: &AppState, email: &str) -> Result<(), App
     let window = app.settings.login_failure_window.get();
     let limit = app.settings.login_max_failures;
     count(app, &email_bucket(email), window, limit).await
+}
+
+/// Counts a code typed at the second step of `user_id`'s sign-in; refuses
+/// it when the account has used up its codes in this window (the same
+/// `LOGIN_MAX_FAILURES` and `LOGIN_FAILURE_WINDOW` as passwords). Its own
+/// count, which a right password does not reset: only a completed sign-in
+/// does ([`forget_codes`]). So someone who knows the password gets no more
+/// guesses at the code by typing the password again.
+pub(crate) async fn count_code(app: &AppState, user_id: UserId) -> Result<(), AppError> {
+    let window = app.settings.login_failure_window.get();
+    let limit = app.settings.login_max_failures;
+    count(app, &code_bucket(user_id), window, limit).await
+}
+
+/// The second step was completed: the account's count of codes starts again.
+pub(crate) async fn forget_codes(app: &AppState, user_id: UserId) -> Result<(), AppError> {
+    rate_limit::forget(&app.db.pool, &code_bucket(user_id)).await?;
+    Ok(())
+}
+
+/// Counter key of an account's second-step codes.
+fn code_bucket(user_id: UserId) -> String {
+    format!("second-step:{user_id}")
 }
 
 /// The password was right: the email's count starts again.

@@ -63,6 +63,10 @@ struct Html<'a> {
 const NOT_YOU: &str = "If this was not you, you can ignore this mail: nothing changes \
                        until the link is used.";
 
+/// For a notice of a change to the account's security.
+const IF_NOT_YOU: &str = "If this was not you, someone knows your password: reset it now \
+                          (\"Forgot your password?\" on the sign-in page).";
+
 impl Letter {
     fn new(subject: &str, name: Option<&str>, paragraphs: Vec<String>) -> Letter {
         Letter {
@@ -175,6 +179,45 @@ impl Letter {
             "If this was not you, reset it again at once and tell us.".to_string(),
         ];
         Letter::new("Your password was reset", name, words)
+    }
+
+    /// Two-step sign-in was turned on: sent to the account's address.
+    pub(crate) fn two_factor_on(name: Option<&str>) -> Letter {
+        let words = vec![
+            "Two-step sign-in is now on for your Cookie Jar account: signing in asks for a \
+             code from your authenticator app after the password."
+                .to_string(),
+            "Keep your recovery codes somewhere safe: each one signs you in once if you lose \
+             your phone."
+                .to_string(),
+            IF_NOT_YOU.to_string(),
+        ];
+        Letter::new("Two-step sign-in is on", name, words)
+    }
+
+    /// Two-step sign-in was turned off: sent to the account's address.
+    pub(crate) fn two_factor_off(name: Option<&str>) -> Letter {
+        let words = vec![
+            "Two-step sign-in is now off for your Cookie Jar account: the password alone \
+             signs in, and the recovery codes no longer work."
+                .to_string(),
+            IF_NOT_YOU.to_string(),
+        ];
+        Letter::new("Two-step sign-in is off", name, words)
+    }
+
+    /// A recovery code signed in: sent to the account's address, with
+    /// how many are left.
+    pub(crate) fn recovery_code_used(name: Option<&str>, left: i64) -> Letter {
+        let words = vec![
+            format!(
+                "A recovery code was just used to sign in to your Cookie Jar account. It \
+                 no longer works; {left} of your codes are left. You can make a new set on \
+                 your account's security page."
+            ),
+            IF_NOT_YOU.to_string(),
+        ];
+        Letter::new("A recovery code was used", name, words)
     }
 
     /// At checkout.

@@ -1,0 +1,223 @@
+//! `/profile/security` and `/profile/two-factor/...`: two-step sign-in,
+//! set up, turned off, and its recovery codes. Every change here is sudo
+//! mode's ([`RecentPassword`]); turning it off asks for the password too.
+//! (The sign-in's second step is [`auth`]'s.)
+//!
+//! [`RecentPassword`]: crate::web::extract::RecentPassword
+//! [`auth`]: super::auth
+
+use actix_web::{http::StatusCode, web, HttpResponse};
+use askama::Template;
+use qrcode::{Color, QrCode};
+use serde::Deserialize;
+
+use crate::{
+    data::error::Result,
+    domain::client::ClientInfo,
+    domain::session::FlashLevel,
+    domain::totp::{RecoveryCode, RECOVERY_CODES},
+    domain::validate::FieldErrors,
+    services::auth::two_factor::{self, Status},
+    services::state::AppState,
+    web::{
+        extract::{CurrentUser, RecentPassword},
+        form::Form,
+        page::{filters, render, render_status, see_other, Layout},
+    },
+};
+
+#[derive(Template)]
+#[template(path = "security.html")]
+struct SecurityPage {
+    layout: Layout,
+    email: String,
+    two_factor: Option<Status>,
+    codes_in_a_set: usize,
+    errors: FieldErrors,
+}
+
+async fn security_page(
+    app: &AppState,
+    user: &CurrentUser,
+    status: StatusCode,
+    errors: FieldErrors,
+) -> Result<HttpResponse> {
+    let page = SecurityPage {
+        layout: user.visitor.layout(),
+        email: user.account().email.clone(),
+        two_factor: two_factor::status(app, user.id()).await?,
+        codes_in_a_set: RECOVERY_CODES,
+        errors,
+    };
+    render_status(status, page)
+}
+
+pub(crate) async fn show(app: web::Data<AppState>, user: CurrentUser) -> Result<HttpResponse> {
+    security_page(&app, &user, StatusCode::OK, FieldErrors::new()).await
+}
+
+/// "Set up two-step sign-in": a new secret waits in the session.
+pub(crate) async fn begin_setup(
+    app: web::Data<AppState>,
+    user: RecentPassword,
+) -> Result<HttpResponse> {
+    let sealed = two_factor::new_setup(&app, user.id());
+    user.session()
+        .update(move |s| s.totp_setup = Some(sealed.clone()));
+    Ok(see_other("/profile/two-factor/setup"))
+}
+
+#[derive(Template)]
+#[template(path = "two_factor_setup.html")]
+struct SetupPage {
+    layout: Layout,
+    /// The secret as text, to type into the app.
+    secret: String,
+    qr: Qr,
+    error: Option<String>,
+}
+
+/// A QR code as the page draws it: an SVG path of its dark modules
+/// (digits and the letters `M`, `h`, `v`, `z` only), inside a quiet zone.
+struct Qr {
+    /// The side of the drawing, in modules.
+    size: usize,
+    path: String,
+}
+
+/// Margin of light modules around the code, as the standard asks.
+const QUIET_ZONE: usize = 4;
+
+impl Qr {
+    fn of(text: &str) -> Option<Qr> {
+        let code = QrCode::new(text.as_bytes()).ok()?;
+        let width = code.width();
+        let mut path = String::new();
+        for (i, color) in code.to_colors().into_iter().enumerate() {
+            if color == Color::Dark {
+                let (x, y) = (i % width + QUIET_ZONE, i / width + QUIET_ZONE);
+                path.push_str(&format!("M{x} {y}h1v1h-1z"));
+            }
+        }
+        Some(Qr {
+            size: width + 2 * QUIET_ZONE,
+            path,
+        })
+    }
+}
+
+fn setup_page(
+    app: &AppState,
+    user: &CurrentUser,
+    status: StatusCode,
+    error: Option<String>,
+) -> Result<HttpResponse> {
+    let sealed = user.session().read(|s| s.totp_setup.clone());
+    let shown = sealed.and_then(|sealed| two_factor::setup_shown(app, &user.login, &sealed));
+    let Some((secret, uri)) = shown else {
+        // Nothing set up in this browser (or set up for another login):
+        // the security page has the button.
+        return Ok(see_other("/profile/security"));
+    };
+    let Some(qr) = Qr::of(&uri) else {
+        return Err(anyhow::anyhow!("a TOTP URI too long for a QR code").into());
+    };
+    render_status(
+        status,
+        SetupPage {
+            layout: user.visitor.layout(),
+            secret,
+            qr,
+            error,
+        },
+    )
+}
+
+pub(crate) async fn setup(app: web::Data<AppState>, user: CurrentUser) -> Result<HttpResponse> {
+    setup_page(&app, &user, StatusCode::OK, None)
+}
+
+#[derive(Deserialize)]
+pub(crate) struct CodeForm {
+    #[serde(default)]
+    code: String,
+}
+
+#[derive(Template)]
+#[template(path = "recovery_codes.html")]
+struct CodesPage {
+    layout: Layout,
+    codes: Vec<RecoveryCode>,
+    /// Whether two-step sign-in was just turned on (else: a new set).
+    just_enabled: bool,
+}
+
+/// The code from the app proves the secret: two-step sign-in is on, and
+/// the recovery codes are shown, once.
+pub(crate) async fn enable(
+    app: web::Data<AppState>,
+    user: CurrentUser,
+    client: ClientInfo,
+    form: Form<CodeForm>,
+) -> Result<HttpResponse> {
+    let Some(sealed) = user.session().read(|s| s.totp_setup.clone()) else {
+        return Ok(see_other("/profile/security"));
+    };
+    match two_factor::enable(&app, &client, &user.login, &sealed, &form.code).await? {
+        Ok(codes) => {
+            user.session().update(|s| s.totp_setup = None);
+            render(CodesPage {
+                layout: user.visitor.layout(),
+                codes,
+                just_enabled: true,
+            })
+        }
+        Err(_) => {
+            let wrong = "That is not the code your app shows now. Check that you scanned this \
+                         page's code, and type the six digits it shows.";
+            setup_page(
+                &app,
+                &user,
+                StatusCode::UNPROCESSABLE_ENTITY,
+                Some(wrong.into()),
+            )
+        }
+    }
+}
+
+#[derive(Deserialize)]
+pub(crate) struct PasswordForm {
+    #[serde(default)]
+    password: String,
+}
+
+pub(crate) async fn disable(
+    app: web::Data<AppState>,
+    user: RecentPassword,
+    client: ClientInfo,
+    form: Form<PasswordForm>,
+) -> Result<HttpResponse> {
+    match two_factor::disable(&app, &client, &user.login, &form.password).await? {
+        Ok(()) => {
+            let text = "Two-step sign-in is off: your password alone signs in.";
+            user.session().flash(FlashLevel::Success, text);
+            Ok(see_other("/profile/security"))
+        }
+        Err(errors) => security_page(&app, &user, StatusCode::UNPROCESSABLE_ENTITY, errors).await,
+    }
+}
+
+pub(crate) async fn renew_codes(
+    app: web::Data<AppState>,
+    user: RecentPassword,
+    client: ClientInfo,
+) -> Result<HttpResponse> {
+    match two_factor::renew_codes(&app, &client, &user.login).await? {
+        Some(codes) => render(CodesPage {
+            layout: user.visitor.layout(),
+            codes,
+            just_enabled: false,
+        }),
+        None => Ok(see_other("/profile/security")),
+    }
+}
