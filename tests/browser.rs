@@ -1567,7 +1567,9 @@ async fn every_page_passes_the_axe_core_accessibility_checks_in_both_themes() {
 /// security page (the key read off the page, as a person types it into an
 /// app), a wrong code refused, a right one turning it on and showing the
 /// recovery codes; then signed out, and in again with the password and a
-/// code. axe-core checks each new page as it comes.
+/// code, ticking "don't ask again on this browser"; then signed out, and in
+/// again with the password alone. axe-core checks each new page as it
+/// comes.
 #[tokio::test]
 #[ignore = "needs chromium and chromedriver: cargo test --test browser -- --ignored"]
 async fn a_customer_turns_on_two_step_sign_in_and_signs_in_with_a_code_from_the_app() {
@@ -1633,9 +1635,20 @@ async fn a_customer_turns_on_two_step_sign_in_and_signs_in_with_a_code_from_the_
                 "//form[@action='/login/two-factor']//button[normalize-space()='Sign in']",
             ))
             .await;
+        shop.find(Locator::Css("input[name='remember_device']"))
+            .await
+            .click()
+            .await
+            .expect("tick \"don't ask again\"");
         shop.click_to(&submit, Locator::Css("nav form[action='/logout']"))
             .await;
         assert_eq!(shop.text(Locator::Css("nav a.user")).await, "Ada");
+        // A sign-out's Clear-Site-Data leaves the remembered browser's
+        // cookie: the password alone signs in again here.
+        shop.sign_out().await;
+        shop.goto("/login").await;
+        shop.sign_in_here(&email, PASSWORD).await;
+        assert_eq!(shop.path().await, "/");
         shop.sign_out().await;
     }
     assert!(

@@ -18,7 +18,7 @@ use crate::{
     web::{
         extract::CurrentUser,
         form::Form,
-        page::{clear_site_data, filters, render, render_status, see_other, Layout},
+        page::{clear_site_data, filters, render, render_status, see_other, Erase, Layout},
     },
 };
 
@@ -47,7 +47,10 @@ pub(crate) async fn delete(
     match account::delete_account(&app, &client, &user.login, &form.password).await? {
         Ok(()) => {
             user.session().end();
-            Ok(clear_site_data(see_other("/goodbye")))
+            Ok(clear_site_data(
+                see_other("/goodbye"),
+                Erase::CookiesAndStorage,
+            ))
         }
         Err(errors) => {
             let name = user.account().display_name.clone();

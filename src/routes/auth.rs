@@ -1,6 +1,6 @@
 //! `/register`, `/login`, `/logout`.
 
-use actix_web::{http::StatusCode, web, HttpResponse};
+use actix_web::{http::StatusCode, web, HttpRequest, HttpResponse};
 use askama::Template;
 use serde::Deserialize;
 
@@ -10,14 +10,15 @@ use crate::{
     domain::session::FlashLevel,
     domain::validate::{self, FieldErrors},
     services::auth::login::{self, Credentials, Login, NewAccount},
-    services::auth::two_factor::{self, SecondStepOutcome},
+    services::auth::two_factor::{self, SecondStepOutcome, REMEMBER_BROWSER_FOR},
     services::cart::Merged,
     services::state::AppState,
     web::{
         errors::sign_in_then,
         extract::Visitor,
         form::Form,
-        page::{clear_site_data, filters, render, render_status, see_other, Layout},
+        page::{clear_site_data, filters, render, render_status, see_other, Erase, Layout},
+        remembered,
     },
 };
 
@@ -160,13 +161,16 @@ pub(crate) async fn login(
     visitor: Visitor,
     client: ClientInfo,
     form: Form<LoginForm>,
+    req: HttpRequest,
 ) -> Result<HttpResponse> {
     let next = validate::local_path(&form.next).unwrap_or("/");
+    let remembered = remembered::token(&req);
     let credentials = Credentials {
         email: &form.email,
         password: &form.password,
         remember_me: form.remember_me.is_some(),
         next,
+        remembered: remembered.as_deref(),
     };
     match login::log_in(&app, &visitor.session.state(), &client, credentials).await? {
         Login::SignedIn { state, merged } => {
@@ -204,6 +208,8 @@ struct SecondStepPage {
     layout: Layout,
     /// When the step ends (`TWO_FACTOR_TIMEOUT` after the password).
     until: i64,
+    /// How long "don't ask again on this browser" lasts.
+    remember_for: i64,
     error: Option<String>,
 }
 
@@ -219,6 +225,7 @@ pub(crate) async fn second_step_form(
         Some(step) => render(SecondStepPage {
             layout: visitor.layout(),
             until: step.until,
+            remember_for: REMEMBER_BROWSER_FOR,
             error: None,
         }),
         None => Ok(ask_password_again(&visitor)),
@@ -229,6 +236,8 @@ pub(crate) async fn second_step_form(
 pub(crate) struct SecondStepForm {
     #[serde(default)]
     code: String,
+    /// "Don't ask again on this browser".
+    remember_device: Option<String>,
 }
 
 pub(crate) async fn second_step(
@@ -236,14 +245,18 @@ pub(crate) async fn second_step(
     visitor: Visitor,
     client: ClientInfo,
     form: Form<SecondStepForm>,
+    req: HttpRequest,
 ) -> Result<HttpResponse> {
     let guest = visitor.session.state();
-    match two_factor::complete_sign_in(&app, &guest, &client, &form.code).await? {
+    let remember = form.remember_device.is_some();
+    let outcome = two_factor::complete_sign_in(&app, &guest, &client, &form.code, remember);
+    match outcome.await? {
         SecondStepOutcome::SignedIn {
             state,
             merged,
             next,
             by_recovery_code,
+            remembered,
         } => {
             let greeting = match by_recovery_code {
                 true => "You are signed in with a recovery code; it no longer works.",
@@ -254,7 +267,13 @@ pub(crate) async fn second_step(
                 .session
                 .flash(FlashLevel::Success, with_note(greeting, merged));
             // Checked at the password step; checked again all the same.
-            Ok(see_other(validate::local_path(&next).unwrap_or("/")))
+            let mut response = see_other(validate::local_path(&next).unwrap_or("/"));
+            if let Some(token) = remembered {
+                response
+                    .add_cookie(&remembered::cookie(&req, token))
+                    .map_err(anyhow::Error::from)?;
+            }
+            Ok(response)
         }
         SecondStepOutcome::Wrong { tries_left: 0 } => Ok(ask_password_again(&visitor)),
         SecondStepOutcome::Wrong { tries_left } => {
@@ -274,6 +293,7 @@ pub(crate) async fn second_step(
                 SecondStepPage {
                     layout: visitor.layout(),
                     until,
+                    remember_for: REMEMBER_BROWSER_FOR,
                     error: Some(error),
                 },
             )
@@ -305,5 +325,6 @@ pub(crate) async fn logout(
 ) -> Result<HttpResponse> {
     login::log_out(&app, &visitor.session.state(), &client).await?;
     visitor.session.end();
-    Ok(clear_site_data(see_other("/?signed_out=1")))
+    // Storage only: a browser remembered for two-step sign-in stays so.
+    Ok(clear_site_data(see_other("/?signed_out=1"), Erase::Storage))
 }

@@ -105,6 +105,11 @@ pub fn table() -> Vec<Endpoint> {
         endpoint(M::GET, "/profile/security", two_factor::show),
         endpoint(
             M::POST,
+            "/profile/security/browsers/forget",
+            two_factor::forget_browsers,
+        ),
+        endpoint(
+            M::POST,
             "/profile/two-factor/setup",
             two_factor::begin_setup,
         ),

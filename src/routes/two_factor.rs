@@ -1,19 +1,20 @@
 //! `/profile/security` and `/profile/two-factor/...`: two-step sign-in,
-//! set up, turned off, and its recovery codes. Every change here is sudo
+//! set up, turned off, its recovery codes, and the browsers that skip it. Every change here is sudo
 //! mode's ([`RecentPassword`]); turning it off asks for the password too.
 //! (The sign-in's second step is [`auth`]'s.)
 //!
 //! [`RecentPassword`]: crate::web::extract::RecentPassword
 //! [`auth`]: super::auth
 
-use actix_web::{http::StatusCode, web, HttpResponse};
+use actix_web::{http::StatusCode, web, HttpRequest, HttpResponse};
 use askama::Template;
 use qrcode::{Color, QrCode};
 use serde::Deserialize;
 
 use crate::{
     data::error::Result,
-    domain::client::ClientInfo,
+    data::repo::two_factor::RememberedBrowser,
+    domain::client::{describe_user_agent, ClientInfo},
     domain::session::FlashLevel,
     domain::totp::{RecoveryCode, RECOVERY_CODES},
     domain::validate::FieldErrors,
@@ -23,6 +24,7 @@ use crate::{
         extract::{CurrentUser, RecentPassword},
         form::Form,
         page::{filters, render, render_status, see_other, Layout},
+        remembered,
     },
 };
 
@@ -33,12 +35,23 @@ struct SecurityPage {
     email: String,
     two_factor: Option<Status>,
     codes_in_a_set: usize,
+    /// Browsers that skip the second step, newest first.
+    browsers: Vec<RememberedBrowser>,
+    /// Whether this browser is one of them (it carries the cookie).
+    this_one_remembered: bool,
     errors: FieldErrors,
+}
+
+impl SecurityPage {
+    fn browser(&self, b: &RememberedBrowser) -> String {
+        describe_user_agent(&b.user_agent)
+    }
 }
 
 async fn security_page(
     app: &AppState,
     user: &CurrentUser,
+    req: &HttpRequest,
     status: StatusCode,
     errors: FieldErrors,
 ) -> Result<HttpResponse> {
@@ -47,13 +60,37 @@ async fn security_page(
         email: user.account().email.clone(),
         two_factor: two_factor::status(app, user.id()).await?,
         codes_in_a_set: RECOVERY_CODES,
+        browsers: two_factor::remembered_browsers(app, user.id()).await?,
+        this_one_remembered: remembered::token(req).is_some(),
         errors,
     };
     render_status(status, page)
 }
 
-pub(crate) async fn show(app: web::Data<AppState>, user: CurrentUser) -> Result<HttpResponse> {
-    security_page(&app, &user, StatusCode::OK, FieldErrors::new()).await
+pub(crate) async fn show(
+    app: web::Data<AppState>,
+    user: CurrentUser,
+    req: HttpRequest,
+) -> Result<HttpResponse> {
+    security_page(&app, &user, &req, StatusCode::OK, FieldErrors::new()).await
+}
+
+/// Forgets every remembered browser of the account (this one too): each
+/// asks for the code at its next sign-in.
+pub(crate) async fn forget_browsers(
+    app: web::Data<AppState>,
+    user: CurrentUser,
+    req: HttpRequest,
+) -> Result<HttpResponse> {
+    let count = two_factor::forget_browsers(&app, user.id()).await?;
+    let plural = if count == 1 { "" } else { "s" };
+    let text = format!("Forgot {count} browser{plural}: each asks for a code at its next sign-in.");
+    user.session().flash(FlashLevel::Success, text);
+    let mut response = see_other("/profile/security");
+    response
+        .add_cookie(&remembered::removal(&req))
+        .map_err(anyhow::Error::from)?;
+    Ok(response)
 }
 
 /// "Set up two-step sign-in": a new secret waits in the session.
@@ -196,6 +233,7 @@ pub(crate) async fn disable(
     user: RecentPassword,
     client: ClientInfo,
     form: Form<PasswordForm>,
+    req: HttpRequest,
 ) -> Result<HttpResponse> {
     match two_factor::disable(&app, &client, &user.login, &form.password).await? {
         Ok(()) => {
@@ -203,7 +241,9 @@ pub(crate) async fn disable(
             user.session().flash(FlashLevel::Success, text);
             Ok(see_other("/profile/security"))
         }
-        Err(errors) => security_page(&app, &user, StatusCode::UNPROCESSABLE_ENTITY, errors).await,
+        Err(errors) => {
+            security_page(&app, &user, &req, StatusCode::UNPROCESSABLE_ENTITY, errors).await
+        }
     }
 }
 

@@ -7,7 +7,8 @@
 //! and no state a sign-in replaced is written again, so every copy of it
 //! has expired by then), throttle counters
 //! whose window has long passed, mail sent (or refused) more than a week
-//! ago, and account links that expired more than a day ago. Several instances may each run it; the
+//! ago, account links that expired more than a day ago, and browsers no
+//! longer remembered for two-step sign-in. Several instances may each run it; the
 //! deletes are idempotent.
 
 use std::time::Duration;
@@ -17,7 +18,7 @@ use actix_web::web;
 use crate::{
     data::db,
     data::error::Result,
-    data::repo::{cart, logins, outbox, rate_limit, session_store, tokens},
+    data::repo::{cart, logins, outbox, rate_limit, session_store, tokens, two_factor},
     services::auth::throttle,
     services::state::AppState,
 };
@@ -32,6 +33,8 @@ pub struct Swept {
     counters: u64,
     mails: u64,
     tokens: u64,
+    /// Browsers whose "don't ask again" ran out.
+    remembered_browsers: u64,
 }
 
 /// One round, now.
@@ -46,6 +49,7 @@ pub async fn sweep(app: &AppState) -> Result<Swept> {
         counters: rate_limit::prune(&app.db.pool, throttle::oldest_needed(app, now)).await?,
         mails: outbox::prune(&app.db.pool, now - 7 * 86_400).await?,
         tokens: tokens::prune(&app.db.pool, now - 86_400).await?,
+        remembered_browsers: two_factor::prune_browsers(&app.db.pool, now).await?,
     })
 }
 

@@ -1,6 +1,7 @@
 //! The web glue between HTTP and the services: the session of a request,
 //! from its cookie to its store and back ([`session`]), who is asking
-//! ([`extract`]), CSRF protection ([`csrf`]), reading forms ([`form`]), the page
+//! ([`extract`]), the cookie of a browser remembered for two-step sign-in
+//! ([`remembered`]), CSRF protection ([`csrf`]), reading forms ([`form`]), the page
 //! layout and rendering ([`page`]), what an error answers ([`errors`]) and
 //! its page ([`error_page`]), response
 //! headers ([`security`]), logs and metrics ([`telemetry`]) and the static
@@ -10,6 +11,7 @@
 //!
 //! [`session`]: crate::web::session
 //! [`extract`]: crate::web::extract
+//! [`remembered`]: crate::web::remembered
 //! [`csrf`]: crate::web::csrf
 //! [`form`]: crate::web::form
 //! [`page`]: crate::web::page
@@ -26,6 +28,7 @@ pub(crate) mod errors;
 pub(crate) mod extract;
 pub mod form;
 pub mod page;
+pub(crate) mod remembered;
 pub mod security;
 pub mod session;
 pub(crate) mod telemetry;

@@ -76,12 +76,30 @@ pub fn see_other(location: &str) -> HttpResponse {
         .finish()
 }
 
-/// Tells the browser to drop this site's cookies and storage (logout,
-/// account deletion).
-pub(crate) fn clear_site_data(mut response: HttpResponse) -> HttpResponse {
+/// What a `Clear-Site-Data` header asks the browser to erase.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum Erase {
+    /// Whatever a script of the shop's origin stored (sign-out). Not the
+    /// cookies: the session cookie goes by its own `Set-Cookie`, and the
+    /// cookie of a browser remembered for two-step sign-in
+    /// ([`web::remembered`]) outlives a sign-out, by design.
+    ///
+    /// [`web::remembered`]: crate::web::remembered
+    Storage,
+    /// Every cookie and all storage of the origin (the account deleted).
+    CookiesAndStorage,
+}
+
+/// `response` with a `Clear-Site-Data` header asking the browser to erase
+/// what `erase` says.
+pub(crate) fn clear_site_data(mut response: HttpResponse, erase: Erase) -> HttpResponse {
+    let value = match erase {
+        Erase::Storage => "\"storage\"",
+        Erase::CookiesAndStorage => "\"cookies\", \"storage\"",
+    };
     response.headers_mut().insert(
         actix_web::http::header::HeaderName::from_static("clear-site-data"),
-        actix_web::http::header::HeaderValue::from_static("\"cookies\", \"storage\""),
+        actix_web::http::header::HeaderValue::from_static(value),
     );
     response
 }

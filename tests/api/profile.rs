@@ -312,7 +312,11 @@ async fn deleting_the_account_removes_its_data_and_kills_the_cookie() {
         .await;
     assert_eq!(res.status(), StatusCode::SEE_OTHER);
     assert_eq!(location(&res), "/goodbye");
-    assert!(res.headers().contains_key("clear-site-data"));
+    assert_eq!(
+        res.headers().get("clear-site-data").unwrap(),
+        "\"cookies\", \"storage\"",
+        "every cookie goes with the account, a remembered browser's too"
+    );
     assert!(browser
         .page("/goodbye", StatusCode::OK)
         .await

@@ -548,3 +548,152 @@ async fn the_secret_is_sealed_at_rest_and_sealed_again_when_the_key_rotates() {
     let code = totp::code(&enrolled.secret, rotated.clock.now());
     assert_eq!(location(&send_code(&browser, &code).await), "/");
 }
+
+/// Completes `browser`'s second step with `code`, ticking "don't ask again
+/// on this browser".
+async fn send_code_and_remember(browser: &Browser, code: &str) -> reqwest::Response {
+    let fields = [("code", code), ("remember_device", "on")];
+    browser.post("/login/two-factor", &fields).await
+}
+
+/// Signs `browser` out and in again with `email`'s password: where the
+/// sign-in goes (`/` signed in, `/login/two-factor` asked for a code).
+async fn password_again(browser: &Browser, email: &str, password: &str) -> String {
+    if browser.is_logged_in().await {
+        browser.logout().await;
+    }
+    browser.page("/login", StatusCode::OK).await;
+    location(&browser.login(email, password).await)
+}
+
+#[tokio::test]
+async fn dont_ask_again_lets_this_browser_alone_skip_the_code_for_thirty_days() {
+    let app = TestApp::spawn().await;
+    let enrolled = enrol(&app, "mo@example.com").await;
+    let other = enrol(&app, "ny@example.com").await;
+    let browser = password_step(&app, &enrolled.email, PASSWORD).await;
+    let res = send_code_and_remember(&browser, &enrolled.code(&app)).await;
+    assert_eq!(location(&res), "/");
+    let cookie = crate::common::set_cookie_named(&res, "remembered").expect("its own cookie");
+    for attribute in ["HttpOnly", "SameSite=Lax", "Path=/", "Max-Age=2592000"] {
+        assert!(cookie.contains(attribute), "{attribute}: {cookie}");
+    }
+
+    // Signed out and in again: the password alone, here and only here.
+    assert_eq!(
+        password_again(&browser, &enrolled.email, PASSWORD).await,
+        "/"
+    );
+    assert!(browser.is_logged_in().await);
+    let elsewhere = app.browser();
+    assert_eq!(
+        password_again(&elsewhere, &enrolled.email, PASSWORD).await,
+        "/login/two-factor"
+    );
+    // The cookie names this account's browser, not another account's.
+    assert_eq!(
+        password_again(&browser, &other.email, PASSWORD).await,
+        "/login/two-factor"
+    );
+    // A made-up cookie is no cookie.
+    let forger = app.browser();
+    let url = reqwest::Url::parse(&app.address).unwrap();
+    forger
+        .jar
+        .add_cookie_str("remembered=made-up-token; Path=/", &url);
+    assert_eq!(
+        password_again(&forger, &enrolled.email, PASSWORD).await,
+        "/login/two-factor"
+    );
+
+    let security = enrolled
+        .browser
+        .page("/profile/security", StatusCode::OK)
+        .await;
+    assert_eq!(
+        security.count("#remembered-browsers tbody tr"),
+        1,
+        "{security}"
+    );
+
+    app.clock.advance(30 * 86_400 + 1);
+    assert_eq!(
+        password_again(&browser, &enrolled.email, PASSWORD).await,
+        "/login/two-factor",
+        "thirty days later, the code again"
+    );
+}
+
+#[tokio::test]
+async fn every_change_of_the_credentials_forgets_every_remembered_browser() {
+    let app = TestApp::spawn().await;
+    let enrolled = enrol(&app, "oz@example.com").await;
+    let owner = &enrolled.browser;
+    let remembered = app.browser();
+    let remember = || async {
+        app.clock.advance(30);
+        let step = password_again(&remembered, &enrolled.email, PASSWORD).await;
+        assert_eq!(step, "/login/two-factor");
+        remembered.page("/login/two-factor", StatusCode::OK).await;
+        let res = send_code_and_remember(&remembered, &enrolled.code(&app)).await;
+        assert_eq!(location(&res), "/");
+        assert_eq!(
+            password_again(&remembered, &enrolled.email, PASSWORD).await,
+            "/"
+        );
+    };
+
+    // "Sign out everywhere".
+    remember().await;
+    owner.page("/profile/sessions", StatusCode::OK).await;
+    let res = owner.post("/profile/sessions/revoke-others", &[]).await;
+    assert_eq!(location(&res), "/profile/sessions");
+    assert_eq!(
+        password_again(&remembered, &enrolled.email, PASSWORD).await,
+        "/login/two-factor"
+    );
+
+    // "Forget every browser" on the security page.
+    remember().await;
+    owner.page("/profile/security", StatusCode::OK).await;
+    let res = owner.post("/profile/security/browsers/forget", &[]).await;
+    assert_eq!(location(&res), "/profile/security");
+    assert_eq!(
+        password_again(&remembered, &enrolled.email, PASSWORD).await,
+        "/login/two-factor"
+    );
+
+    // A new password.
+    remember().await;
+    owner.page("/profile", StatusCode::OK).await;
+    let fields = [
+        ("current_password", PASSWORD),
+        ("new_password", NEW_PASSWORD),
+        ("new_password_confirm", NEW_PASSWORD),
+    ];
+    let res = owner.post("/profile/password", &fields).await;
+    assert_eq!(location(&res), "/profile");
+    assert_eq!(
+        password_again(&remembered, &enrolled.email, NEW_PASSWORD).await,
+        "/login/two-factor"
+    );
+
+    // Two-step sign-in turned off takes its browsers with it.
+    app.clock.advance(30);
+    remembered.page("/login/two-factor", StatusCode::OK).await;
+    let res = send_code_and_remember(&remembered, &enrolled.code(&app)).await;
+    assert_eq!(location(&res), "/");
+    assert_eq!(
+        app.scalar("SELECT COUNT(*) FROM remembered_browsers").await,
+        1
+    );
+    owner.page("/profile/security", StatusCode::OK).await;
+    let res = owner
+        .post("/profile/two-factor/disable", &[("password", NEW_PASSWORD)])
+        .await;
+    assert_eq!(location(&res), "/profile/security");
+    assert_eq!(
+        app.scalar("SELECT COUNT(*) FROM remembered_browsers").await,
+        0
+    );
+}

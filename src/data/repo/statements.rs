@@ -644,6 +644,41 @@ pub fn all() -> Vec<Statement> {
             &[],
         ),
         both(
+            "two_factor::REMEMBER_BROWSER",
+            two_factor::REMEMBER_BROWSER,
+            &[Str, Int, Int, Int, Str, Str],
+            &[],
+        ),
+        both(
+            "two_factor::IS_REMEMBERED",
+            two_factor::IS_REMEMBERED,
+            &[Str, Int, Int],
+            &[(ANY_NAME, I64)],
+        ),
+        both(
+            "two_factor::REMEMBERED_BROWSERS",
+            two_factor::REMEMBERED_BROWSERS,
+            &[Int, Int],
+            &[
+                ("created_at", I64),
+                ("expires_at", I64),
+                ("user_agent", Text),
+                ("ip", Text),
+            ],
+        ),
+        both(
+            "two_factor::FORGET_BROWSERS",
+            two_factor::FORGET_BROWSERS,
+            &[Int],
+            &[],
+        ),
+        both(
+            "two_factor::PRUNE_BROWSERS",
+            two_factor::PRUNE_BROWSERS,
+            &[Int],
+            &[],
+        ),
+        both(
             "two_factor::CODES_LEFT",
             two_factor::CODES_LEFT,
             &[Int],

@@ -175,3 +175,106 @@ pub(crate) async fn codes_left(db: impl Db<'_>, user_id: UserId) -> sqlx::Result
         .fetch_one(db)
         .await
 }
+
+/// A browser that may skip the second step (`remembered_browsers`).
+pub(crate) struct NewRememberedBrowser<'a> {
+    /// The digest of the token its cookie carries.
+    pub(crate) digest: &'a str,
+    pub(crate) user_id: UserId,
+    pub(crate) created_at: i64,
+    pub(crate) expires_at: i64,
+    pub(crate) user_agent: &'a str,
+    pub(crate) ip: &'a str,
+}
+
+/// [`remember_browser`]'s statement.
+pub(crate) const REMEMBER_BROWSER: &str = "INSERT INTO remembered_browsers
+         (digest, user_id, created_at, expires_at, user_agent, ip)
+         VALUES ($1, $2, $3, $4, $5, $6)";
+
+pub(crate) async fn remember_browser(
+    db: impl Db<'_>,
+    browser: &NewRememberedBrowser<'_>,
+) -> sqlx::Result<()> {
+    sqlx::query(REMEMBER_BROWSER)
+        .bind(browser.digest)
+        .bind(browser.user_id)
+        .bind(browser.created_at)
+        .bind(browser.expires_at)
+        .bind(browser.user_agent)
+        .bind(browser.ip)
+        .execute(db)
+        .await?;
+    Ok(())
+}
+
+/// [`is_remembered`]'s statement: `$1` the digest, `$2` the user, `$3` now.
+pub(crate) const IS_REMEMBERED: &str = "SELECT COUNT(*) FROM remembered_browsers
+          WHERE digest = $1 AND user_id = $2 AND expires_at > $3";
+
+/// Whether the browser whose token has `digest` is remembered for
+/// `user_id`, and not past its time.
+pub(crate) async fn is_remembered(
+    db: impl Db<'_>,
+    digest: &str,
+    user_id: UserId,
+    now: i64,
+) -> sqlx::Result<bool> {
+    let found: i64 = sqlx::query_scalar(IS_REMEMBERED)
+        .bind(digest)
+        .bind(user_id)
+        .bind(now)
+        .fetch_one(db)
+        .await?;
+    Ok(found > 0)
+}
+
+/// A remembered browser, as the security page lists it.
+#[derive(Clone, Debug, FromRow)]
+pub(crate) struct RememberedBrowser {
+    pub(crate) created_at: i64,
+    pub(crate) expires_at: i64,
+    pub(crate) user_agent: String,
+    pub(crate) ip: String,
+}
+
+/// [`remembered_browsers`]'s statement: `$1` the user, `$2` now.
+pub(crate) const REMEMBERED_BROWSERS: &str =
+    "SELECT created_at, expires_at, user_agent, ip FROM remembered_browsers
+          WHERE user_id = $1 AND expires_at > $2 ORDER BY created_at DESC";
+
+/// The account's remembered browsers, newest first.
+pub(crate) async fn remembered_browsers(
+    db: impl Db<'_>,
+    user_id: UserId,
+    now: i64,
+) -> sqlx::Result<Vec<RememberedBrowser>> {
+    sqlx::query_as(REMEMBERED_BROWSERS)
+        .bind(user_id)
+        .bind(now)
+        .fetch_all(db)
+        .await
+}
+
+/// [`forget_browsers`]'s statement.
+pub(crate) const FORGET_BROWSERS: &str = "DELETE FROM remembered_browsers WHERE user_id = $1";
+
+/// Forgets every remembered browser of the account: each asks for the
+/// second step again.
+pub(crate) async fn forget_browsers(db: impl Db<'_>, user_id: UserId) -> sqlx::Result<u64> {
+    let done = sqlx::query(FORGET_BROWSERS)
+        .bind(user_id)
+        .execute(db)
+        .await?;
+    Ok(done.rows_affected())
+}
+
+/// [`prune_browsers`]'s statement.
+pub(crate) const PRUNE_BROWSERS: &str = "DELETE FROM remembered_browsers WHERE expires_at < $1";
+
+/// Deletes the rows of browsers remembered until before `before`
+/// (housekeeping).
+pub(crate) async fn prune_browsers(db: impl Db<'_>, before: i64) -> sqlx::Result<u64> {
+    let done = sqlx::query(PRUNE_BROWSERS).bind(before).execute(db).await?;
+    Ok(done.rows_affected())
+}

@@ -307,6 +307,16 @@ impl Settings {
         }
     }
 
+    /// The name of the signed cookie of a browser remembered for the
+    /// second step of a sign-in ("don't ask again on this browser").
+    pub(crate) fn remembered_cookie_name(&self) -> &'static str {
+        if self.cookie_secure {
+            "__Host-remembered"
+        } else {
+            "remembered"
+        }
+    }
+
     /// The cookie name: `__Host-` requires `Secure`, `Path=/` and no `Domain`.
     pub(crate) fn cookie_name(&self) -> &'static str {
         if self.cookie_secure {

@@ -4,7 +4,7 @@
 
 use crate::{
     data::error::Result,
-    data::repo::{events::EventKind, logins, users},
+    data::repo::{events::EventKind, logins, two_factor, users},
     domain::client::ClientInfo,
     domain::session::{RenewedFor, SessionState},
     domain::validate::FieldErrors,
@@ -84,8 +84,10 @@ pub(crate) async fn change_password(
         return wrong_password();
     }
     users::set_password_hash(&mut *tx, user.id, &hash).await?;
-    // A link asked for before (a reset, a new address) must not undo this.
+    // A link asked for before (a reset, a new address) must not undo this,
+    // nor a browser remembered for the second step skip it.
     links::retire_every_link(&mut tx, user.id, now).await?;
+    two_factor::forget_browsers(&mut *tx, user.id).await?;
     let others = logins::revoke_others(&mut *tx, user.id, &me.session_id, now).await?;
     logins::revoke(&mut *tx, &me.session_id, now).await?;
     open_session(&mut tx, app, client, user.id, &new, me.expires_at).await?;
@@ -181,8 +183,9 @@ pub(crate) async fn revoke_session(
 }
 
 /// "Sign out everywhere else": every other session of the user ends, and
-/// every link mailed to the account ([`links::retire_every_link`]); returns
-/// how many sessions.
+/// every link mailed to the account ([`links::retire_every_link`]), and
+/// every browser remembered for the second step; returns how many
+/// sessions.
 pub(crate) async fn revoke_others(
     app: &AppState,
     client: &ClientInfo,
@@ -195,6 +198,7 @@ pub(crate) async fn revoke_others(
     app.db.lock_user(&mut tx, me.user.id).await?;
     let count = logins::revoke_others(&mut *tx, me.user.id, &me.session_id, now).await?;
     links::retire_every_link(&mut tx, me.user.id, now).await?;
+    two_factor::forget_browsers(&mut *tx, me.user.id).await?;
     if count > 0 {
         record(&mut tx, me.user.id, EventKind::SessionRevoked, client, now).await?;
     }

@@ -36,6 +36,9 @@ pub(crate) struct Credentials<'a> {
     pub(crate) remember_me: bool,
     /// Where to go once signed in (a local path).
     pub(crate) next: &'a str,
+    /// The token of this browser's "don't ask again" cookie, if it has
+    /// one ([`two_factor::second_step_for`]).
+    pub(crate) remembered: Option<&'a str>,
 }
 
 pub(crate) enum Login {
@@ -97,7 +100,8 @@ async fn try_log_in(
     };
     // An account with a second factor: the password only opens the
     // second step.
-    let second = two_factor::second_step_for(app, &proven, form.remember_me, form.next);
+    let second =
+        two_factor::second_step_for(app, &proven, form.remember_me, form.next, form.remembered);
     if let Some(step) = second.await? {
         return Ok(Login::SecondFactor(step));
     }

@@ -24,6 +24,7 @@ use crate::{
         events::EventKind,
         logins,
         tokens::Purpose,
+        two_factor,
         users::{self, User},
     },
     domain::client::ClientInfo,
@@ -144,6 +145,8 @@ pub(crate) async fn reset_password(
     users::set_password_hash(&mut *tx, user.id, &hash).await?;
     logins::revoke_all(&mut *tx, user.id, now).await?;
     links::retire_every_link(&mut tx, user.id, now).await?;
+    // The second factor stays on; no browser skips it on the old terms.
+    two_factor::forget_browsers(&mut *tx, user.id).await?;
     users::mark_verified(&mut *tx, user.id, &user.email, now).await?;
     record(&mut tx, user.id, EventKind::PasswordReset, client, now).await?;
     let ended_here = match signed_in_here {

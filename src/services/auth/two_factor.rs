@@ -10,6 +10,12 @@
 //!   code completes it, in one transaction with everything a sign-in does
 //!   ([`login`]'s `sign_in`): the same password still the account's, the
 //!   code's step used once, the new `logins` row, the cart merged.
+//! - **"Don't ask again on this browser"**: a browser that completed the
+//!   step may skip it for [`REMEMBER_BROWSER_FOR`], by a token in a signed
+//!   cookie of its own (not the session's: a sign-out keeps it) whose digest
+//!   the account keeps. A password change or reset, turning the second
+//!   factor off, and "sign out everywhere" forget every such browser
+//!   ([`data::repo::two_factor::forget_browsers`], in their transactions).
 //! - **Counting**: every code typed counts against the account's throttle
 //!   in the database ([`throttle::count_code`]), a count that a right
 //!   password does not reset, only a completed sign-in. The session's own
@@ -20,12 +26,17 @@
 //! [`SecondStep`]: crate::domain::session::SecondStep
 //! [`login`]: crate::services::auth::login
 //! [`throttle::count_code`]: crate::services::auth::throttle::count_code
+//! [`data::repo::two_factor::forget_browsers`]: crate::data::repo::two_factor::forget_browsers
 
 use crate::{
     data::error::Result,
-    data::repo::{events::EventKind, two_factor, users},
+    data::repo::{
+        events::EventKind,
+        two_factor::{self, RememberedBrowser},
+        users,
+    },
     domain::client::ClientInfo,
-    domain::ids::UserId,
+    domain::ids::{self, UserId},
     domain::session::{SecondStep, SessionState, MAX_WRONG_CODES},
     domain::totp::{self, RecoveryCode, TotpSecret},
     domain::validate::FieldErrors,
@@ -37,6 +48,9 @@ use crate::{
 
 /// The name the authenticator app shows beside the code.
 const ISSUER: &str = "Cookie Jar";
+
+/// How long "don't ask again on this browser" lasts: 30 days.
+pub(crate) const REMEMBER_BROWSER_FOR: i64 = 30 * 86_400;
 
 /// An account's second factor, for its security page.
 pub(crate) struct Status {
@@ -146,6 +160,7 @@ pub(crate) async fn disable(
     }
     if two_factor::disable(&mut *tx, user.id).await? {
         two_factor::drop_codes(&mut *tx, user.id).await?;
+        two_factor::forget_browsers(&mut *tx, user.id).await?;
         record(&mut tx, user.id, EventKind::TwoFactorDisabled, client, now).await?;
         let letter = Letter::two_factor_off(greeting(user));
         app.mail
@@ -193,6 +208,9 @@ pub(crate) enum SecondStepOutcome {
         merged: Option<Merged>,
         next: String,
         by_recovery_code: bool,
+        /// The token of this browser's "don't ask again" cookie, when it
+        /// asked to be remembered.
+        remembered: Option<String>,
     },
     /// A wrong (or used) code: this many tries are left.
     Wrong { tries_left: u32 },
@@ -203,12 +221,14 @@ pub(crate) enum SecondStepOutcome {
 }
 
 /// Completes the sign-in the session `guest` began with a password, with
-/// `typed`: a code from the app, or a recovery code.
+/// `typed`: a code from the app, or a recovery code. With `remember`, this
+/// browser may skip the step for [`REMEMBER_BROWSER_FOR`] from now on.
 pub(crate) async fn complete_sign_in(
     app: &AppState,
     guest: &SessionState,
     client: &ClientInfo,
     typed: &str,
+    remember: bool,
 ) -> Result<SecondStepOutcome> {
     let now = app.clock.now();
     let Some(step) = guest.second_step.as_ref().filter(|s| s.is_open(now)) else {
@@ -268,6 +288,10 @@ pub(crate) async fn complete_sign_in(
             .queue(&mut tx, &user.email, &letter, PastTheLimit::Send, now)
             .await?;
     }
+    let remembered = match remember {
+        true => Some(remember_browser(&mut tx, user_id, client, now).await?),
+        false => None,
+    };
     let next = step.next.clone();
     let (state, merged) = sign_in(tx, app, guest, client, user_id, step.remember_me).await?;
     throttle::forget_codes(app, user_id).await?;
@@ -279,22 +303,65 @@ pub(crate) async fn complete_sign_in(
         merged,
         next,
         by_recovery_code,
+        remembered,
     })
 }
 
-/// The step a right password opens for an account with a second factor,
-/// or `None` when the account has none.
+/// Remembers this browser for `user_id`'s second step: a new token for its
+/// cookie, of which the database keeps the digest.
+async fn remember_browser(
+    tx: &mut crate::data::db::Tx,
+    user_id: UserId,
+    client: &ClientInfo,
+    now: i64,
+) -> Result<String> {
+    let token = ids::token256();
+    let browser = two_factor::NewRememberedBrowser {
+        digest: &ids::digest(&token),
+        user_id,
+        created_at: now,
+        expires_at: now + REMEMBER_BROWSER_FOR,
+        user_agent: &client.user_agent,
+        ip: &client.ip,
+    };
+    two_factor::remember_browser(&mut **tx, &browser).await?;
+    Ok(token)
+}
+
+/// The account's remembered browsers, for its security page.
+pub(crate) async fn remembered_browsers(
+    app: &AppState,
+    user_id: UserId,
+) -> Result<Vec<RememberedBrowser>> {
+    let now = app.clock.now();
+    Ok(two_factor::remembered_browsers(&app.db.pool, user_id, now).await?)
+}
+
+/// Forgets every browser the account remembered: each asks for the code
+/// again. Returns how many there were.
+pub(crate) async fn forget_browsers(app: &AppState, user_id: UserId) -> Result<u64> {
+    Ok(two_factor::forget_browsers(&app.db.pool, user_id).await?)
+}
+
+/// The step a right password opens for an account with a second factor;
+/// `None` when the account has none, or when `remembered` (the token of
+/// the browser's "don't ask again" cookie) names a browser it remembers.
 pub(crate) async fn second_step_for(
     app: &AppState,
     proven: &Proven,
     remember_me: bool,
     next: &str,
+    remembered: Option<&str>,
 ) -> Result<Option<SecondStep>> {
-    if two_factor::find(&app.db.pool, proven.user_id)
-        .await?
-        .is_none()
-    {
+    let user_id = proven.user_id;
+    if two_factor::find(&app.db.pool, user_id).await?.is_none() {
         return Ok(None);
+    }
+    if let Some(token) = remembered {
+        let (digest, now) = (ids::digest(token), app.clock.now());
+        if two_factor::is_remembered(&app.db.pool, &digest, user_id, now).await? {
+            return Ok(None);
+        }
     }
     Ok(Some(SecondStep {
         user_id: proven.user_id,

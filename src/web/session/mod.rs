@@ -318,6 +318,35 @@ fn csrf_cookie(req: &HttpRequest, sessions: &SessionAdapter) -> (Csrf, Option<St
     }
 }
 
+/// The value of the signed cookie `name` of `req`, when a key signed it
+/// (the current one or a previous one): a cookie of the shop's that is not
+/// the session (the browser remembered for the second step, `web::remembered`).
+pub(crate) fn signed_value(req: &HttpRequest, name: &str) -> Option<String> {
+    let sessions = sessions_of(req);
+    let cookie = cookies::request_cookie(req.headers(), name)?;
+    match cookies::verify(&cookie, &sessions.keys) {
+        Opened::WithCurrentKey(value) | Opened::WithPreviousKey(value) => Some(value),
+        Opened::No => None,
+    }
+}
+
+/// `value` in the signed cookie `name`, with a session cookie's attributes
+/// ([`cookies::with_attributes`]), kept by the browser for `max_age`
+/// seconds; or, with `None`, a cookie that removes it.
+pub(crate) fn signed_cookie(
+    req: &HttpRequest,
+    name: &str,
+    value: Option<(String, i64)>,
+) -> Cookie<'static> {
+    let sessions = sessions_of(req);
+    let Some((value, max_age)) = value else {
+        return cookies::removal(name, sessions.secure());
+    };
+    let signed = cookies::sign(name, value, &sessions.keys.current);
+    let cookie = cookies::with_attributes(signed, sessions.secure());
+    cookies::lasting(cookie, Some(Ttl::seconds(max_age)))
+}
+
 fn sessions_of(req: &HttpRequest) -> web::Data<SessionAdapter> {
     req.app_data::<web::Data<SessionAdapter>>()
         .expect("the SessionAdapter is registered in startup")
