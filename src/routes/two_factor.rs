@@ -1,6 +1,9 @@
 //! `/profile/security` and `/profile/two-factor/...`: two-step sign-in,
-//! set up, turned off, its recovery codes, and the browsers that skip it. Every change here is sudo
-//! mode's ([`RecentPassword`]); turning it off asks for the password too.
+//! set up, turned off, its recovery codes, and the browsers that skip it.
+//! Setting it up (each of its pages), turning it off and new recovery codes
+//! are sudo mode's ([`RecentPassword`]); turning it off asks for the
+//! password too. Forgetting the remembered browsers needs only the login:
+//! it takes nothing away from the owner.
 //! (The sign-in's second step is [`auth`]'s.)
 //!
 //! [`RecentPassword`]: crate::web::extract::RecentPassword
@@ -18,7 +21,7 @@ use crate::{
     domain::session::FlashLevel,
     domain::totp::{RecoveryCode, RECOVERY_CODES},
     domain::validate::FieldErrors,
-    services::auth::two_factor::{self, Status},
+    services::auth::two_factor::{self, NotEnabled, Status},
     services::state::AppState,
     web::{
         extract::{CurrentUser, RecentPassword},
@@ -61,7 +64,10 @@ async fn security_page(
         two_factor: two_factor::status(app, user.id()).await?,
         codes_in_a_set: RECOVERY_CODES,
         browsers: two_factor::remembered_browsers(app, user.id()).await?,
-        this_one_remembered: remembered::token(req).is_some(),
+        this_one_remembered: match remembered::token(req) {
+            Some(token) => two_factor::remembers(app, user.id(), &token).await?,
+            None => false,
+        },
         errors,
     };
     render_status(status, page)
@@ -170,7 +176,7 @@ fn setup_page(
     )
 }
 
-pub(crate) async fn setup(app: web::Data<AppState>, user: CurrentUser) -> Result<HttpResponse> {
+pub(crate) async fn setup(app: web::Data<AppState>, user: RecentPassword) -> Result<HttpResponse> {
     setup_page(&app, &user, StatusCode::OK, None)
 }
 
@@ -193,7 +199,7 @@ struct CodesPage {
 /// the recovery codes are shown, once.
 pub(crate) async fn enable(
     app: web::Data<AppState>,
-    user: CurrentUser,
+    user: RecentPassword,
     client: ClientInfo,
     form: Form<CodeForm>,
 ) -> Result<HttpResponse> {
@@ -209,7 +215,14 @@ pub(crate) async fn enable(
                 just_enabled: true,
             })
         }
-        Err(_) => {
+        Err(NotEnabled::AlreadyOn) => {
+            user.session().update(|s| s.totp_setup = None);
+            let text = "Two-step sign-in is on already, and nothing changed. If you did not \
+                        see your recovery codes, make a new set here.";
+            user.session().flash(FlashLevel::Info, text);
+            Ok(see_other("/profile/security"))
+        }
+        Err(NotEnabled::WrongCode) => {
             let wrong = "That is not the code your app shows now. Check that you scanned this \
                          page's code, and type the six digits it shows.";
             setup_page(

@@ -174,6 +174,11 @@ async fn setting_up_two_step_sign_in_needs_a_recently_typed_password() {
     owner.page("/profile/security", StatusCode::OK).await;
     let res = owner.post("/profile/two-factor/setup", &[]).await;
     assert_eq!(location(&res), "/confirm-password?next=/profile/security");
+    owner.page("/confirm-password", StatusCode::OK).await;
+    let res = owner
+        .submit("/confirm-password", &[("password", PASSWORD)])
+        .await;
+    assert_eq!(location(&res), "/profile");
     // Nothing waits in the session, so there is nothing to enable.
     let res = owner.get("/profile/two-factor/setup").await;
     assert_eq!(location(&res), "/profile/security");
@@ -182,6 +187,24 @@ async fn setting_up_two_step_sign_in_needs_a_recently_typed_password() {
         .post("/profile/two-factor/enable", &[("code", "123456")])
         .await;
     assert_eq!(location(&res), "/profile/security");
+    assert_eq!(app.scalar("SELECT COUNT(*) FROM two_factor").await, 0);
+    // A setup begun within the window cannot be finished past it: its
+    // page and its code ask for the password again.
+    owner.page("/profile/security", StatusCode::OK).await;
+    let res = owner.post("/profile/two-factor/setup", &[]).await;
+    assert_eq!(location(&res), "/profile/two-factor/setup");
+    let setup = owner
+        .page("/profile/two-factor/setup", StatusCode::OK)
+        .await;
+    let secret = setup.text_of("#totp-secret").unwrap();
+    app.clock.advance(601);
+    let res = owner.get("/profile/two-factor/setup").await;
+    assert!(location(&res).starts_with("/confirm-password?next="));
+    let code = totp::code(&secret, app.clock.now());
+    let res = owner
+        .post("/profile/two-factor/enable", &[("code", &code)])
+        .await;
+    assert!(location(&res).starts_with("/confirm-password?next="));
     assert_eq!(app.scalar("SELECT COUNT(*) FROM two_factor").await, 0);
     // A guest is sent to sign in.
     let guest = app.browser();
@@ -695,5 +718,46 @@ async fn every_change_of_the_credentials_forgets_every_remembered_browser() {
     assert_eq!(
         app.scalar("SELECT COUNT(*) FROM remembered_browsers").await,
         0
+    );
+}
+
+#[tokio::test]
+async fn a_setup_sent_again_once_it_is_on_changes_neither_the_secret_nor_the_codes() {
+    let app = TestApp::spawn().await;
+    let enrolled = enrol(&app, "pi@example.com").await;
+    let owner = &enrolled.browser;
+    let secret_at_rest = stored_text(&app, "SELECT secret FROM two_factor").await;
+    let digests = stored_text(&app, "SELECT digest FROM recovery_codes ORDER BY digest").await;
+
+    owner.page("/profile/security", StatusCode::OK).await;
+    let res = owner.post("/profile/two-factor/setup", &[]).await;
+    assert_eq!(location(&res), "/profile/two-factor/setup");
+    let setup = owner
+        .page("/profile/two-factor/setup", StatusCode::OK)
+        .await;
+    let other_secret = setup.text_of("#totp-secret").unwrap();
+    let code = totp::code(&other_secret, app.clock.now());
+    let res = owner
+        .post("/profile/two-factor/enable", &[("code", &code)])
+        .await;
+    assert_eq!(location(&res), "/profile/security");
+    let page = owner.page("/profile/security", StatusCode::OK).await;
+    assert!(page.flash_says("on already"), "{page}");
+    assert_eq!(
+        stored_text(&app, "SELECT secret FROM two_factor").await,
+        secret_at_rest
+    );
+    assert_eq!(
+        stored_text(&app, "SELECT digest FROM recovery_codes ORDER BY digest").await,
+        digests
+    );
+    // The app's codes still sign in; the other secret's do not.
+    let browser = password_step(&app, &enrolled.email, PASSWORD).await;
+    let res = send_code(&browser, &totp::code(&other_secret, app.clock.now())).await;
+    assert_eq!(res.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    browser.page("/login/two-factor", StatusCode::OK).await;
+    assert_eq!(
+        location(&send_code(&browser, &enrolled.code(&app)).await),
+        "/"
     );
 }

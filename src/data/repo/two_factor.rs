@@ -30,27 +30,26 @@ pub(crate) async fn find(db: impl Db<'_>, user_id: UserId) -> sqlx::Result<Optio
 /// step its first code was accepted for, `$4` now.
 pub(crate) const ENABLE: &str =
     "INSERT INTO two_factor (user_id, secret, last_step, enabled_at) VALUES ($1, $2, $3, $4)
-         ON CONFLICT (user_id) DO UPDATE SET
-             secret = excluded.secret, last_step = excluded.last_step,
-             enabled_at = excluded.enabled_at";
+         ON CONFLICT (user_id) DO NOTHING";
 
-/// Turns TOTP on with `secret` (or replaces the secret of an account that
-/// had one).
+/// Turns TOTP on with `secret`: true, unless the account has it on already
+/// (then nothing changes: a secret is replaced only by turning it off and
+/// on again).
 pub(crate) async fn enable(
     db: impl Db<'_>,
     user_id: UserId,
     secret: &str,
     first_step: i64,
     now: i64,
-) -> sqlx::Result<()> {
-    sqlx::query(ENABLE)
+) -> sqlx::Result<bool> {
+    let done = sqlx::query(ENABLE)
         .bind(user_id)
         .bind(secret)
         .bind(first_step)
         .bind(now)
         .execute(db)
         .await?;
-    Ok(())
+    Ok(done.rows_affected() == 1)
 }
 
 /// [`use_step`]'s statement: `$1` the user, `$2` the step.

@@ -98,17 +98,24 @@ async fn try_log_in(
     let Some(proven) = check.await? else {
         return Ok(Login::Refused);
     };
-    // An account with a second factor: the password only opens the
-    // second step.
-    let second =
-        two_factor::second_step_for(app, &proven, form.remember_me, form.next, form.remembered);
-    if let Some(step) = second.await? {
-        return Ok(Login::SecondFactor(step));
-    }
     let mut tx = app.db.begin_write().await?;
     // A reset that committed while the password was being checked.
     if !proven.still_holds(app, &mut tx).await? {
         return Ok(Login::Refused);
+    }
+    // An account with a second factor: the password only opens the second
+    // step (asked under the account's lock, so a browser forgotten by a
+    // change that committed first is forgotten here too).
+    let second = two_factor::second_step_for(
+        app,
+        &mut tx,
+        &proven,
+        form.remember_me,
+        form.next,
+        form.remembered,
+    );
+    if let Some(step) = second.await? {
+        return Ok(Login::SecondFactor(step));
     }
     let user_id = proven.user_id;
     let (state, merged) = sign_in(tx, app, guest, client, user_id, form.remember_me).await?;

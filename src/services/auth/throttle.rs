@@ -26,8 +26,8 @@
 //! [`housekeeping`]: crate::services::housekeeping
 
 use crate::{
-    data::error::AppError, data::repo::rate_limit, domain::ids::UserId, domain::validate,
-    services::state::AppState,
+    data::db::Tx, data::error::AppError, data::repo::rate_limit, domain::ids::UserId,
+    domain::validate, services::state::AppState,
 };
 
 /// Counter key of an email's password attempts.
@@ -97,9 +97,10 @@ pub(crate) async fn count_code(app: &AppState, user_id: UserId) -> Result<(), Ap
     count(app, &code_bucket(user_id), window, limit).await
 }
 
-/// The second step was completed: the account's count of codes starts again.
-pub(crate) async fn forget_codes(app: &AppState, user_id: UserId) -> Result<(), AppError> {
-    rate_limit::forget(&app.db.pool, &code_bucket(user_id)).await?;
+/// The second step was completed: the account's count of codes starts
+/// again, in the sign-in's transaction.
+pub(crate) async fn forget_codes(tx: &mut Tx, user_id: UserId) -> Result<(), AppError> {
+    rate_limit::forget(&mut **tx, &code_bucket(user_id)).await?;
     Ok(())
 }
 

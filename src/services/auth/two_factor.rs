@@ -29,6 +29,7 @@
 //! [`data::repo::two_factor::forget_browsers`]: crate::data::repo::two_factor::forget_browsers
 
 use crate::{
+    data::db::Tx,
     data::error::Result,
     data::repo::{
         events::EventKind,
@@ -88,9 +89,15 @@ pub(crate) fn setup_shown(app: &AppState, me: &LoggedIn, sealed: &str) -> Option
     Some((secret.base32(), uri))
 }
 
-/// A code the form sent was not the one expected.
-#[derive(Debug)]
-pub(crate) struct WrongCode;
+/// Why two-step sign-in was not turned on.
+#[derive(Debug, PartialEq, Eq)]
+pub(crate) enum NotEnabled {
+    /// The code was not the one the app shows now for this secret.
+    WrongCode,
+    /// It is on already (a form sent twice, or an old setup sent again):
+    /// nothing changed. A new device: turn it off, then on.
+    AlreadyOn,
+}
 
 /// Turns TOTP on once `code` proves that the app holds the secret the
 /// session set up: stores it, makes a new set of recovery codes and
@@ -102,19 +109,21 @@ pub(crate) async fn enable(
     me: &LoggedIn,
     sealed: &str,
     code: &str,
-) -> Result<Result<Vec<RecoveryCode>, WrongCode>> {
+) -> Result<Result<Vec<RecoveryCode>, NotEnabled>> {
     let user = &me.user;
     let now = app.clock.now();
     let Some(secret) = open_secret(app, user.id, sealed) else {
-        return Ok(Err(WrongCode));
+        return Ok(Err(NotEnabled::WrongCode));
     };
     let Some(step) = secret.matching_step(code, now, 0) else {
-        return Ok(Err(WrongCode));
+        return Ok(Err(NotEnabled::WrongCode));
     };
     let stored = app.sealer.seal(secret.as_bytes(), &owner(user.id));
     let mut tx = app.db.begin_write().await?;
     app.db.lock_user(&mut tx, user.id).await?;
-    two_factor::enable(&mut *tx, user.id, &stored, step, now).await?;
+    if !two_factor::enable(&mut *tx, user.id, &stored, step, now).await? {
+        return Ok(Err(NotEnabled::AlreadyOn));
+    }
     let codes = new_codes(&mut tx, user.id, now).await?;
     record(&mut tx, user.id, EventKind::TwoFactorEnabled, client, now).await?;
     let letter = Letter::two_factor_on(greeting(user));
@@ -292,9 +301,10 @@ pub(crate) async fn complete_sign_in(
         true => Some(remember_browser(&mut tx, user_id, client, now).await?),
         false => None,
     };
+    // The count of codes starts again with the sign-in, in its transaction.
+    throttle::forget_codes(&mut tx, user_id).await?;
     let next = step.next.clone();
     let (state, merged) = sign_in(tx, app, guest, client, user_id, step.remember_me).await?;
-    throttle::forget_codes(app, user_id).await?;
     if by_recovery_code {
         app.mail.wake_worker();
     }
@@ -310,7 +320,7 @@ pub(crate) async fn complete_sign_in(
 /// Remembers this browser for `user_id`'s second step: a new token for its
 /// cookie, of which the database keeps the digest.
 async fn remember_browser(
-    tx: &mut crate::data::db::Tx,
+    tx: &mut Tx,
     user_id: UserId,
     client: &ClientInfo,
     now: i64,
@@ -337,6 +347,13 @@ pub(crate) async fn remembered_browsers(
     Ok(two_factor::remembered_browsers(&app.db.pool, user_id, now).await?)
 }
 
+/// Whether `token` (a browser's "don't ask again" cookie) names a browser
+/// the account remembers now.
+pub(crate) async fn remembers(app: &AppState, user_id: UserId, token: &str) -> Result<bool> {
+    let (digest, now) = (ids::digest(token), app.clock.now());
+    Ok(two_factor::is_remembered(&app.db.pool, &digest, user_id, now).await?)
+}
+
 /// Forgets every browser the account remembered: each asks for the code
 /// again. Returns how many there were.
 pub(crate) async fn forget_browsers(app: &AppState, user_id: UserId) -> Result<u64> {
@@ -346,20 +363,23 @@ pub(crate) async fn forget_browsers(app: &AppState, user_id: UserId) -> Result<u
 /// The step a right password opens for an account with a second factor;
 /// `None` when the account has none, or when `remembered` (the token of
 /// the browser's "don't ask again" cookie) names a browser it remembers.
+/// Inside the sign-in's transaction `tx`, which holds the account's lock
+/// ([`Proven::still_holds`]).
 pub(crate) async fn second_step_for(
     app: &AppState,
+    tx: &mut Tx,
     proven: &Proven,
     remember_me: bool,
     next: &str,
     remembered: Option<&str>,
 ) -> Result<Option<SecondStep>> {
-    let user_id = proven.user_id;
-    if two_factor::find(&app.db.pool, user_id).await?.is_none() {
+    let (user_id, now) = (proven.user_id, app.clock.now());
+    if two_factor::find(&mut **tx, user_id).await?.is_none() {
         return Ok(None);
     }
     if let Some(token) = remembered {
-        let (digest, now) = (ids::digest(token), app.clock.now());
-        if two_factor::is_remembered(&app.db.pool, &digest, user_id, now).await? {
+        let digest = ids::digest(token);
+        if two_factor::is_remembered(&mut **tx, &digest, user_id, now).await? {
             return Ok(None);
         }
     }
@@ -368,7 +388,7 @@ pub(crate) async fn second_step_for(
         remember_me,
         next: next.to_string(),
         proof: proven.proof().to_string(),
-        until: app.clock.now() + app.settings.two_factor_timeout.get(),
+        until: now + app.settings.two_factor_timeout.get(),
         wrong_codes: 0,
     }))
 }
@@ -396,11 +416,7 @@ pub(crate) async fn reseal_secrets(app: &AppState) -> Result<u64> {
 }
 
 /// A new set of recovery codes for `user_id`, in place of any old one.
-async fn new_codes(
-    tx: &mut crate::data::db::Tx,
-    user_id: UserId,
-    now: i64,
-) -> Result<Vec<RecoveryCode>> {
+async fn new_codes(tx: &mut Tx, user_id: UserId, now: i64) -> Result<Vec<RecoveryCode>> {
     two_factor::drop_codes(&mut **tx, user_id).await?;
     let codes = RecoveryCode::new_set();
     for code in &codes {
