@@ -19,6 +19,7 @@ mod api {
     mod migrations;
     mod operations;
     mod outage;
+    mod passkeys;
     mod profile;
     mod recovery;
     mod rotation;

@@ -66,6 +66,11 @@ impl UserId {
         UserId(id)
     }
 
+    /// The number it wraps (a passkey's user handle is made of it).
+    pub(crate) const fn get(self) -> i64 {
+        self.0
+    }
+
     /// A new account's id ([`row_id`]).
     pub(crate) fn random() -> UserId {
         UserId(row_id())

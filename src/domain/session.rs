@@ -183,6 +183,33 @@ pub(crate) struct SecondStep {
     pub(crate) wrong_codes: u32,
 }
 
+/// What a passkey ceremony is for.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub(crate) enum CeremonyPurpose {
+    /// Adding a passkey to the signed-in account (the security page).
+    AddPasskey,
+    /// Signing in with a passkey (`/login`).
+    SignIn,
+    /// Sudo mode's "confirm it is you", with one of the account's passkeys
+    /// instead of the password (`/confirm-password`).
+    Confirm,
+}
+
+/// A passkey ceremony between its two requests: the browser was given a
+/// challenge to sign, and this is what checks its answer (webauthn-rs's
+/// state of the ceremony, as JSON: the challenge itself, never a secret of
+/// the account). The answer takes it out of the session, right or wrong:
+/// a challenge is used once.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub(crate) struct PasskeyCeremony {
+    pub(crate) purpose: CeremonyPurpose,
+    pub(crate) state: String,
+    /// After this, the answer is refused (the browser's own timeout is the
+    /// same).
+    pub(crate) until: i64,
+}
+
 /// Wrong codes after which a second step ends (the password is asked again).
 pub(crate) const MAX_WRONG_CODES: u32 = 5;
 
@@ -264,8 +291,9 @@ pub struct SessionState {
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub cart: Vec<GuestCartLine>,
     /// When this login last typed its password (signing in, "confirm your
-    /// password", a change of address): signing out other browsers needs it
-    /// within `REAUTH_WINDOW` (sudo mode). A timestamp in the session, nothing
+    /// password", a change of address), or used one of the account's
+    /// passkeys to confirm it: the riskiest changes need it within
+    /// `REAUTH_WINDOW` (sudo mode). A timestamp in the session, nothing
     /// more: a copy of an old cookie carries an old one.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub(crate) password_confirmed_at: Option<i64>,
@@ -287,6 +315,9 @@ pub struct SessionState {
     /// [`domain::sealed`]: crate::domain::sealed
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub(crate) totp_setup: Option<String>,
+    /// A passkey ceremony waiting for the browser's answer.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub(crate) passkey_ceremony: Option<PasskeyCeremony>,
 }
 
 impl SessionState {
@@ -316,6 +347,7 @@ impl SessionState {
             renewed: None,
             second_step: None,
             totp_setup: None,
+            passkey_ceremony: None,
         }
     }
 
@@ -393,7 +425,7 @@ impl SessionState {
     }
 
     /// Nothing a server need keep: no login, cart, preference, message,
-    /// held link, renewal or second step, only an id, the times and a CSRF token. A server-side store
+    /// held link, renewal, second step or passkey ceremony, only an id, the times and a CSRF token. A server-side store
     /// keeps no entry for such a state (express-session's
     /// `saveUninitialized: false`).
     pub(crate) fn is_blank(&self) -> bool {
@@ -404,6 +436,7 @@ impl SessionState {
             && self.held_links.is_empty()
             && self.renewed.is_none()
             && self.second_step.is_none()
+            && self.passkey_ceremony.is_none()
     }
 
     /// Whether this state differs from `before` only in bookkeeping: when it

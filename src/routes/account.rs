@@ -13,7 +13,7 @@ use crate::{
     domain::present,
     domain::session::FlashLevel,
     domain::validate,
-    services::auth::account,
+    services::auth::{account, passkeys},
     services::state::AppState,
     web::{
         extract::CurrentUser,
@@ -74,6 +74,8 @@ struct ConfirmPage {
     next: String,
     /// `REAUTH_WINDOW`, in words.
     window: String,
+    /// Whether the account has a passkey, which may confirm instead.
+    has_passkey: bool,
     error: Option<String>,
 }
 
@@ -82,19 +84,20 @@ pub(crate) struct NextQuery {
     next: Option<String>,
 }
 
-fn confirm_page(
+async fn confirm_page(
     app: &AppState,
     user: &CurrentUser,
     next: &str,
     error: Option<String>,
-) -> ConfirmPage {
-    ConfirmPage {
+) -> Result<ConfirmPage> {
+    Ok(ConfirmPage {
         layout: user.visitor.layout(),
         email: user.account().email.clone(),
         next: next.to_string(),
         window: present::period(app.settings.reauth_window.get()),
+        has_passkey: passkeys::any(app, user.id()).await?,
         error,
-    }
+    })
 }
 
 pub(crate) async fn confirm_form(
@@ -107,7 +110,7 @@ pub(crate) async fn confirm_form(
         .as_deref()
         .and_then(validate::local_path)
         .unwrap_or("/profile");
-    render(confirm_page(&app, &user, next, None))
+    render(confirm_page(&app, &user, next, None).await?)
 }
 
 #[derive(Deserialize)]
@@ -137,7 +140,7 @@ pub(crate) async fn confirm(
         }
         None => render_status(
             StatusCode::UNPROCESSABLE_ENTITY,
-            confirm_page(&app, &user, next, Some("That is not your password.".into())),
+            confirm_page(&app, &user, next, Some("That is not your password.".into())).await?,
         ),
     }
 }

@@ -14,6 +14,7 @@ mod health;
 mod home;
 mod logins;
 mod orders;
+mod passkeys;
 pub(crate) mod preferences;
 mod products;
 mod profile;
@@ -75,6 +76,12 @@ pub fn table() -> Vec<Endpoint> {
         endpoint(M::POST, "/register", auth::register),
         endpoint(M::GET, "/login", auth::login_form),
         endpoint(M::POST, "/login", auth::login),
+        endpoint(
+            M::POST,
+            "/passkeys/login/options",
+            passkeys::sign_in_options,
+        ),
+        endpoint(M::POST, "/passkeys/login", passkeys::sign_in),
         endpoint(M::GET, "/login/two-factor", auth::second_step_form),
         endpoint(M::POST, "/login/two-factor", auth::second_step),
         endpoint(M::POST, "/logout", auth::logout),
@@ -91,6 +98,12 @@ pub fn table() -> Vec<Endpoint> {
         endpoint(M::POST, "/verify-email/{token}", email::confirm_by_link),
         endpoint(M::GET, "/confirm-password", account::confirm_form),
         endpoint(M::POST, "/confirm-password", account::confirm),
+        endpoint(
+            M::POST,
+            "/passkeys/confirm/options",
+            passkeys::confirm_options,
+        ),
+        endpoint(M::POST, "/passkeys/confirm", passkeys::confirm),
         endpoint(M::GET, "/profile", profile::show),
         endpoint(M::POST, "/profile", profile::update_name),
         endpoint(M::POST, "/profile/password", profile::change_password),
@@ -121,6 +134,9 @@ pub fn table() -> Vec<Endpoint> {
             "/profile/two-factor/recovery-codes",
             two_factor::renew_codes,
         ),
+        endpoint(M::POST, "/passkeys/register/options", passkeys::add_options),
+        endpoint(M::POST, "/passkeys/register", passkeys::add),
+        endpoint(M::POST, "/profile/passkeys/{id}/delete", passkeys::remove),
         endpoint(M::POST, "/account/delete", account::delete),
         endpoint(M::GET, "/goodbye", account::goodbye),
         endpoint(M::GET, "/preferences", preferences::show),

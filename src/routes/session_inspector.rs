@@ -91,6 +91,10 @@ impl InspectorPage {
             step["proof"] =
                 "(a digest of the password's hash: a new password ends the step)".into();
         }
+        if let Some(ceremony) = shown.get_mut("passkey_ceremony") {
+            ceremony["state"] =
+                "(the challenge your device is to sign, and what checks its answer)".into();
+        }
         if let Some(setup) = shown.get_mut("totp_setup") {
             *setup = "(the new secret, sealed: the setup page shows it to you)".into();
         }

@@ -21,6 +21,7 @@ use crate::{
     domain::session::FlashLevel,
     domain::totp::{RecoveryCode, RECOVERY_CODES},
     domain::validate::FieldErrors,
+    services::auth::passkeys,
     services::auth::two_factor::{self, NotEnabled, Status},
     services::state::AppState,
     web::{
@@ -42,6 +43,7 @@ struct SecurityPage {
     browsers: Vec<RememberedBrowser>,
     /// Whether this browser is one of them (it carries the cookie).
     this_one_remembered: bool,
+    passkeys: Vec<passkeys::Listed>,
     errors: FieldErrors,
 }
 
@@ -68,6 +70,7 @@ async fn security_page(
             Some(token) => two_factor::remembers(app, user.id(), &token).await?,
             None => false,
         },
+        passkeys: passkeys::list(app, user.id()).await?,
         errors,
     };
     render_status(status, page)

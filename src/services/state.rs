@@ -9,6 +9,9 @@ use crate::{
     services::mail::Mailer, services::password::Hasher,
 };
 
+/// How long the browser has to answer a passkey's challenge, in seconds.
+pub(crate) const PASSKEY_CEREMONY_SECONDS: i64 = 300;
+
 pub struct AppState {
     /// The pool (`app.db.pool`) and the backend behind it.
     pub db: db::Database,
@@ -20,6 +23,10 @@ pub struct AppState {
     /// Seals the secrets kept at rest (a TOTP secret) under keys derived
     /// from `SESSION_SECRET` and `SESSION_SECRET_PREVIOUS`.
     pub(crate) sealer: Sealer,
+    /// The relying party of passkeys ([`services::auth::passkeys`]).
+    ///
+    /// [`services::auth::passkeys`]: crate::services::auth::passkeys
+    pub(crate) webauthn: webauthn_rs::Webauthn,
 }
 
 impl AppState {
@@ -42,13 +49,41 @@ impl AppState {
             None => format!("http://{listening_on}"),
         };
         let sealer = Sealer::new(&settings.session_secret, &settings.session_secret_previous);
+        let webauthn = relying_party(&settings, listening_on)?;
         Ok(AppState {
             db,
             sealer,
+            webauthn,
             settings,
             clock,
             hasher,
             mail: Mailer::new(origin),
         })
     }
+}
+
+/// The relying party of passkeys, which webauthn-rs checks every answer
+/// against: `PUBLIC_ORIGIN`, or in development `http://localhost:PORT` on
+/// the port the shop listens on (a passkey belongs to a domain, never to
+/// an IP address).
+fn relying_party(settings: &Settings, listening_on: &str) -> anyhow::Result<webauthn_rs::Webauthn> {
+    let origin = match &settings.public_origin {
+        Some(origin) => origin.as_str().to_string(),
+        None => {
+            let port = listening_on.rsplit(':').next().unwrap_or("8080");
+            format!("http://localhost:{port}")
+        }
+    };
+    let origin = webauthn_rs::prelude::Url::parse(&origin)?;
+    let rp_id = origin
+        .host_str()
+        .ok_or_else(|| anyhow::anyhow!("PUBLIC_ORIGIN has no host"))?
+        .to_string();
+    let webauthn = webauthn_rs::WebauthnBuilder::new(&rp_id, &origin)?
+        .rp_name("Cookie Jar")
+        .timeout(std::time::Duration::from_secs(
+            PASSKEY_CEREMONY_SECONDS as u64,
+        ))
+        .build()?;
+    Ok(webauthn)
 }

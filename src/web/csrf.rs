@@ -7,13 +7,14 @@
 //! 1. it comes from our own origin when the browser says where it comes
 //!    from (`Sec-Fetch-Site`, else `Origin`, else `Referer`), compared with
 //!    `PUBLIC_ORIGIN` or else the `Host` it was sent to;
-//! 2. its form's `csrf_token` field equals the session's token (the
+//! 2. its form's `csrf_token` field (or, for the passkeys' JSON requests,
+//!    its `X-CSRF-Token` header) equals the session's token (the
 //!    synchronizer-token pattern), compared in constant time.
 //!
 //! The check runs before routing, so a POST without its token is refused
 //! with 403 whatever its path (a POST to a page that takes only GET
-//! included). Only url-encoded forms carry a token here; anything else is
-//! refused. The error page shows the visitor's own navigation. Hand-written
+//! included). Only a url-encoded form, or a request with the header, carries
+//! a token here; anything else is refused. The error page shows the visitor's own navigation. Hand-written
 //! rather than a crate: it is short, and it is the lesson.
 //!
 //! [`routes::endpoint`]: crate::routes::endpoint
@@ -76,11 +77,16 @@ async fn check(req: &mut ServiceRequest) -> Result<(), AppError> {
             AppError::BadRequest("The form could not be read.".into())
         }
     })?;
+    // A form sends the token as a field; the passkeys' JSON requests (the
+    // shop's one script, static/js/passkeys.js) in a header.
     let fields: Vec<(String, String)> = serde_urlencoded::from_bytes(&body).unwrap_or_default();
-    let sent = fields
-        .iter()
-        .find(|(name, _)| name == "csrf_token")
-        .map_or("", |(_, value)| value.as_str());
+    let in_header = req.headers().get(CSRF_HEADER).and_then(|v| v.to_str().ok());
+    let sent = in_header.unwrap_or_else(|| {
+        fields
+            .iter()
+            .find(|(name, _)| name == "csrf_token")
+            .map_or("", |(_, value)| value.as_str())
+    });
     if !tokens_match(sent, &visitor.session.csrf_token()) {
         return Err(AppError::Forbidden(
             "This form has expired or did not come from this site.",
@@ -89,6 +95,9 @@ async fn check(req: &mut ServiceRequest) -> Result<(), AppError> {
     req.set_payload(body.into());
     Ok(())
 }
+
+/// The header a script sends the token in.
+const CSRF_HEADER: &str = "x-csrf-token";
 
 fn tokens_match(sent: &str, expected: &str) -> bool {
     !sent.is_empty() && sent.as_bytes().ct_eq(expected.as_bytes()).into()

@@ -177,7 +177,7 @@ impl FromRequest for Visitor {
                     (Some(login), None)
                 }
                 Checked::Ended { guest, notice } => {
-                    session.replace_ended_login(guest);
+                    session.replace_ended_login(*guest);
                     (None, notice)
                 }
             };

@@ -34,10 +34,12 @@ pub(crate) enum EventKind {
     TwoFactorFailed,
     RecoveryCodeUsed,
     RecoveryCodesRenewed,
+    PasskeyAdded,
+    PasskeyRemoved,
 }
 
 impl EventKind {
-    const ALL: [EventKind; 19] = [
+    const ALL: [EventKind; 21] = [
         EventKind::Registered,
         EventKind::LoggedIn,
         EventKind::LoginFailed,
@@ -57,6 +59,8 @@ impl EventKind {
         EventKind::TwoFactorFailed,
         EventKind::RecoveryCodeUsed,
         EventKind::RecoveryCodesRenewed,
+        EventKind::PasskeyAdded,
+        EventKind::PasskeyRemoved,
     ];
 
     /// The value in `security_events.kind`; never change one.
@@ -81,6 +85,8 @@ impl EventKind {
             EventKind::TwoFactorFailed => "two_factor_failed",
             EventKind::RecoveryCodeUsed => "recovery_code_used",
             EventKind::RecoveryCodesRenewed => "recovery_codes_renewed",
+            EventKind::PasskeyAdded => "passkey_added",
+            EventKind::PasskeyRemoved => "passkey_removed",
         }
     }
 
@@ -108,6 +114,8 @@ impl EventKind {
             EventKind::RecoveryCodesRenewed => {
                 "New recovery codes made; the old ones no longer work"
             }
+            EventKind::PasskeyAdded => "Passkey added",
+            EventKind::PasskeyRemoved => "Passkey removed",
         }
     }
 }

@@ -9,6 +9,7 @@ pub(crate) mod events;
 pub mod logins;
 pub(crate) mod orders;
 pub mod outbox;
+pub(crate) mod passkeys;
 pub mod products;
 pub(crate) mod rate_limit;
 pub(crate) mod session_store;

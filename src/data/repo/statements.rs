@@ -9,8 +9,8 @@
 //! function, and a line here.
 
 use super::{
-    cart, events, logins, orders, outbox, products, products::Sort, rate_limit, session_store,
-    tokens, two_factor, users,
+    cart, events, logins, orders, outbox, passkeys, products, products::Sort, rate_limit,
+    session_store, tokens, two_factor, users,
 };
 use crate::data::db;
 
@@ -593,6 +593,41 @@ pub fn all() -> Vec<Statement> {
             &[],
         ),
         both("tokens::PRUNE", tokens::PRUNE, &[Int], &[]),
+        // passkeys
+        both(
+            "passkeys::ADD",
+            passkeys::ADD,
+            &[Str, Int, Str, Str, Int],
+            &[],
+        ),
+        both(
+            "passkeys::OF_USER",
+            passkeys::OF_USER,
+            &[Int],
+            &[
+                ("credential_id", Text),
+                ("user_id", I64),
+                ("name", Text),
+                ("passkey", Text),
+                ("created_at", I64),
+                ("last_used_at", OptI64),
+            ],
+        ),
+        both(
+            "passkeys::FIND",
+            passkeys::FIND,
+            &[Str],
+            &[
+                ("credential_id", Text),
+                ("user_id", I64),
+                ("name", Text),
+                ("passkey", Text),
+                ("created_at", I64),
+                ("last_used_at", OptI64),
+            ],
+        ),
+        both("passkeys::USED", passkeys::USED, &[Str, Str, Int], &[]),
+        both("passkeys::REMOVE", passkeys::REMOVE, &[Int, Str], &[]),
         // two_factor
         both(
             "two_factor::FIND",

@@ -9,6 +9,7 @@
 //!   sessions, confirming the password again (sudo mode).
 //! - [`recovery`]: "forgot your password?"; [`email`]: proving, and
 //!   changing, the email address; both by the mailed links of [`links`].
+//! - [`passkeys`]: adding passkeys, and signing in with one.
 //! - [`two_factor`]: the second factor (TOTP and recovery codes), and the
 //!   sign-in's second step.
 //! - [`check_password`]: the one place a password is compared, counted
@@ -25,6 +26,7 @@
 //! [`email`]: crate::services::auth::email
 //! [`links`]: crate::services::auth::links
 //! [`two_factor`]: crate::services::auth::two_factor
+//! [`passkeys`]: crate::services::auth::passkeys
 //! [`check_password`]: crate::services::auth::check_password
 //! [`throttle`]: crate::services::auth::throttle
 
@@ -32,6 +34,7 @@ pub(crate) mod account;
 pub(crate) mod email;
 pub(crate) mod links;
 pub mod login;
+pub(crate) mod passkeys;
 pub(crate) mod recovery;
 pub(crate) mod throttle;
 pub(crate) mod two_factor;
@@ -101,7 +104,7 @@ pub(crate) enum Checked {
     ///
     /// [`notice`]: Checked::Ended::notice
     Ended {
-        guest: SessionState,
+        guest: Box<SessionState>,
         notice: Option<Flash>,
     },
 }
@@ -118,7 +121,7 @@ pub(crate) async fn check_session(app: &AppState, state: &SessionState) -> Resul
     let Some(row) = logins::with_user(&app.db.pool, &session_id, user_id).await? else {
         // The account or the session row is gone (account deleted).
         return Ok(Checked::Ended {
-            guest: state.reset_to_guest(now, None, RenewedFor::LoginRevoked),
+            guest: Box::new(state.reset_to_guest(now, None, RenewedFor::LoginRevoked)),
             notice: None,
         });
     };
@@ -147,7 +150,7 @@ pub(crate) async fn check_session(app: &AppState, state: &SessionState) -> Resul
             }
         }
         return Ok(Checked::Ended {
-            guest: state.reset_to_guest(now, None, why),
+            guest: Box::new(state.reset_to_guest(now, None, why)),
             notice: Some(Flash::new(FlashLevel::Info, text)),
         });
     }

@@ -195,6 +195,21 @@ impl Letter {
         Letter::new("Two-step sign-in is on", name, words)
     }
 
+    /// A passkey was added: sent to the account's address. `name` is the
+    /// one the owner gave it; the mail goes to the account's own address,
+    /// and names it only when that address is proven ([`greeting`]'s rule).
+    pub(crate) fn passkey_added(name: Option<&str>, passkey: &str) -> Letter {
+        let added = match name {
+            Some(_) => format!("A passkey, \"{passkey}\", was added to your Cookie Jar account."),
+            None => "A passkey was added to your Cookie Jar account.".to_string(),
+        };
+        let words = vec![
+            format!("{added} It signs in without a password, from the device that holds it."),
+            IF_NOT_YOU.to_string(),
+        ];
+        Letter::new("A passkey was added to your account", name, words)
+    }
+
     /// Two-step sign-in was turned off: sent to the account's address.
     pub(crate) fn two_factor_off(name: Option<&str>) -> Letter {
         let words = vec![

@@ -1,0 +1,128 @@
+//! Passkeys over HTTP: each ceremony starts with a challenge the session
+//! keeps, and no answer works without it, or twice, or forged. (A real
+//! authenticator's answers, adding a passkey and signing in with it, are
+//! `tests/browser.rs`'s, through Chromium's virtual authenticator.)
+
+use reqwest::StatusCode;
+use serde_json::{json, Value};
+
+use crate::common::{location, Browser, TestApp};
+
+/// POSTs `body` as JSON to `path` from the page the browser is on, with
+/// that page's CSRF token in the header, as static/js/passkeys.js does.
+async fn post_json(browser: &Browser, path: &str, body: &Value) -> reqwest::Response {
+    let page = browser.current_page().await;
+    let token = page.csrf_token().expect("the page has a CSRF token");
+    browser
+        .client
+        .post(browser.url(path))
+        .header("referer", &page.url)
+        .header("content-type", "application/json")
+        .header("x-csrf-token", token)
+        .body(body.to_string())
+        .send()
+        .await
+        .expect("POST")
+}
+
+/// An answer shaped like a browser's, signed by nobody.
+fn forged_assertion() -> Value {
+    json!({
+        "id": "AAAA",
+        "rawId": "AAAA",
+        "type": "public-key",
+        "response": {
+            "authenticatorData": "AAAA",
+            "clientDataJSON": "AAAA",
+            "signature": "AAAA",
+            "userHandle": "AAAAAAAAAAAAAAAAAAAAAA"
+        },
+        "extensions": {}
+    })
+}
+
+#[tokio::test]
+async fn a_passkey_sign_in_starts_with_a_challenge_and_refuses_a_forged_or_repeated_answer() {
+    let app = TestApp::spawn().await;
+    let guest = app.browser();
+    let login = guest.page("/login", StatusCode::OK).await;
+    assert!(login.has("button#passkey-login"), "{login}");
+    assert!(login.has("script[src^='/static/js/passkeys.js']"));
+
+    let res = post_json(&guest, "/passkeys/login/options", &json!({})).await;
+    assert_eq!(res.status(), StatusCode::OK);
+    let options: Value = serde_json::from_str(&res.text().await.unwrap()).unwrap();
+    let challenge = options["publicKey"]["challenge"].as_str().unwrap();
+    assert!(
+        challenge.len() >= 43,
+        "a challenge of 32 bytes or more: {challenge}"
+    );
+    assert_eq!(options["publicKey"]["rpId"], "localhost");
+
+    guest.page("/login", StatusCode::OK).await;
+    let res = post_json(&guest, "/passkeys/login", &forged_assertion()).await;
+    assert_eq!(res.status(), StatusCode::BAD_REQUEST);
+    // The challenge went with that answer: the next one has none.
+    let res = post_json(&guest, "/passkeys/login", &forged_assertion()).await;
+    assert_eq!(res.status(), StatusCode::BAD_REQUEST);
+    assert!(!guest.is_logged_in().await);
+
+    // Without the token, nothing starts; a body that is no answer is 400.
+    let res = guest
+        .client
+        .post(guest.url("/passkeys/login/options"))
+        .header("content-type", "application/json")
+        .body("{}")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), StatusCode::FORBIDDEN);
+    guest.page("/login", StatusCode::OK).await;
+    let res = post_json(&guest, "/passkeys/login", &json!({"id": 1})).await;
+    assert_eq!(res.status(), StatusCode::BAD_REQUEST);
+    assert!(!guest.is_logged_in().await);
+}
+
+#[tokio::test]
+async fn adding_a_passkey_needs_sudo_mode_and_an_answer_to_its_own_challenge() {
+    let app = TestApp::spawn().await;
+    let owner = app.user("qi@example.com").await;
+    let security = owner.page("/profile/security", StatusCode::OK).await;
+    assert!(security.has("#add-passkey"));
+    assert!(security.says("No passkey yet."));
+
+    let res = post_json(&owner, "/passkeys/register/options", &json!({})).await;
+    assert_eq!(res.status(), StatusCode::OK);
+    let options: Value = serde_json::from_str(&res.text().await.unwrap()).unwrap();
+    assert_eq!(options["publicKey"]["user"]["name"], "qi@example.com");
+    assert_eq!(options["publicKey"]["rp"]["id"], "localhost");
+
+    owner.page("/profile/security", StatusCode::OK).await;
+    let forged = json!({
+        "name": "My phone",
+        "credential": {
+            "id": "AAAA",
+            "rawId": "AAAA",
+            "type": "public-key",
+            "response": {"attestationObject": "AAAA", "clientDataJSON": "AAAA"},
+            "extensions": {}
+        }
+    });
+    let res = post_json(&owner, "/passkeys/register", &forged).await;
+    assert_eq!(res.status(), StatusCode::BAD_REQUEST);
+    assert_eq!(app.scalar("SELECT COUNT(*) FROM passkeys").await, 0);
+
+    // Past the window, the password is asked first.
+    app.clock.advance(601);
+    owner.page("/profile/security", StatusCode::OK).await;
+    let res = post_json(&owner, "/passkeys/register/options", &json!({})).await;
+    assert!(
+        location(&res).starts_with("/confirm-password?next="),
+        "{res:?}"
+    );
+    let res = owner.post("/profile/passkeys/AAAA/delete", &[]).await;
+    assert!(
+        location(&res).starts_with("/confirm-password?next="),
+        "{res:?}"
+    );
+}
