@@ -1594,96 +1594,102 @@ impl fantoccini::wd::WebDriverCompatibleCommand for AddVirtualAuthenticator {
 
 /// A passkey in a real browser: added from the security page, then used to
 /// sign in with no password and no code (two-step sign-in on), then to confirm sudo mode in place
-/// of the password, then removed. The shop is opened
+/// of the password, then removed; in both themes, with axe on each page. The shop is opened
 /// at `localhost` (a passkey belongs to a domain, never to an IP address).
 #[tokio::test]
 #[ignore = "needs chromium and chromedriver: cargo test --test browser -- --ignored"]
 async fn a_customer_adds_a_passkey_and_signs_in_with_it_alone() {
     axe_source();
     let app = TestApp::spawn().await;
-    let shop = Shop::open_at(&app.address.replace("127.0.0.1", "localhost")).await;
-    shop.client
-        .issue_cmd(AddVirtualAuthenticator)
-        .await
-        .expect("a virtual authenticator");
     let mut failures = Vec::new();
-    shop.goto("/").await;
-    shop.register("kay@example.com", "Kay").await;
+    for theme in ["light", "dark"] {
+        // A browser of its own, with an authenticator of its own, each time.
+        let shop = Shop::open_at(&app.address.replace("127.0.0.1", "localhost")).await;
+        shop.client
+            .issue_cmd(AddVirtualAuthenticator)
+            .await
+            .expect("a virtual authenticator");
+        shop.goto("/").await;
+        shop.choose_theme(theme).await;
+        shop.register(&format!("kay-{theme}@example.com"), "Kay")
+            .await;
 
-    shop.goto("/profile/security").await;
-    shop.audit(&mut failures).await;
-    shop.type_into(Locator::Id("passkey_name"), "Test phone")
-        .await;
-    let add = shop.find(Locator::Id("add-passkey")).await;
-    shop.click_to(&add, Locator::XPath("//td[normalize-space()='Test phone']"))
-        .await;
-    assert_eq!(shop.flash().await, "Your passkey is added.");
-    shop.audit(&mut failures).await;
+        shop.goto("/profile/security").await;
+        shop.audit(&mut failures).await;
+        shop.type_into(Locator::Id("passkey_name"), "Test phone")
+            .await;
+        let add = shop.find(Locator::Id("add-passkey")).await;
+        shop.click_to(&add, Locator::XPath("//td[normalize-space()='Test phone']"))
+            .await;
+        assert_eq!(shop.flash().await, "Your passkey is added.");
+        shop.audit(&mut failures).await;
 
-    // Two-step sign-in on as well: a passkey is both factors, and skips it.
-    let set_up = shop
-        .find(Locator::XPath(
-            "//button[normalize-space()='Set up two-step sign-in']",
-        ))
-        .await;
-    shop.click_to(&set_up, Locator::Id("totp-secret")).await;
-    let secret = shop.text(Locator::Id("totp-secret")).await;
-    shop.type_into(Locator::Id("code"), &totp::code(&secret, app.clock.now()))
-        .await;
-    let turn_on = shop
-        .find(Locator::XPath(
-            "//button[normalize-space()='Turn two-step sign-in on']",
-        ))
-        .await;
-    shop.click_to(&turn_on, Locator::Css(".recovery-code"))
-        .await;
+        // Two-step sign-in on as well: a passkey is both factors, and skips it.
+        let set_up = shop
+            .find(Locator::XPath(
+                "//button[normalize-space()='Set up two-step sign-in']",
+            ))
+            .await;
+        shop.click_to(&set_up, Locator::Id("totp-secret")).await;
+        let secret = shop.text(Locator::Id("totp-secret")).await;
+        shop.type_into(Locator::Id("code"), &totp::code(&secret, app.clock.now()))
+            .await;
+        let turn_on = shop
+            .find(Locator::XPath(
+                "//button[normalize-space()='Turn two-step sign-in on']",
+            ))
+            .await;
+        shop.click_to(&turn_on, Locator::Css(".recovery-code"))
+            .await;
 
-    shop.sign_out().await;
-    shop.goto("/login").await;
-    shop.audit(&mut failures).await;
-    let sign_in = shop.find(Locator::Id("passkey-login")).await;
-    shop.click_to(&sign_in, Locator::Css("nav form[action='/logout']"))
-        .await;
-    assert_eq!(shop.text(Locator::Css("nav a.user")).await, "Kay");
-    assert!(shop
-        .flash()
-        .await
-        .starts_with("You are signed in with your passkey."));
+        shop.sign_out().await;
+        shop.goto("/login").await;
+        shop.audit(&mut failures).await;
+        let sign_in = shop.find(Locator::Id("passkey-login")).await;
+        shop.click_to(&sign_in, Locator::Css("nav form[action='/logout']"))
+            .await;
+        assert_eq!(shop.text(Locator::Css("nav a.user")).await, "Kay");
+        assert!(shop
+            .flash()
+            .await
+            .starts_with("You are signed in with your passkey."));
 
-    shop.goto("/profile/security").await;
-    let last_used = shop
-        .text(Locator::Css("#passkeys tbody td:nth-child(3)"))
-        .await;
-    assert_ne!(last_used, "never", "used just now");
+        shop.goto("/profile/security").await;
+        let last_used = shop
+            .text(Locator::Css("#passkeys tbody td:nth-child(3)"))
+            .await;
+        assert_ne!(last_used, "never", "used just now");
 
-    // Past sudo mode's window, removing it asks who you are: the passkey
-    // answers for the password.
-    app.clock.advance(601);
-    let remove = "//section[@id='passkeys']//button[starts-with(normalize-space(), 'Remove')]";
-    let button = shop.find(Locator::XPath(remove)).await;
-    shop.click_to(&button, Locator::Id("passkey-confirm")).await;
-    assert!(shop.path().await.starts_with("/confirm-password"));
-    shop.audit(&mut failures).await;
-    let confirm = shop.find(Locator::Id("passkey-confirm")).await;
-    shop.click_to(&confirm, Locator::Css("section#passkeys"))
+        // Past sudo mode's window, removing it asks who you are: the passkey
+        // answers for the password.
+        app.clock.advance(601);
+        let remove = "//section[@id='passkeys']//button[starts-with(normalize-space(), 'Remove')]";
+        let button = shop.find(Locator::XPath(remove)).await;
+        shop.click_to(&button, Locator::Id("passkey-confirm")).await;
+        assert!(shop.path().await.starts_with("/confirm-password"));
+        shop.audit(&mut failures).await;
+        let confirm = shop.find(Locator::Id("passkey-confirm")).await;
+        shop.click_to(&confirm, Locator::Css("section#passkeys"))
+            .await;
+        assert!(shop
+            .flash()
+            .await
+            .starts_with("Confirmed with your passkey"));
+        let button = shop.find(Locator::XPath(remove)).await;
+        shop.click_to(
+            &button,
+            Locator::XPath("//p[normalize-space()='No passkey yet.']"),
+        )
         .await;
-    assert!(shop
-        .flash()
-        .await
-        .starts_with("Confirmed with your passkey"));
-    let button = shop.find(Locator::XPath(remove)).await;
-    shop.click_to(
-        &button,
-        Locator::XPath("//p[normalize-space()='No passkey yet.']"),
-    )
-    .await;
+        shop.sign_out().await;
+        shop.close().await;
+    }
     assert!(
         failures.is_empty(),
         "axe-core found {} serious or critical violations:\n\n{}",
         failures.len(),
         failures.join("\n\n")
     );
-    shop.close().await;
 }
 
 /// Two-step sign-in in a real browser, in both themes: set up from the
