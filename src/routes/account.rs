@@ -95,7 +95,7 @@ async fn confirm_page(
         email: user.account().email.clone(),
         next: next.to_string(),
         window: present::period(app.settings.reauth_window.get()),
-        has_passkey: passkeys::any(app, user.id()).await?,
+        has_passkey: passkeys::available(app) && passkeys::any(app, user.id()).await?,
         error,
     })
 }

@@ -10,6 +10,7 @@ use crate::{
     domain::session::FlashLevel,
     domain::validate::{self, FieldErrors},
     services::auth::login::{self, Credentials, Login, NewAccount},
+    services::auth::passkeys,
     services::auth::two_factor::{self, SecondStepOutcome, REMEMBER_BROWSER_FOR},
     services::cart::Merged,
     services::state::AppState,
@@ -130,6 +131,8 @@ struct LoginPage {
     remember_me: bool,
     /// "Keep me signed in" for this long (`SESSION_REMEMBER_ME_TIMEOUT`).
     remember_for: i64,
+    /// Whether the shop can use passkeys (it has a domain).
+    passkeys: bool,
     error: Option<String>,
 }
 
@@ -152,6 +155,7 @@ pub(crate) async fn login_form(
         next: next.to_string(),
         remember_me: false,
         remember_for: app.settings.session_remember_me_timeout.get(),
+        passkeys: passkeys::available(&app),
         error: None,
     })
 }
@@ -194,6 +198,7 @@ pub(crate) async fn login(
                 next: next.to_string(),
                 remember_me: form.remember_me.is_some(),
                 remember_for: app.settings.session_remember_me_timeout.get(),
+                passkeys: passkeys::available(&app),
                 error: Some("The email or the password is not right.".into()),
             },
         ),

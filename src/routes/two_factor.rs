@@ -44,6 +44,8 @@ struct SecurityPage {
     /// Whether this browser is one of them (it carries the cookie).
     this_one_remembered: bool,
     passkeys: Vec<passkeys::Listed>,
+    /// Whether the shop can use passkeys (it has a domain).
+    passkeys_available: bool,
     errors: FieldErrors,
 }
 
@@ -71,6 +73,7 @@ async fn security_page(
             None => false,
         },
         passkeys: passkeys::list(app, user.id()).await?,
+        passkeys_available: passkeys::available(app),
         errors,
     };
     render_status(status, page)

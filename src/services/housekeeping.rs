@@ -7,8 +7,9 @@
 //! and no state a sign-in replaced is written again, so every copy of it
 //! has expired by then), throttle counters
 //! whose window has long passed, mail sent (or refused) more than a week
-//! ago, account links that expired more than a day ago, and browsers no
-//! longer remembered for two-step sign-in. Several instances may each run it; the
+//! ago, account links that expired more than a day ago, browsers no
+//! longer remembered for two-step sign-in, and the answered passkey
+//! challenges past their time. Several instances may each run it; the
 //! deletes are idempotent.
 
 use std::time::Duration;
@@ -18,7 +19,7 @@ use actix_web::web;
 use crate::{
     data::db,
     data::error::Result,
-    data::repo::{cart, logins, outbox, rate_limit, session_store, tokens, two_factor},
+    data::repo::{cart, logins, outbox, passkeys, rate_limit, session_store, tokens, two_factor},
     services::auth::throttle,
     services::state::AppState,
 };
@@ -35,6 +36,8 @@ pub struct Swept {
     tokens: u64,
     /// Browsers whose "don't ask again" ran out.
     remembered_browsers: u64,
+    /// Passkey challenges past their time.
+    spent_challenges: u64,
 }
 
 /// One round, now.
@@ -50,6 +53,7 @@ pub async fn sweep(app: &AppState) -> Result<Swept> {
         mails: outbox::prune(&app.db.pool, now - 7 * 86_400).await?,
         tokens: tokens::prune(&app.db.pool, now - 86_400).await?,
         remembered_browsers: two_factor::prune_browsers(&app.db.pool, now).await?,
+        spent_challenges: passkeys::prune_challenges(&app.db.pool, now).await?,
     })
 }
 

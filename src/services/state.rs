@@ -26,7 +26,9 @@ pub struct AppState {
     /// The relying party of passkeys ([`services::auth::passkeys`]).
     ///
     /// [`services::auth::passkeys`]: crate::services::auth::passkeys
-    pub(crate) webauthn: webauthn_rs::Webauthn,
+    /// `None` when `PUBLIC_ORIGIN` names an IP address: passkeys belong to
+    /// a domain, and the rest of the shop runs without them.
+    pub(crate) webauthn: Option<webauthn_rs::Webauthn>,
 }
 
 impl AppState {
@@ -49,7 +51,9 @@ impl AppState {
             None => format!("http://{listening_on}"),
         };
         let sealer = Sealer::new(&settings.session_secret, &settings.session_secret_previous);
-        let webauthn = relying_party(&settings, listening_on)?;
+        let webauthn = relying_party(&settings, listening_on)
+            .inspect_err(|e| tracing::warn!(error = %e, "passkeys are off: {e}"))
+            .ok();
         Ok(AppState {
             db,
             sealer,

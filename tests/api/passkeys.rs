@@ -126,3 +126,14 @@ async fn adding_a_passkey_needs_sudo_mode_and_an_answer_to_its_own_challenge() {
         "{res:?}"
     );
 }
+
+#[tokio::test]
+async fn a_shop_reached_by_an_ip_address_runs_without_passkeys_and_offers_none() {
+    let app = TestApp::spawn_with(&[("PUBLIC_ORIGIN", "http://192.168.1.10:8080")]).await;
+    let guest = app.browser();
+    let login = guest.page("/login", StatusCode::OK).await;
+    assert!(!login.has("#passkey-login"), "{login}");
+    assert!(!login.has("script"));
+    // (Its forms want their own origin, so this test, on 127.0.0.1, stops
+    // at the page.)
+}

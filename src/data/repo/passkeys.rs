@@ -102,3 +102,36 @@ pub(crate) async fn remove(
         .await?;
     Ok(done.rows_affected() == 1)
 }
+
+/// [`spend_challenge`]'s statement: `$1` the digest, `$2` until when it
+/// is kept.
+pub(crate) const SPEND_CHALLENGE: &str =
+    "INSERT INTO spent_challenges (digest, expires_at) VALUES ($1, $2)
+         ON CONFLICT (digest) DO NOTHING";
+
+/// Notes a ceremony's challenge as answered: true for the one request that
+/// answers it first, false for any other.
+pub(crate) async fn spend_challenge(
+    db: impl Db<'_>,
+    digest: &str,
+    expires_at: i64,
+) -> sqlx::Result<bool> {
+    let done = sqlx::query(SPEND_CHALLENGE)
+        .bind(digest)
+        .bind(expires_at)
+        .execute(db)
+        .await?;
+    Ok(done.rows_affected() == 1)
+}
+
+/// [`prune_challenges`]'s statement.
+pub(crate) const PRUNE_CHALLENGES: &str = "DELETE FROM spent_challenges WHERE expires_at < $1";
+
+/// Forgets the challenges that expired before `before` (housekeeping).
+pub(crate) async fn prune_challenges(db: impl Db<'_>, before: i64) -> sqlx::Result<u64> {
+    let done = sqlx::query(PRUNE_CHALLENGES)
+        .bind(before)
+        .execute(db)
+        .await?;
+    Ok(done.rows_affected())
+}

@@ -628,6 +628,18 @@ pub fn all() -> Vec<Statement> {
         ),
         both("passkeys::USED", passkeys::USED, &[Str, Str, Int], &[]),
         both("passkeys::REMOVE", passkeys::REMOVE, &[Int, Str], &[]),
+        both(
+            "passkeys::SPEND_CHALLENGE",
+            passkeys::SPEND_CHALLENGE,
+            &[Str, Int],
+            &[],
+        ),
+        both(
+            "passkeys::PRUNE_CHALLENGES",
+            passkeys::PRUNE_CHALLENGES,
+            &[Int],
+            &[],
+        ),
         // two_factor
         both(
             "two_factor::FIND",

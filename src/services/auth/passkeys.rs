@@ -18,17 +18,19 @@
 //! [`PasskeyCeremony`]: crate::domain::session::PasskeyCeremony
 //! [`login`]: crate::services::auth::login
 
+use base64::{engine::general_purpose::URL_SAFE_NO_PAD, Engine};
 use webauthn_rs::prelude::{
-    DiscoverableAuthentication, Passkey, PasskeyAuthentication, PasskeyRegistration,
-    PublicKeyCredential, RegisterPublicKeyCredential, RequestChallengeResponse, Uuid,
+    AuthenticationResult, DiscoverableAuthentication, Passkey, PasskeyAuthentication,
+    PasskeyRegistration, PublicKeyCredential, RegisterPublicKeyCredential,
+    RequestChallengeResponse, Uuid, Webauthn,
 };
 
 use crate::{
-    data::db,
+    data::db::{self, Tx},
     data::error::{AppError, Result},
     data::repo::{events::EventKind, passkeys},
     domain::client::ClientInfo,
-    domain::ids::UserId,
+    domain::ids::{self, UserId},
     domain::session::{CeremonyPurpose, PasskeyCeremony, SessionState},
     domain::validate,
     services::auth::{login::sign_in, record, LoggedIn},
@@ -36,6 +38,27 @@ use crate::{
     services::mail::{greeting, Letter, PastTheLimit},
     services::state::{AppState, PASSKEY_CEREMONY_SECONDS},
 };
+
+/// The relying party, when the shop has one: `None` when `PUBLIC_ORIGIN`
+/// names an IP address (a passkey belongs to a domain), and then every
+/// ceremony is refused and the pages offer none.
+fn relying_party(app: &AppState) -> Result<&Webauthn> {
+    app.webauthn.as_ref().ok_or_else(|| {
+        AppError::BadRequest("Passkeys need the shop to be reached by a domain name.".into())
+    })
+}
+
+/// Whether the shop can use passkeys (the pages show their buttons).
+pub(crate) fn available(app: &AppState) -> bool {
+    app.webauthn.is_some()
+}
+
+/// How the database names a credential: its id's bytes, in base64url, as
+/// the authenticator made it (never the `id` text a client sends beside
+/// them, which nothing checks).
+fn credential_key(id: &[u8]) -> String {
+    URL_SAFE_NO_PAD.encode(id)
+}
 
 /// The handle the authenticator keeps for the account: its id, as a UUID
 /// (a random number, nothing personal).
@@ -79,8 +102,7 @@ pub(crate) async fn begin_adding(
         .map(|p| p.cred_id().clone())
         .collect::<Vec<_>>();
     let handle = user_handle(user.id);
-    let (options, state) = app
-        .webauthn
+    let (options, state) = relying_party(app)?
         .start_passkey_registration(handle, &user.email, &user.display_name, Some(exclude))
         .map_err(|e| anyhow::anyhow!("cannot start a passkey registration: {e}"))?;
     // A passkey the device can offer by itself at sign-in, where no name is
@@ -110,15 +132,16 @@ pub(crate) async fn finish_adding(
     // characters).
     let name = validate::display_name(name).map_err(AppError::BadRequest)?;
     let name = name.as_str();
-    let state: PasskeyRegistration = open_ceremony(app, ceremony, CeremonyPurpose::AddPasskey)?;
-    let passkey = app
-        .webauthn
+    let (state, challenge): (PasskeyRegistration, _) =
+        open_ceremony(app, ceremony, CeremonyPurpose::AddPasskey)?;
+    let passkey = relying_party(app)?
         .finish_passkey_registration(answer, &state)
         .map_err(|_| refused())?;
-    let credential_id = answer.id.clone();
+    let credential_id = credential_key(passkey.cred_id());
     let now = app.clock.now();
     let mut tx = app.db.begin_write().await?;
     app.db.lock_user(&mut tx, user.id).await?;
+    challenge.spend(&mut tx).await?;
     let record_json = serde_json::to_string(&passkey)?;
     if let Err(e) = passkeys::add(&mut *tx, &credential_id, user.id, name, &record_json, now).await
     {
@@ -161,8 +184,7 @@ pub(crate) async fn remove(
 /// shop's passkeys may answer (the browser offers the customer theirs; no
 /// name is asked first), and the ceremony for the session.
 pub(crate) fn begin_sign_in(app: &AppState) -> Result<(RequestChallengeResponse, PasskeyCeremony)> {
-    let (mut options, state) = app
-        .webauthn
+    let (mut options, state) = relying_party(app)?
         .start_discoverable_authentication()
         .map_err(|e| anyhow::anyhow!("cannot start a passkey sign-in: {e}"))?;
     // A button the customer pressed, not the autofill of a field: the
@@ -190,35 +212,47 @@ pub(crate) async fn finish_sign_in(
     ceremony: Option<PasskeyCeremony>,
     answer: &PublicKeyCredential,
 ) -> Result<SignedIn> {
-    let state: DiscoverableAuthentication = open_ceremony(app, ceremony, CeremonyPurpose::SignIn)?;
-    let (handle, _) = app
-        .webauthn
+    let (state, challenge): (DiscoverableAuthentication, _) =
+        open_ceremony(app, ceremony, CeremonyPurpose::SignIn)?;
+    let webauthn = relying_party(app)?;
+    let (handle, _) = webauthn
         .identify_discoverable_authentication(answer)
         .map_err(|_| refused())?;
-    let stored = passkeys::find(&app.db.pool, &answer.id)
+    let credential_id = credential_key(&answer.raw_id);
+    let stored = passkeys::find(&app.db.pool, &credential_id)
         .await?
         .filter(|stored| user_handle(stored.user_id) == handle)
         .ok_or_else(refused)?;
-    let mut passkey: Passkey = serde_json::from_str(&stored.passkey)?;
-    let result = app
-        .webauthn
+    let passkey: Passkey = serde_json::from_str(&stored.passkey)?;
+    let result = webauthn
         .finish_discoverable_authentication_v2(answer, state, &passkey)
         .map_err(|_| refused())?;
-    passkey.update_credential(&result);
-    let now = app.clock.now();
     let mut tx = app.db.begin_write().await?;
     app.db.lock_user(&mut tx, stored.user_id).await?;
+    challenge.spend(&mut tx).await?;
     // Removed meanwhile (the owner's other tab): it signs nobody in.
-    if passkeys::find(&mut *tx, &stored.credential_id)
-        .await?
-        .is_none()
-    {
-        return Err(refused());
-    }
-    let record_json = serde_json::to_string(&passkey)?;
-    passkeys::used(&mut *tx, &stored.credential_id, &record_json, now).await?;
+    note_use(app, &mut tx, &credential_id, &result).await?;
     let (state, merged) = sign_in(tx, app, guest, client, stored.user_id, false).await?;
     Ok(SignedIn { state, merged })
+}
+
+/// Notes a use of the passkey `credential_id`, under its account's lock:
+/// its counter moves on from the row as it is now (not as it was read
+/// before the lock). Refused when the row is gone (removed meanwhile).
+async fn note_use(
+    app: &AppState,
+    tx: &mut Tx,
+    credential_id: &str,
+    result: &AuthenticationResult,
+) -> Result<()> {
+    let row = passkeys::find(&mut **tx, credential_id)
+        .await?
+        .ok_or_else(refused)?;
+    let mut passkey: Passkey = serde_json::from_str(&row.passkey)?;
+    passkey.update_credential(result);
+    let record_json = serde_json::to_string(&passkey)?;
+    passkeys::used(&mut **tx, credential_id, &record_json, app.clock.now()).await?;
+    Ok(())
 }
 
 /// Sudo mode's "confirm it is you" with a passkey, first half: a challenge
@@ -236,8 +270,7 @@ pub(crate) async fn begin_confirming(
     if keys.is_empty() {
         return Err(AppError::BadRequest("This account has no passkey.".into()));
     }
-    let (options, state) = app
-        .webauthn
+    let (options, state) = relying_party(app)?
         .start_passkey_authentication(&keys)
         .map_err(|e| anyhow::anyhow!("cannot start a passkey confirmation: {e}"))?;
     let ceremony = ceremony(app, CeremonyPurpose::Confirm, &state)?;
@@ -253,21 +286,24 @@ pub(crate) async fn finish_confirming(
     ceremony: Option<PasskeyCeremony>,
     answer: &PublicKeyCredential,
 ) -> Result<i64> {
-    let state: PasskeyAuthentication = open_ceremony(app, ceremony, CeremonyPurpose::Confirm)?;
-    let result = app
-        .webauthn
+    let (state, challenge): (PasskeyAuthentication, _) =
+        open_ceremony(app, ceremony, CeremonyPurpose::Confirm)?;
+    let result = relying_party(app)?
         .finish_passkey_authentication(answer, &state)
         .map_err(|_| refused())?;
-    let stored = passkeys::find(&app.db.pool, &answer.id)
-        .await?
-        .filter(|stored| stored.user_id == me.user.id)
-        .ok_or_else(refused)?;
-    let mut passkey: Passkey = serde_json::from_str(&stored.passkey)?;
-    passkey.update_credential(&result);
-    let now = app.clock.now();
-    let record_json = serde_json::to_string(&passkey)?;
-    passkeys::used(&app.db.pool, &stored.credential_id, &record_json, now).await?;
-    Ok(now)
+    // The passkey that signed, as the check found it: one of the account's,
+    // and still there (one removed since the challenge confirms nothing).
+    let credential_id = credential_key(result.cred_id());
+    let mut tx = app.db.begin_write().await?;
+    app.db.lock_user(&mut tx, me.user.id).await?;
+    challenge.spend(&mut tx).await?;
+    let owned = passkeys::find(&mut *tx, &credential_id).await?;
+    if owned.is_none_or(|row| row.user_id != me.user.id) {
+        return Err(refused());
+    }
+    note_use(app, &mut tx, &credential_id, &result).await?;
+    tx.commit().await?;
+    Ok(app.clock.now())
 }
 
 /// Whether the account has a passkey (the confirmation page offers it).
@@ -295,16 +331,39 @@ fn ceremony(
     })
 }
 
+/// A ceremony's challenge, to be spent by its one answer.
+struct Challenge {
+    digest: String,
+    until: i64,
+}
+
+impl Challenge {
+    /// Notes it as answered, in `tx`; refused when it was answered already
+    /// (a replayed request, an old copy of a cookie, two requests at once).
+    async fn spend(&self, tx: &mut Tx) -> Result<()> {
+        match passkeys::spend_challenge(&mut **tx, &self.digest, self.until).await? {
+            true => Ok(()),
+            false => Err(refused()),
+        }
+    }
+}
+
 /// The state of the ceremony the session held for `purpose`, if it is
-/// still in time; else the refusal.
+/// still in time, and its challenge; else the refusal.
 fn open_ceremony<T: serde::de::DeserializeOwned>(
     app: &AppState,
     ceremony: Option<PasskeyCeremony>,
     purpose: CeremonyPurpose,
-) -> Result<T> {
+) -> Result<(T, Challenge)> {
     let now = app.clock.now();
     let ceremony = ceremony
         .filter(|c| c.purpose == purpose && now < c.until)
         .ok_or_else(refused)?;
-    serde_json::from_str(&ceremony.state).map_err(|_| refused())
+    let state = serde_json::from_str(&ceremony.state).map_err(|_| refused())?;
+    let challenge = Challenge {
+        // The state holds the random challenge: its digest names it.
+        digest: ids::digest(&ceremony.state),
+        until: ceremony.until,
+    };
+    Ok((state, challenge))
 }
