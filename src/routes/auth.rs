@@ -318,7 +318,10 @@ fn ask_password_again(visitor: &Visitor) -> HttpResponse {
     let text = "Please sign in again: the code was not given in time, or too many codes \
                 were wrong.";
     visitor.session.flash(FlashLevel::Info, text);
-    see_other(&sign_in_then(&step.next))
+    match step.next.as_str() {
+        "/" => see_other("/login"),
+        next => see_other(&sign_in_then(next)),
+    }
 }
 
 // ---- logout ---------------------------------------------------------------

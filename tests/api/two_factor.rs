@@ -338,7 +338,7 @@ async fn five_wrong_codes_end_the_step_and_the_account_then_waits_for_its_window
     }
     browser.page("/login/two-factor", StatusCode::OK).await;
     let res = send_code(&browser, &wrong).await;
-    assert_eq!(location(&res), "/login?next=/", "the fifth ends it");
+    assert_eq!(location(&res), "/login", "the fifth ends it");
     let res = browser.get("/login/two-factor").await;
     assert_eq!(location(&res), "/login");
     browser.page("/login", StatusCode::OK).await;
@@ -370,8 +370,8 @@ async fn the_step_ends_after_its_timeout_and_belongs_to_the_browser_that_began_i
     let slow = password_step(&app, &enrolled.email, PASSWORD).await;
     app.clock.advance(121);
     let res = send_code(&slow, &enrolled.code(&app)).await;
-    assert_eq!(location(&res), "/login?next=/");
-    let login = slow.follow("/login?next=/").await;
+    assert_eq!(location(&res), "/login");
+    let login = slow.follow("/login").await;
     assert!(login.flash_says("sign in again"), "{login}");
     assert!(!slow.is_logged_in().await);
 
@@ -533,7 +533,7 @@ async fn a_password_reset_keeps_two_step_sign_in_and_ends_a_step_begun_before_it
 
     // The step the old password opened is over.
     let res = send_code(&intruder, &enrolled.code(&app)).await;
-    assert_eq!(location(&res), "/login?next=/");
+    assert_eq!(location(&res), "/login");
     assert!(!intruder.is_logged_in().await);
     // The new password still needs the code.
     let browser = password_step(&app, &enrolled.email, NEW_PASSWORD).await;
