@@ -1,12 +1,13 @@
 //! Passkeys over HTTP: each ceremony starts with a challenge the session
-//! keeps, and no answer works without it, or twice, or forged. (A real
-//! authenticator's answers, adding a passkey and signing in with it, are
-//! `tests/browser.rs`'s, through Chromium's virtual authenticator.)
+//! keeps, and no answer works without it, or twice, or forged. The right
+//! answers come from a software passkey (`tests/common/authenticator.rs`);
+//! `tests/browser.rs` does the same through Chromium's virtual
+//! authenticator.
 
 use reqwest::StatusCode;
 use serde_json::{json, Value};
 
-use crate::common::{location, Browser, TestApp};
+use crate::common::{authenticator::Authenticator, location, totp, Browser, Page, TestApp};
 
 /// POSTs `body` as JSON to `path` from the page the browser is on, with
 /// that page's CSRF token in the header, as static/js/passkeys.js does.
@@ -136,4 +137,99 @@ async fn a_shop_reached_by_an_ip_address_runs_without_passkeys_and_offers_none()
     assert!(!login.has("script"));
     // (Its forms want their own origin, so this test, on 127.0.0.1, stops
     // at the page.)
+}
+
+/// The options a ceremony's first request gives, as JSON.
+async fn options_of(browser: &Browser, path: &str) -> Value {
+    let res = post_json(browser, path, &json!({})).await;
+    assert_eq!(res.status(), StatusCode::OK, "{path}");
+    serde_json::from_str(&res.text().await.unwrap()).unwrap()
+}
+
+#[tokio::test]
+async fn a_passkey_signs_in_alone_with_two_step_sign_in_on_and_answers_each_challenge_once() {
+    let app = TestApp::spawn().await;
+    let owner = app.user("su@example.com").await;
+    let mut phone = Authenticator::new(&app.address, 1);
+
+    // Two-step sign-in on, as its owner turns it on.
+    owner.page("/profile/security", StatusCode::OK).await;
+    owner.post("/profile/two-factor/setup", &[]).await;
+    let setup = owner
+        .page("/profile/two-factor/setup", StatusCode::OK)
+        .await;
+    let secret = setup.text_of("#totp-secret").unwrap();
+    let code = totp::code(&secret, app.clock.now());
+    let res = owner
+        .post("/profile/two-factor/enable", &[("code", &code)])
+        .await;
+    assert_eq!(res.status(), StatusCode::OK);
+
+    // A passkey added from the security page.
+    owner.page("/profile/security", StatusCode::OK).await;
+    let options = options_of(&owner, "/passkeys/register/options").await;
+    let selection = &options["publicKey"]["authenticatorSelection"];
+    assert_eq!(selection["residentKey"], "required", "{options}");
+    let added = json!({"name": "My phone", "credential": phone.create(&options)});
+    let res = post_json(&owner, "/passkeys/register", &added).await;
+    assert_eq!(res.status(), StatusCode::OK);
+    let security = owner.page("/profile/security", StatusCode::OK).await;
+    assert!(security.says("My phone"), "{security}");
+    assert_eq!(app.scalar("SELECT COUNT(*) FROM passkeys").await, 1);
+    // The same passkey again is refused.
+    let options = options_of(&owner, "/passkeys/register/options").await;
+    let again = json!({"name": "Again", "credential": phone.create(&options)});
+    let res = post_json(&owner, "/passkeys/register", &again).await;
+    assert_eq!(res.status(), StatusCode::BAD_REQUEST);
+    assert_eq!(app.scalar("SELECT COUNT(*) FROM passkeys").await, 1);
+
+    // Signed in with it alone: no password, no code.
+    let logins = "SELECT COUNT(*) FROM logins WHERE revoked_at IS NULL";
+    let browser = app.browser();
+    browser.page("/login", StatusCode::OK).await;
+    let options = options_of(&browser, "/passkeys/login/options").await;
+    let holding_the_challenge = browser.cookie();
+    let answer = phone.get(&options);
+    let res = post_json(&browser, "/passkeys/login?next=/orders", &answer).await;
+    assert_eq!(res.status(), StatusCode::OK);
+    let done: Value = serde_json::from_str(&res.text().await.unwrap()).unwrap();
+    assert_eq!(done["redirect"], "/orders");
+    assert!(browser.is_logged_in().await);
+    assert_eq!(app.scalar(logins).await, 2);
+
+    // The same answer again, with the cookie that held the challenge (on
+    // the cookie store it still carries it): refused.
+    let replayer = app.browser();
+    if let Some(cookie) = holding_the_challenge {
+        replayer.set_cookie(&cookie);
+    }
+    replayer.page("/login", StatusCode::OK).await;
+    let res = post_json(&replayer, "/passkeys/login", &answer).await;
+    assert_eq!(res.status(), StatusCode::BAD_REQUEST);
+    assert!(!replayer.is_logged_in().await);
+    assert_eq!(app.scalar(logins).await, 2);
+
+    // Sudo mode past its window: the passkey confirms, and it can go.
+    app.clock.advance(601);
+    let confirm = owner
+        .page("/confirm-password?next=/profile/security", StatusCode::OK)
+        .await;
+    assert!(confirm.has("#passkey-confirm"), "{confirm}");
+    let options = options_of(&owner, "/passkeys/confirm/options").await;
+    let res = post_json(
+        &owner,
+        "/passkeys/confirm?next=/profile/security",
+        &phone.get(&options),
+    )
+    .await;
+    assert_eq!(res.status(), StatusCode::OK);
+    let security = owner.page("/profile/security", StatusCode::OK).await;
+    let remove = security
+        .attrs("#passkeys form", "action")
+        .pop()
+        .expect("a Remove form");
+    let res = owner.post(&remove, &[]).await;
+    assert_eq!(location(&res), "/profile/security");
+    assert_eq!(app.scalar("SELECT COUNT(*) FROM passkeys").await, 0);
+    let _ = Page::from_response(res).await;
 }

@@ -17,6 +17,7 @@
 //! Each suite declares it `pub mod common;` so helpers one suite does not
 //! use are not dead code.
 
+pub mod authenticator;
 pub mod delay;
 pub mod invariants;
 pub mod page;
