@@ -25,10 +25,10 @@ pub(crate) fn token(req: &HttpRequest) -> Option<String> {
 
 /// The cookie that remembers this browser by `token`.
 pub(crate) fn cookie(req: &HttpRequest, token: String) -> Cookie<'static> {
-    session::signed_cookie(req, name(req), Some((token, REMEMBER_BROWSER_FOR)))
+    session::signed_cookie(req, name(req), token, REMEMBER_BROWSER_FOR)
 }
 
 /// The cookie that makes this browser forget it was remembered.
 pub(crate) fn removal(req: &HttpRequest) -> Cookie<'static> {
-    session::signed_cookie(req, name(req), None)
+    session::cookie_removal(req, name(req))
 }

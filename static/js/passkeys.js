@@ -22,6 +22,11 @@
     return btoa(bytes).replace(/\+/g, "-").replace(/\//g, "_").replace(/=+$/, "");
   }
 
+  // A list of credentials from the server, their ids as WebAuthn takes them.
+  function withIds(credentials) {
+    return (credentials || []).map((c) => ({ ...c, id: fromBase64url(c.id) }));
+  }
+
   function csrfToken() {
     const field = document.querySelector("input[name='csrf_token']");
     return field ? field.value : "";
@@ -57,10 +62,7 @@
       const options = (await post("/passkeys/register/options", {})).publicKey;
       options.challenge = fromBase64url(options.challenge);
       options.user.id = fromBase64url(options.user.id);
-      options.excludeCredentials = (options.excludeCredentials || []).map((c) => ({
-        ...c,
-        id: fromBase64url(c.id),
-      }));
+      options.excludeCredentials = withIds(options.excludeCredentials);
       const made = await navigator.credentials.create({ publicKey: options });
       const credential = {
         id: made.id,
@@ -87,10 +89,7 @@
     try {
       const options = (await post(path + "/options", {})).publicKey;
       options.challenge = fromBase64url(options.challenge);
-      options.allowCredentials = (options.allowCredentials || []).map((c) => ({
-        ...c,
-        id: fromBase64url(c.id),
-      }));
+      options.allowCredentials = withIds(options.allowCredentials);
       const used = await navigator.credentials.get({ publicKey: options });
       const answer = {
         id: used.id,

@@ -126,6 +126,16 @@ const USER: [(&str, Rust); 6] = [
     ("email_verified_at", OptI64),
 ];
 
+/// [`passkeys::Stored`].
+const PASSKEY: [(&str, Rust); 6] = [
+    ("credential_id", Text),
+    ("user_id", I64),
+    ("name", Text),
+    ("passkey", Text),
+    ("created_at", I64),
+    ("last_used_at", OptI64),
+];
+
 /// `products`' own columns, as [`products::Product`] reads them.
 const PRODUCT: [(&str, Rust); 8] = [
     ("id", I64),
@@ -600,32 +610,8 @@ pub fn all() -> Vec<Statement> {
             &[Str, Int, Str, Str, Int],
             &[],
         ),
-        both(
-            "passkeys::OF_USER",
-            passkeys::OF_USER,
-            &[Int],
-            &[
-                ("credential_id", Text),
-                ("user_id", I64),
-                ("name", Text),
-                ("passkey", Text),
-                ("created_at", I64),
-                ("last_used_at", OptI64),
-            ],
-        ),
-        both(
-            "passkeys::FIND",
-            passkeys::FIND,
-            &[Str],
-            &[
-                ("credential_id", Text),
-                ("user_id", I64),
-                ("name", Text),
-                ("passkey", Text),
-                ("created_at", I64),
-                ("last_used_at", OptI64),
-            ],
-        ),
+        both("passkeys::OF_USER", passkeys::OF_USER, &[Int], &PASSKEY),
+        both("passkeys::FIND", passkeys::FIND, &[Str], &PASSKEY),
         both("passkeys::USED", passkeys::USED, &[Str, Str, Int], &[]),
         both("passkeys::REMOVE", passkeys::REMOVE, &[Int, Str], &[]),
         both(

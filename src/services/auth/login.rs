@@ -22,7 +22,7 @@ use crate::{
     domain::prefs::Preferences,
     domain::session::{RenewedFor, SecondStep, SessionState},
     domain::validate::{self, FieldErrors},
-    services::auth::{check_password, email, record, throttle, two_factor},
+    services::auth::{check_password, email, record, throttle, Proven},
     services::cart::{self, Merged},
     services::mail::{PastTheLimit, Queued},
     services::password::HashPermit,
@@ -37,7 +37,7 @@ pub(crate) struct Credentials<'a> {
     /// Where to go once signed in (a local path).
     pub(crate) next: &'a str,
     /// The token of this browser's "don't ask again" cookie, if it has
-    /// one ([`two_factor::second_step_for`]).
+    /// one ([`second_step_for`]).
     pub(crate) remembered: Option<&'a str>,
 }
 
@@ -50,7 +50,8 @@ pub(crate) enum Login {
     },
     /// The password is right, and the account asks for its second factor:
     /// this step waits in the session for the code
-    /// ([`two_factor::complete_sign_in`]). Nothing of a sign-in happened.
+    /// (`two_factor::complete_sign_in`, which ends it with [`sign_in`]).
+    /// Nothing of a sign-in happened.
     SecondFactor(SecondStep),
     /// Wrong email or password (the answer does not say which).
     Refused,
@@ -106,7 +107,7 @@ async fn try_log_in(
     // An account with a second factor: the password only opens the second
     // step (asked under the account's lock, so a browser forgotten by a
     // change that committed first is forgotten here too).
-    let second = two_factor::second_step_for(
+    let second = second_step_for(
         app,
         &mut tx,
         &proven,
@@ -123,6 +124,41 @@ async fn try_log_in(
         state: Box::new(state),
         merged,
     })
+}
+
+/// The step a right password opens for an account with a second factor;
+/// `None` when the account has none, or when `remembered` (the token of
+/// the browser's "don't ask again" cookie) names a browser it remembers.
+/// Inside the sign-in's transaction `tx`, which holds the account's lock
+/// ([`Proven::still_holds`]).
+///
+/// [`Proven::still_holds`]: crate::services::auth::Proven::still_holds
+async fn second_step_for(
+    app: &AppState,
+    tx: &mut Tx,
+    proven: &Proven,
+    remember_me: bool,
+    next: &str,
+    remembered: Option<&str>,
+) -> Result<Option<SecondStep>> {
+    let (user_id, now) = (proven.user_id, app.clock.now());
+    if repo::two_factor::find(&mut **tx, user_id).await?.is_none() {
+        return Ok(None);
+    }
+    if let Some(token) = remembered {
+        let digest = ids::digest(token);
+        if repo::two_factor::is_remembered(&mut **tx, &digest, user_id, now).await? {
+            return Ok(None);
+        }
+    }
+    Ok(Some(SecondStep {
+        user_id: proven.user_id,
+        remember_me,
+        next: next.to_string(),
+        proof: proven.proof().to_string(),
+        until: now + app.settings.two_factor_timeout.get(),
+        wrong_codes: 0,
+    }))
 }
 
 /// What a registration form sends.

@@ -95,10 +95,9 @@ pub(crate) async fn begin_adding(
     me: &LoggedIn,
 ) -> Result<(serde_json::Value, PasskeyCeremony)> {
     let user = &me.user;
-    let existing = passkeys::of_user(&app.db.pool, user.id).await?;
-    let exclude = existing
+    let exclude = keys_of(app, user.id)
+        .await?
         .iter()
-        .filter_map(|p| serde_json::from_str::<Passkey>(&p.passkey).ok())
         .map(|p| p.cred_id().clone())
         .collect::<Vec<_>>();
     let handle = user_handle(user.id);
@@ -262,11 +261,7 @@ pub(crate) async fn begin_confirming(
     app: &AppState,
     me: &LoggedIn,
 ) -> Result<(RequestChallengeResponse, PasskeyCeremony)> {
-    let keys: Vec<Passkey> = passkeys::of_user(&app.db.pool, me.user.id)
-        .await?
-        .iter()
-        .filter_map(|p| serde_json::from_str(&p.passkey).ok())
-        .collect();
+    let keys = keys_of(app, me.user.id).await?;
     if keys.is_empty() {
         return Err(AppError::BadRequest("This account has no passkey.".into()));
     }
@@ -304,6 +299,15 @@ pub(crate) async fn finish_confirming(
     note_use(app, &mut tx, &credential_id, &result).await?;
     tx.commit().await?;
     Ok(app.clock.now())
+}
+
+/// The account's passkeys, as webauthn-rs reads them.
+async fn keys_of(app: &AppState, user_id: UserId) -> Result<Vec<Passkey>> {
+    let stored = passkeys::of_user(&app.db.pool, user_id).await?;
+    Ok(stored
+        .iter()
+        .filter_map(|p| serde_json::from_str(&p.passkey).ok())
+        .collect())
 }
 
 /// Whether the account has a passkey (the confirmation page offers it).

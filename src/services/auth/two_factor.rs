@@ -38,7 +38,7 @@ use crate::{
     },
     domain::client::ClientInfo,
     domain::ids::{self, UserId},
-    domain::session::{SecondStep, SessionState, MAX_WRONG_CODES},
+    domain::session::{SessionState, MAX_WRONG_CODES},
     domain::totp::{self, RecoveryCode, TotpSecret},
     domain::validate::FieldErrors,
     services::auth::{check_password, login::sign_in, record, throttle, LoggedIn, Proven},
@@ -275,17 +275,9 @@ pub(crate) async fn complete_sign_in(
         }
     };
     if !accepted {
-        drop(tx);
-        let failed = EventKind::TwoFactorFailed;
-        crate::data::repo::events::record(
-            &app.db.pool,
-            user_id,
-            failed,
-            &client.ip,
-            &client.user_agent,
-            now,
-        )
-        .await?;
+        // Nothing else was written: the failure alone is noted.
+        record(&mut tx, user_id, EventKind::TwoFactorFailed, client, now).await?;
+        tx.commit().await?;
         let tries_left = MAX_WRONG_CODES.saturating_sub(step.wrong_codes + 1);
         return Ok(SecondStepOutcome::Wrong { tries_left });
     }
@@ -358,39 +350,6 @@ pub(crate) async fn remembers(app: &AppState, user_id: UserId, token: &str) -> R
 /// again. Returns how many there were.
 pub(crate) async fn forget_browsers(app: &AppState, user_id: UserId) -> Result<u64> {
     Ok(two_factor::forget_browsers(&app.db.pool, user_id).await?)
-}
-
-/// The step a right password opens for an account with a second factor;
-/// `None` when the account has none, or when `remembered` (the token of
-/// the browser's "don't ask again" cookie) names a browser it remembers.
-/// Inside the sign-in's transaction `tx`, which holds the account's lock
-/// ([`Proven::still_holds`]).
-pub(crate) async fn second_step_for(
-    app: &AppState,
-    tx: &mut Tx,
-    proven: &Proven,
-    remember_me: bool,
-    next: &str,
-    remembered: Option<&str>,
-) -> Result<Option<SecondStep>> {
-    let (user_id, now) = (proven.user_id, app.clock.now());
-    if two_factor::find(&mut **tx, user_id).await?.is_none() {
-        return Ok(None);
-    }
-    if let Some(token) = remembered {
-        let digest = ids::digest(token);
-        if two_factor::is_remembered(&mut **tx, &digest, user_id, now).await? {
-            return Ok(None);
-        }
-    }
-    Ok(Some(SecondStep {
-        user_id: proven.user_id,
-        remember_me,
-        next: next.to_string(),
-        proof: proven.proof().to_string(),
-        until: now + app.settings.two_factor_timeout.get(),
-        wrong_codes: 0,
-    }))
 }
 
 /// Seals again, under the current key, every secret an old key sealed

@@ -332,19 +332,23 @@ pub(crate) fn signed_value(req: &HttpRequest, name: &str) -> Option<String> {
 
 /// `value` in the signed cookie `name`, with a session cookie's attributes
 /// ([`cookies::with_attributes`]), kept by the browser for `max_age`
-/// seconds; or, with `None`, a cookie that removes it.
+/// seconds.
 pub(crate) fn signed_cookie(
     req: &HttpRequest,
     name: &str,
-    value: Option<(String, i64)>,
+    value: String,
+    max_age: i64,
 ) -> Cookie<'static> {
     let sessions = sessions_of(req);
-    let Some((value, max_age)) = value else {
-        return cookies::removal(name, sessions.secure());
-    };
     let signed = cookies::sign(name, value, &sessions.keys.current);
     let cookie = cookies::with_attributes(signed, sessions.secure());
     cookies::lasting(cookie, Some(Ttl::seconds(max_age)))
+}
+
+/// A cookie that tells the browser to drop the cookie `name`, with the
+/// attributes it was set with.
+pub(crate) fn cookie_removal(req: &HttpRequest, name: &str) -> Cookie<'static> {
+    cookies::removal(name, sessions_of(req).secure())
 }
 
 fn sessions_of(req: &HttpRequest) -> web::Data<SessionAdapter> {
